@@ -1,0 +1,85 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import City, NotificationKind, User
+
+
+class CityField(forms.CharField):
+    """A searchable city box: the fan types and picks from a datalist; any of the names work."""
+
+    default_error_messages = {"unknown": _("We do not know the city “%(value)s”. Pick one from the list.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Home city"))
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"list": "city-options", "autocomplete": "off"})
+
+    def prepare_value(self, value):
+        if isinstance(value, City):
+            return str(value)
+        if isinstance(value, int):
+            city = City.objects.filter(pk=value).first()
+            return str(city) if city else ""
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        wanted = text.strip().lower()
+        for city in City.objects.all():
+            if wanted in {str(city).lower(), city.name.lower(), city.name_en.lower(), city.slug}:
+                return city
+        raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": text[:40]})
+
+
+class SignupForm(forms.Form):
+    """Extra sign-up fields that allauth shows after its own (email, username, password)."""
+
+    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
+    city = CityField()
+
+    def signup(self, request, user):
+        user.display_name = self.cleaned_data["display_name"]
+        user.city = self.cleaned_data["city"]
+        user.save(update_fields=["display_name", "city"])
+
+
+class SettingsForm(forms.ModelForm):
+    city = CityField()
+    email_kinds = forms.MultipleChoiceField(
+        label=_("Email me about"), choices=NotificationKind.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "city", "bio", "avatar", "language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["email_kinds"] = [k for k in NotificationKind.values if k not in self.instance.muted_emails]
+
+    def save(self, commit=True):
+        self.instance.muted_emails = [k for k in NotificationKind.values if k not in self.cleaned_data["email_kinds"]]
+        return super().save(commit)
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if avatar and getattr(avatar, "size", 0) > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The avatar may be at most 2 MB."))
+        return avatar
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.CharField(label=_("Type your username to confirm"), max_length=150)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"] != self.user.username:
+            raise forms.ValidationError(_("That is not your username."))
+        return self.cleaned_data["confirm"]

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Load demo fans, boards and meetups (safe to run again: it keeps what is there)."
+
+    def handle(self, *args, **options):
+        lines = accounts_demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo data ready.\n" + "\n".join(lines)))

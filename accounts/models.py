@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class City(models.Model):
+    name = models.CharField(_("Chinese name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=60)
+    province = models.CharField(_("province"), max_length=20)
+    province_en = models.CharField(_("province (English)"), max_length=40)
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.name_en}"
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language."""
+        from django.utils.translation import get_language
+
+        return self.name if (get_language() or "").startswith("zh") else self.name_en
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", _("Replies to threads I watch")
+    MENTION = "mention", _("Mentions of me")
+    QUOTE = "quote", _("Quotes of my posts")
+    FEEDBACK = "feedback", _("Status changes and answers on my feedback")
+    MEETUP = "meetup", _("Meetups in my city and my registrations")
+    STAFF = "staff", _("Staff work queues")
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    city = models.ForeignKey(City, verbose_name=_("home city"), on_delete=models.PROTECT,
+                             null=True, blank=True, related_name="fans")
+    bio = models.TextField(_("short bio"), max_length=500, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/%m/", blank=True)
+    language = models.CharField(_("preferred language"), max_length=10, choices=settings.LANGUAGES,
+                                blank=True)
+    muted_emails = models.JSONField(_("notification kinds not sent by email"), default=list, blank=True)
+    last_active_on = models.DateField(_("last active on"), null=True, blank=True)
+    banned_until = models.DateTimeField(_("banned until"), null=True, blank=True)
+    ban_reason = models.CharField(_("ban reason"), max_length=200, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fan")
+        verbose_name_plural = _("fans")
+        indexes = [
+            models.Index(fields=["city", "last_active_on"], name="user_city_active"),
+            models.Index(fields=["date_joined"], name="user_joined"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        if self.deleted_at:
+            return str(_("deleted user"))
+        return self.display_name or self.username
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_until is not None and self.banned_until > timezone.now()
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.username])
+
+    def wants_email(self, kind: str) -> bool:
+        return bool(self.email) and not self.deleted_at and kind not in self.muted_emails
+
+
+# A ban "for good" is a ban until this far-away moment; it keeps one column and one check.
+BANNED_FOR_GOOD = timezone.datetime(9999, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+
+
+class DailyActivity(models.Model):
+    """One row per fan per day on which they visited or posted: the base of "active fans"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("daily activity")
+        verbose_name_plural = _("daily activity")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="activity_once_a_day")]
+        indexes = [models.Index(fields=["day", "user"], name="activity_day_user")]
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    # Notifications sharing a group (say, one thread) send at most one email per hour.
+    group = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(fields=["recipient", "group", "emailed_at"], name="notification_mailed"),
+        ]

@@ -1,0 +1,51 @@
+"""In-site notifications, and their email through Celery (at most one mail per group per hour)."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Notification, User
+from fancity.tasks import enqueue
+
+EMAIL_INTERVAL = datetime.timedelta(hours=1)
+
+
+def notify(recipients: Iterable[User], kind: str, text: str, url: str, group: str = "") -> list[Notification]:
+    """Tell each recipient about something; email them later unless they switched `kind` off."""
+    from accounts.tasks import email_notifications
+
+    rows = [Notification(recipient=r, kind=kind, text=text[:300], url=url, group=group[:100])
+            for r in recipients if not r.deleted_at]
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(rows, batch_size=1000)
+        ids = [n.pk for n in created if n.recipient.wants_email(kind)]
+        for start in range(0, len(ids), 500):
+            enqueue(email_notifications, ids[start:start + 500])
+    return created
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read (all of them when no ids are given)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+def due_for_email(notification: Notification) -> bool:
+    """A grouped notification is mailed only if nothing of its group was mailed within the hour."""
+    if notification.read_at or not notification.recipient.wants_email(notification.kind):
+        return False
+    if not notification.group:
+        return True
+    return not Notification.objects.filter(
+        recipient_id=notification.recipient_id,
+        group=notification.group,
+        emailed_at__gte=timezone.now() - EMAIL_INTERVAL,
+    ).exists()

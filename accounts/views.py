@@ -1,0 +1,92 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.deletion import delete_account
+from accounts.export import export_personal_data
+from accounts.forms import DeleteAccountForm, SettingsForm
+from accounts.models import City, Notification, User
+from accounts.notifications import mark_read
+from accounts.tasks import UNSUBSCRIBE_SALT
+
+
+def profile(request, username):
+    fan = get_object_or_404(User.objects.select_related("city"), username=username, deleted_at__isnull=True)
+    return render(request, "accounts/profile.html", {"fan": fan})
+
+
+@login_required
+def settings_page(request):
+    form = SettingsForm(request.POST or None, request.FILES or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Your settings are saved."))
+        response = redirect("settings")
+        if user.language:
+            from django.conf import settings
+
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
+    return render(request, "accounts/settings.html", {"form": form, "cities": City.objects.all()})
+
+
+@login_required
+def delete_page(request):
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        delete_account(request.user)
+        logout(request)
+        messages.success(request, _("Your account is deleted. Your posts remain as “deleted user”."))
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+def export_data(request):
+    data = export_personal_data(request.user)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2, default=str),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="fancity-{request.user.username}.json"'
+    return response
+
+
+@login_required
+def notifications(request):
+    items = Notification.objects.filter(recipient=request.user)[:100]
+    return render(request, "accounts/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    ids = request.POST.getlist("id")
+    mark_read(request.user, [int(i) for i in ids if i.isdigit()] if ids else None)
+    return redirect(request.POST.get("next") or "notifications")
+
+
+@login_required
+def notification_open(request, pk):
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    mark_read(request.user, [notification.pk])
+    return redirect(notification.url)
+
+
+def unsubscribe(request, token):
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        raise Http404
+    user = get_object_or_404(User, pk=payload["u"])
+    if request.method == "POST":
+        if payload["k"] not in user.muted_emails:
+            user.muted_emails = [*user.muted_emails, payload["k"]]
+            user.save(update_fields=["muted_emails"])
+        return render(request, "accounts/unsubscribed.html", {"kind": payload["k"]})
+    return render(request, "accounts/unsubscribe.html", {"kind": payload["k"]})

@@ -1,0 +1,21 @@
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import City, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"fan{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    display_name = factory.Sequence(lambda n: f"粉丝{n}")
+    city = factory.LazyFunction(lambda: City.objects.get(slug="shenzhen"))
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        if create and user.email:
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
