@@ -22,7 +22,12 @@ devtools.ensure_venv()
 WEB_PORT = os.environ.get("FANCITY_PORT", "8000")
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fancity.settings")
     os.environ.setdefault("DEBUG", "1")
     with devtools.services(devtools.ROOT / ".data", throwaway=False, pg_port=54329, redis_port=63799):

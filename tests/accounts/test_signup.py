@@ -1,0 +1,110 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import City, User
+from tests.factories import UserFactory
+
+GOOD = {
+    "email": "new@example.com",
+    "username": "newfan",
+    "password1": "a-long-unusual-pass-91",
+    "password2": "a-long-unusual-pass-91",
+    "display_name": "新粉丝",
+    "city": "深圳 · Shenzhen",
+}
+
+
+def signup(client, language="zh-hans", **changes):
+    client.cookies["django_language"] = language
+    return client.post(reverse("account_signup"), {**GOOD, **changes})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signup_mails_a_verification_link_through_the_celery_worker(client, celery_worker, mailoutbox):
+    response = signup(client)
+
+    assert response.status_code == 302
+    user = User.objects.get(username="newfan")
+    assert user.city == City.objects.get(slug="shenzhen")
+    assert user.display_name == "新粉丝"
+    celery_worker_wait(lambda: len(mailoutbox) == 1)
+    assert mailoutbox[0].to == ["new@example.com"]
+    assert re.search(r"/accounts/confirm-email/[^/\s]+/", mailoutbox[0].body)
+
+
+def celery_worker_wait(condition, timeout=15.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the Celery worker did not finish in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db
+def test_signup_accepts_the_city_by_any_of_its_names(client):
+    assert signup(client, city="shenzhen").status_code == 302
+    assert User.objects.get(username="newfan").city.slug == "shenzhen"
+
+
+BAD_INPUT = [
+    ("taken email", {"email": "taken@example.com"}, {"zh-hans": "此电子邮件地址已被其他用户注册", "en": "already registered"}),
+    ("malformed email", {"email": "not-an-email"}, {"zh-hans": "输入一个有效的 Email 地址", "en": "valid email"}),
+    ("weak password", {"password1": "12345678", "password2": "12345678"},
+     {"zh-hans": "这个密码太常见了", "en": "too common"}),
+    ("unknown city", {"city": "Gotham"}, {"zh-hans": "我们不认识城市", "en": "We do not know the city"}),
+    ("1 MB display name", {"display_name": "长" * 1_000_000},
+     {"zh-hans": "确保该变量包含不超过 50 字符", "en": "at most 50 characters"}),
+    ("NUL in username", {"username": "bad\x00name"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
+    ("NUL in email", {"email": "a\x00@example.com"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
+    ("NUL in password", {"password1": "pass\x00word-long", "password2": "pass\x00word-long"},
+     {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
+    ("NUL in display name", {"display_name": "a\x00b"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
+    ("NUL in city", {"city": "深圳\x00"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(("case", "changes", "message"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_signup_input_gets_a_form_error_in_the_page_language_and_writes_nothing(
+        client, case, changes, message, language):
+    UserFactory(email="taken@example.com")
+    users_before = User.objects.count()
+
+    response = signup(client, language=language, **changes)
+
+    assert response.status_code == 200
+    assert message[language] in response.content.decode()
+    assert User.objects.count() == users_before
+
+
+@pytest.mark.django_db
+def test_signup_is_rate_limited_per_address(client, settings):
+    responses = [signup(client, email=f"x{i}@example.com", username=f"x{i}", city="Gotham") for i in range(21)]
+
+    assert [r.status_code for r in responses[:20]] == [200] * 20
+    assert responses[20].status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("login", ["fan1@example.com", "fan1"])
+def test_a_verified_fan_logs_in_by_email_or_username(client, login):
+    UserFactory(username="fan1")
+    response = client.post(reverse("account_login"), {"login": login, "password": "correct-horse-battery"})
+
+    assert response.status_code == 302
+    assert client.get(reverse("settings")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_is_refused_until_the_email_is_verified(client):
+    signup(client)
+    client.logout()
+    response = client.post(reverse("account_login"), {"login": "newfan", "password": GOOD["password1"]})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert client.get(reverse("settings")).status_code == 302
