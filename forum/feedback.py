@@ -1,0 +1,89 @@
+"""Feedback threads: the status workflow (staff only, logged), "me too" votes, the official answer."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from accounts.models import NotificationKind, User
+from forum.boards import can_see
+from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
+from forum.posting import can_write, notify_fans
+
+
+def change_feedback_status(staff: User, thread: Thread, status: str, note: str = "",
+                           duplicate_of: Thread | None = None) -> Thread:
+    """Move a feedback thread to `status`, log who/when/from/to/note, and tell its author.
+
+    A duplicate points to its original (following the original's own duplicate link), and its
+    "me too" votes, plus its author's, move there.
+    """
+    if not staff.is_authenticated or not staff.is_staff:
+        raise PermissionDenied
+    if status not in FeedbackStatus.values:
+        raise ValidationError({"status": _("Choose a status.")})
+    note = (note or "").strip()[:500]
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=thread.pk)
+        if not thread.is_feedback:
+            raise ValidationError(_("Only feedback threads have a status."))
+        original = None
+        if status == FeedbackStatus.DUPLICATE:
+            if duplicate_of is None:
+                raise ValidationError({"duplicate_of": _("Say which thread this duplicates.")})
+            original = duplicate_of.duplicate_of or duplicate_of
+            if original.pk == thread.pk or not original.is_feedback:
+                raise ValidationError({"duplicate_of": _("A thread cannot duplicate itself or a thread that is not feedback.")})
+            Thread.objects.select_for_update().filter(pk=original.pk).values_list("pk", flat=True).first()
+        if status == thread.status and original is None:
+            return thread
+        StatusChange.objects.create(thread=thread, changed_by=staff, from_status=thread.status, to_status=status,
+                                    note=note)
+        thread.status = status
+        thread.duplicate_of = original
+        if original is not None:
+            voters = set(MeToo.objects.filter(thread=thread).values_list("user_id", flat=True)) | {thread.author_id}
+            MeToo.objects.bulk_create([MeToo(thread=original, user_id=v) for v in voters], ignore_conflicts=True)
+            MeToo.objects.filter(thread=thread).delete()
+            thread.me_too_count = 0
+            Thread.objects.filter(pk=original.pk).update(me_too_count=MeToo.objects.filter(thread=original).count())
+        thread.save(update_fields=["status", "duplicate_of", "me_too_count"])
+        label = FeedbackStatus(status).label
+        notify_fans([thread.author], NotificationKind.FEEDBACK,
+                    lambda: _("Your feedback “%(title)s” is now: %(status)s") % {"title": thread.title,
+                                                                                "status": label},
+                    thread.get_absolute_url(), thread)
+    return thread
+
+
+def mark_official_answer(staff: User, post: Post) -> Thread:
+    """Show a staff reply right under the first post of its feedback thread."""
+    if not staff.is_authenticated or not staff.is_staff:
+        raise PermissionDenied
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+        if not thread.is_feedback or post.floor == 1 or not post.by_staff or not post.is_visible:
+            raise ValidationError(_("Only a visible staff reply in a feedback thread can be the official answer."))
+        thread.official_post = post
+        thread.save(update_fields=["official_post"])
+        if thread.author_id != staff.pk:
+            notify_fans([thread.author], NotificationKind.FEEDBACK,
+                        lambda: _("Staff answered your feedback “%(title)s”") % {"title": thread.title},
+                        post.get_absolute_url(), thread)
+    return thread
+
+
+def toggle_me_too(user: User, thread: Thread) -> tuple[bool, int]:
+    """Vote "me too" on a feedback thread (its original when it is a duplicate), or take it back."""
+    if not can_write(user) or not can_see(user, thread.board) or not thread.is_feedback:
+        raise PermissionDenied
+    target = thread.duplicate_of or thread
+    with transaction.atomic():
+        deleted, _rows = MeToo.objects.filter(thread=target, user=user).delete()
+        if deleted:
+            Thread.objects.filter(pk=target.pk).update(me_too_count=F("me_too_count") - 1)
+        else:
+            MeToo.objects.create(thread=target, user=user)
+            Thread.objects.filter(pk=target.pk).update(me_too_count=F("me_too_count") + 1)
+        count = Thread.objects.filter(pk=target.pk).values_list("me_too_count", flat=True).get()
+    return not deleted, count

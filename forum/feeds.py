@@ -1,0 +1,52 @@
+"""Atom feeds: the newest threads of a board, and of the announcements board."""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from forum.boards import announcements_board
+from forum.markup import plain_excerpt
+from forum.models import Board, Thread
+
+ITEMS = 30
+
+
+class BoardFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug=None):
+        board = announcements_board() if slug is None else get_object_or_404(Board, slug=slug)
+        if board.testers_only:
+            raise Http404  # feed readers are anonymous; the beta board is not for them
+        return board
+
+    def title(self, board):
+        return _("Fancity forum: %(board)s") % {"board": board.label}
+
+    def link(self, board):
+        return board.get_absolute_url()
+
+    def subtitle(self, board):
+        return board.blurb
+
+    def items(self, board):
+        return (Thread.objects.filter(board=board).select_related("author")
+                .prefetch_related("posts").order_by("-created_at")[:ITEMS])
+
+    def item_title(self, thread):
+        return thread.title
+
+    def item_description(self, thread):
+        first = next((p for p in thread.posts.all() if p.floor == 1), None)
+        return plain_excerpt(first.body, 400) if first and first.is_visible else ""
+
+    def item_author_name(self, thread):
+        return thread.author.public_name
+
+    def item_pubdate(self, thread):
+        return thread.created_at
+
+    def item_updateddate(self, thread):
+        return thread.last_post_at

@@ -1,0 +1,269 @@
+"""Forum data: boards, threads, posts (numbered floors), and what fans attach to them.
+
+Counters live on the rows that list pages show (Board, Thread) and are changed by the functions in
+forum/posting.py in the same transaction as the post, so no list page ever counts rows.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+POSTS_PER_PAGE = 20
+
+
+def _zh() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+class BoardKind(models.TextChoices):
+    ANNOUNCEMENTS = "announcements", _("Announcements")
+    GENERAL = "general", _("General")
+    FEEDBACK = "feedback", _("Feedback")
+    CITY = "city", _("City club")
+    BETA = "beta", _("Private beta")
+
+
+class Board(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=BoardKind.choices, default=BoardKind.GENERAL)
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(_("Chinese name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=80)
+    description = models.CharField(_("Chinese description"), max_length=300, blank=True)
+    description_en = models.CharField(_("English description"), max_length=300, blank=True)
+    position = models.IntegerField(_("order"), default=100)
+    city = models.OneToOneField("accounts.City", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="forum_board")
+    # Counters, kept by forum.posting in the transaction that writes the post.
+    thread_count = models.PositiveIntegerField(default=0)
+    post_count = models.PositiveIntegerField(default=0)
+    last_post_at = models.DateTimeField(null=True, blank=True)
+    last_thread = models.ForeignKey("Thread", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    last_poster = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("board")
+        verbose_name_plural = _("boards")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="city", city__isnull=False) | (~Q(kind="city") & Q(city__isnull=True)),
+                                   name="board_city_iff_city_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name if _zh() or not self.name_en else self.name_en
+
+    @property
+    def blurb(self) -> str:
+        return self.description if _zh() or not self.description_en else self.description_en
+
+    @property
+    def testers_only(self) -> bool:
+        return self.kind == BoardKind.BETA
+
+    @property
+    def is_feedback(self) -> bool:
+        return self.kind == BoardKind.FEEDBACK
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:board", args=[self.slug])
+
+
+class FeedbackKind(models.TextChoices):
+    BUG = "bug", _("Bug")
+    SUGGESTION = "suggestion", _("Suggestion")
+    QUESTION = "question", _("Question")
+
+
+class FeedbackStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    FIXED = "fixed", _("Fixed")
+    WONT_FIX = "wont_fix", _("Won't fix")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+class Thread(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="threads")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_threads")
+    title = models.CharField(_("title"), max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    is_locked = models.BooleanField(_("locked"), default=False)
+    # Counters: floors handed out (deleted posts keep theirs), visible replies, views, last post.
+    post_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(default=0)
+    last_post_at = models.DateTimeField(default=timezone.now)
+    last_poster = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    # Feedback threads only (blank elsewhere).
+    feedback_kind = models.CharField(_("feedback kind"), max_length=20, choices=FeedbackKind.choices, blank=True)
+    device_model = models.CharField(_("device model"), max_length=80, blank=True)
+    software_version = models.CharField(_("software version"), max_length=80, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=FeedbackStatus.choices, blank=True)
+    me_too_count = models.PositiveIntegerField(default=0)
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="duplicates")
+    official_post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")
+    first_staff_reply_at = models.DateTimeField(null=True, blank=True)
+    time_to_first_staff_reply = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+        indexes = [
+            models.Index(fields=["board", "-is_pinned", "-last_post_at"], name="thread_board_activity"),
+            models.Index(fields=["board", "status", "-me_too_count"], name="thread_feedback_votes",
+                         condition=~Q(status="")),
+            models.Index(fields=["board", "-created_at"], name="thread_board_newest"),
+            models.Index(fields=["author", "-created_at"], name="thread_author_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(duplicate_of=models.F("id")), name="thread_not_duplicate_of_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:thread", args=[self.pk])
+
+    @property
+    def is_feedback(self) -> bool:
+        return bool(self.status)
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.post_count // POSTS_PER_PAGE))
+
+    def page_of_floor(self, floor: int) -> int:
+        return (max(floor, 1) - 1) // POSTS_PER_PAGE + 1
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    floor = models.PositiveIntegerField(_("floor"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_posts")
+    body = models.TextField(_("body"))
+    html = models.TextField(editable=False)
+    by_staff = models.BooleanField(_("official (written by staff)"), default=False)
+    quote = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
+    like_count = models.PositiveIntegerField(default=0)
+    # CJK bigrams and lower-cased words with positions (see forum/search.py); empty once deleted or hidden.
+    search = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["thread", "floor"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "floor"], name="post_floor_unique"),
+            models.CheckConstraint(condition=Q(floor__gte=1), name="post_floor_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            GinIndex(fields=["search"], name="post_search"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id}#{self.floor}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post", args=[self.pk])
+
+    @property
+    def is_visible(self) -> bool:
+        return self.deleted_at is None and self.hidden_at is None
+
+
+class Like(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="like_once")]
+        indexes = [models.Index(fields=["user", "post"], name="like_user_post")]
+
+
+class Watch(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="watch_once")]
+        indexes = [models.Index(fields=["user", "thread"], name="watch_user_thread")]
+
+
+class ReadMark(models.Model):
+    """The highest floor a fan has seen in a thread: threads with more floors are unread."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    floor = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="readmark_once")]
+
+
+class MeToo(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="me_toos")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="me_too_once")]
+
+
+class StatusChange(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="status_changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, choices=FeedbackStatus.choices)
+    to_status = models.CharField(max_length=20, choices=FeedbackStatus.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("feedback status change")
+        verbose_name_plural = _("feedback status changes")
+        ordering = ["changed_at", "id"]
+
+
+class Report(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    resolution = models.CharField(_("resolution"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["post", "reporter"], name="report_once_per_fan",
+                                               condition=Q(resolved_at__isnull=True))]
+        indexes = [models.Index(fields=["created_at"], condition=Q(resolved_at__isnull=True), name="report_open")]

@@ -1,0 +1,288 @@
+"""Every write a fan makes in the forum: threads, replies, edits, deletions, likes, watching, reading.
+
+Each function opens its own transaction, checks permissions and limits, keeps the counters on the
+thread and the board in that same transaction, and queues notifications (mail goes after commit).
+Locks are always taken in the order author row -> thread row -> board row, so writers never deadlock.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.activity import record_activity
+from accounts.models import NotificationKind, User
+from accounts.notifications import notify
+from accounts.roles import CORE_TESTERS, is_moderator
+from forum import limits, markup, search
+from forum.boards import can_see
+from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
+
+EDIT_WINDOW = datetime.timedelta(minutes=30)
+MAX_TITLE = 120
+MAX_BODY = 20_000
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+def can_write(user: User) -> bool:
+    return user.is_authenticated and user.is_active and not user.is_banned and not user.deleted_at
+
+
+def can_start_thread(user: User, board: Board) -> bool:
+    if not can_write(user) or not can_see(user, board):
+        return False
+    return board.kind != BoardKind.ANNOUNCEMENTS or user.is_staff
+
+
+def can_reply(user: User, thread: Thread) -> bool:
+    if not can_write(user) or not can_see(user, thread.board):
+        return False
+    return not thread.is_locked or is_moderator(user)
+
+
+def can_edit(user: User, post: Post) -> bool:
+    if not can_write(user) or post.deleted_at:
+        return False
+    if user.is_staff:
+        return True
+    return post.author_id == user.pk and not post.hidden_at and timezone.now() - post.created_at < EDIT_WINDOW
+
+
+def can_delete(user: User, post: Post) -> bool:
+    if post.deleted_at or not user.is_authenticated:
+        return False
+    return is_moderator(user) or (post.author_id == user.pk and can_write(user))
+
+
+# --- validation --------------------------------------------------------------------------------
+
+def clean_text(value: str, field: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise ValidationError({field: _("The text contains a NUL character, which is not allowed.")})
+    if not value:
+        raise ValidationError({field: _("This field cannot be empty.")})
+    if len(value) > max_length:
+        raise ValidationError({field: _("Keep it under %(n)d characters (it has %(len)d).")
+                               % {"n": max_length, "len": len(value)}})
+    return value
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+def notify_fans(users, kind: str, make_text, url: str, thread: Thread) -> None:
+    """Notify each fan in their own language; mail is batched per thread by `notify`."""
+    by_language = defaultdict(list)
+    for user in users:
+        by_language[user.language or settings.LANGUAGE_CODE].append(user)
+    for language, group in by_language.items():
+        with translation.override(language):
+            notify(group, kind, str(make_text()), url, group=f"thread:{thread.pk}")
+
+
+def _may_see(users, board: Board):
+    if not board.testers_only:
+        return users
+    return users.filter(Q(is_staff=True) | Q(groups__name=CORE_TESTERS)).distinct()
+
+
+def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
+    notified = {author.pk}
+    url = post.get_absolute_url()
+    name = author.public_name
+    if post.quote_id and post.quote.author_id not in notified:
+        quoted = post.quote.author
+        notified.add(quoted.pk)
+        notify_fans([quoted], NotificationKind.QUOTE,
+                    lambda: _("%(name)s quoted your post in “%(title)s”") % {"name": name, "title": thread.title},
+                    url, thread)
+    names = markup.mentioned_usernames(post.body)
+    if names:
+        mentioned = list(_may_see(User.objects.filter(username__in=names[:20], deleted_at__isnull=True)
+                                  .exclude(pk__in=notified), thread.board))
+        notified.update(u.pk for u in mentioned)
+        notify_fans(mentioned, NotificationKind.MENTION,
+                    lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
+                    url, thread)
+    if post.floor > 1:
+        watchers = _may_see(User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id"))
+                            .exclude(pk__in=notified), thread.board)
+        notify_fans(list(watchers), NotificationKind.REPLY,
+                    lambda: _("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
+                    url, thread)
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+def _lock_author(author: User) -> None:
+    """Serialises one fan's posts, so that the limits cannot be raced past."""
+    User.objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True).first()
+
+
+def _watch(user: User, thread: Thread) -> None:
+    Watch.objects.bulk_create([Watch(user=user, thread=thread)], ignore_conflicts=True)
+
+
+def mark_read(user: User, thread: Thread, floor: int) -> None:
+    """Remember that `user` has seen `thread` up to `floor` (never moving backwards)."""
+    if not user.is_authenticated:
+        return
+    table = ReadMark._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, thread_id, floor) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (user_id, thread_id) DO UPDATE SET floor = EXCLUDED.floor "
+            f"WHERE {table}.floor < EXCLUDED.floor",
+            [user.pk, thread.pk, floor])
+
+
+def _new_post(thread: Thread, author: User, body: str, floor: int, now, quote: Post | None = None,
+              title: str = "") -> Post:
+    return Post.objects.create(
+        thread=thread, floor=floor, author=author, body=body, html=markup.render(body),
+        by_staff=author.is_staff, quote=quote, created_at=now, search=search.vector_literal(title, body))
+
+
+def start_thread(author: User, board: Board, title: str, body: str, **extra) -> Thread:
+    """Start a thread in `board` with `body` as its first post (floor 1).
+
+    `extra` may hold feedback fields: feedback_kind, device_model, software_version.
+    """
+    if not can_start_thread(author, board):
+        raise PermissionDenied
+    title = clean_text(title, "title", MAX_TITLE)
+    body = clean_text(body, "body", MAX_BODY)
+    fields = {}
+    if board.kind == BoardKind.FEEDBACK:
+        kind = extra.get("feedback_kind") or FeedbackKind.BUG
+        if kind not in FeedbackKind.values:
+            raise ValidationError({"feedback_kind": _("Choose a kind of feedback.")})
+        fields = {"feedback_kind": kind, "status": FeedbackStatus.OPEN,
+                  "device_model": (extra.get("device_model") or "").strip()[:80],
+                  "software_version": (extra.get("software_version") or "").strip()[:80]}
+    with transaction.atomic():
+        _lock_author(author)
+        limits.check(author, starting_thread=True)
+        now = timezone.now()
+        thread = Thread.objects.create(board=board, author=author, title=title, created_at=now, post_count=1,
+                                       last_post_at=now, last_poster=author, **fields)
+        _new_post(thread, author, body, 1, now, title=title)
+        Board.objects.filter(pk=board.pk).update(thread_count=F("thread_count") + 1, post_count=F("post_count") + 1,
+                                                 last_post_at=now, last_thread=thread, last_poster=author)
+        _watch(author, thread)
+        mark_read(author, thread, 1)
+        record_activity(author)
+        post = thread.posts.get(floor=1)
+        _notify_about_post(post, thread, author)
+    return thread
+
+
+def post_reply(author: User, thread: Thread, body: str, quote: Post | None = None) -> Post:
+    """Add a reply at the next floor of `thread`."""
+    body = clean_text(body, "body", MAX_BODY)
+    with transaction.atomic():
+        _lock_author(author)
+        thread = Thread.objects.select_for_update(of=("self",)).select_related("board").get(pk=thread.pk)
+        if not can_reply(author, thread):
+            raise PermissionDenied
+        if quote is not None and (quote.thread_id != thread.pk or not quote.is_visible):
+            raise ValidationError({"quote": _("That post cannot be quoted.")})
+        limits.check(author, starting_thread=False)
+        now = timezone.now()
+        floor = thread.post_count + 1
+        post = _new_post(thread, author, body, floor, now, quote=quote)
+        changes = {"post_count": floor, "reply_count": F("reply_count") + 1, "last_post_at": now,
+                   "last_poster": author}
+        if author.is_staff and thread.is_feedback and thread.first_staff_reply_at is None \
+                and author.pk != thread.author_id:
+            changes.update(first_staff_reply_at=now, time_to_first_staff_reply=now - thread.created_at)
+        Thread.objects.filter(pk=thread.pk).update(**changes)
+        Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1, last_post_at=now,
+                                                        last_thread=thread, last_poster=author)
+        _watch(author, thread)
+        mark_read(author, thread, floor)
+        record_activity(author)
+        _notify_about_post(post, thread, author)
+    return post
+
+
+def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> Post:
+    """Change a post's text (the author for 30 minutes, staff always); the post shows it was edited."""
+    body = clean_text(body, "body", MAX_BODY)
+    if title is not None:
+        title = clean_text(title, "title", MAX_TITLE)
+    with transaction.atomic():
+        post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
+        if not can_edit(editor, post):
+            raise PermissionDenied
+        thread = post.thread
+        if post.floor == 1 and title is not None and title != thread.title:
+            Thread.objects.filter(pk=thread.pk).update(title=title)
+            thread.title = title
+        post.body = body
+        post.html = markup.render(body)
+        post.edited_at = timezone.now()
+        post.search = search.vector_literal(thread.title if post.floor == 1 else "", body)
+        post.save(update_fields=["body", "html", "edited_at", "search"])
+        record_activity(editor)
+    return post
+
+
+def _take_out_of_counts(post: Post) -> None:
+    """A deleted or hidden post leaves the reply count (its floor stays)."""
+    if post.floor > 1:
+        Thread.objects.filter(pk=post.thread_id, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
+    Board.objects.filter(pk=post.thread.board_id, post_count__gt=0).update(post_count=F("post_count") - 1)
+
+
+def delete_post(user: User, post: Post) -> Post:
+    """Soft delete: the post is replaced by a notice and keeps its floor."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
+        if not can_delete(user, post):
+            raise PermissionDenied
+        was_visible = post.is_visible
+        post.deleted_at = timezone.now()
+        post.search = None
+        post.save(update_fields=["deleted_at", "search"])
+        if was_visible:
+            _take_out_of_counts(post)
+    return post
+
+
+def toggle_like(user: User, post: Post) -> tuple[bool, int]:
+    """Like `post` or take the like back; returns (liked now, like count)."""
+    if not can_write(user) or not post.is_visible or not can_see(user, post.thread.board):
+        raise PermissionDenied
+    with transaction.atomic():
+        deleted, _rows = Like.objects.filter(post=post, user=user).delete()
+        if deleted:
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+        else:
+            Like.objects.create(post=post, user=user)
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+        count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
+    return not deleted, count
+
+
+def set_watching(user: User, thread: Thread, watching: bool) -> None:
+    if not user.is_authenticated or not can_see(user, thread.board):
+        raise PermissionDenied
+    if watching:
+        _watch(user, thread)
+    else:
+        Watch.objects.filter(user=user, thread=thread).delete()
+
+
+def count_view(thread: Thread) -> None:
+    """One more view. Not crash-critical, so the commit does not wait for the disk."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        Thread.objects.filter(pk=thread.pk).update(view_count=F("view_count") + 1)

@@ -1,0 +1,143 @@
+"""Reads the forum pages share, with their joins set so that each page runs a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+from forum.boards import visible_boards
+from forum.models import (
+    POSTS_PER_PAGE,
+    Board,
+    FeedbackKind,
+    FeedbackStatus,
+    Like,
+    MeToo,
+    Post,
+    ReadMark,
+    StatusChange,
+    Thread,
+    Watch,
+)
+
+THREADS_PER_PAGE = 30
+
+
+@dataclass
+class Pages:
+    number: int
+    count: int | None  # None when unknown (filtered lists): then only "next" is offered
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def window(self) -> list[int | None]:
+        """Page numbers to show: first, last and two either side of the current one; None is a gap."""
+        if self.count is None:
+            return []
+        shown = sorted({1, self.count, *range(max(1, self.number - 2), min(self.count, self.number + 2) + 1)})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def page_number(raw, last: int | None = None) -> int:
+    try:
+        number = max(1, int(raw))
+    except (TypeError, ValueError):
+        number = 1
+    return min(number, last) if last else number
+
+
+def board_index(user: User) -> list[Board]:
+    return list(visible_boards(user).select_related("last_thread", "last_poster", "city"))
+
+
+def _thread_list(threads: QuerySet) -> QuerySet:
+    return threads.select_related("author", "last_poster")
+
+
+def board_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
+    """Pinned first, then newest activity. The page count comes from the board's counter."""
+    count = max(1, -(-board.thread_count // THREADS_PER_PAGE))
+    page = min(page, count)
+    start = (page - 1) * THREADS_PER_PAGE
+    threads = list(_thread_list(board.threads.order_by("-is_pinned", "-last_post_at"))[start:start + THREADS_PER_PAGE])
+    return threads, Pages(page, count, page < count)
+
+
+FEEDBACK_SORTS = {"votes": ["-me_too_count", "-created_at"], "newest": ["-created_at"], "unanswered": ["created_at"]}
+
+
+def feedback_threads(board: Board, page: int, status: str = "", kind: str = "", sort: str = "") -> tuple[list[Thread], Pages]:
+    """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
+    threads = board.threads.all()
+    if status in FeedbackStatus.values:
+        threads = threads.filter(status=status)
+    if kind in FeedbackKind.values:
+        threads = threads.filter(feedback_kind=kind)
+    if sort == "unanswered":
+        threads = threads.filter(first_staff_reply_at__isnull=True)
+    order = FEEDBACK_SORTS.get(sort)
+    threads = threads.order_by(*order) if order else threads.order_by("-is_pinned", "-last_post_at")
+    start = (page - 1) * THREADS_PER_PAGE
+    rows = list(_thread_list(threads)[start:start + THREADS_PER_PAGE + 1])
+    return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
+
+
+def thread_for_page(pk: int) -> Thread:
+    return (Thread.objects.select_related("board", "author", "duplicate_of", "official_post",
+                                          "official_post__author", "official_post__author__city")
+            .get(pk=pk))
+
+
+def thread_posts(thread: Thread, page: int) -> list[Post]:
+    """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    return list(
+        Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
+        .select_related("author", "author__city", "quote", "quote__author")
+        .prefetch_related(Prefetch("author__groups", queryset=Group.objects.only("name")))
+        .order_by("floor")
+    )
+
+
+def liked_post_ids(user: User, posts: list[Post]) -> set[int]:
+    if not user.is_authenticated or not posts:
+        return set()
+    return set(Like.objects.filter(user=user, post__in=[p.pk for p in posts]).values_list("post_id", flat=True))
+
+
+def thread_state(user: User, thread: Thread) -> tuple[bool, int, bool]:
+    """(watching, floor read up to, voted "me too") for one fan and one thread, in one query."""
+    if not user.is_authenticated:
+        return False, 0, False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {Watch._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
+            f"(SELECT floor FROM {ReadMark._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
+            f"EXISTS (SELECT 1 FROM {MeToo._meta.db_table} WHERE user_id = %s AND thread_id = %s)",
+            [user.pk, thread.pk] * 3)
+        watching, read_floor, me_too = cursor.fetchone()
+    return watching, read_floor or 0, me_too
+
+
+def read_floors(user: User, threads: list[Thread]) -> dict[int, int]:
+    if not user.is_authenticated or not threads:
+        return {}
+    return dict(ReadMark.objects.filter(user=user, thread__in=[t.pk for t in threads])
+                .values_list("thread_id", "floor"))
+
+
+def status_log(thread: Thread) -> list[StatusChange]:
+    if not thread.is_feedback:
+        return []
+    return list(thread.status_changes.select_related("changed_by"))

@@ -1,0 +1,122 @@
+"""Search that works for Chinese and English, backed by a GIN index on a tsvector.
+
+PostgreSQL's parsers do not split Chinese into words, so the text is tokenised here: a run of CJK
+characters becomes its overlapping bigrams (the last character of the run also as a unigram), and
+other text becomes lower-cased words. `刷机` is then the bigram 刷机, which `我刷机后无法开机` contains.
+A query becomes a phrase of its bigrams (`无法 <-> 法开 <-> 开机`), English words match as prefixes.
+See forum/README.md for why this rather than pg_trgm or jieba.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import User
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W{CJK}_]+", re.UNICODE)
+CJK_RE = re.compile(rf"[{CJK}]")
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 255
+MAX_QUERY_TERMS = 12
+RESULTS = 30
+
+
+def _tokens(text: str):
+    """Yield the lexemes of `text` in order."""
+    for match in TOKEN_RE.finditer(text.lower()):
+        run = match.group()
+        if CJK_RE.match(run):
+            for i in range(len(run) - 1):
+                yield run[i : i + 2]
+            yield run[-1]
+        elif len(run) <= 60:
+            yield run
+
+
+def vector_literal(title: str, body: str) -> str:
+    """A tsvector in PostgreSQL's input syntax; title lexemes get weight A."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for weight, text in (("A", title), ("", body)):
+        for token in _tokens(text):
+            position = min(position + 1, MAX_POSITION)
+            slots = positions.setdefault(token, [])
+            if len(slots) < MAX_POSITIONS_PER_LEXEME:
+                slots.append(f"{position}{weight}")
+    # Lexemes are only letters and digits, so they need no quoting.
+    return " ".join(f"{token}:{','.join(slots)}" for token, slots in positions.items())
+
+
+def query_terms(q: str) -> list[str]:
+    """The words and CJK runs of a query, as typed (for highlighting)."""
+    return [m.group() for m in TOKEN_RE.finditer(q)][:MAX_QUERY_TERMS]
+
+
+def tsquery(q: str) -> str:
+    parts = []
+    for term in query_terms(q.lower()):
+        if CJK_RE.match(term):
+            if len(term) == 1:
+                parts.append(f"{term}:*")
+            else:
+                parts.append("(" + " <-> ".join(term[i : i + 2] for i in range(len(term) - 1)) + ")")
+        elif len(term) <= 60:
+            parts.append(f"{term}:*")
+    return " & ".join(parts)
+
+
+@dataclass
+class Hit:
+    post: object
+    title: SafeString
+    snippet: SafeString
+
+
+def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
+    """An escaped excerpt of `text` around the first match, matches wrapped in <mark>."""
+    text = re.sub(r"\s+", " ", text)
+    if not terms:
+        return escape(text[:length])
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    first = pattern.search(text)
+    start = max(0, (first.start() if first else 0) - length // 3)
+    excerpt = text[start : start + length]
+    out, last = [], 0
+    for m in pattern.finditer(excerpt):
+        out.append(escape(excerpt[last : m.start()]))
+        out.append(f"<mark>{escape(m.group())}</mark>")
+        last = m.end()
+    out.append(escape(excerpt[last:]))
+    prefix = "…" if start else ""
+    suffix = "…" if start + length < len(text) else ""
+    return mark_safe(prefix + "".join(out) + suffix)
+
+
+def search_posts(user: User, q: str, board=None) -> QuerySet | None:
+    """Visible posts matching `q`, best first; None when the query has nothing to search for."""
+    from forum.boards import visible_boards
+    from forum.models import Post
+
+    raw = tsquery(q)
+    if not raw:
+        return None
+    query = SearchQuery(raw, search_type="raw", config="simple")
+    posts = Post.objects.filter(search=query, deleted_at__isnull=True, hidden_at__isnull=True)
+    if board is not None:
+        posts = posts.filter(thread__board=board)
+    else:
+        posts = posts.filter(thread__board__in=visible_boards(user).values("pk"))
+    return (posts.annotate(rank=SearchRank(F("search"), query))
+            .select_related("thread", "thread__board", "author")
+            .order_by("-rank", "-created_at")[:RESULTS])
+
+
+def hits(posts, q: str) -> list[Hit]:
+    terms = query_terms(q)
+    return [Hit(post=p, title=highlight(p.thread.title, terms, 120), snippet=highlight(p.body, terms))
+            for p in posts]

@@ -1,0 +1,357 @@
+"""Forum pages: thin views that parse the request, call one function from forum/*, and render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_moderator
+from forum import feedback, moderation, posting, queries, search
+from forum.boards import can_see, visible_boards
+from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
+from forum.markup import render as render_markdown
+from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
+
+
+def _visible_board(request, slug: str) -> Board:
+    board = get_object_or_404(Board, slug=slug)
+    if not can_see(request.user, board):
+        raise Http404
+    return board
+
+
+def _visible_thread(request, pk: int) -> Thread:
+    try:
+        thread = queries.thread_for_page(pk)
+    except Thread.DoesNotExist:
+        raise Http404 from None
+    if not can_see(request.user, thread.board):
+        raise Http404
+    return thread
+
+
+def _visible_post(request, pk: int) -> Post:
+    post = get_object_or_404(Post.objects.select_related("thread", "thread__board", "author"), pk=pk)
+    if not can_see(request.user, post.thread.board):
+        raise Http404
+    return post
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def index(request):
+    user = request.user
+    return render(request, "forum/index.html", {"boards": queries.board_index(user)})
+
+
+def board(request, slug):
+    board = _visible_board(request, slug)
+    page = queries.page_number(request.GET.get("page"))
+    filters = {}
+    if board.is_feedback:
+        filters = {k: request.GET.get(k, "") for k in ("status", "kind", "sort")}
+        threads, pages = queries.feedback_threads(board, page, **filters)
+    else:
+        threads, pages = queries.board_threads(board, page)
+    read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None
+    return render(request, "forum/board.html", {
+        "board": board, "threads": threads, "pages": pages, "read_floors": read, "filters": filters,
+        "statuses": FeedbackStatus.choices, "kinds": FeedbackKind.choices,
+        "can_start": posting.can_start_thread(request.user, board),
+    })
+
+
+@login_required
+def new_thread(request, slug):
+    board = _visible_board(request, slug)
+    if not posting.can_start_thread(request.user, board):
+        raise PermissionDenied
+    form_class = FeedbackThreadForm if board.is_feedback else ThreadForm
+    form = form_class(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview = render_markdown(form.cleaned_data["body"])
+        else:
+            data = dict(form.cleaned_data)
+            try:
+                thread = posting.start_thread(request.user, board, data.pop("title"), data.pop("body"), **data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                return redirect(thread)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "forum/new_thread.html", {"board": board, "form": form, "preview": preview},
+                  status=status)
+
+
+def thread(request, pk):
+    thread = _visible_thread(request, pk)
+    user = request.user
+    page = queries.page_number(request.GET.get("page"), thread.page_count)
+    posts = queries.thread_posts(thread, page)
+    watching, read_floor, me_too = queries.thread_state(user, thread)
+    quote = None
+    if request.GET.get("quote", "").isdigit():
+        quote = Post.objects.filter(thread=thread, pk=int(request.GET["quote"])).select_related("author").first()
+    form = ReplyForm(initial={"quote": quote.pk if quote else None})
+    context = _thread_context(request, thread, page, posts, form, quote)
+    context.update(watching=watching, me_too=me_too, first_unread=read_floor + 1 if read_floor < thread.post_count else None)
+    posting.count_view(thread)
+    if posts:
+        posting.mark_read(user, thread, posts[-1].floor)
+    return render(request, "forum/thread.html", context)
+
+
+def _thread_context(request, thread, page, posts, form, quote, preview=None):
+    user = request.user
+    is_mod = is_moderator(user)
+    if not (user.is_staff and thread.is_feedback):
+        form.fields.pop("official", None)
+    return {
+        "thread": thread, "board": thread.board, "posts": posts, "page": page,
+        "pages": queries.Pages(page, thread.page_count, page < thread.page_count),
+        "liked": queries.liked_post_ids(user, posts), "status_log": queries.status_log(thread),
+        "form": form, "quote": quote, "preview": preview,
+        "can_reply": posting.can_reply(user, thread), "is_moderator": is_mod, "is_staff": user.is_staff,
+        "status_form": StatusForm(initial={"status": thread.status}) if user.is_staff and thread.is_feedback else None,
+        "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
+        "edit_ids": {p.pk for p in posts if posting.can_edit(user, p)},
+        "delete_ids": {p.pk for p in posts if posting.can_delete(user, p)},
+    }
+
+
+@login_required
+def reply(request, pk):
+    thread = _visible_thread(request, pk)
+    if request.method != "POST":
+        return redirect(thread)
+    if not posting.can_reply(request.user, thread):
+        raise PermissionDenied
+    form = ReplyForm(request.POST)
+    quote = None
+    preview = None
+    if form.is_valid():
+        if form.cleaned_data["quote"]:
+            quote = Post.objects.filter(thread=thread, pk=form.cleaned_data["quote"]).select_related("author").first()
+        if "preview" in request.POST:
+            preview = render_markdown(form.cleaned_data["body"])
+        else:
+            try:
+                post = posting.post_reply(request.user, thread, form.cleaned_data["body"], quote=quote)
+                if form.cleaned_data["official"] and request.user.is_staff and thread.is_feedback:
+                    feedback.mark_official_answer(request.user, post)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                return redirect(post)
+    page = thread.page_count
+    posts = queries.thread_posts(thread, page)
+    context = _thread_context(request, thread, page, posts, form, quote, preview)
+    return render(request, "forum/thread.html", context, status=200 if preview else 400)
+
+
+def post_link(request, pk):
+    """A permalink: the page of the thread that holds this floor."""
+    post = _visible_post(request, pk)
+    thread = post.thread
+    return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(post.floor)}#floor-{post.floor}")
+
+
+def first_unread(request, pk):
+    thread = _visible_thread(request, pk)
+    _watching, read_floor, _me_too = queries.thread_state(request.user, thread)
+    floor = min(read_floor + 1, thread.post_count)
+    return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(floor)}#floor-{floor}")
+
+
+@login_required
+def edit(request, pk):
+    post = _visible_post(request, pk)
+    if not posting.can_edit(request.user, post):
+        raise PermissionDenied
+    first = post.floor == 1
+    form = EditForm(request.POST or None, initial={"body": post.body, "title": post.thread.title if first else ""})
+    if not first:
+        del form.fields["title"]
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview = render_markdown(form.cleaned_data["body"])
+        else:
+            try:
+                posting.edit_post(request.user, post, form.cleaned_data["body"],
+                                  title=form.cleaned_data.get("title") or None)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                return redirect(post)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "forum/edit.html", {"post": post, "form": form, "preview": preview}, status=status)
+
+
+@login_required
+@require_POST
+def delete(request, pk):
+    post = _visible_post(request, pk)
+    posting.delete_post(request.user, post)
+    messages.success(request, _("The post was deleted."))
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def like(request, pk):
+    post = _visible_post(request, pk)
+    liked, count = posting.toggle_like(request.user, post)
+    if _wants_json(request):
+        return JsonResponse({"on": liked, "count": count})
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def watch(request, pk):
+    thread = _visible_thread(request, pk)
+    on = request.POST.get("on") == "1"
+    posting.set_watching(request.user, thread, on)
+    if _wants_json(request):
+        return JsonResponse({"on": on})
+    return redirect(thread)
+
+
+@login_required
+@require_POST
+def me_too(request, pk):
+    thread = _visible_thread(request, pk)
+    on, count = feedback.toggle_me_too(request.user, thread)
+    if _wants_json(request):
+        return JsonResponse({"on": on, "count": count})
+    return redirect(thread)
+
+
+@login_required
+@require_POST
+def change_status(request, pk):
+    thread = _visible_thread(request, pk)
+    if not request.user.is_staff:
+        raise PermissionDenied
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        original = None
+        if form.cleaned_data["duplicate_of"]:
+            original = Thread.objects.filter(pk=form.cleaned_data["duplicate_of"]).first()
+        try:
+            feedback.change_feedback_status(request.user, thread, form.cleaned_data["status"],
+                                            form.cleaned_data["note"], duplicate_of=original)
+            messages.success(request, _("Status changed."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, _("Choose a status."))
+    return redirect(thread)
+
+
+@login_required
+@require_POST
+def official(request, pk):
+    post = _visible_post(request, pk)
+    try:
+        feedback.mark_official_answer(request.user, post)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def moderate(request, pk):
+    thread = _visible_thread(request, pk)
+    if not is_moderator(request.user):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    if action in ("pin", "unpin"):
+        moderation.set_pinned(request.user, thread, action == "pin")
+    elif action in ("lock", "unlock"):
+        moderation.set_locked(request.user, thread, action == "lock")
+    elif action == "move":
+        form = MoveForm(request.POST, boards=visible_boards(request.user))
+        if form.is_valid():
+            try:
+                moderation.move_thread(request.user, thread, form.cleaned_data["board"])
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+    messages.success(request, _("Done."))
+    return redirect(thread)
+
+
+def _reason_page(request, post, form, action, title):
+    return render(request, "forum/reason.html", {"post": post, "form": form, "action": action, "title": title},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def report(request, pk):
+    post = _visible_post(request, pk)
+    if not posting.can_write(request.user):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        moderation.report_post(request.user, post, form.cleaned_data["reason"])
+        messages.success(request, _("Thank you. The moderators will look at this post."))
+        return redirect(post)
+    return _reason_page(request, post, form, reverse("forum:report", args=[post.pk]), _("Report a post"))
+
+
+@login_required
+def hide(request, pk):
+    post = _visible_post(request, pk)
+    if not is_moderator(request.user):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        moderation.hide_post(request.user, post, form.cleaned_data["reason"])
+        messages.success(request, _("The post is hidden; its author sees the reason."))
+        return redirect(post)
+    return _reason_page(request, post, form, reverse("forum:hide", args=[post.pk]), _("Hide a post"))
+
+
+@login_required
+def ban(request, pk):
+    post = _visible_post(request, pk)
+    if not is_moderator(request.user) or post.author.is_staff:
+        raise PermissionDenied
+    form = BanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        duration = form.cleaned_data["duration"]
+        moderation.ban_author(request.user, post, form.cleaned_data["reason"],
+                              None if duration == "forever" else int(duration))
+        messages.success(request, _("%(name)s is banned.") % {"name": post.author.public_name})
+        return redirect(post)
+    return _reason_page(request, post, form, reverse("forum:ban", args=[post.pk]),
+                        _("Ban %(name)s") % {"name": post.author.public_name})
+
+
+def search_page(request):
+    q = request.GET.get("q", "").strip()[:100]
+    boards = list(visible_boards(request.user).only("pk", "slug", "name", "name_en", "kind"))
+    board = next((b for b in boards if b.slug == request.GET.get("board")), None)
+    results = None
+    if q:
+        posts = search.search_posts(request.user, q, board=board)
+        results = search.hits(list(posts), q) if posts is not None else []
+    return render(request, "forum/search.html", {"q": q, "board": board, "boards": boards, "results": results})
