@@ -12,6 +12,20 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (real threads, a worker, a live server) empty the tables when they end.
+
+    Serialized rollback puts the rows that migrations load (cities, staff groups, boards, periodic
+    tasks) back for the next one, so no test depends on the order it runs in.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = marker is not None and marker.kwargs.get("transaction")
+        if transactional or "live_server" in item.fixturenames or "page" in item.fixturenames:
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and activity guards live in the cache; each test starts with none."""

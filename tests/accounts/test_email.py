@@ -1,0 +1,80 @@
+import logging
+import time
+
+import pytest
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import Notification
+from accounts.notifications import notify
+from accounts.tasks import UNSUBSCRIBE_SALT
+from tests.factories import UserFactory
+
+
+def wait_until(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the Celery worker"
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notifications_of_one_thread_send_one_mail_an_hour(celery_worker, mailoutbox):
+    fan = UserFactory()
+    notify([fan], "reply", "第一条回复", "/forum/t/1/", group="thread:1")
+    wait_until(lambda: len(mailoutbox) == 1)
+    notify([fan], "reply", "第二条回复", "/forum/t/1/", group="thread:1")
+    notify([fan], "reply", "另一个主题", "/forum/t/2/", group="thread:2")
+    wait_until(lambda: len(mailoutbox) == 2)
+    time.sleep(0.5)
+
+    assert len(mailoutbox) == 2
+    assert "第一条回复" in mailoutbox[0].body and "另一个主题" in mailoutbox[1].body
+    assert "/unsubscribe/" in mailoutbox[0].body
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_switched_off_kind_is_not_mailed_but_still_shown(celery_worker, mailoutbox):
+    fan = UserFactory(muted_emails=["mention"])
+    notify([fan], "mention", "有人 @ 你", "/")
+    notify([fan], "reply", "新回复", "/")
+    wait_until(lambda: len(mailoutbox) == 1)
+    time.sleep(0.5)
+
+    assert len(mailoutbox) == 1 and "新回复" in mailoutbox[0].body
+    assert Notification.objects.filter(recipient=fan).count() == 2
+
+
+@pytest.mark.django_db
+def test_unsubscribe_link_switches_that_kind_off(client):
+    fan = UserFactory()
+    token = signing.dumps({"u": fan.pk, "k": "reply"}, salt=UNSUBSCRIBE_SALT)
+    client.post(reverse("unsubscribe", args=[token]))
+    fan.refresh_from_db()
+    assert not fan.wants_email("reply") and fan.wants_email("mention")
+    assert client.post(reverse("unsubscribe", args=[token + "x"])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_broker_is_logged_and_the_saved_data_stays(caplog):
+    """A Celery app whose broker really is unreachable: nothing listens on port 1."""
+    from celery import Celery
+
+    from fancity.tasks import enqueue
+
+    dead_app = Celery("dead", broker="redis://127.0.0.1:1/0",
+                      broker_transport_options={"socket_connect_timeout": 1})
+
+    @dead_app.task(name="tests.unreachable")
+    def task():
+        """Never runs: it cannot be queued."""
+    fan = UserFactory()
+
+    with caplog.at_level(logging.ERROR, logger="fancity.tasks"), transaction.atomic():
+        Notification.objects.create(recipient=fan, kind="reply", text="saved", url="/")
+        enqueue(task)
+
+    assert Notification.objects.filter(text="saved").exists()
+    assert "Could not queue tests.unreachable" in caplog.text
