@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
+from forum import demo as forum_demo
 
 
 class Command(BaseCommand):
@@ -8,4 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         lines = accounts_demo.load()
+        lines += forum_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo data ready.\n" + "\n".join(lines)))
