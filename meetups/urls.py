@@ -1,7 +1,16 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from meetups import views
 
 app_name = "meetups"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="meetups/index.html"), name="index"),
+    path("", views.index, name="index"),
+    path("cities/", views.cities, name="cities"),
+    path("propose/", views.propose, name="propose"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/register/", views.register, name="register"),
+    path("<int:pk>/ticket/", views.ticket, name="ticket"),
+    path("<int:pk>/calendar.ics", views.ics, name="ics"),
+    path("<int:pk>/check-in/", views.check_in_page, name="check_in"),
+    path("registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
 ]

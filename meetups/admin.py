@@ -1,0 +1,180 @@
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from meetups import proposals, publishing, registration
+from meetups.models import CitySnapshot, Meetup, Registration, SchedulerSettings
+
+
+def _run(modeladmin, request, queryset, function, done_message):
+    """Call a meetups function per selected object; report refusals instead of failing."""
+    done = 0
+    for obj in queryset:
+        try:
+            function(request.user, obj)
+            done += 1
+        except registration.RegistrationError as error:
+            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
+        except PermissionDenied:
+            modeladmin.message_user(request, _("Only event staff can do this."), messages.ERROR)
+            return
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    can_delete = False
+    fields = ["order", "fan", "state", "answer", "draw_weight", "created_at", "checked_in_at"]
+    readonly_fields = fields
+    ordering = ["order"]
+    show_change_link = True
+    classes = ["collapse"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # seats change only through registration.py, under the meetup's lock
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("fan")
+
+
+@admin.register(Meetup)
+class MeetupAdmin(admin.ModelAdmin):
+    list_display = ["title", "city", "starts_at", "kind", "status", "approval", "mode", "capacity"]
+    list_filter = ["status", "kind", "approval", "mode", ("starts_at", admin.DateFieldListFilter), "city"]
+    list_select_related = ["city"]
+    search_fields = ["title", "city__name", "city__name_en", "venue"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["city"]
+    raw_id_fields = ["proposed_by"]
+    readonly_fields = ["fortnight_key", "drawn_at", "published_at", "announcement_url", "proposed_by", "approval"]
+    inlines = [RegistrationInline]
+    actions = ["publish", "close_registration", "run_draw", "promote_waiting", "export_attendees",
+               "approve_proposals", "reject_proposals"]
+    fieldsets = [
+        (None, {"fields": ["title", "city", "kind", "status", "approval", "proposed_by"]}),
+        (_("Time and place"), {"fields": ["starts_at", "ends_at", "venue", "address", "agenda"]}),
+        (_("Registration"), {"fields": ["mode", "capacity", "capacity_override", "registration_opens_at",
+                                        "registration_closes_at", "cancel_cutoff", "question", "draw_seed"]}),
+        (_("Record"), {"fields": ["fortnight_key", "drawn_at", "published_at", "announcement_url"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != Meetup.Status.DRAFT:
+            fields += ["status", "kind", "mode"]  # change these only through the actions
+        if obj is not None and obj.drawn_at:
+            fields += ["draw_seed"]
+        return fields
+
+    @admin.action(description=_("Publish (announce in the forum, notify the city's fans)"),
+                  permissions=["change"])
+    def publish(self, request, queryset):
+        _run(self, request, queryset, publishing.publish_meetup, _("Published %(n)s meetups."))
+
+    @admin.action(description=_("Close registration"), permissions=["change"])
+    def close_registration(self, request, queryset):
+        _run(self, request, queryset, registration.close_registration, _("Closed registration for %(n)s meetups."))
+
+    @admin.action(description=_("Run the draw"), permissions=["change"])
+    def run_draw(self, request, queryset):
+        _run(self, request, queryset, registration.run_draw, _("Ran the draw for %(n)s meetups."))
+
+    @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
+    def promote_waiting(self, request, queryset):
+        _run(self, request, queryset, registration.promote_from_waiting_list, _("Checked %(n)s meetups."))
+
+    @admin.action(description=_("Approve fan proposals (and publish them)"), permissions=["change"])
+    def approve_proposals(self, request, queryset):
+        _run(self, request, queryset, proposals.approve_proposal, _("Approved %(n)s proposals."))
+
+    @admin.action(description=_("Reject fan proposals"), permissions=["change"])
+    def reject_proposals(self, request, queryset):
+        _run(self, request, queryset, proposals.reject_proposal, _("Rejected %(n)s proposals."))
+
+    @admin.action(description=_("Export attendees (CSV)"), permissions=["view"])
+    def export_attendees(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="attendees.csv"'
+        response.write("\ufeff")  # so that spreadsheet programs read the Chinese names right
+        writer = csv.writer(response)
+        writer.writerow(["meetup", "starts_at", "order", "state", "username", "display_name", "email",
+                         "answer", "ticket_code", "checked_in_at"])
+        rows = (Registration.objects.filter(meetup__in=queryset)
+                .exclude(state=Registration.State.CANCELLED).select_related("fan", "meetup")
+                .order_by("meetup__starts_at", "meetup_id", "order"))
+        for r in rows.iterator(chunk_size=1000):
+            writer.writerow([r.meetup.title, r.meetup.starts_at.isoformat(), r.order, r.state, r.fan.username,
+                             r.fan.display_name, r.fan.email, r.answer, r.ticket_code,
+                             r.checked_in_at.isoformat() if r.checked_in_at else ""])
+        return response
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["meetup", "order", "fan", "state", "draw_weight", "created_at", "checked_in_at"]
+    list_filter = ["state", ("meetup", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["meetup", "fan"]
+    search_fields = ["fan__username", "fan__display_name", "ticket_code", "meetup__title"]
+    ordering = ["meetup", "order"]
+    readonly_fields = ["meetup", "fan", "state", "order", "answer", "draw_weight", "ticket_code", "created_at",
+                       "confirmed_at", "cancelled_at", "checked_in_at", "reminded_at"]
+    actions = ["select", "reject", "check_in"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def _by_meetup(self, request, queryset, function, done_message):
+        for meetup in Meetup.objects.filter(pk__in=queryset.values("meetup_id")):
+            ids = [r.pk for r in queryset if r.meetup_id == meetup.pk]
+            try:
+                done = function(request.user, meetup, ids)
+            except registration.RegistrationError as error:
+                self.message_user(request, f"{meetup}: {error}", messages.ERROR)
+            else:
+                n = len(done) if isinstance(done, list) else done
+                self.message_user(request, done_message % {"n": n, "meetup": meetup}, messages.SUCCESS)
+
+    @admin.action(description=_("Confirm selected applicants (staff selection)"), permissions=["change"])
+    def select(self, request, queryset):
+        self._by_meetup(request, queryset, registration.select_applicants, _("%(meetup)s: confirmed %(n)s fans."))
+
+    @admin.action(description=_("Reject selected applicants"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._by_meetup(request, queryset, registration.reject_applicants, _("%(meetup)s: rejected %(n)s fans."))
+
+    @admin.action(description=_("Check in selected fans"), permissions=["change"])
+    def check_in(self, request, queryset):
+        n = registration.check_in_registrations(request.user, list(queryset))
+        self.message_user(request, _("Checked in %(n)s fans.") % {"n": n}, messages.SUCCESS)
+
+
+@admin.register(CitySnapshot)
+class CitySnapshotAdmin(admin.ModelAdmin):
+    list_display = ["day", "rank", "city", "active_fans", "all_fans", "ratio"]
+    list_filter = [("day", admin.DateFieldListFilter)]
+    list_select_related = ["city"]
+    search_fields = ["city__name", "city__name_en"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SchedulerSettings)
+class SchedulerSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "no_repeat_days", "weeks_ahead", "weekday", "start_time", "capacity"]
+
+    def has_add_permission(self, request):
+        return not SchedulerSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,47 @@
+"""A one-event iCalendar file (RFC 5545), enough for phone and desktop calendars."""
+
+import datetime
+
+from django.conf import settings
+
+from meetups.models import Meetup
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (continuation lines start with a space)."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > 73:
+            out.append(current.decode())
+            current = b""
+        current += encoded
+    out.append(current.decode())
+    return "\r\n ".join(out)
+
+
+def meetup_ics(meetup: Meetup) -> str:
+    host = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "fancity"
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Fancity//Meetups//EN", "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:meetup-{meetup.pk}@{host}",
+        f"DTSTAMP:{_utc(datetime.datetime.now(datetime.UTC))}",
+        f"DTSTART:{_utc(meetup.starts_at)}",
+        f"DTEND:{_utc(meetup.end)}",
+        f"SUMMARY:{_escape(meetup.title)}",
+        f"LOCATION:{_escape(', '.join(p for p in [meetup.venue, meetup.address, meetup.city.name] if p))}",
+        f"DESCRIPTION:{_escape(meetup.agenda[:1000])}",
+        f"URL:{settings.SITE_URL}{meetup.get_absolute_url()}",
+        "END:VEVENT", "END:VCALENDAR",
+    ]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

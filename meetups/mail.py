@@ -1,0 +1,51 @@
+"""Mail and notifications about meetups, each in the fan's own language."""
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.mail import queue_email
+from accounts.models import NotificationKind, User
+from accounts.notifications import notify
+
+
+def notify_in_language(fans: list[User], meetup, message) -> None:
+    """An in-site notification (and its email) with `message % {"title": ...}` in each fan's language."""
+    by_language = defaultdict(list)
+    for fan in fans:
+        by_language[fan.language or settings.LANGUAGE_CODE].append(fan)
+    for language, group in by_language.items():
+        with translation.override(language):
+            text = str(message) % {"title": meetup.title}
+        notify(group, NotificationKind.MEETUP, text, meetup.get_absolute_url(), group=f"meetup:{meetup.pk}")
+
+
+def _send(registration, template: str) -> None:
+    fan = registration.fan
+    if not fan.email or fan.deleted_at:
+        return
+    meetup = registration.meetup
+    with translation.override(fan.language or settings.LANGUAGE_CODE):
+        context = {
+            "fan": fan, "meetup": meetup, "registration": registration, "site_url": settings.SITE_URL,
+            "ticket_url": settings.SITE_URL + reverse("meetups:ticket", args=[meetup.pk]),
+            "ics_url": settings.SITE_URL + reverse("meetups:ics", args=[meetup.pk]),
+            "meetup_url": settings.SITE_URL + meetup.get_absolute_url(),
+        }
+        subject = render_to_string(f"meetups/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"meetups/email/{template}.txt", context)
+    queue_email(EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body,
+                                       from_email=settings.DEFAULT_FROM_EMAIL, to=[fan.email]))
+
+
+def send_confirmation(registration) -> None:
+    """The seat is yours: date, place, ticket link and calendar file link."""
+    _send(registration, "confirmation")
+
+
+def send_reminder(registration) -> None:
+    _send(registration, "reminder")

@@ -1,0 +1,238 @@
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import City
+
+MIN_CAPACITY = 30
+MAX_CAPACITY = 50
+DEFAULT_CAPACITY = 40
+
+
+class CitySnapshot(models.Model):
+    """A city's fans on one day: kept for good, so the ranking page can draw trends."""
+
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    active_fans = models.PositiveIntegerField(_("active fans"))
+    all_fans = models.PositiveIntegerField(_("all fans"))
+    ratio = models.FloatField(_("active ratio"))
+    rank = models.PositiveIntegerField(_("rank"))
+
+    class Meta:
+        verbose_name = _("city snapshot")
+        verbose_name_plural = _("city snapshots")
+        ordering = ["-day", "rank"]
+        constraints = [models.UniqueConstraint(fields=["city", "day"], name="snapshot_once_a_day")]
+        indexes = [models.Index(fields=["day", "rank"], name="snapshot_day_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.rank} {self.city}"
+
+
+class SchedulerSettings(models.Model):
+    """The one row of parameters for the fortnightly scheduler; staff edit it in the admin."""
+
+    WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+                (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+
+    no_repeat_days = models.PositiveIntegerField(
+        _("days before a city may host again"), default=180,
+        help_text=_("A city that hosted an official meetup within this many days is skipped."))
+    weeks_ahead = models.PositiveIntegerField(_("weeks ahead"), default=3,
+                                              validators=[MinValueValidator(1), MaxValueValidator(26)])
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS, default=5)
+    start_time = models.TimeField(_("start time"), default=datetime.time(14, 0))
+    capacity = models.PositiveIntegerField(
+        _("default capacity"), default=DEFAULT_CAPACITY,
+        validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)])
+
+    class Meta:
+        verbose_name = _("scheduler settings")
+        verbose_name_plural = _("scheduler settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="scheduler_settings_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("Scheduler settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "SchedulerSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Meetup(models.Model):
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        FAN = "fan", _("Fan-organised")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Registration open")
+        CLOSED = "closed", _("Registration closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        FINISHED = "finished", _("Finished")
+
+    class Approval(models.TextChoices):
+        NOT_NEEDED = "", _("Not needed (official)")
+        PENDING = "pending", _("Waiting for staff")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Mode(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        DRAW = "draw", _("Draw")
+        STAFF = "staff", _("Staff selection")
+
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="meetups")
+    title = models.CharField(_("title"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICIAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    approval = models.CharField(_("approval"), max_length=10, choices=Approval.choices, blank=True,
+                                default=Approval.NOT_NEEDED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    venue = models.CharField(_("venue"), max_length=120, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    agenda = models.TextField(_("agenda"), max_length=4000, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), default=DEFAULT_CAPACITY)
+    capacity_override = models.BooleanField(
+        _("allow a capacity outside 30-50"), default=False,
+        help_text=_("Staff only: lets the capacity be below 30 or above 50."))
+    registration_opens_at = models.DateTimeField(_("registration opens at"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("registration closes at"), null=True, blank=True)
+    cancel_cutoff = models.DateTimeField(
+        _("cancellation cutoff"), null=True, blank=True,
+        help_text=_("Confirmed fans can cancel (and free their seat) until then."))
+    mode = models.CharField(_("registration mode"), max_length=12, choices=Mode.choices, default=Mode.FIRST_COME)
+    question = models.CharField(_("question for fans"), max_length=200, blank=True,
+                                help_text=_("Optional, e.g. “What would you ask our engineers?”"))
+    draw_seed = models.CharField(_("draw seed"), max_length=64, blank=True)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    # "2025-F7": the scheduler's fortnight; one scheduled meetup per fortnight (NULL for others).
+    fortnight_key = models.CharField(_("fortnight"), max_length=20, null=True, blank=True, editable=False)
+    announcement_thread_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    announcement_url = models.CharField(max_length=300, blank=True, editable=False)
+    city_thread_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("meetup")
+        verbose_name_plural = _("meetups")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["fortnight_key"], name="meetup_one_per_fortnight"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="meetup_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity_override=True) | Q(capacity__gte=MIN_CAPACITY, capacity__lte=MAX_CAPACITY),
+                name="meetup_capacity_in_range"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="meetup_status_start"),
+            models.Index(fields=["city", "kind", "starts_at"], name="meetup_city_kind_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetups:detail", args=[self.pk])
+
+    @property
+    def is_fan_organised(self) -> bool:
+        return self.kind == self.Kind.FAN
+
+    @property
+    def is_past(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    def registration_is_open(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (self.status == self.Status.PUBLISHED and self.registration_opens_at is not None
+                and self.registration_opens_at <= now
+                and (self.registration_closes_at is None or now < self.registration_closes_at)
+                and now < self.starts_at)
+
+    def clean(self):
+        errors = {}
+        if not self.capacity_override and not MIN_CAPACITY <= (self.capacity or 0) <= MAX_CAPACITY:
+            errors["capacity"] = _("Capacity must be between %(min)s and %(max)s unless staff allow an override.") % {
+                "min": MIN_CAPACITY, "max": MAX_CAPACITY}
+        elif self.pk and self.capacity is not None:
+            confirmed = self.registrations.filter(state=Registration.State.CONFIRMED).count()
+            if self.capacity < confirmed:
+                errors["capacity"] = _("Capacity cannot be below the %(n)s fans already confirmed.") % {
+                    "n": confirmed}
+        if self.registration_opens_at and self.registration_closes_at \
+                and self.registration_closes_at <= self.registration_opens_at:
+            errors["registration_closes_at"] = _("Registration must close after it opens.")
+        if self.registration_closes_at and self.starts_at and self.registration_closes_at > self.starts_at:
+            errors["registration_closes_at"] = _("Registration must close before the meetup starts.")
+        if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The meetup must end after it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def end(self) -> datetime.datetime:
+        return self.ends_at or self.starts_at + datetime.timedelta(hours=3)
+
+
+def new_ticket_code() -> str:
+    """Ten characters a person can type at the door: 50 random bits, no look-alike letters."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Registration(models.Model):
+    class State(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        APPLIED = "applied", _("Applied")
+        CANCELLED = "cancelled", _("Cancelled")
+        REJECTED = "rejected", _("Not selected")
+        NO_SHOW = "no_show", _("Did not come")
+
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE,
+                               related_name="registrations")
+    fan = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE,
+                            related_name="meetup_registrations")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    # Strictly increasing per meetup, given under the meetup's lock: the arrival order (first come)
+    # or the draw order (draw). The waiting list is the waiting rows in this order.
+    order = models.PositiveIntegerField(_("order"))
+    answer = models.CharField(_("answer"), max_length=300, blank=True)
+    draw_weight = models.FloatField(_("draw weight"), null=True, blank=True)
+    ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True, default=new_ticket_code)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["meetup", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["meetup", "fan"], name="registration_once_per_fan"),
+            models.UniqueConstraint(fields=["meetup", "order"], name="registration_strict_order"),
+        ]
+        indexes = [models.Index(fields=["meetup", "state", "order"], name="registration_state_order")]
+
+    def __str__(self) -> str:
+        return f"{self.fan} · {self.meetup} · {self.get_state_display()}"

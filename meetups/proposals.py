@@ -1,0 +1,90 @@
+"""Fan-organised meetups: a fan proposes one in their home city; event staff approve or reject it."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.activity import record_activity
+from accounts.models import User
+from accounts.roles import is_event_staff
+from meetups import mail
+from meetups.models import MAX_CAPACITY, MIN_CAPACITY, Meetup
+from meetups.registration import RegistrationError, lock_meetup
+
+MIN_NOTICE = datetime.timedelta(days=7)
+MAX_AHEAD = datetime.timedelta(days=180)
+MAX_PENDING = 2
+
+
+def propose_meetup(fan: User, *, title: str, starts_at: datetime.datetime, venue: str, address: str,
+                   agenda: str = "", capacity: int = 40, question: str = "") -> Meetup:
+    """A draft, fan-organised meetup in the fan's home city, waiting for event staff."""
+    if not fan.is_authenticated or fan.deleted_at or not fan.is_active:
+        raise RegistrationError(_("Please sign in to propose a meetup."))
+    if fan.is_banned:
+        raise RegistrationError(_("Your account is suspended, so you cannot propose meetups."))
+    if fan.city_id is None:
+        raise RegistrationError(_("Set your home city in your settings first: proposals are for your own city."))
+    now = timezone.now()
+    if not now + MIN_NOTICE <= starts_at <= now + MAX_AHEAD:
+        raise RegistrationError(_("Choose a date between one week and six months from now."))
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        raise RegistrationError(_("Capacity must be between %(min)s and %(max)s.") % {
+            "min": MIN_CAPACITY, "max": MAX_CAPACITY})
+    title, venue, address = title.strip(), venue.strip(), address.strip()
+    if not (title and venue and address):
+        raise RegistrationError(_("A title, a venue and an address are needed."))
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=fan.pk).first()  # one proposal at a time per fan
+        pending = Meetup.objects.filter(proposed_by=fan, approval=Meetup.Approval.PENDING).count()
+        if pending >= MAX_PENDING:
+            raise RegistrationError(_("You already have %(n)s proposals waiting for staff.") % {"n": pending})
+        meetup = Meetup.objects.create(
+            city_id=fan.city_id, title=title[:120], kind=Meetup.Kind.FAN, status=Meetup.Status.DRAFT,
+            approval=Meetup.Approval.PENDING, proposed_by=fan, starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=3), venue=venue[:120], address=address[:200],
+            agenda=agenda.strip()[:4000], capacity=capacity, question=question.strip()[:200],
+            registration_opens_at=now, registration_closes_at=starts_at - datetime.timedelta(days=1),
+            cancel_cutoff=starts_at - datetime.timedelta(days=1),
+        )
+    record_activity(fan)
+    return meetup
+
+
+def approve_proposal(staff: User, meetup: Meetup) -> Meetup:
+    """Approve and publish: it is announced in the city's club board, fans register as usual."""
+    from meetups.publishing import publish_meetup
+
+    if not is_event_staff(staff):
+        raise PermissionDenied
+    with transaction.atomic():
+        meetup = lock_meetup(meetup.pk)
+        if meetup.kind != Meetup.Kind.FAN or meetup.approval != Meetup.Approval.PENDING:
+            raise RegistrationError(_("Only a pending fan proposal can be approved."))
+        meetup.approval = Meetup.Approval.APPROVED
+        if meetup.registration_opens_at is None or meetup.registration_opens_at < timezone.now():
+            meetup.registration_opens_at = timezone.now()
+        meetup.save(update_fields=["approval", "registration_opens_at"])
+        meetup = publish_meetup(staff, meetup)
+    if meetup.proposed_by:
+        mail.notify_in_language([meetup.proposed_by], meetup, _("Your meetup “%(title)s” is approved and open."))
+    return meetup
+
+
+def reject_proposal(staff: User, meetup: Meetup) -> Meetup:
+    if not is_event_staff(staff):
+        raise PermissionDenied
+    with transaction.atomic():
+        meetup = lock_meetup(meetup.pk)
+        if meetup.kind != Meetup.Kind.FAN or meetup.approval != Meetup.Approval.PENDING:
+            raise RegistrationError(_("Only a pending fan proposal can be rejected."))
+        meetup.approval = Meetup.Approval.REJECTED
+        meetup.status = Meetup.Status.CANCELLED
+        meetup.save(update_fields=["approval", "status"])
+    if meetup.proposed_by:
+        mail.notify_in_language([meetup.proposed_by], meetup,
+                                _("Your meetup proposal “%(title)s” was not accepted this time."))
+    return meetup

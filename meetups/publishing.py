@@ -1,0 +1,121 @@
+"""Publishing a meetup: announce it in the forum and tell the city's fans."""
+
+import datetime
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import is_event_staff
+from fancity.tasks import enqueue
+from meetups.models import Meetup
+from meetups.registration import RegistrationError, lock_meetup
+
+logger = logging.getLogger(__name__)
+NOTIFY_BATCH = 500
+
+
+def _missing_details(meetup: Meetup) -> list[str]:
+    names = {"venue": meetup.venue, "address": meetup.address,
+             "registration_opens_at": meetup.registration_opens_at,
+             "registration_closes_at": meetup.registration_closes_at}
+    return [str(Meetup._meta.get_field(name).verbose_name) for name, value in names.items() if not value]
+
+
+def publish_meetup(staff: User, meetup: Meetup) -> Meetup:
+    """Open the meetup to fans, post its announcement threads and notify the city's fans."""
+    if not is_event_staff(staff):
+        raise PermissionDenied
+    with transaction.atomic():
+        meetup = lock_meetup(meetup.pk)
+        if meetup.status != Meetup.Status.DRAFT:
+            raise RegistrationError(_("Only a draft can be published."))
+        if meetup.kind == Meetup.Kind.FAN and meetup.approval != Meetup.Approval.APPROVED:
+            raise RegistrationError(_("A fan's proposal must be approved before it is published."))
+        if meetup.is_past:
+            raise RegistrationError(_("This meetup's date has passed."))
+        missing = _missing_details(meetup)
+        if missing:
+            raise RegistrationError(_("Fill in these fields before publishing: %(fields)s.") % {
+                "fields": ", ".join(missing)})
+        try:
+            meetup.full_clean()
+        except ValidationError as exc:
+            raise RegistrationError(" ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+        meetup.status = Meetup.Status.PUBLISHED
+        meetup.published_at = timezone.now()
+        meetup.save(update_fields=["status", "published_at"])
+    post_announcements(meetup.pk, staff.pk)
+    from meetups.tasks import announce_meetup
+
+    enqueue(announce_meetup, meetup.pk)
+    return meetup
+
+
+def announcement_text(meetup: Meetup) -> tuple[str, str]:
+    """Title and Markdown body of the announcement, in the site's language (the forum's readers)."""
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        context = {"meetup": meetup, "url": settings.SITE_URL + meetup.get_absolute_url()}
+        title = render_to_string("meetups/announcement_title.txt", context).strip()
+        body = render_to_string("meetups/announcement.md", context).strip()
+    return title, body
+
+
+def post_announcements(meetup_id: int, staff_id: int) -> datetime.datetime | None:
+    """Post the missing announcement threads (official: announcements and city board; fan-organised:
+    city board). Idempotent. The forum limits how fast one author posts; when it says wait, this
+    returns the moment to try again and the caller (the task) retries then.
+    """
+    from forum.boards import announcements_board, city_board
+    from forum.limits import PostingLimited
+    from forum.posting import start_thread
+
+    staff = User.objects.get(pk=staff_id)
+    meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
+    if meetup.status not in (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED):
+        return None
+    title, body = announcement_text(meetup)
+    targets = [("city_thread_id", lambda: city_board(meetup.city))]
+    if meetup.kind == Meetup.Kind.OFFICIAL:
+        targets.insert(0, ("announcement_thread_id", announcements_board))
+    retry_at = None
+    for field, board in targets:
+        with transaction.atomic():
+            locked = lock_meetup(meetup_id)
+            if getattr(locked, field):
+                continue
+            try:
+                thread = start_thread(staff, board(), title, body)
+            except PostingLimited as limited:
+                retry_at = limited.retry_at
+                transaction.set_rollback(True)
+            else:
+                setattr(locked, field, thread.pk)
+                if field == "announcement_thread_id" or not locked.announcement_url:
+                    locked.announcement_url = thread.get_absolute_url()
+                locked.save(update_fields=[field, "announcement_url"])
+        if retry_at:
+            from meetups.tasks import post_meetup_announcements
+
+            countdown = max(1, int((retry_at - timezone.now()).total_seconds()) + 1)
+            transaction.on_commit(partial(_send_later, post_meetup_announcements, [meetup_id, staff_id], countdown))
+            return retry_at
+    return None
+
+
+def _send_later(task, args: list, countdown: int) -> None:
+    try:
+        task.apply_async(args=args, countdown=countdown, retry=False)
+    except Exception:
+        logger.exception("Could not queue %s; the broker did not answer", task.name)
+
+
+def city_fan_ids(meetup: Meetup) -> list[int]:
+    return list(User.objects.filter(city_id=meetup.city_id, is_active=True, deleted_at__isnull=True)
+                .order_by("pk").values_list("pk", flat=True))

@@ -1,0 +1,75 @@
+"""Reads that the meetups pages share, with their joins already set."""
+
+import datetime
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import is_event_staff
+from meetups.models import CitySnapshot, Meetup, Registration
+from meetups.ranking import latest_day
+
+VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED, Meetup.Status.CANCELLED]
+
+
+def with_seats(meetups: QuerySet[Meetup]) -> QuerySet[Meetup]:
+    confirmed = Q(registrations__state=Registration.State.CONFIRMED)
+    return meetups.annotate(confirmed=Count("registrations", filter=confirmed))
+
+
+def upcoming_meetups(user: User) -> QuerySet[Meetup]:
+    """Published meetups still ahead, the fan's home city first, then by date."""
+    meetups = with_seats(Meetup.objects.select_related("city").filter(
+        status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__gte=timezone.now()))
+    city_id = getattr(user, "city_id", None) if user.is_authenticated else None
+    home = Case(When(city_id=city_id, then=Value(0)), default=Value(1), output_field=IntegerField()) \
+        if city_id else Value(1)
+    return meetups.annotate(home_first=home).order_by("home_first", "starts_at", "pk")
+
+
+def my_proposals(user: User) -> QuerySet[Meetup]:
+    if not user.is_authenticated:
+        return Meetup.objects.none()
+    return Meetup.objects.select_related("city").filter(proposed_by=user, status=Meetup.Status.DRAFT)
+
+
+def meetup_for(user: User, pk: int) -> Meetup | None:
+    """The meetup if `user` may see it: drafts only for event staff and for the fan who proposed it."""
+    meetup = with_seats(Meetup.objects.select_related("city")).filter(pk=pk).first()
+    if meetup is None:
+        return None
+    if meetup.status == Meetup.Status.DRAFT and not (
+            is_event_staff(user) or (user.is_authenticated and meetup.proposed_by_id == user.pk)):
+        return None
+    return meetup
+
+
+def registration_of(user: User, meetup: Meetup) -> Registration | None:
+    if not user.is_authenticated:
+        return None
+    return Registration.objects.filter(meetup=meetup, fan=user).first()
+
+
+def ranking(day: datetime.date | None = None) -> list[CitySnapshot]:
+    day = day or latest_day()
+    if day is None:
+        return []
+    return list(CitySnapshot.objects.select_related("city").filter(day=day).order_by("rank"))
+
+
+def trends(city_ids: list[int], days: int = 180) -> dict[int, list[tuple[datetime.date, int]]]:
+    """Active fans per city over the last `days` days, one point per week (the week's last snapshot)."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    series: dict[int, dict] = {c: {} for c in city_ids}
+    rows = (CitySnapshot.objects.filter(city_id__in=city_ids, day__gte=since)
+            .order_by("day").values_list("city_id", "day", "active_fans"))
+    for city_id, day, active in rows:
+        series[city_id][day.isocalendar()[:2]] = (day, active)
+    return {c: list(points.values()) for c, points in series.items()}
+
+
+def last_official_meetups(limit: int = 10) -> QuerySet[Meetup]:
+    return (with_seats(Meetup.objects.select_related("city"))
+            .filter(kind=Meetup.Kind.OFFICIAL, starts_at__lt=timezone.now())
+            .exclude(status__in=[Meetup.Status.DRAFT, Meetup.Status.CANCELLED]).order_by("-starts_at")[:limit])

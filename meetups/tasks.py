@@ -1,0 +1,88 @@
+"""Celery tasks: thin, idempotent wrappers over the meetups functions (beat entries in migrations)."""
+
+import datetime
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from fancity.tasks import enqueue
+from meetups import mail, publishing, ranking, registration, scheduling
+from meetups.models import Meetup, Registration
+
+FINISH_AFTER = datetime.timedelta(hours=6)
+
+
+@shared_task(name="meetups.tasks.snapshot_cities")
+def snapshot_cities() -> int:
+    return ranking.snapshot_cities()
+
+
+@shared_task(name="meetups.tasks.schedule_meetup")
+def schedule_meetup() -> int | None:
+    meetup = scheduling.schedule_next_meetup()
+    return meetup.pk if meetup else None
+
+
+@shared_task(name="meetups.tasks.post_meetup_announcements")
+def post_meetup_announcements(meetup_id: int, staff_id: int) -> None:
+    publishing.post_announcements(meetup_id, staff_id)
+
+
+@shared_task(name="meetups.tasks.announce_meetup")
+def announce_meetup(meetup_id: int) -> int:
+    """Split the city's fans into batches, one notify task per batch."""
+    meetup = Meetup.objects.get(pk=meetup_id)
+    ids = publishing.city_fan_ids(meetup)
+    for start in range(0, len(ids), publishing.NOTIFY_BATCH):
+        enqueue(notify_fans_batch, meetup_id, ids[start:start + publishing.NOTIFY_BATCH])
+    return len(ids)
+
+
+@shared_task(name="meetups.tasks.notify_fans_batch")
+def notify_fans_batch(meetup_id: int, fan_ids: list[int]) -> int:
+    """Skips fans already told about this meetup, so a re-run sends nothing twice."""
+    from django.utils.translation import gettext_lazy as _
+
+    meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
+    group = f"meetup:{meetup.pk}"
+    fans = list(User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group)
+                .exclude(pk=meetup.proposed_by_id))
+    mail.notify_in_language(fans, meetup, _("New meetup in your city: “%(title)s”. Registration is open."))
+    return len(fans)
+
+
+@shared_task(name="meetups.tasks.send_reminders")
+def send_reminders() -> int:
+    """Remind confirmed fans of tomorrow's meetups; `reminded_at` makes a second run send nothing."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    sent = 0
+    due = Registration.objects.filter(
+        state=Registration.State.CONFIRMED, reminded_at__isnull=True,
+        meetup__status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED],
+        meetup__starts_at__gte=start, meetup__starts_at__lt=start + datetime.timedelta(days=1),
+    ).values_list("pk", flat=True)
+    for registration_id in list(due):
+        with transaction.atomic():
+            row = (Registration.objects.select_for_update(of=("self",)).select_related("fan", "meetup__city")
+                   .filter(pk=registration_id, reminded_at__isnull=True).first())
+            if row is None:
+                continue
+            row.reminded_at = timezone.now()
+            row.save(update_fields=["reminded_at"])
+            mail.send_reminder(row)
+            sent += 1
+    return sent
+
+
+@shared_task(name="meetups.tasks.finish_meetups")
+def finish_meetups() -> int:
+    """Meetups over for some hours: confirmed fans who did not check in become no-shows."""
+    done = 0
+    for meetup in Meetup.objects.filter(status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED],
+                                        starts_at__lt=timezone.now() - FINISH_AFTER):
+        registration.finish_meetup(meetup)
+        done += 1
+    return done

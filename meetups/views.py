@@ -1,0 +1,169 @@
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_event_staff
+from meetups import charts, queries
+from meetups.calendar import meetup_ics
+from meetups.forms import CheckInForm, ProposalForm, RegisterForm
+from meetups.models import Meetup, Registration
+from meetups.proposals import propose_meetup
+from meetups.registration import (
+    MAX_ACTIVE_DAYS,
+    NO_SHOW_FACTOR,
+    NO_SHOW_MEMORY_DAYS,
+    WEIGHT_PER_ACTIVE_DAY,
+    RegistrationError,
+    cancel_registration,
+    check_in,
+    find_ticket,
+    register_for_meetup,
+    waiting_position,
+)
+from meetups.tickets import ticket_token
+
+ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
+
+
+def _meetup_or_404(request, pk: int) -> Meetup:
+    meetup = queries.meetup_for(request.user, pk)
+    if meetup is None:
+        raise Http404
+    return meetup
+
+
+def index(request):
+    return render(request, "meetups/index.html", {
+        "meetups": list(queries.upcoming_meetups(request.user)[:50]),
+        "proposals": list(queries.my_proposals(request.user)),
+    })
+
+
+def detail(request, pk):
+    meetup = _meetup_or_404(request, pk)
+    registration = queries.registration_of(request.user, meetup)
+    return render(request, "meetups/detail.html", {
+        "meetup": meetup,
+        "registration": registration,
+        "active": registration is not None and registration.state in ACTIVE_STATES,
+        "position": waiting_position(registration) if registration else None,
+        "seats_left": max(meetup.capacity - meetup.confirmed, 0),
+        "is_open": meetup.registration_is_open(),
+        "form": RegisterForm(),
+        "weights": {"per_day": WEIGHT_PER_ACTIVE_DAY, "max_days": MAX_ACTIVE_DAYS,
+                    "max_bonus": WEIGHT_PER_ACTIVE_DAY * MAX_ACTIVE_DAYS, "no_show": NO_SHOW_FACTOR,
+                    "memory": NO_SHOW_MEMORY_DAYS},
+    })
+
+
+@login_required
+@require_POST
+def register(request, pk):
+    meetup = _meetup_or_404(request, pk)
+    form = RegisterForm(request.POST)
+    answer = form.cleaned_data["answer"] if form.is_valid() else request.POST.get("answer", "")
+    try:
+        registration = register_for_meetup(request.user, meetup, answer)
+    except RegistrationError as error:
+        messages.error(request, str(error))
+        return redirect(meetup)
+    if registration.state == Registration.State.CONFIRMED:
+        messages.success(request, _("You are confirmed! Your ticket is ready."))
+    elif registration.state == Registration.State.WAITING:
+        messages.success(request, _("The meetup is full: you are on the waiting list."))
+    else:
+        messages.success(request, _("Your application is in. We will tell you the result."))
+    return redirect(meetup)
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    registration = Registration.objects.filter(pk=pk).first()
+    if registration is None:
+        raise Http404
+    try:
+        cancel_registration(request.user, registration)
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your registration is cancelled."))
+    if registration.fan_id != request.user.pk:
+        return redirect("meetups:index")
+    return redirect("meetups:detail", registration.meetup_id)
+
+
+@login_required
+def ticket(request, pk):
+    meetup = _meetup_or_404(request, pk)
+    registration = queries.registration_of(request.user, meetup)
+    if registration is None or registration.state != Registration.State.CONFIRMED:
+        messages.error(request, _("You have no confirmed seat at this meetup, so there is no ticket."))
+        return redirect(meetup)
+    token = ticket_token(registration)
+    qr = segno.make(token, error="m").svg_inline(scale=4, title=_("Ticket QR code"))
+    return render(request, "meetups/ticket.html", {"meetup": meetup, "registration": registration, "qr": qr})
+
+
+def ics(request, pk):
+    meetup = _meetup_or_404(request, pk)
+    response = HttpResponse(meetup_ics(meetup), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="fancity-meetup-{meetup.pk}.ics"'
+    return response
+
+
+@login_required
+def propose(request):
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meetup = propose_meetup(request.user, **form.cleaned_data)
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you! Event staff will look at your proposal soon."))
+            return redirect(meetup)
+    return render(request, "meetups/propose.html", {"form": form})
+
+
+def cities(request):
+    ranking = queries.ranking()
+    top = ranking[:15]
+    bars, height = charts.bars([(s.city.label, s.active_fans) for s in top])
+    trend = queries.trends([s.city_id for s in top])
+    rows = [{"snapshot": s, "sparkline": charts.sparkline([v for _, v in trend.get(s.city_id, [])]),
+             "points": len(trend.get(s.city_id, []))} for s in top]
+    return render(request, "meetups/cities.html", {
+        "ranking": ranking, "bars": bars, "chart_height": height, "rows": rows,
+        "day": ranking[0].day if ranking else None, "last_meetups": list(queries.last_official_meetups()),
+    })
+
+
+@login_required
+def check_in_page(request, pk):
+    if not is_event_staff(request.user):
+        raise PermissionDenied
+    meetup = get_object_or_404(queries.with_seats(Meetup.objects.select_related("city")), pk=pk)
+    form = CheckInForm(request.POST or None)
+    found = done = None
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            if request.POST.get("confirm"):
+                done = check_in(request.user, meetup, code)
+                form = CheckInForm()
+            else:
+                found = find_ticket(meetup, code)
+                if found.checked_in_at:
+                    found = None
+                    check_in(request.user, meetup, code)  # raises "already used"
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+    checked_in = meetup.registrations.filter(checked_in_at__isnull=False).count()
+    return render(request, "meetups/check_in.html", {
+        "meetup": meetup, "form": form, "found": found, "done": done, "checked_in": checked_in})

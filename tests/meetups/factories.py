@@ -1,0 +1,29 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from accounts.models import City
+from meetups.models import Meetup
+
+
+def _in(**kwargs):
+    return lambda o: timezone.now() + datetime.timedelta(**kwargs)
+
+
+class MeetupFactory(factory.django.DjangoModelFactory):
+    """A published first-come meetup in Shenzhen, registration open now, in ten days."""
+
+    class Meta:
+        model = Meetup
+
+    city = factory.LazyFunction(lambda: City.objects.get(slug="shenzhen"))
+    title = factory.Sequence(lambda n: f"见面会 {n}")
+    status = Meetup.Status.PUBLISHED
+    starts_at = factory.LazyAttribute(_in(days=10))
+    venue = "科技园"
+    address = "南山区科技园 1 号"
+    capacity = 40
+    registration_opens_at = factory.LazyAttribute(_in(days=-1))
+    registration_closes_at = factory.LazyAttribute(_in(days=8))
+    cancel_cutoff = factory.LazyAttribute(_in(days=9))
