@@ -1,0 +1,38 @@
+"""Production settings and the repository itself stay deployable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7Gq2!vLr9#pZ4mK8wT1sB6nY3cH0dJ5fA2eU9iO4lR7tQ1zX8kV6bN3gM5hP0",
+    "ALLOWED_HOSTS": "fancity.example",
+    "SECURE_SSL_REDIRECT": "1",
+}
+
+
+def manage(*args, env=None):
+    # The test process allows sync ORM calls beside Playwright's loop; a deployment never does.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**base, **(env or {})})
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_every_model_change_has_its_migration():
+    result = manage("makemigrations", "--check", "--dry-run", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
