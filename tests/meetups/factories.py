@@ -27,3 +27,13 @@ class MeetupFactory(factory.django.DjangoModelFactory):
     registration_opens_at = factory.LazyAttribute(_in(days=-1))
     registration_closes_at = factory.LazyAttribute(_in(days=8))
     cancel_cutoff = factory.LazyAttribute(_in(days=9))
+
+
+def make_fans(n: int, prefix: str = "rush", city_slug: str = "shenzhen") -> list:
+    """`n` fans in one insert (no password hashing), for tests that need many."""
+    from accounts.models import User
+
+    city = City.objects.get(slug=city_slug)
+    return User.objects.bulk_create([User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com",
+                                          display_name=f"{prefix}{i}", city=city, password="!")
+                                     for i in range(n)])

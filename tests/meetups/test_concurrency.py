@@ -1,0 +1,87 @@
+"""No overbooking: real threads, each with its own database connection, on real PostgreSQL."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import Notification
+from meetups.models import Registration
+from meetups.registration import cancel_registration, register_for_meetup
+from tests.meetups.factories import MeetupFactory, make_fans
+
+State = Registration.State
+THREADS = 25
+
+
+def run_in_threads(jobs):
+    """Run the callables in THREADS threads that start together; return the exceptions raised."""
+    errors, lock = [], threading.Lock()
+    barrier = threading.Barrier(THREADS)
+
+    def worker(chunk):
+        try:
+            barrier.wait()
+            for job in chunk:
+                try:
+                    job()
+                except Exception as exc:  # noqa: BLE001 - every error is a test failure, collected
+                    with lock:
+                        errors.append(exc)
+        finally:
+            connection.close()
+
+    chunks = [jobs[i::THREADS] for i in range(THREADS)]
+    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+def assert_strict_order(meetup, confirmed: int, waiting: int):
+    rows = list(Registration.objects.filter(meetup=meetup).order_by("order").values_list("order", "state"))
+    orders = [o for o, _ in rows]
+    assert len(orders) == len(set(orders))
+    by_state = {s: [o for o, st in rows if st == s] for s in State.values}
+    assert len(by_state[State.CONFIRMED]) == confirmed
+    assert len(by_state[State.WAITING]) == waiting
+    # Nobody waits ahead of a confirmed fan: every waiting fan arrived after every confirmed one.
+    if waiting and confirmed:
+        assert max(by_state[State.CONFIRMED]) < min(by_state[State.WAITING])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_200_parallel_registrations_fill_40_seats_and_queue_160_in_order():
+    meetup = MeetupFactory(capacity=40)
+    fans = make_fans(200)
+    errors = run_in_threads([lambda f=f: register_for_meetup(f, meetup) for f in fans])
+    assert errors == []
+    assert_strict_order(meetup, confirmed=40, waiting=160)
+    orders = list(Registration.objects.filter(meetup=meetup).order_by("order").values_list("order", flat=True))
+    assert orders == list(range(1, 201))
+    assert list(Registration.objects.filter(meetup=meetup, state=State.CONFIRMED)
+                .values_list("order", flat=True).order_by("order")) == list(range(1, 41))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancellations_during_a_rush_promote_each_seat_once_and_keep_the_order():
+    meetup = MeetupFactory(capacity=40)
+    early = make_fans(50, prefix="early")
+    for fan in early:
+        register_for_meetup(fan, meetup)  # 40 confirmed, 10 waiting
+    seats = list(Registration.objects.filter(meetup=meetup, state=State.CONFIRMED).select_related("fan")[:20])
+    late = make_fans(150, prefix="late")
+    jobs = [lambda r=r: cancel_registration(r.fan, r) for r in seats]
+    jobs += [lambda f=f: register_for_meetup(f, meetup) for f in late]
+    jobs = [jobs[i] for i in sorted(range(len(jobs)), key=lambda i: (i * 7919) % len(jobs))]  # interleave
+    errors = run_in_threads(jobs)
+    assert errors == []
+    assert Registration.objects.filter(meetup=meetup, state=State.CANCELLED).count() == 20
+    assert_strict_order(meetup, confirmed=40, waiting=10 + 150 - 20)
+    promoted = Registration.objects.filter(meetup=meetup, state=State.CONFIRMED, order__gt=40)
+    assert promoted.count() == 20
+    # Each promotion notified its fan exactly once.
+    notified = Notification.objects.filter(group=f"meetup:{meetup.pk}").values_list("recipient_id", flat=True)
+    assert sorted(notified) == sorted(promoted.values_list("fan_id", flat=True))
