@@ -1,0 +1,131 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.moderation import ban_user
+from accounts.roles import CORE_TESTERS
+from forum import moderation
+from forum.models import Post, StatusChange, Thread
+from tests.forum.factories import fan, member, reply, staff, thread
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fan_cannot_edit_another_fans_post(client):
+    t = thread(body="original")
+    client.force_login(fan())
+    post = t.posts.get()
+    assert client.get(f"/forum/p/{post.pk}/edit/").status_code == 403
+    assert client.post(f"/forum/p/{post.pk}/edit/", {"body": "changed"}).status_code == 403
+    post.refresh_from_db()
+    assert post.body == "original" and post.edited_at is None
+
+
+def test_fan_cannot_delete_another_fans_post(client):
+    t = thread()
+    client.force_login(fan())
+    post = t.posts.get()
+    assert client.post(f"/forum/p/{post.pk}/delete/").status_code == 403
+    post.refresh_from_db()
+    assert post.deleted_at is None
+
+
+def test_fan_cannot_change_a_feedback_status(client):
+    t = thread(slug="feedback", feedback_kind="bug")
+    client.force_login(fan())
+    response = client.post(f"/forum/t/{t.pk}/status/", {"status": "fixed", "note": "hah"})
+    assert response.status_code == 403
+    t.refresh_from_db()
+    assert t.status == "open" and not StatusChange.objects.exists()
+
+
+def test_fan_cannot_mark_an_official_answer(client):
+    t = thread(slug="feedback", feedback_kind="bug")
+    answer = reply(staff(), t, "fixed soon")
+    client.force_login(fan())
+    assert client.post(f"/forum/p/{answer.pk}/official/").status_code == 403
+    t.refresh_from_db()
+    assert t.official_post is None
+
+
+def test_beta_board_is_invisible_to_fans(client):
+    tester = member(CORE_TESTERS)
+    t = thread(tester, slug="beta", title="secret build notes", body="secret build")
+    client.force_login(fan())
+    assert client.get("/forum/b/beta/").status_code == 404
+    assert client.get(t.get_absolute_url()).status_code == 404
+    assert client.get(f"/forum/p/{t.posts.get().pk}/").status_code == 404
+    assert client.post(f"/forum/t/{t.pk}/reply/", {"body": "let me in"}).status_code == 404
+    assert "/forum/b/beta/" not in client.get("/forum/").content.decode()
+    assert "secret build" not in client.get("/forum/search/", {"q": "secret"}).content.decode()
+    assert client.get("/forum/b/beta/feed.atom").status_code == 404
+    assert Post.objects.count() == 1
+
+
+def test_beta_board_is_visible_to_core_testers_and_staff(client):
+    t = thread(member(CORE_TESTERS), slug="beta", body="secret build")
+    for user in (member(CORE_TESTERS), staff()):
+        client.force_login(user)
+        assert client.get("/forum/b/beta/").status_code == 200
+        assert client.get(t.get_absolute_url()).status_code == 200
+        assert "secret" in client.get("/forum/search/", {"q": "secret"}).content.decode()
+
+
+def test_nobody_but_moderators_replies_in_a_locked_thread(client):
+    t = thread()
+    moderation.set_locked(staff(), t, True)
+    client.force_login(fan())
+    assert client.post(f"/forum/t/{t.pk}/reply/", {"body": "hello"}).status_code == 403
+    assert Post.objects.count() == 1
+    client.force_login(staff())
+    assert client.post(f"/forum/t/{t.pk}/reply/", {"body": "moderator note"}).status_code == 302
+    assert Post.objects.count() == 2
+
+
+def test_banned_fan_can_read_but_not_write(client):
+    t = thread()
+    bad = fan()
+    ban_user(staff(), bad, "spam", datetime.timedelta(days=1))
+    client.force_login(bad)
+    assert client.get(t.get_absolute_url()).status_code == 200
+    assert client.post(f"/forum/t/{t.pk}/reply/", {"body": "hello"}).status_code == 403
+    assert client.post("/forum/b/general/new/", {"title": "x", "body": "y"}).status_code == 403
+    assert client.post(f"/forum/p/{t.posts.get().pk}/like/").status_code == 403
+    assert Post.objects.count() == 1 and Thread.objects.count() == 1
+
+
+def test_fans_cannot_start_announcements(client):
+    client.force_login(fan())
+    assert client.get("/forum/b/announcements/new/").status_code == 403
+    assert client.post("/forum/b/announcements/new/", {"title": "x", "body": "y"}).status_code == 403
+    assert not Thread.objects.exists()
+
+
+def test_author_edits_for_thirty_minutes_and_staff_always(client):
+    author = fan()
+    t = thread(author, body="old")
+    post = t.posts.get()
+    client.force_login(author)
+    assert client.post(f"/forum/p/{post.pk}/edit/", {"title": "A thread", "body": "new"}).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "new" and post.edited_at is not None
+    Post.objects.filter(pk=post.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=31))
+    assert client.post(f"/forum/p/{post.pk}/edit/", {"title": "A thread", "body": "newer"}).status_code == 403
+    client.force_login(staff())
+    assert client.post(f"/forum/p/{post.pk}/edit/", {"title": "A thread", "body": "by staff"}).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "by staff"
+    assert 'class="muted edited"' in client.get(t.get_absolute_url()).content.decode()
+
+
+def test_fans_cannot_moderate(client):
+    t = thread()
+    client.force_login(fan())
+    assert client.post(f"/forum/t/{t.pk}/moderate/", {"action": "pin"}).status_code == 403
+    post = t.posts.get()
+    assert client.post(f"/forum/p/{post.pk}/hide/", {"reason": "x"}).status_code == 403
+    assert client.post(f"/forum/p/{post.pk}/ban/", {"reason": "x", "duration": "7"}).status_code == 403
+    t.refresh_from_db()
+    post.refresh_from_db()
+    assert not t.is_pinned and post.hidden_at is None and not post.author.is_banned
