@@ -35,7 +35,7 @@ def snapshot_cities(day: datetime.date | None = None) -> int:
         row["city_id"]: (row["active"], row["total"])
         for row in User.objects.filter(city__isnull=False, deleted_at__isnull=True)
         .values("city_id")
-        .annotate(total=Count("*"), active=Count("*", filter=Q(last_active_on__gte=since)))
+        .annotate(total=Count("*"), active=Count("id", filter=Q(last_active_on__gte=since)))
         .order_by()
     }
     rows = rank_rows(counts, list(City.objects.values_list("pk", flat=True)))
