@@ -1,0 +1,110 @@
+import time
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import City, Notification
+from forum.models import Thread
+from meetups import publishing
+from meetups.models import Meetup, Registration
+from meetups.proposals import approve_proposal, propose_meetup, reject_proposal
+from meetups.registration import RegistrationError, register_for_meetup
+from tests.factories import UserFactory
+from tests.meetups.factories import MeetupFactory, make_fans
+
+
+def wait_until(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the Celery worker"
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_posts_two_threads_and_notifies_the_citys_fans_in_batches(celery_worker, monkeypatch, mailoutbox):
+    """The forum makes one author wait between two posts (15 s); a shorter wait keeps this test quick
+    and still exercises the deferred second thread (posted by a Celery task when the wait is over)."""
+    import datetime
+
+    from forum import limits
+
+    monkeypatch.setattr(publishing, "NOTIFY_BATCH", 3)
+    monkeypatch.setattr(limits, "POST_INTERVAL", datetime.timedelta(seconds=1))
+    staff = UserFactory(is_staff=True)
+    fans = make_fans(7, prefix="sz")
+    elsewhere = make_fans(2, prefix="bj", city_slug="beijing")
+    meetup = MeetupFactory(status=Meetup.Status.DRAFT)
+    publishing.publish_meetup(staff, meetup)
+    wait_until(lambda: Meetup.objects.get(pk=meetup.pk).city_thread_id is not None)
+    meetup.refresh_from_db()
+    assert meetup.status == Meetup.Status.PUBLISHED
+    announcement = Thread.objects.get(pk=meetup.announcement_thread_id)
+    city_thread = Thread.objects.get(pk=meetup.city_thread_id)
+    assert announcement.board.slug == "announcements" and city_thread.board.city.slug == "shenzhen"
+    assert meetup.get_absolute_url() in announcement.posts.get(floor=1).body
+    group = f"meetup:{meetup.pk}"
+    wait_until(lambda: Notification.objects.filter(group=group).count() == 7 + 1)  # 7 fans + staff (Shenzhen)
+    assert not Notification.objects.filter(recipient__in=elsewhere).exists()
+    # Running the announcement again notifies nobody twice.
+    from meetups.tasks import notify_fans_batch
+    assert notify_fans_batch(meetup.pk, [f.pk for f in fans]) == 0
+
+
+@pytest.mark.django_db
+def test_publish_needs_event_staff_a_draft_and_the_details():
+    meetup = MeetupFactory(status=Meetup.Status.DRAFT, venue="")
+    with pytest.raises(PermissionDenied):
+        publishing.publish_meetup(UserFactory(), meetup)
+    with pytest.raises(RegistrationError, match="venue"):
+        publishing.publish_meetup(UserFactory(is_staff=True), meetup)
+    with pytest.raises(RegistrationError, match="Only a draft"):
+        publishing.publish_meetup(UserFactory(is_staff=True), MeetupFactory())
+    assert Meetup.objects.get(pk=meetup.pk).status == Meetup.Status.DRAFT
+
+
+@pytest.mark.django_db
+def test_fan_proposal_is_approved_published_in_the_city_board_and_uses_registration(django_capture_on_commit_callbacks):
+    import datetime
+
+    from django.utils import timezone
+
+    fan = UserFactory(city=City.objects.get(slug="chengdu"))
+    meetup = propose_meetup(fan, title="成都茶馆聚会", starts_at=timezone.now() + datetime.timedelta(days=20),
+                            venue="茶馆", address="锦江区 1 号", capacity=30)
+    assert (meetup.kind, meetup.status, meetup.approval, meetup.city.slug) == ("fan", "draft", "pending", "chengdu")
+    with pytest.raises(RegistrationError, match="not published"):
+        register_for_meetup(UserFactory(), meetup)
+    approve_proposal(UserFactory(is_staff=True), meetup)
+    meetup.refresh_from_db()
+    assert meetup.status == Meetup.Status.PUBLISHED and meetup.city_thread_id and not meetup.announcement_thread_id
+    assert register_for_meetup(UserFactory(), meetup).state == Registration.State.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_rejected_proposal_is_cancelled():
+    import datetime
+
+    from django.utils import timezone
+
+    fan = UserFactory()
+    meetup = propose_meetup(fan, title="t", starts_at=timezone.now() + datetime.timedelta(days=20),
+                            venue="v", address="a")
+    reject_proposal(UserFactory(is_staff=True), meetup)
+    meetup.refresh_from_db()
+    assert (meetup.status, meetup.approval) == ("cancelled", "rejected")
+    assert Notification.objects.filter(recipient=fan).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_proposal_needs_a_home_city_and_a_date_a_week_ahead():
+    import datetime
+
+    from django.utils import timezone
+
+    with pytest.raises(RegistrationError, match="home city"):
+        propose_meetup(UserFactory(city=None), title="t", starts_at=timezone.now() + datetime.timedelta(days=20),
+                       venue="v", address="a")
+    with pytest.raises(RegistrationError, match="one week"):
+        propose_meetup(UserFactory(), title="t", starts_at=timezone.now() + datetime.timedelta(days=2),
+                       venue="v", address="a")
+    assert not Meetup.objects.exists()
