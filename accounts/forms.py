@@ -60,6 +60,8 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["email_kinds"] = [k for k in NotificationKind.values if k not in self.instance.muted_emails]
+        if not self.instance.is_staff:
+            self.fields["email_kinds"].choices = [c for c in NotificationKind.choices if c[0] != NotificationKind.STAFF]
 
     def save(self, commit=True):
         self.instance.muted_emails = [k for k in NotificationKind.values if k not in self.cleaned_data["email_kinds"]]

@@ -26,6 +26,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_files():
+    """The live server finds static files by name; hashed manifest names exist only after collectstatic."""
+    from django.test import override_settings
+
+    with override_settings(STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and activity guards live in the cache; each test starts with none."""
