@@ -105,6 +105,7 @@ def ticket(request, pk):
     if registration is None or registration.state != Registration.State.CONFIRMED:
         messages.error(request, _("You have no confirmed seat at this meetup, so there is no ticket."))
         return redirect(meetup)
+    registration.fan = request.user
     token = ticket_token(registration)
     qr = segno.make(token, error="m").svg_inline(scale=4, title=_("Ticket QR code"))
     return render(request, "meetups/ticket.html", {"meetup": meetup, "registration": registration, "qr": qr})
