@@ -26,7 +26,8 @@ def event_staff():
 
 
 def test_index_lists_home_city_first(client, django_assert_max_num_queries):
-    beijing = MeetupFactory(city=City.objects.get(slug="beijing"), starts_at=timezone.now() + datetime.timedelta(days=3))
+    soon = timezone.now() + datetime.timedelta(days=3)
+    beijing = MeetupFactory(city=City.objects.get(slug="beijing"), starts_at=soon)
     shenzhen = MeetupFactory(starts_at=timezone.now() + datetime.timedelta(days=9))
     MeetupFactory(status=Meetup.Status.DRAFT, title="secret draft")
     client.force_login(UserFactory())
