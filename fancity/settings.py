@@ -194,7 +194,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fancity <noreply@fancity.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mail (unsubscribe, notification targets).
-PERSONAL_DATA_EXPORTS = ["accounts.export.accounts_data", "forum.export.forum_data"]
+PERSONAL_DATA_EXPORTS = ["accounts.export.accounts_data", "forum.export.forum_data", "meetups.export.meetups_data"]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import demo as accounts_demo
 from forum import demo as forum_demo
+from meetups import demo as meetups_demo
 
 
 class Command(BaseCommand):
@@ -10,4 +11,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         lines = accounts_demo.load()
         lines += forum_demo.load()
+        lines += meetups_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo data ready.\n" + "\n".join(lines)))
