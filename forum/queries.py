@@ -57,8 +57,8 @@ def page_number(raw, last: int | None = None) -> int:
     return min(number, last) if last else number
 
 
-def board_index(user: User) -> list[Board]:
-    return list(visible_boards(user).select_related("last_thread", "last_poster", "city"))
+def board_index(user: User) -> QuerySet[Board]:
+    return visible_boards(user).select_related("last_thread", "last_poster")
 
 
 def _thread_list(threads: QuerySet) -> QuerySet:

@@ -14,7 +14,7 @@ from forum import feedback, moderation, posting, queries, search
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.markup import render as render_markdown
-from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Post, Thread
 
 
 def _visible_board(request, slug: str) -> Board:
@@ -55,7 +55,9 @@ def _wants_json(request) -> bool:
 
 def index(request):
     user = request.user
-    return render(request, "forum/index.html", {"boards": queries.board_index(user)})
+    # A lazy queryset: the template's 15-second fragment cache skips the query on a hit.
+    return render(request, "forum/index.html", {"boards": queries.board_index(user),
+                                                "sees_beta": can_see(user, Board(kind=BoardKind.BETA))})
 
 
 def board(request, slug):

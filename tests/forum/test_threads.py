@@ -28,7 +28,7 @@ def test_pages_hold_twenty_floors_keyed_on_floor_numbers(client):
     assert "OFFSET" not in post_query
     html = client.get(t.get_absolute_url(), {"page": 2}).content.decode()
     assert 'id="floor-21"' in html and 'id="floor-40"' in html and 'id="floor-41"' not in html
-    assert f"?page=3" in html  # jump to the last page
+    assert "?page=3" in html  # jump to the last page
 
 
 def test_permalink_lands_on_the_page_holding_the_post(client):
