@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "forum",
     "meetups",
+    "servicedesk",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("forum/", include("forum.urls")),
     path("meetups/", include("meetups.urls")),
+    path("", include("servicedesk.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

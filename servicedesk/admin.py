@@ -1,0 +1,91 @@
+"""The service desk in the Django admin: rules, settings, and the same queue as /staff/queue/."""
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk import desk
+from servicedesk.models import DeskSettings, Rule, Ticket
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "priority", "escalate", "has_reply", "is_active", "updated_at"]
+    list_editable = ["priority", "is_active"]
+    list_filter = ["is_active", "escalate"]
+    search_fields = ["name", "phrases"]
+    filter_horizontal = ["boards"]
+
+    @admin.display(boolean=True, description=_("automatic reply"))
+    def has_reply(self, rule):
+        return bool(rule.reply_template.strip())
+
+
+@admin.register(DeskSettings)
+class DeskSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not DeskSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Waiting for staff")), ("all", _("All tickets"))]
+
+    def choices(self, changelist):
+        # "Waiting for staff" is the default, so the admin opens on the queue.
+        for value, label in self.lookup_choices:
+            yield {"selected": (self.value() or "open") == value, "display": label,
+                   "query_string": changelist.get_query_string({self.parameter_name: value})}
+
+    def queryset(self, request, queryset):
+        if (self.value() or "open") == "open":
+            return queryset.filter(escalated_at__isnull=False, answered_at__isnull=True,
+                                   thread__first_staff_reply_at__isnull=True)
+        return queryset
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["thread_link", "priority", "waiting", "rule_name", "reason", "city", "claimed_by", "answered_at"]
+    list_filter = [QueueFilter, "priority", "reason"]
+    list_select_related = ["thread", "city", "claimed_by"]
+    ordering = ["-priority", "created_at"]
+    search_fields = ["thread__title"]
+    actions = ["claim", "hand_back"]
+    readonly_fields = [f.name for f in Ticket._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("thread"))
+    def thread_link(self, ticket):
+        return format_html('<a href="{}">{}</a>', reverse("servicedesk:ticket", args=[ticket.pk]), ticket.thread.title)
+
+    @admin.display(description=_("waiting"))
+    def waiting(self, ticket):
+        end = ticket.thread.first_staff_reply_at or timezone.now()
+        minutes = int((end - ticket.created_at).total_seconds() // 60)
+        target = DeskSettings.load().target_minutes
+        late = ticket.thread.first_staff_reply_at is None and minutes > target
+        return format_html('<span style="{}">{} min</span>', "color:#b91c1c;font-weight:bold" if late else "", minutes)
+
+    @admin.action(description=_("Claim the selected items"))
+    def claim(self, request, queryset):
+        for ticket in queryset:
+            try:
+                desk.claim(request.user, ticket.pk)
+            except desk.AlreadyClaimed as error:
+                self.message_user(request, f"{ticket.thread.title}: {error.messages[0]}", messages.WARNING)
+
+    @admin.action(description=_("Hand the selected items back"))
+    def hand_back(self, request, queryset):
+        for ticket in queryset:
+            desk.hand_back(request.user, ticket.pk)

@@ -1,0 +1,121 @@
+"""Server-side SVG chart geometry: coordinates are computed here and drawn by the templates.
+
+Charts are 360 units wide (a phone's width) and scale with the page through the SVG viewBox.
+"""
+
+from dataclasses import dataclass
+
+WIDTH = 360
+LEFT = 34  # room for the axis labels
+BOTTOM = 16
+
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    title: str
+
+
+@dataclass
+class Chart:
+    height: int
+    top_value: float
+    rects: list[Rect]
+    lines: list[tuple[str, str]]  # (css class, polyline points)
+    ticks: list[tuple[float, str]]  # x positions and labels of a few dates
+    guide_y: float | None = None  # a horizontal line (the target)
+    guide_label: str = ""
+
+    @property
+    def width(self) -> int:
+        return WIDTH
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - BOTTOM
+
+
+def _nice(value: float) -> float:
+    """The next round number at or above `value` (1, 2, 5 x 10^n) for the axis."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _ticks(labels: list[str], slot: float, every: int = 7) -> list[tuple[float, str]]:
+    return [(round(LEFT + i * slot + slot / 2, 1), label) for i, label in enumerate(labels)
+            if i % every == 0 or i == len(labels) - 1]
+
+
+def stacked_columns(labels: list[str], series: list[tuple[str, list[int]]], height: int = 150,
+                    every: int = 7) -> Chart:
+    """One column per label, its series stacked; `series` is [(css class, values)]."""
+    totals = [sum(values[i] for _css, values in series) for i in range(len(labels))]
+    top = _nice(max(totals, default=0))
+    plot = height - BOTTOM - 4
+    slot = (WIDTH - LEFT) / max(len(labels), 1)
+    rects = []
+    for i, label in enumerate(labels):
+        y = height - BOTTOM
+        for css, values in series:
+            h = plot * values[i] / top
+            if h:
+                y -= h
+                rects.append(Rect(round(LEFT + i * slot + 1, 1), round(y, 1), round(max(slot - 2, 1), 1),
+                                  round(h, 1), css, f"{label}: {values[i]}"))
+    return Chart(height, top, rects, [], _ticks(labels, slot, every))
+
+
+def line_chart(labels: list[str], series: list[tuple[str, list[float | None]]], guide: float | None = None,
+               guide_label: str = "", height: int = 150, every: int = 7) -> Chart:
+    """Lines over the labels; a None value breaks the line. `guide` draws a horizontal line (a target)."""
+    values = [v for _css, vs in series for v in vs if v is not None]
+    top = _nice(max([*values, guide or 0, 0]))
+    plot = height - BOTTOM - 4
+    slot = (WIDTH - LEFT) / max(len(labels), 1)
+
+    def y_of(v: float) -> float:
+        return round(height - BOTTOM - plot * v / top, 1)
+
+    lines, rects = [], []
+    for css, vs in series:
+        run: list[str] = []
+        for i, v in enumerate(vs):
+            x = round(LEFT + i * slot + slot / 2, 1)
+            if v is None:
+                if len(run) > 1:
+                    lines.append((css, " ".join(run)))
+                run = []
+                continue
+            run.append(f"{x},{y_of(v)}")
+            rects.append(Rect(x - 1.5, y_of(v) - 1.5, 3, 3, css, f"{labels[i]}: {v:.1f}"))
+        if len(run) > 1:
+            lines.append((css, " ".join(run)))
+    return Chart(height, top, rects, lines, _ticks(labels, slot, every),
+                 y_of(guide) if guide is not None else None, guide_label)
+
+
+@dataclass
+class Bar:
+    label: str
+    value: str
+    y: float
+    width: float
+
+
+def bars(items: list[tuple[str, float, str]], bar_height: int = 18, gap: int = 6, label_width: int = 100,
+         top: float | None = None) -> tuple[list[Bar], int]:
+    """Horizontal bars: items are (label, value, text shown); returns the bars and the height."""
+    top = top or max((v for _l, v, _t in items), default=0) or 1
+    room = WIDTH - label_width - 60
+    result = [Bar(label, text, i * (bar_height + gap), round(room * value / top, 1))
+              for i, (label, value, text) in enumerate(items)]
+    return result, max(len(items) * (bar_height + gap), bar_height)

@@ -1,0 +1,263 @@
+"""Reads for the insights page: each figure is one aggregate query over an index or over rows that a
+Celery task keeps (ActivityWeek, the meetups' CitySnapshot)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.activity import active_since
+from accounts.models import City, User
+from accounts.roles import CORE_TESTERS
+from forum.models import BoardKind, FeedbackKind, FeedbackStatus, Thread
+from servicedesk.activity import fans
+from servicedesk.models import ActivityWeek, Ticket
+
+DAYS = 30
+WEEKS = 26
+
+
+def _start(days: int) -> tuple[datetime.date, datetime.datetime]:
+    first = timezone.localdate() - datetime.timedelta(days=days - 1)
+    return first, timezone.make_aware(datetime.datetime.combine(first, datetime.time()))
+
+
+def _days(first: datetime.date, days: int) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range(days)]
+
+
+def _feedback_threads(city: City | None = None) -> QuerySet[Thread]:
+    threads = Thread.objects.filter(board__kind=BoardKind.FEEDBACK)
+    return threads.filter(author__city=city) if city else threads
+
+
+@dataclass
+class FeedbackDays:
+    days: list[datetime.date]
+    by_kind: dict[datetime.date, dict[str, int]]
+    statuses: list[tuple[str, str, int]]  # (status, label, count)
+    total: int
+
+
+def feedback_per_day(days: int = DAYS, city: City | None = None) -> FeedbackDays:
+    first, start = _start(days)
+    rows = (_feedback_threads(city).filter(created_at__gte=start)
+            .annotate(day=TruncDate("created_at")).values("day", "feedback_kind", "status")
+            .annotate(n=Count("id")).order_by())
+    by_kind = {d: {k: 0 for k in FeedbackKind.values} for d in _days(first, days)}
+    statuses = dict.fromkeys(FeedbackStatus.values, 0)
+    total = 0
+    for row in rows:
+        if row["day"] in by_kind and row["feedback_kind"] in FeedbackKind.values:
+            by_kind[row["day"]][row["feedback_kind"]] += row["n"]
+        if row["status"] in statuses:
+            statuses[row["status"]] += row["n"]
+        total += row["n"]
+    return FeedbackDays(list(by_kind), by_kind,
+                        [(s, FeedbackStatus(s).label, n) for s, n in statuses.items()], total)
+
+
+@dataclass
+class ResponseDay:
+    day: datetime.date
+    answered: int
+    median: float | None  # minutes
+    p90: float | None
+
+
+@dataclass
+class ResponseTimes:
+    days: list[ResponseDay]
+    median: float | None
+    p90: float | None
+    answered: int
+    within_target: int
+    waiting: int
+    target: int
+
+
+def response_times(target_minutes: int, days: int = DAYS, city: City | None = None) -> ResponseTimes:
+    """Median and 90th percentile of the first staff reply per day (PostgreSQL's percentile_cont)."""
+    first, start = _start(days)
+    threads = _feedback_threads(city).filter(created_at__gte=start)
+    answered = threads.filter(time_to_first_staff_reply__isnull=False)
+    sql, params = answered.values("created_at", "time_to_first_staff_reply").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT day, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes), "
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes), count(*) FILTER (WHERE minutes <= %s) "
+            "FROM (SELECT (t.created_at AT TIME ZONE %s)::date AS day, "
+            f"EXTRACT(EPOCH FROM t.time_to_first_staff_reply) / 60.0 AS minutes FROM ({sql}) t) r "
+            "GROUP BY ROLLUP (day) ORDER BY day NULLS LAST",
+            [target_minutes, settings.TIME_ZONE, *params])
+        rows = cursor.fetchall()
+    by_day = {d: ResponseDay(d, 0, None, None) for d in _days(first, days)}
+    overall = (0, None, None, 0)
+    for day, n, median, p90, within in rows:
+        if day is None:
+            overall = (n, median, p90, within)
+        elif day in by_day:
+            by_day[day] = ResponseDay(day, n, median, p90)
+    waiting = Ticket.objects.filter(escalated_at__isnull=False, answered_at__isnull=True,
+                                    thread__first_staff_reply_at__isnull=True)
+    if city:
+        waiting = waiting.filter(city=city)
+    return ResponseTimes(list(by_day.values()), overall[1], overall[2], overall[0], overall[3],
+                         waiting.count(), target_minutes)
+
+
+@dataclass
+class AutomaticShare:
+    tickets: int
+    automatic: int  # answered by the bot, and the fan did not ask for a person
+    asked_for_person: int
+    escalated: int
+    days: list[tuple[datetime.date, int, int]] = field(default_factory=list)  # (day, tickets, automatic)
+
+    @property
+    def share(self) -> float:
+        return self.automatic / self.tickets if self.tickets else 0.0
+
+
+def automatic_share(days: int = DAYS, city: City | None = None) -> AutomaticShare:
+    first, start = _start(days)
+    tickets = Ticket.objects.filter(created_at__gte=start)
+    if city:
+        tickets = tickets.filter(city=city)
+    automatic = Q(auto_post__isnull=False) & ~Q(reason=Ticket.Reason.FAN_ASKED)
+    rows = (tickets.annotate(day=TruncDate("created_at")).values("day")
+            .annotate(n=Count("id"), auto=Count("id", filter=automatic),
+                      asked=Count("id", filter=Q(reason=Ticket.Reason.FAN_ASKED)),
+                      escalated=Count("id", filter=Q(escalated_at__isnull=False))).order_by())
+    per_day = {d: (d, 0, 0) for d in _days(first, days)}
+    result = AutomaticShare(0, 0, 0, 0)
+    for row in rows:
+        result.tickets += row["n"]
+        result.automatic += row["auto"]
+        result.asked_for_person += row["asked"]
+        result.escalated += row["escalated"]
+        if row["day"] in per_day:
+            per_day[row["day"]] = (row["day"], row["n"], row["auto"])
+    result.days = list(per_day.values())
+    return result
+
+
+@dataclass
+class Week:
+    week: datetime.date
+    active: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        return self.active / self.total if self.total else 0.0
+
+
+def activity_weeks(city: City | None = None, weeks: int = WEEKS) -> list[Week]:
+    since = timezone.localdate() - datetime.timedelta(weeks=weeks)
+    rows = ActivityWeek.objects.filter(week__gte=since, city=city).order_by("week")
+    return [Week(r.week, r.active_fans, r.all_fans) for r in rows]
+
+
+def activity_by_city(limit: int = 15) -> list[tuple[City, Week]]:
+    """The latest week's rate per city, biggest cities first."""
+    latest = ActivityWeek.objects.filter(city__isnull=True).order_by("-week").values_list("week", flat=True).first()
+    if latest is None:
+        return []
+    rows = (ActivityWeek.objects.filter(week=latest, city__isnull=False).select_related("city")
+            .order_by("-all_fans", "city_id")[:limit])
+    return [(r.city, Week(r.week, r.active_fans, r.all_fans)) for r in rows]
+
+
+@dataclass
+class SignupDay:
+    day: datetime.date
+    signups: int
+    came_back: int  # active again on a later day than the sign-up
+
+
+def signups(days: int = DAYS, city: City | None = None) -> list[SignupDay]:
+    """Sign-ups per day and how many came back: `last_active_on` after the sign-up day (index user_joined)."""
+    first, start = _start(days)
+    users = fans().filter(date_joined__gte=start)
+    if city:
+        users = users.filter(city=city)
+    rows = (users.annotate(day=TruncDate("date_joined")).values("day")
+            .annotate(n=Count("id"), back=Count("id", filter=Q(last_active_on__gt=TruncDate("date_joined"))))
+            .order_by())
+    by_day = {d: SignupDay(d, 0, 0) for d in _days(first, days)}
+    for row in rows:
+        if row["day"] in by_day:
+            by_day[row["day"]] = SignupDay(row["day"], row["n"], row["back"])
+    return list(by_day.values())
+
+
+@dataclass
+class CityRow:
+    city: City
+    rank: int
+    active: int
+    total: int
+    meetups_held: int
+
+
+def city_ranking(limit: int = 10) -> list[CityRow]:
+    """The meetups app's latest nightly ranking and the meetups each city has held (read only)."""
+    from meetups.models import Meetup
+    from meetups.queries import ranking
+
+    top = ranking()[:limit]
+    held = dict(Meetup.objects.filter(city_id__in=[s.city_id for s in top], starts_at__lt=timezone.now(),
+                                      status__in=[Meetup.Status.FINISHED, Meetup.Status.CLOSED,
+                                                  Meetup.Status.PUBLISHED])
+                .values_list("city_id").annotate(n=Count("id")).order_by())
+    return [CityRow(s.city, s.rank, s.active_fans, s.all_fans, held.get(s.city_id, 0)) for s in top]
+
+
+def meetups_held(days: int = 365) -> int:
+    from meetups.models import Meetup
+
+    return Meetup.objects.filter(starts_at__lt=timezone.now(),
+                                 starts_at__gte=timezone.now() - datetime.timedelta(days=days),
+                                 status__in=[Meetup.Status.FINISHED, Meetup.Status.CLOSED,
+                                             Meetup.Status.PUBLISHED]).count()
+
+
+# --- fan segments --------------------------------------------------------------------------------
+
+SEGMENTS = ["new", "active", "dormant", "core_testers", "meetup_attendees"]
+
+
+def _segment_filters() -> dict[str, Q]:
+    from meetups.models import Registration
+
+    since = active_since()
+    joined_since = timezone.now() - datetime.timedelta(days=30)
+    testers = User.groups.through.objects.filter(group__name=CORE_TESTERS).values("user_id")
+    attended = Registration.objects.filter(fan=OuterRef("pk")).filter(
+        Q(checked_in_at__isnull=False) | Q(state=Registration.State.CONFIRMED, meetup__starts_at__lt=timezone.now()))
+    return {
+        "new": Q(date_joined__gte=joined_since),
+        "active": Q(last_active_on__gte=since),
+        "dormant": (Q(last_active_on__lt=since) | Q(last_active_on__isnull=True)) & Q(date_joined__lt=joined_since),
+        "core_testers": Q(pk__in=testers),
+        "meetup_attendees": Exists(attended),
+    }
+
+
+def segment_counts(city: City | None = None) -> dict[str, int]:
+    """Every segment's size (and all fans) in one aggregate query."""
+    users = fans()
+    if city:
+        users = users.filter(city=city)
+    aggregates = {name: Count("id", filter=q) for name, q in _segment_filters().items()}
+    return users.aggregate(all=Count("id"), **aggregates)
+
+
+def segment_fans(segment: str, city: City | None = None) -> QuerySet[User]:
+    users = fans().filter(_segment_filters()[segment]).select_related("city").order_by("pk")
+    return users.filter(city=city) if city else users

@@ -1,0 +1,157 @@
+"""Service desk data: keyword rules (admin-edited), one ticket per feedback thread, desk settings, and
+the weekly activity rows the insights page draws.
+
+A ticket is written by the triage task for every new feedback thread: it remembers the rule that
+matched, whether the bot answered, whether (and how urgently) a person must answer, and who claimed
+it. The clock itself is the forum's `Thread.first_staff_reply_at`, set by `forum.posting.post_reply`.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Priority(models.IntegerChoices):
+    NONE = 0, _("Not escalated")
+    NORMAL = 1, _("Normal")
+    URGENT = 2, _("Urgent")
+
+
+class Rule(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    phrases = models.TextField(
+        _("keywords or phrases"),
+        help_text=_("One per line, Chinese or English. Matched case-insensitively as whole phrases on the "
+                    "title and first post of new feedback threads."))
+    boards = models.ManyToManyField("forum.Board", verbose_name=_("boards"), blank=True, related_name="+",
+                                    help_text=_("Leave empty for every feedback board."))
+    priority = models.IntegerField(
+        _("priority"), default=100,
+        help_text=_("When several rules match, the one with the highest priority is applied."))
+    reply_template = models.TextField(
+        _("automatic reply"), blank=True,
+        help_text=_("Markdown posted by the bot account. You may use {{ name }} (the fan) and {{ title }}. "
+                    "Leave empty for no automatic reply."))
+    escalate = models.PositiveSmallIntegerField(_("escalate to the staff queue"), choices=Priority.choices,
+                                                default=Priority.NONE)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("keyword rule")
+        verbose_name_plural = _("keyword rules")
+        ordering = ["-priority", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reply_template="") | Q(escalate__gt=0),
+                                   name="rule_has_an_action"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phrase_list(self) -> list[str]:
+        return [line.strip() for line in self.phrases.splitlines() if line.strip()]
+
+
+class Ticket(models.Model):
+    class Reason(models.TextChoices):
+        RULE = "rule", _("A rule escalated it")
+        NO_RULE = "no_rule", _("No rule answered it")
+        FAN_ASKED = "fan_asked", _("The fan asked for a person")
+        RULE_FAILED = "rule_failed", _("A rule failed")
+
+    thread = models.OneToOneField("forum.Thread", verbose_name=_("thread"), on_delete=models.CASCADE,
+                                  related_name="desk_ticket")
+    created_at = models.DateTimeField(_("posted at"))
+    city = models.ForeignKey("accounts.City", verbose_name=_("fan's city"), on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+")
+    rule = models.ForeignKey(Rule, verbose_name=_("matched rule"), on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="tickets")
+    rule_name = models.CharField(_("matched rule"), max_length=80, blank=True)
+    auto_post = models.ForeignKey("forum.Post", verbose_name=_("automatic answer"), on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    auto_answered_at = models.DateTimeField(_("answered automatically at"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NONE)
+    reason = models.CharField(_("why a person must answer"), max_length=20, choices=Reason.choices, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("claimed by"), on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"),
+                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    triaged_at = models.DateTimeField(_("rules applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-priority", "created_at"]
+        indexes = [
+            # The queue: escalated and not answered, most urgent then oldest first.
+            models.Index(fields=["-priority", "created_at"], name="ticket_queue",
+                         condition=Q(escalated_at__isnull=False, answered_at__isnull=True)),
+            models.Index(fields=["created_at"], name="ticket_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(escalated_at__isnull=True) | Q(priority__gt=0),
+                                   name="ticket_escalated_has_priority"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.thread_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.escalated_at is not None and self.answered_at is None
+
+
+class DeskSettings(models.Model):
+    """The one row of service desk parameters; staff edit it in the admin."""
+
+    target_minutes = models.PositiveIntegerField(
+        _("first response target (minutes)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(10080)])
+
+    class Meta:
+        verbose_name = _("service desk settings")
+        verbose_name_plural = _("service desk settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="desk_settings_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("Service desk settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "DeskSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ActivityWeek(models.Model):
+    """Fans active in the 30 days up to `day` over all fans, per city (city NULL: everyone).
+
+    One row per week and city, rewritten each night of that week by a Celery task, so the last
+    night's figures stay; `day` is the day the figures were taken.
+    """
+
+    week = models.DateField(_("week (Monday)"))
+    city = models.ForeignKey("accounts.City", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    day = models.DateField(_("measured on"))
+    active_fans = models.PositiveIntegerField(_("active fans"))
+    all_fans = models.PositiveIntegerField(_("all fans"))
+
+    class Meta:
+        verbose_name = _("weekly activity")
+        verbose_name_plural = _("weekly activity")
+        ordering = ["week"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "city"], name="activity_week_city", nulls_distinct=False),
+        ]
+
+    @property
+    def rate(self) -> float:
+        return self.active_fans / self.all_fans if self.all_fans else 0.0

@@ -1,0 +1,49 @@
+"""Celery tasks: thin, idempotent wrappers over the service desk functions (beat entries in migrations)."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+MISSED_WINDOW = datetime.timedelta(days=2)
+MISSED_GRACE = datetime.timedelta(minutes=2)
+
+
+@shared_task(name="servicedesk.tasks.triage_thread", bind=True, max_retries=40)
+def triage_thread(self, thread_id: int) -> int | None:
+    """Apply the keyword rules to a new feedback thread (nothing happens the second time)."""
+    from forum.limits import PostingLimited
+    from servicedesk.triage import triage
+
+    try:
+        ticket = triage(thread_id)
+    except PostingLimited as limited:
+        # The forum's pause between two posts applies to the bot too: try again when it ends.
+        delay = max(1, int((limited.retry_at - timezone.now()).total_seconds()) + 1)
+        raise self.retry(countdown=delay) from None
+    return ticket.pk if ticket else None
+
+
+@shared_task(name="servicedesk.tasks.triage_missed")
+def triage_missed() -> int:
+    """Triage recent feedback threads that have no ticket (say the broker was down when they were posted)."""
+    from forum.models import Thread
+
+    now = timezone.now()
+    ids = list(Thread.objects.exclude(status="").filter(
+        created_at__gte=now - MISSED_WINDOW, created_at__lt=now - MISSED_GRACE, desk_ticket__isnull=True,
+    ).values_list("pk", flat=True)[:500])
+    for thread_id in ids:
+        triage_thread.delay(thread_id)
+    return len(ids)
+
+
+@shared_task(name="servicedesk.tasks.snapshot_activity")
+def snapshot_activity() -> int:
+    """Store this week's activity rate, overall and per city (run nightly; the week's last run stays)."""
+    from servicedesk.activity import snapshot_week
+
+    return snapshot_week()

@@ -1,0 +1,159 @@
+"""Triage of new feedback threads: keyword rules answer automatically and/or escalate to staff.
+
+`triage(thread_id)` runs in Celery after the thread is committed (see servicedesk.tasks), so posting
+never waits for it and never fails because of it. Rules are read from the database on every run,
+so edits in the admin apply to the next thread. A rule that raises is logged and skipped; when no
+rule could be applied the thread goes to the staff queue, so that a person answers it.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.template import Context, Engine
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import NotificationKind, User
+from accounts.notifications import notify
+from forum.limits import PostingLimited
+from forum.models import Post, Thread
+from forum.posting import post_reply
+from servicedesk.matching import matching_phrase, normalise
+from servicedesk.models import Priority, Rule, Ticket
+
+logger = logging.getLogger(__name__)
+
+BOT_USERNAME = "fancity-bot"
+# The bot "joined" long ago, so the forum's first-day limits for new fans never apply to it.
+BOT_JOINED = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+_ENGINE = Engine(autoescape=False)
+
+
+def bot_account() -> User:
+    """The system account that signs automatic answers (not staff: its replies do not stop the clock)."""
+    bot, _created = User.objects.get_or_create(username=BOT_USERNAME, defaults={
+        "display_name": "Fancity Bot 自动回复", "date_joined": BOT_JOINED, "password": make_password(None)})
+    return bot
+
+
+def is_bot(user: User) -> bool:
+    return user.username == BOT_USERNAME
+
+
+def active_rules() -> list[Rule]:
+    return list(Rule.objects.filter(is_active=True).prefetch_related("boards").order_by("-priority", "id"))
+
+
+def rule_applies(rule: Rule, thread: Thread, text: str) -> bool:
+    boards = rule.boards.all()
+    if boards and thread.board_id not in {b.pk for b in boards}:
+        return False
+    return matching_phrase(text, rule.phrase_list) is not None
+
+
+def thread_text(thread: Thread) -> str:
+    first = Post.objects.filter(thread=thread, floor=1).values_list("body", flat=True).first() or ""
+    return normalise(f"{thread.title}\n{first}")
+
+
+def automatic_answer(rule: Rule, thread: Thread) -> str:
+    """The bot's reply: marked as automatic, the rule's template, and a link to ask for a person."""
+    body = _ENGINE.from_string(rule.reply_template).render(Context({
+        "name": thread.author.public_name, "title": thread.title}))
+    with translation.override(thread.author.language or settings.LANGUAGE_CODE):
+        head = _("**Automatic answer** · This reply was written by the Fancity bot, not by a person.")
+        ask = _("Not what you needed? [Ask for a person](%(url)s)") % {
+            "url": reverse("servicedesk:ask", args=[thread.pk])}
+    return f"{head}\n\n{body.strip()}\n\n---\n\n{ask}"
+
+
+def triage(thread_id: int) -> Ticket | None:
+    """Apply the rules to a feedback thread once; running it again changes nothing."""
+    thread = Thread.objects.select_related("author", "board").filter(pk=thread_id).first()
+    if thread is None or not thread.is_feedback:
+        return None
+    ticket, _created = Ticket.objects.get_or_create(thread=thread, defaults={
+        "created_at": thread.created_at, "city_id": thread.author.city_id})
+    if ticket.triaged_at:
+        return ticket
+    text = thread_text(thread)
+    failed = False
+    for rule in active_rules():
+        try:
+            if not rule_applies(rule, thread, text):
+                continue
+            return _apply(rule, ticket.pk, thread)
+        except PostingLimited:
+            raise  # the bot posted a moment ago: the task retries later
+        except Exception:
+            failed = True
+            logger.exception("Service desk rule %s (%s) failed on thread %s", rule.pk, rule.name, thread.pk)
+    reason = Ticket.Reason.RULE_FAILED if failed else Ticket.Reason.NO_RULE
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not ticket.triaged_at:
+            _escalate(ticket, thread, Priority.NORMAL, reason)
+            ticket.triaged_at = timezone.now()
+            ticket.save()
+    return ticket
+
+
+def _apply(rule: Rule, ticket_id: int, thread: Thread) -> Ticket:
+    reply = automatic_answer(rule, thread) if rule.reply_template.strip() else None
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if ticket.triaged_at:
+            return ticket
+        now = timezone.now()
+        if reply is not None:
+            ticket.auto_post = post_reply(bot_account(), thread, reply)
+            ticket.auto_answered_at = now
+        if rule.escalate:
+            _escalate(ticket, thread, rule.escalate, Ticket.Reason.RULE)
+        ticket.rule = rule
+        ticket.rule_name = rule.name[:80]
+        ticket.triaged_at = now
+        ticket.save()
+    return ticket
+
+
+def _escalate(ticket: Ticket, thread: Thread, priority: int, reason: str) -> None:
+    """Put the ticket in the queue (the caller saves it); urgent items notify every staff member."""
+    raise_to_urgent = priority == Priority.URGENT and ticket.priority != Priority.URGENT
+    ticket.priority = max(ticket.priority, priority)
+    ticket.reason = reason
+    ticket.escalated_at = ticket.escalated_at or timezone.now()
+    if raise_to_urgent:
+        notify_staff_of_urgent(ticket, thread)
+
+
+def notify_staff_of_urgent(ticket: Ticket, thread: Thread) -> None:
+    staff = User.objects.filter(is_staff=True, is_active=True, deleted_at__isnull=True)
+    by_language: dict[str, list[User]] = {}
+    for member in staff:
+        by_language.setdefault(member.language or settings.LANGUAGE_CODE, []).append(member)
+    url = reverse("servicedesk:ticket", args=[ticket.pk])
+    for language, group in by_language.items():
+        with translation.override(language):
+            notify(group, NotificationKind.STAFF,
+                   _("Urgent feedback waiting: “%(title)s”") % {"title": thread.title}, url,
+                   group="servicedesk:urgent")
+
+
+def ask_for_person(fan: User, thread: Thread) -> Ticket:
+    """The fan was answered automatically and wants a person: the thread joins the staff queue."""
+    if not fan.is_authenticated or fan.pk != thread.author_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(thread=thread).first()
+        if ticket is None or ticket.auto_post_id is None:
+            raise ValidationError(_("This thread has no automatic answer."))
+        if ticket.escalated_at is None and ticket.answered_at is None:
+            _escalate(ticket, thread, Priority.NORMAL, Ticket.Reason.FAN_ASKED)
+            ticket.save()
+    return ticket

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from servicedesk import views
+
+app_name = "servicedesk"
+urlpatterns = [
+    path("staff/queue/", views.queue, name="queue"),
+    path("staff/queue/<int:pk>/", views.ticket, name="ticket"),
+    path("staff/insights/", views.insights, name="insights"),
+    path("staff/insights/segments/", views.segments, name="segments"),
+    path("staff/insights/segments.csv", views.segments_csv, name="segments_csv"),
+    path("servicedesk/ask/<int:thread_id>/", views.ask_for_person, name="ask"),
+]
