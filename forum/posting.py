@@ -19,9 +19,11 @@ from accounts.activity import record_activity
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from accounts.roles import CORE_TESTERS, is_moderator
+from fancity.tasks import enqueue
 from forum import limits, markup, search
 from forum.boards import can_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
+from servicedesk.tasks import triage_thread
 
 EDIT_WINDOW = datetime.timedelta(minutes=30)
 MAX_TITLE = 120
@@ -180,6 +182,8 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
         record_activity(author)
         post = thread.posts.get(floor=1)
         _notify_about_post(post, thread, author)
+        if board.kind == BoardKind.FEEDBACK:
+            enqueue(triage_thread, thread.pk)  # the service desk's keyword rules, after the commit
     return thread
 
 
