@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from accounts import demo as accounts_demo
 from forum import demo as forum_demo
 from meetups import demo as meetups_demo
+from servicedesk import demo as servicedesk_demo
 
 
 class Command(BaseCommand):
@@ -12,4 +13,5 @@ class Command(BaseCommand):
         lines = accounts_demo.load()
         lines += forum_demo.load()
         lines += meetups_demo.load()
+        lines += servicedesk_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo data ready.\n" + "\n".join(lines)))
