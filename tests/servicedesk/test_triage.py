@@ -141,3 +141,15 @@ def test_only_the_author_can_ask_for_a_person(client):
     client.force_login(fan())
     assert client.post(f"/servicedesk/ask/{thread.pk}/").status_code == 403
     assert Ticket.objects.get(thread=thread).escalated_at is None
+
+
+def test_demo_rules_escalate_orders_deliveries_and_flashing_and_answer_frequent_questions():
+    from servicedesk import demo
+
+    demo.load()
+    demo.load()  # idempotent
+    assert triage.triage(feedback(title="快递到哪了", body="?").pk).priority == Priority.URGENT
+    assert triage.triage(feedback(title="Need help to flash ROM", body="?").pk).priority == Priority.URGENT
+    assert triage.triage(feedback(title="my order", body="?").pk).priority == Priority.URGENT
+    answered = triage.triage(feedback(title="手机耗电很快", body="?").pk)
+    assert answered.auto_post is not None and answered.escalated_at is None
