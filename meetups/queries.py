@@ -34,9 +34,13 @@ def my_proposals(user: User) -> QuerySet[Meetup]:
     return Meetup.objects.select_related("city").filter(proposed_by=user, status=Meetup.Status.DRAFT)
 
 
-def meetup_for(user: User, pk: int) -> Meetup | None:
-    """The meetup if `user` may see it: drafts only for event staff and for the fan who proposed it."""
-    meetup = with_seats(Meetup.objects.select_related("city")).filter(pk=pk).first()
+def meetup_for(user: User, pk: int, seats: bool = True) -> Meetup | None:
+    """The meetup if `user` may see it: drafts only for event staff and for the fan who proposed it.
+
+    `seats` adds the confirmed count (a count over the meetup's registrations) for pages that show it.
+    """
+    meetups = Meetup.objects.select_related("city")
+    meetup = (with_seats(meetups) if seats else meetups).filter(pk=pk).first()
     if meetup is None:
         return None
     if meetup.status == Meetup.Status.DRAFT and not (

@@ -95,38 +95,60 @@ def _next_order(meetup: Meetup) -> int:
     return (Registration.objects.filter(meetup=meetup).aggregate(m=Max("order"))["m"] or 0) + 1
 
 
+# The seat decision and the write in ONE statement, run right after the meetup row is locked: the
+# lock is held for two round trips (lock, insert) and no Python runs in between that could be slowed
+# by a busy worker. It is a separate statement from the lock on purpose: in READ COMMITTED each
+# statement sees the rows committed before it started, so it sees every earlier registration.
+_REGISTER_SQL = """
+INSERT INTO meetups_registration (meetup_id, fan_id, state, "order", answer, ticket_code, created_at, confirmed_at)
+SELECT %(meetup)s, %(fan)s, s.state, s.next_order, %(answer)s, %(code)s, %(now)s,
+       CASE WHEN s.state = %(confirmed)s THEN %(now)s END
+FROM (SELECT CASE WHEN %(mode)s <> %(first_come)s THEN %(applied)s
+                  WHEN (SELECT count(*) FROM meetups_registration
+                        WHERE meetup_id = %(meetup)s AND state = %(confirmed)s) < %(capacity)s THEN %(confirmed)s
+                  ELSE %(waiting)s END AS state,
+             COALESCE((SELECT max("order") FROM meetups_registration WHERE meetup_id = %(meetup)s), 0) + 1
+               AS next_order) s
+ON CONFLICT (meetup_id, fan_id) DO UPDATE
+   SET state = EXCLUDED.state, "order" = EXCLUDED."order", answer = EXCLUDED.answer,
+       ticket_code = EXCLUDED.ticket_code, created_at = EXCLUDED.created_at, confirmed_at = EXCLUDED.confirmed_at,
+       cancelled_at = NULL, draw_weight = NULL, checked_in_at = NULL, reminded_at = NULL
+   WHERE meetups_registration.state = %(cancelled)s
+RETURNING id
+"""
+
+
 def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registration:
-    """Register `fan`: confirmed or waiting (first come), or applied (draw, staff selection)."""
+    """Register `fan`: confirmed or waiting (first come), or applied (draw, staff selection).
+
+    A fan who cancelled may register again: same row, a new place at the end and a new ticket code
+    (so the old ticket stops working).
+    """
     _check_fan(fan)
     answer = (answer or "").strip()
     if len(answer) > ANSWER_MAX:
         raise RegistrationError(_("Please keep your answer under %(n)s characters.") % {"n": ANSWER_MAX})
     now = timezone.now()
     _check_open(meetup, now)
+    if Registration.objects.filter(meetup=meetup, fan=fan).exclude(state=State.CANCELLED).exists():
+        raise RegistrationError(_("You are already registered for this meetup."))
     try:
         with transaction.atomic():
             meetup = lock_meetup(meetup.pk)
             _check_open(meetup, now)
-            existing = Registration.objects.filter(meetup=meetup, fan=fan).first()
-            if existing is not None and existing.state != State.CANCELLED:
-                raise RegistrationError(_("You are already registered for this meetup."))
-            if meetup.mode == Meetup.Mode.FIRST_COME:
-                state = State.CONFIRMED if confirmed_count(meetup) < meetup.capacity else State.WAITING
-            else:
-                state = State.APPLIED
-            registration = existing or Registration(meetup=meetup, fan=fan)
-            registration.state = state
-            registration.order = _next_order(meetup)
-            registration.answer = answer
-            registration.created_at = now
-            registration.confirmed_at = now if state == State.CONFIRMED else None
-            registration.cancelled_at = None
-            registration.draw_weight = None
-            if existing is not None:
-                registration.ticket_code = new_ticket_code()  # old tickets stop working
-            registration.save()
-    except IntegrityError as exc:  # the unique (meetup, fan) constraint: the last line of defence
-        raise RegistrationError(_("You are already registered for this meetup.")) from exc
+            with connection.cursor() as cursor:
+                cursor.execute(_REGISTER_SQL, {
+                    "meetup": meetup.pk, "fan": fan.pk, "answer": answer, "code": new_ticket_code(), "now": now,
+                    "mode": meetup.mode, "capacity": meetup.capacity, "first_come": Meetup.Mode.FIRST_COME,
+                    "confirmed": State.CONFIRMED, "waiting": State.WAITING, "applied": State.APPLIED,
+                    "cancelled": State.CANCELLED})
+                row = cursor.fetchone()
+    except IntegrityError as exc:  # a ticket code collision (50 random bits): vanishingly rare
+        raise TryAgain() from exc
+    if row is None:  # the fan's row exists and is not cancelled: a double click raced past the check
+        raise RegistrationError(_("You are already registered for this meetup."))
+    registration = Registration.objects.select_related("meetup__city").get(pk=row[0])
+    registration.fan = fan
     record_activity(fan)
     if registration.state == State.CONFIRMED:
         mail.send_confirmation(registration)

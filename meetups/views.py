@@ -30,8 +30,8 @@ from meetups.tickets import ticket_token
 ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
 
 
-def _meetup_or_404(request, pk: int) -> Meetup:
-    meetup = queries.meetup_for(request.user, pk)
+def _meetup_or_404(request, pk: int, seats: bool = True) -> Meetup:
+    meetup = queries.meetup_for(request.user, pk, seats)
     if meetup is None:
         raise Http404
     return meetup
@@ -64,7 +64,7 @@ def detail(request, pk):
 @login_required
 @require_POST
 def register(request, pk):
-    meetup = _meetup_or_404(request, pk)
+    meetup = _meetup_or_404(request, pk, seats=False)
     form = RegisterForm(request.POST)
     answer = form.cleaned_data["answer"] if form.is_valid() else request.POST.get("answer", "")
     try:
@@ -100,7 +100,7 @@ def cancel(request, pk):
 
 @login_required
 def ticket(request, pk):
-    meetup = _meetup_or_404(request, pk)
+    meetup = _meetup_or_404(request, pk, seats=False)
     registration = queries.registration_of(request.user, meetup)
     if registration is None or registration.state != Registration.State.CONFIRMED:
         messages.error(request, _("You have no confirmed seat at this meetup, so there is no ticket."))
@@ -112,7 +112,7 @@ def ticket(request, pk):
 
 
 def ics(request, pk):
-    meetup = _meetup_or_404(request, pk)
+    meetup = _meetup_or_404(request, pk, seats=False)
     response = HttpResponse(meetup_ics(meetup), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="fancity-meetup-{meetup.pk}.ics"'
     return response

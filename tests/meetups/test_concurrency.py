@@ -57,7 +57,7 @@ def test_200_parallel_registrations_fill_40_seats_and_queue_160_in_order():
     meetup = MeetupFactory(capacity=40)
     fans = make_fans(200)
     errors = run_in_threads([lambda f=f: register_for_meetup(f, meetup) for f in fans])
-    assert errors == []
+    assert errors == [], f"{len(errors)} errors, e.g. {errors[:3]!r}"
     assert_strict_order(meetup, confirmed=40, waiting=160)
     orders = list(Registration.objects.filter(meetup=meetup).order_by("order").values_list("order", flat=True))
     assert orders == list(range(1, 201))
@@ -77,7 +77,7 @@ def test_cancellations_during_a_rush_promote_each_seat_once_and_keep_the_order()
     jobs += [lambda f=f: register_for_meetup(f, meetup) for f in late]
     jobs = [jobs[i] for i in sorted(range(len(jobs)), key=lambda i: (i * 7919) % len(jobs))]  # interleave
     errors = run_in_threads(jobs)
-    assert errors == []
+    assert errors == [], f"{len(errors)} errors, e.g. {errors[:3]!r}"
     assert Registration.objects.filter(meetup=meetup, state=State.CANCELLED).count() == 20
     assert_strict_order(meetup, confirmed=40, waiting=10 + 150 - 20)
     promoted = Registration.objects.filter(meetup=meetup, state=State.CONFIRMED, order__gt=40)
