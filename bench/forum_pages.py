@@ -100,7 +100,7 @@ def main() -> int:
             devtools.manage("seed", f"--fans={args.fans}", f"--threads={args.threads}", f"--posts={args.posts}",
                             f"--big-thread={args.big_thread}")
             print(f"seed took {time.monotonic() - started:.0f}s", flush=True)
-        big = fetch_json("SELECT id FROM forum_thread ORDER BY post_count DESC, id LIMIT 1")
+        big = fetch_json(f"SELECT id FROM forum_thread ORDER BY abs(post_count - {args.big_thread}), id LIMIT 1")
         last_page = fetch_json(f"SELECT (post_count + 19) / 20 FROM forum_thread WHERE id = {big}")
         matches = fetch_json("SELECT COUNT(*) FROM forum_post WHERE search @@ to_tsquery('simple', "
                              f"'{args.query[0]}{args.query[1]}')") if len(args.query) == 2 else "?"

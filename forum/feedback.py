@@ -33,7 +33,8 @@ def change_feedback_status(staff: User, thread: Thread, status: str, note: str =
                 raise ValidationError({"duplicate_of": _("Say which thread this duplicates.")})
             original = duplicate_of.duplicate_of or duplicate_of
             if original.pk == thread.pk or not original.is_feedback:
-                raise ValidationError({"duplicate_of": _("A thread cannot duplicate itself or a thread that is not feedback.")})
+                raise ValidationError(
+                    {"duplicate_of": _("A thread cannot duplicate itself or a thread that is not feedback.")})
             Thread.objects.select_for_update().filter(pk=original.pk).values_list("pk", flat=True).first()
         if status == thread.status and original is None:
             return thread

@@ -28,7 +28,8 @@ def _when(moment: datetime.datetime) -> str:
     seconds = max(1, int((moment - timezone.now()).total_seconds() + 0.999))
     at = time_format(timezone.localtime(moment), "H:i:s")
     if seconds < 120:
-        return ngettext("in %(n)d second (at %(at)s)", "in %(n)d seconds (at %(at)s)", seconds) % {"n": seconds, "at": at}
+        return (ngettext("in %(n)d second (at %(at)s)", "in %(n)d seconds (at %(at)s)", seconds)
+                % {"n": seconds, "at": at})
     minutes = -(-seconds // 60)
     return ngettext("in %(n)d minute (at %(at)s)", "in %(n)d minutes (at %(at)s)", minutes) % {"n": minutes, "at": at}
 

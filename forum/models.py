@@ -53,8 +53,9 @@ class Board(models.Model):
         verbose_name_plural = _("boards")
         ordering = ["position", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind="city", city__isnull=False) | (~Q(kind="city") & Q(city__isnull=True)),
-                                   name="board_city_iff_city_kind"),
+            models.CheckConstraint(
+                condition=Q(kind="city", city__isnull=False) | (~Q(kind="city") & Q(city__isnull=True)),
+                name="board_city_iff_city_kind"),
         ]
 
     def __str__(self) -> str:
@@ -155,7 +156,8 @@ class Thread(models.Model):
 
 
 class Post(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    # No index of its own: the unique (thread, floor) index serves every lookup by thread.
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts", db_index=False)
     floor = models.PositiveIntegerField(_("floor"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_posts")
     body = models.TextField(_("body"))

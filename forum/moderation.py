@@ -45,7 +45,8 @@ def move_thread(moderator: User, thread: Thread, board: Board) -> Thread:
         old = thread.board_id
         boards = {b.pk: b for b in Board.objects.select_for_update().filter(pk__in=[old, board.pk]).order_by("pk")}
         visible_posts = thread.posts.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
-        Board.objects.filter(pk=old).update(thread_count=F("thread_count") - 1, post_count=F("post_count") - visible_posts)
+        Board.objects.filter(pk=old).update(thread_count=F("thread_count") - 1,
+                                            post_count=F("post_count") - visible_posts)
         Board.objects.filter(pk=board.pk).update(thread_count=F("thread_count") + 1,
                                                  post_count=F("post_count") + visible_posts)
         if boards[old].last_thread_id == thread.pk:

@@ -112,7 +112,8 @@ def thread(request, pk):
         quote = Post.objects.filter(thread=thread, pk=int(request.GET["quote"])).select_related("author").first()
     form = ReplyForm(initial={"quote": quote.pk if quote else None})
     context = _thread_context(request, thread, page, posts, form, quote)
-    context.update(watching=watching, me_too=me_too, first_unread=read_floor + 1 if read_floor < thread.post_count else None)
+    first_unread = read_floor + 1 if read_floor < thread.post_count else None
+    context.update(watching=watching, me_too=me_too, first_unread=first_unread)
     posting.count_view(thread)
     if posts:
         posting.mark_read(user, thread, posts[-1].floor)
@@ -171,7 +172,8 @@ def post_link(request, pk):
     """A permalink: the page of the thread that holds this floor."""
     post = _visible_post(request, pk)
     thread = post.thread
-    return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(post.floor)}#floor-{post.floor}")
+    page = thread.page_of_floor(post.floor)
+    return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={page}#floor-{post.floor}")
 
 
 def first_unread(request, pk):

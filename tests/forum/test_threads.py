@@ -127,7 +127,7 @@ def test_board_lists_pinned_first_then_newest_activity(client):
 
     old = thread(title="old one")
     pinned = thread(title="pinned one")
-    new = thread(title="new one")
+    thread(title="new one")
     reply(fan(), old, "bump")
     moderation.set_pinned(staff(), pinned, True)
     threads, _pages = queries.board_threads(pinned.board, 1)

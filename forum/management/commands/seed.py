@@ -96,7 +96,7 @@ class Command(BaseCommand):
                 for n in range(count):
                     copy.write_row((password, False, f"seed{n}", "", "", f"seed{n}@seed.example", False, True,
                                     now - datetime.timedelta(days=rng.randint(2, 900)), f"粉丝{n}",
-                                    rng.choices(cities, weights)[0], "", "", "", "[]", ""))
+                                    rng.choices(cities, weights)[0] if cities else None, "", "", "", "[]", ""))
             User.objects.create(username=STAFF_NAME, email="seedstaff@seed.example", is_staff=True,
                                 password=password, display_name="官方客服")
         return list(User.objects.filter(username__startswith="seed").exclude(username=STAFF_NAME)
@@ -118,7 +118,8 @@ class Command(BaseCommand):
         replies[0] = big_thread - 1
         spread = post_count - thread_count - (big_thread - 1)
         if thread_count > 1:
-            weights = [rng.paretovariate(1.3) for _ in range(thread_count - 1)]
+            # Capped, so that no thread outgrows the very long one.
+            weights = [min(rng.paretovariate(1.3), 40.0) for _ in range(thread_count - 1)]
             for i in rng.choices(range(1, thread_count), weights, k=spread):
                 replies[i] += 1
         else:
@@ -175,13 +176,16 @@ class Command(BaseCommand):
             del posts_rows
             self.log("sequences and board counters")
             for table in (Thread._meta.db_table, Post._meta.db_table):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"(SELECT MAX(id) FROM {table}))")
             cursor.execute("""
                 UPDATE forum_board b SET thread_count = s.threads, post_count = s.posts
-                FROM (SELECT board_id, COUNT(*) AS threads, SUM(post_count) AS posts FROM forum_thread GROUP BY board_id) s
+                FROM (SELECT board_id, COUNT(*) AS threads, SUM(post_count) AS posts
+                      FROM forum_thread GROUP BY board_id) s
                 WHERE b.id = s.board_id""")
             cursor.execute("""
-                UPDATE forum_board b SET last_thread_id = l.id, last_post_at = l.last_post_at, last_poster_id = l.last_poster_id
+                UPDATE forum_board b
+                SET last_thread_id = l.id, last_post_at = l.last_post_at, last_poster_id = l.last_poster_id
                 FROM (SELECT DISTINCT ON (board_id) board_id, id, last_post_at, last_poster_id FROM forum_thread
                       ORDER BY board_id, last_post_at DESC) l
                 WHERE b.id = l.board_id""")
