@@ -282,11 +282,3 @@ def set_watching(user: User, thread: Thread, watching: bool) -> None:
         _watch(user, thread)
     else:
         Watch.objects.filter(user=user, thread=thread).delete()
-
-
-def count_view(thread: Thread) -> None:
-    """One more view. Not crash-critical, so the commit does not wait for the disk."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        Thread.objects.filter(pk=thread.pk).update(view_count=F("view_count") + 1)

@@ -95,9 +95,11 @@ def feedback_threads(board: Board, page: int, status: str = "", kind: str = "",
 
 
 def thread_for_page(pk: int) -> Thread:
-    return (Thread.objects.select_related("board", "author", "duplicate_of", "official_post",
-                                          "official_post__author", "official_post__author__city")
-            .get(pk=pk))
+    """The thread and its board; the official answer (feedback only) comes in a query of its own."""
+    thread = Thread.objects.select_related("board").get(pk=pk)
+    if thread.official_post_id:
+        thread.official_post = Post.objects.select_related("author").get(pk=thread.official_post_id)
+    return thread
 
 
 def thread_posts(thread: Thread, page: int) -> list[Post]:

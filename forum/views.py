@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_moderator
-from forum import feedback, moderation, posting, queries, search
+from forum import counters, feedback, moderation, posting, queries, search
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.markup import render as render_markdown
@@ -114,7 +114,7 @@ def thread(request, pk):
     context = _thread_context(request, thread, page, posts, form, quote)
     first_unread = read_floor + 1 if read_floor < thread.post_count else None
     context.update(watching=watching, me_too=me_too, first_unread=first_unread)
-    posting.count_view(thread)
+    counters.count_view(thread)
     if posts:
         posting.mark_read(user, thread, posts[-1].floor)
     return render(request, "forum/thread.html", context)
