@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_event_staff
-from meetups import charts, queries
+from fancity import charts
+from meetups import queries
 from meetups.calendar import meetup_ics
 from meetups.forms import CheckInForm, ProposalForm, RegisterForm
 from meetups.models import Meetup, Registration
@@ -135,7 +136,7 @@ def propose(request):
 def cities(request):
     ranking = queries.ranking()
     top = ranking[:15]
-    bars, height = charts.bars([(s.city.label, s.active_fans) for s in top])
+    bars, height = charts.bars([(s.city.label, s.active_fans, str(s.active_fans)) for s in top])
     trend = queries.trends([s.city_id for s in top])
     rows = [{"snapshot": s, "sparkline": charts.sparkline([v for _, v in trend.get(s.city_id, [])]),
              "points": len(trend.get(s.city_id, []))} for s in top]

@@ -4,7 +4,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import City
 from forum.models import FeedbackKind
-from servicedesk import charts, insights
+from fancity import charts
+from servicedesk import insights
 
 
 def segment_labels() -> dict[str, str]:

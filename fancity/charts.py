@@ -119,3 +119,16 @@ def bars(items: list[tuple[str, float, str]], bar_height: int = 18, gap: int = 6
     result = [Bar(label, text, i * (bar_height + gap), round(room * value / top, 1))
               for i, (label, value, text) in enumerate(items)]
     return result, max(len(items) * (bar_height + gap), bar_height)
+
+
+def sparkline(values: list[int], width: int = 120, height: int = 28) -> str:
+    """The `points` attribute of an SVG polyline for `values`, scaled into width x height."""
+    if not values:
+        return ""
+    if len(values) == 1:
+        values = values * 2
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / (len(values) - 1)
+    return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+                    for i, v in enumerate(values))
