@@ -94,6 +94,18 @@ def _may_see(users, board: Board):
     return users.filter(Q(is_staff=True) | Q(groups__name=CORE_TESTERS)).distinct()
 
 
+def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str], notified: set[int]) -> None:
+    if not names:
+        return
+    mentioned = list(_may_see(User.objects.filter(username__in=names[:20], deleted_at__isnull=True)
+                              .exclude(pk__in=notified), thread.board))
+    notified.update(u.pk for u in mentioned)
+    name = author.public_name
+    notify_fans(mentioned, NotificationKind.MENTION,
+                lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
+                post.get_absolute_url(), thread)
+
+
 def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
     notified = {author.pk}
     url = post.get_absolute_url()
@@ -104,14 +116,7 @@ def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
         notify_fans([quoted], NotificationKind.QUOTE,
                     lambda: _("%(name)s quoted your post in “%(title)s”") % {"name": name, "title": thread.title},
                     url, thread)
-    names = markup.mentioned_usernames(post.body)
-    if names:
-        mentioned = list(_may_see(User.objects.filter(username__in=names[:20], deleted_at__isnull=True)
-                                  .exclude(pk__in=notified), thread.board))
-        notified.update(u.pk for u in mentioned)
-        notify_fans(mentioned, NotificationKind.MENTION,
-                    lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
-                    url, thread)
+    _notify_mentions(post, thread, author, markup.mentioned_usernames(post.body), notified)
     if post.floor > 1:
         watchers = _may_see(User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id"))
                             .exclude(pk__in=notified), thread.board)
@@ -229,12 +234,15 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         if post.floor == 1 and title is not None and title != thread.title:
             Thread.objects.filter(pk=thread.pk).update(title=title)
             thread.title = title
+        added = [n for n in markup.mentioned_usernames(body) if n not in markup.mentioned_usernames(post.body)]
         post.body = body
         post.html = markup.render(body)
         post.edited_at = timezone.now()
         post.search = search.vector_literal(thread.title if post.floor == 1 else "", body)
         post.save(update_fields=["body", "html", "edited_at", "search"])
         record_activity(editor)
+        # Only names added by this edit are told, and never the post's author.
+        _notify_mentions(post, thread, post.author, added, {post.author_id, editor.pk})
     return post
 
 

@@ -3,6 +3,14 @@
 from celery import shared_task
 
 
+@shared_task(name="forum.tasks.ensure_city_boards")
+def ensure_city_boards() -> int:
+    """Give cities added since the last run (in the admin, say) their club board."""
+    from forum.boards import ensure_city_boards as ensure
+
+    return ensure()
+
+
 @shared_task(name="forum.tasks.flush_view_counts")
 def flush_view_counts() -> int:
     from forum.counters import flush_view_counts as flush

@@ -70,3 +70,10 @@ def test_index_and_thread_pages_render(client):
     response = client.get(t.get_absolute_url())
     assert response.status_code == 200
     assert "<strong>你好</strong>" in response.content.decode()
+
+
+def test_the_daily_task_creates_boards_for_new_cities():
+    from forum.tasks import ensure_city_boards
+
+    City.objects.create(name="新城二", name_en="Newtown 2", province="广东", province_en="Guangdong", slug="newtown2")
+    assert ensure_city_boards() == 1

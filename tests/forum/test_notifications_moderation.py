@@ -103,3 +103,12 @@ def test_moderator_pins_and_locks_from_the_thread_page(client):
     t.refresh_from_db()
     assert t.is_pinned and t.is_locked
     assert not posting.can_reply(fan(), t)
+
+
+def test_an_edit_that_adds_a_mention_notifies_only_the_new_name():
+    author = fan()
+    old, new = fan(username="old_name"), fan(username="new_name")
+    t = thread(author, body="hi @old_name")
+    assert _kinds(old) == ["mention"]
+    posting.edit_post(author, t.posts.get(), "hi @old_name and @new_name")
+    assert _kinds(old) == ["mention"] and _kinds(new) == ["mention"]
