@@ -127,7 +127,8 @@ class Thread(models.Model):
         verbose_name = _("thread")
         verbose_name_plural = _("threads")
         indexes = [
-            models.Index(fields=["board", "-is_pinned", "-last_post_at"], name="thread_board_activity"),
+            # Covers the id too, so that skipping to page N of a board is an index-only scan.
+            models.Index(fields=["board", "-is_pinned", "-last_post_at"], include=["id"], name="thread_board_activity"),
             models.Index(fields=["board", "status", "-me_too_count"], name="thread_feedback_votes",
                          condition=~Q(status="")),
             models.Index(fields=["board", "-created_at"], name="thread_board_newest"),

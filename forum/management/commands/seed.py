@@ -77,9 +77,9 @@ class Command(BaseCommand):
             cursor.execute("SET maintenance_work_mem = '512MB'")
         fan_ids = self.seed_fans(rng, fans)
         self.seed_forum(rng, fan_ids, threads, posts, big_thread)
-        self.log("ANALYZE")
+        self.log("VACUUM ANALYZE")
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
         self.log(f"Done: {fans} fans, {threads} threads, {posts} posts.")
 
     def seed_fans(self, rng: random.Random, count: int) -> list[int]:
