@@ -35,26 +35,40 @@ def _when(moment: datetime.datetime) -> str:
 
 
 def check(author: User, starting_thread: bool) -> None:
-    """Raise PostingLimited when `author` may not post now. Call it with the author's row locked."""
+    """Raise PostingLimited when `author` may not post now. Call it with the author's row locked.
+
+    The limits are for fans. Staff, and system accounts given `forum.post_without_limits` (the
+    service desk's bot answers thousands of threads a day), are not limited; the permission is only
+    looked up when a limit would otherwise apply, so ordinary posts pay nothing for it.
+    """
+    if author.is_staff:
+        return
+    limited = _limit(author, starting_thread)
+    if limited is not None and not author.has_perm("forum.post_without_limits"):
+        raise limited
+
+
+def _limit(author: User, starting_thread: bool) -> PostingLimited | None:
     from forum.models import Post, Thread
 
     now = timezone.now()
     last = Post.objects.filter(author=author).order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < POST_INTERVAL:
         retry_at = last + POST_INTERVAL
-        raise PostingLimited(_("Please wait a little between two posts. You can post again %(when)s.")
-                             % {"when": _when(retry_at)}, retry_at)
+        return PostingLimited(_("Please wait a little between two posts. You can post again %(when)s.")
+                              % {"when": _when(retry_at)}, retry_at)
     new_until = author.date_joined + NEW_FAN_PERIOD
     if now >= new_until:
-        return
+        return None
     if starting_thread:
         if Thread.objects.filter(author=author).count() >= NEW_FAN_THREADS:
-            raise PostingLimited(
+            return PostingLimited(
                 ngettext("On their first day new fans may start %(n)d thread. You can start another %(when)s.",
                          "On their first day new fans may start %(n)d threads. You can start another %(when)s.",
                          NEW_FAN_THREADS) % {"n": NEW_FAN_THREADS, "when": _when(new_until)}, new_until)
     elif Post.objects.filter(author=author, floor__gt=1).count() >= NEW_FAN_REPLIES:
-        raise PostingLimited(
+        return PostingLimited(
             ngettext("On their first day new fans may write %(n)d reply. You can reply again %(when)s.",
                      "On their first day new fans may write %(n)d replies. You can reply again %(when)s.",
                      NEW_FAN_REPLIES) % {"n": NEW_FAN_REPLIES, "when": _when(new_until)}, new_until)
+    return None

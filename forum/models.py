@@ -180,6 +180,7 @@ class Post(models.Model):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         ordering = ["thread", "floor"]
+        permissions = [("post_without_limits", _("Can post without the posting limits"))]
         constraints = [
             models.UniqueConstraint(fields=["thread", "floor"], name="post_floor_unique"),
             models.CheckConstraint(condition=Q(floor__gte=1), name="post_floor_positive"),

@@ -1,9 +1,5 @@
 """Publishing a meetup: announce it in the forum and tell the city's fans."""
 
-import datetime
-import logging
-from functools import partial
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +13,6 @@ from fancity.tasks import enqueue
 from meetups.models import Meetup
 from meetups.registration import RegistrationError, lock_meetup
 
-logger = logging.getLogger(__name__)
 NOTIFY_BATCH = 500
 
 
@@ -67,53 +62,31 @@ def announcement_text(meetup: Meetup) -> tuple[str, str]:
     return title, body
 
 
-def post_announcements(meetup_id: int, staff_id: int) -> datetime.datetime | None:
+def post_announcements(meetup_id: int, staff_id: int) -> None:
     """Post the missing announcement threads (official: announcements and city board; fan-organised:
-    city board). Idempotent. The forum limits how fast one author posts; when it says wait, this
-    returns the moment to try again and the caller (the task) retries then.
+    city board). Idempotent: a thread already posted is not posted again.
     """
     from forum.boards import announcements_board, city_board
-    from forum.limits import PostingLimited
     from forum.posting import start_thread
 
     staff = User.objects.get(pk=staff_id)
     meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
     if meetup.status not in (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED):
-        return None
+        return
     title, body = announcement_text(meetup)
     targets = [("city_thread_id", lambda: city_board(meetup.city))]
     if meetup.kind == Meetup.Kind.OFFICIAL:
         targets.insert(0, ("announcement_thread_id", announcements_board))
-    retry_at = None
     for field, board in targets:
         with transaction.atomic():
             locked = lock_meetup(meetup_id)
             if getattr(locked, field):
                 continue
-            try:
-                thread = start_thread(staff, board(), title, body)
-            except PostingLimited as limited:
-                retry_at = limited.retry_at
-                transaction.set_rollback(True)
-            else:
-                setattr(locked, field, thread.pk)
-                if field == "announcement_thread_id" or not locked.announcement_url:
-                    locked.announcement_url = thread.get_absolute_url()
-                locked.save(update_fields=[field, "announcement_url"])
-        if retry_at:
-            from meetups.tasks import post_meetup_announcements
-
-            countdown = max(1, int((retry_at - timezone.now()).total_seconds()) + 1)
-            transaction.on_commit(partial(_send_later, post_meetup_announcements, [meetup_id, staff_id], countdown))
-            return retry_at
-    return None
-
-
-def _send_later(task, args: list, countdown: int) -> None:
-    try:
-        task.apply_async(args=args, countdown=countdown, retry=False)
-    except Exception:
-        logger.exception("Could not queue %s; the broker did not answer", task.name)
+            thread = start_thread(staff, board(), title, body)
+            setattr(locked, field, thread.pk)
+            if field == "announcement_thread_id" or not locked.announcement_url:
+                locked.announcement_url = thread.get_absolute_url()
+            locked.save(update_fields=[field, "announcement_url"])
 
 
 def city_fan_ids(meetup: Meetup) -> list[int]:

@@ -25,11 +25,6 @@ def schedule_meetup() -> int | None:
     return meetup.pk if meetup else None
 
 
-@shared_task(name="meetups.tasks.post_meetup_announcements")
-def post_meetup_announcements(meetup_id: int, staff_id: int) -> None:
-    publishing.post_announcements(meetup_id, staff_id)
-
-
 @shared_task(name="meetups.tasks.announce_meetup")
 def announce_meetup(meetup_id: int) -> int:
     """Split the city's fans into batches, one notify task per batch."""

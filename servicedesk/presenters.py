@@ -3,8 +3,8 @@
 from django.utils.translation import gettext as _
 
 from accounts.models import City
-from forum.models import FeedbackKind
 from fancity import charts
+from forum.models import FeedbackKind
 from servicedesk import insights
 
 

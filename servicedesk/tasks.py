@@ -12,18 +12,12 @@ MISSED_WINDOW = datetime.timedelta(days=2)
 MISSED_GRACE = datetime.timedelta(minutes=2)
 
 
-@shared_task(name="servicedesk.tasks.triage_thread", bind=True, max_retries=40)
-def triage_thread(self, thread_id: int) -> int | None:
+@shared_task(name="servicedesk.tasks.triage_thread")
+def triage_thread(thread_id: int) -> int | None:
     """Apply the keyword rules to a new feedback thread (nothing happens the second time)."""
-    from forum.limits import PostingLimited
     from servicedesk.triage import triage
 
-    try:
-        ticket = triage(thread_id)
-    except PostingLimited as limited:
-        # The forum's pause between two posts applies to the bot too: try again when it ends.
-        delay = max(1, int((limited.retry_at - timezone.now()).total_seconds()) + 1)
-        raise self.retry(countdown=delay) from None
+    ticket = triage(thread_id)
     return ticket.pk if ticket else None
 
 

@@ -6,11 +6,11 @@ so edits in the admin apply to the next thread. A rule that raises is logged and
 rule could be applied the thread goes to the staff queue, so that a person answers it.
 """
 
-import datetime
 import logging
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template import Context, Engine
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
-from forum.limits import PostingLimited
 from forum.models import Post, Thread
 from forum.posting import post_reply
 from servicedesk.matching import matching_phrase, normalise
@@ -29,15 +28,19 @@ from servicedesk.models import Priority, Rule, Ticket
 logger = logging.getLogger(__name__)
 
 BOT_USERNAME = "fancity-bot"
-# The bot "joined" long ago, so the forum's first-day limits for new fans never apply to it.
-BOT_JOINED = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 _ENGINE = Engine(autoescape=False)
 
 
 def bot_account() -> User:
-    """The system account that signs automatic answers (not staff: its replies do not stop the clock)."""
-    bot, _created = User.objects.get_or_create(username=BOT_USERNAME, defaults={
-        "display_name": "Fancity Bot 自动回复", "date_joined": BOT_JOINED, "password": make_password(None)})
+    """The system account that signs automatic answers.
+
+    Not staff, so its replies do not stop the clock; it may post without the forum's limits.
+    """
+    bot, created = User.objects.get_or_create(username=BOT_USERNAME, defaults={
+        "display_name": "Fancity Bot 自动回复", "password": make_password(None)})
+    if created:
+        unlimited = Permission.objects.get(codename="post_without_limits", content_type__app_label="forum")
+        bot.user_permissions.add(unlimited)
     return bot
 
 
@@ -88,8 +91,6 @@ def triage(thread_id: int) -> Ticket | None:
             if not rule_applies(rule, thread, text):
                 continue
             return _apply(rule, ticket.pk, thread)
-        except PostingLimited:
-            raise  # the bot posted a moment ago: the task retries later
         except Exception:
             failed = True
             logger.exception("Service desk rule %s (%s) failed on thread %s", rule.pk, rule.name, thread.pk)

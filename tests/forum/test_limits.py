@@ -63,3 +63,16 @@ def test_new_fans_write_at_most_ten_replies_on_their_first_day():
     newcomer.date_joined = timezone.now() - datetime.timedelta(days=1, minutes=1)
     newcomer.save()
     assert posting.post_reply(newcomer, t, "next day").floor == 12
+
+
+def test_staff_and_accounts_allowed_to_post_freely_are_not_limited():
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(is_staff=True)
+    bot = UserFactory()  # a brand-new account: both the interval and the first-day limits would apply
+    bot.user_permissions.add(Permission.objects.get(codename="post_without_limits"))
+    t = thread()
+    for author in (staff, bot):
+        for n in range(12):
+            posting.post_reply(author, t, f"reply {n}")
+    assert Post.objects.filter(author__in=[staff, bot]).count() == 24
