@@ -1,0 +1,21 @@
+"""The home page: what is new for a fan at a glance."""
+
+from django.shortcuts import render
+
+from forum.boards import ANNOUNCEMENTS_SLUG
+from forum.models import Board, Thread
+from meetups.queries import upcoming_meetups
+
+HOME_ANNOUNCEMENTS = 5
+HOME_MEETUPS = 3
+
+
+def home(request):
+    announcements = Thread.objects.filter(board__slug=ANNOUNCEMENTS_SLUG).order_by("-created_at")[:HOME_ANNOUNCEMENTS]
+    city_id = request.user.city_id if request.user.is_authenticated else None
+    club = Board.objects.filter(city_id=city_id).select_related("city").first() if city_id else None
+    return render(request, "home.html", {
+        "announcements": announcements,
+        "meetups": upcoming_meetups(request.user)[:HOME_MEETUPS],
+        "club": club,
+    })
