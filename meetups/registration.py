@@ -1,11 +1,15 @@
 """Registering for meetups: every seat change happens here, under the meetup's row lock.
 
 The rule that makes overbooking impossible: any write that can change who holds a seat first locks
-the meetup row (`SELECT ... FOR UPDATE`, with `SET LOCAL lock_timeout = '3s'` as pretix does), then
-counts and writes inside the same transaction. Writers for one meetup queue one after the other
-for the few milliseconds each takes; a fan who waits longer than 3 s gets "please try again"
-instead of a hung request. The unique constraints on (meetup, fan) and (meetup, order) are the
-last line of defence.
+the meetup row (`SELECT ... FOR UPDATE`, with a 3 s `lock_timeout` as pretix does), then counts and
+writes inside the same transaction, in statements that start after the lock was granted. Writers
+for one meetup queue one after the other; a fan who waits longer than 3 s gets "please try again"
+instead of a hung request. The unique constraints on (meetup, fan) and (meetup, order) are the last
+line of defence.
+
+Registering (the rush: thousands of fans in the first minute) does all of that in one call of the
+database function `meetups_register` (migration 0004) in autocommit, so the lock is held only while
+the server runs it; the rarer writes below lock with `lock_meetup` inside `transaction.atomic()`.
 """
 
 import datetime
@@ -72,19 +76,31 @@ def _check_fan(fan: User) -> None:
         raise RegistrationError(_("Your account is suspended, so you cannot register for meetups."))
 
 
-def _check_open(meetup: Meetup, now: datetime.datetime) -> None:
+# Why a meetup takes no registration, by the codes the database function meetups_register returns.
+CLOSED = {
+    "draft": _("This meetup is not published yet."),
+    "cancelled": _("This meetup was cancelled."),
+    "past": _("This meetup has already taken place."),
+    "closed": _("Registration for this meetup is closed."),
+    "not_yet": _("Registration has not opened yet."),
+}
+
+
+def closed_reason(meetup: Meetup, now: datetime.datetime) -> str | None:
+    """The CLOSED key, or None if registration is open. Mirrored by meetups_register (0004)."""
     if meetup.status == Meetup.Status.DRAFT:
-        raise RegistrationError(_("This meetup is not published yet."))
+        return "draft"
     if meetup.status == Meetup.Status.CANCELLED:
-        raise RegistrationError(_("This meetup was cancelled."))
+        return "cancelled"
     if meetup.starts_at <= now or meetup.status == Meetup.Status.FINISHED:
-        raise RegistrationError(_("This meetup has already taken place."))
+        return "past"
     if meetup.status == Meetup.Status.CLOSED:
-        raise RegistrationError(_("Registration for this meetup is closed."))
+        return "closed"
     if meetup.registration_opens_at is None or now < meetup.registration_opens_at:
-        raise RegistrationError(_("Registration has not opened yet."))
+        return "not_yet"
     if meetup.registration_closes_at is not None and now >= meetup.registration_closes_at:
-        raise RegistrationError(_("Registration for this meetup is closed."))
+        return "closed"
+    return None
 
 
 def confirmed_count(meetup: Meetup) -> int:
@@ -93,29 +109,6 @@ def confirmed_count(meetup: Meetup) -> int:
 
 def _next_order(meetup: Meetup) -> int:
     return (Registration.objects.filter(meetup=meetup).aggregate(m=Max("order"))["m"] or 0) + 1
-
-
-# The seat decision and the write in ONE statement, run right after the meetup row is locked: the
-# lock is held for two round trips (lock, insert) and no Python runs in between that could be slowed
-# by a busy worker. It is a separate statement from the lock on purpose: in READ COMMITTED each
-# statement sees the rows committed before it started, so it sees every earlier registration.
-_REGISTER_SQL = """
-INSERT INTO meetups_registration (meetup_id, fan_id, state, "order", answer, ticket_code, created_at, confirmed_at)
-SELECT %(meetup)s, %(fan)s, s.state, s.next_order, %(answer)s, %(code)s, %(now)s,
-       CASE WHEN s.state = %(confirmed)s THEN %(now)s END
-FROM (SELECT CASE WHEN %(mode)s <> %(first_come)s THEN %(applied)s
-                  WHEN (SELECT count(*) FROM meetups_registration
-                        WHERE meetup_id = %(meetup)s AND state = %(confirmed)s) < %(capacity)s THEN %(confirmed)s
-                  ELSE %(waiting)s END AS state,
-             COALESCE((SELECT max("order") FROM meetups_registration WHERE meetup_id = %(meetup)s), 0) + 1
-               AS next_order) s
-ON CONFLICT (meetup_id, fan_id) DO UPDATE
-   SET state = EXCLUDED.state, "order" = EXCLUDED."order", answer = EXCLUDED.answer,
-       ticket_code = EXCLUDED.ticket_code, created_at = EXCLUDED.created_at, confirmed_at = EXCLUDED.confirmed_at,
-       cancelled_at = NULL, draw_weight = NULL, checked_in_at = NULL, reminded_at = NULL
-   WHERE meetups_registration.state = %(cancelled)s
-RETURNING id
-"""
 
 
 def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registration:
@@ -129,25 +122,33 @@ def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registra
     if len(answer) > ANSWER_MAX:
         raise RegistrationError(_("Please keep your answer under %(n)s characters.") % {"n": ANSWER_MAX})
     now = timezone.now()
-    _check_open(meetup, now)
+    # Cheap checks on what the page saw, for a clear answer without queueing for the lock; the
+    # database function checks again under the lock.
+    if reason := closed_reason(meetup, now):
+        raise RegistrationError(CLOSED[reason])
     if Registration.objects.filter(meetup=meetup, fan=fan).exclude(state=State.CANCELLED).exists():
         raise RegistrationError(_("You are already registered for this meetup."))
+    # Deliberately not in transaction.atomic(): in autocommit the lock taken inside the function is
+    # released by the commit that ends this one statement, with no round trip while it is held.
+    # (Called inside a caller's atomic block it is still exact; the lock then lasts to its commit.)
     try:
-        with transaction.atomic():
-            meetup = lock_meetup(meetup.pk)
-            _check_open(meetup, now)
-            with connection.cursor() as cursor:
-                cursor.execute(_REGISTER_SQL, {
-                    "meetup": meetup.pk, "fan": fan.pk, "answer": answer, "code": new_ticket_code(), "now": now,
-                    "mode": meetup.mode, "capacity": meetup.capacity, "first_come": Meetup.Mode.FIRST_COME,
-                    "confirmed": State.CONFIRMED, "waiting": State.WAITING, "applied": State.APPLIED,
-                    "cancelled": State.CANCELLED})
-                row = cursor.fetchone()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s)",
+                           [meetup.pk, fan.pk, answer, new_ticket_code(), now])
+            outcome, registration_id = cursor.fetchone()
+    except OperationalError as exc:
+        if isinstance(exc.__cause__, LockNotAvailable):
+            raise TryAgain() from exc
+        raise
     except IntegrityError as exc:  # a ticket code collision (50 random bits): vanishingly rare
         raise TryAgain() from exc
-    if row is None:  # the fan's row exists and is not cancelled: a double click raced past the check
+    if outcome == "missing":
+        raise Meetup.DoesNotExist
+    if outcome == "already":  # the fan's row exists and is not cancelled: a double click raced past the check
         raise RegistrationError(_("You are already registered for this meetup."))
-    registration = Registration.objects.select_related("meetup__city").get(pk=row[0])
+    if outcome != "ok":  # the meetup closed (or changed) after the page was read
+        raise RegistrationError(CLOSED[outcome])
+    registration = Registration.objects.select_related("meetup__city").get(pk=registration_id)
     registration.fan = fan
     record_activity(fan)
     if registration.state == State.CONFIRMED:

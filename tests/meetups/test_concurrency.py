@@ -1,13 +1,14 @@
 """No overbooking: real threads, each with its own database connection, on real PostgreSQL."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Notification
 from meetups.models import Registration
-from meetups.registration import cancel_registration, register_for_meetup
+from meetups.registration import TryAgain, cancel_registration, lock_meetup, register_for_meetup
 from tests.meetups.factories import MeetupFactory, make_fans
 
 State = Registration.State
@@ -85,3 +86,54 @@ def test_cancellations_during_a_rush_promote_each_seat_once_and_keep_the_order()
     # Each promotion notified its fan exactly once.
     notified = Notification.objects.filter(group=f"meetup:{meetup.pk}").values_list("recipient_id", flat=True)
     assert sorted(notified) == sorted(promoted.values_list("fan_id", flat=True))
+
+
+def hold_meetup_lock(meetup, seconds, then=None):
+    """In another connection: lock the meetup, run `then` (in that transaction), wait, commit."""
+    locked = threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                lock_meetup(meetup.pk)
+                if then:
+                    then()
+                locked.set()
+                time.sleep(seconds)
+        finally:
+            locked.set()
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(10)
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fan_waiting_for_the_lock_counts_the_seat_taken_by_the_holder():
+    """The count runs in a statement that starts after the lock is granted, so it sees the seat."""
+    meetup = MeetupFactory(capacity=1, capacity_override=True)
+    first, second = make_fans(2)
+    thread = hold_meetup_lock(meetup, 1.0, then=lambda: register_for_meetup(first, meetup))
+    began = time.monotonic()
+    registration = register_for_meetup(second, meetup)
+    waited = time.monotonic() - began
+    thread.join()
+    assert waited > 0.5  # it did queue behind the holder
+    assert registration.state == State.WAITING
+    assert_strict_order(meetup, confirmed=1, waiting=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_held_over_3_seconds_tells_the_fan_to_try_again_and_writes_nothing():
+    meetup = MeetupFactory()
+    (fan,) = make_fans(1)
+    thread = hold_meetup_lock(meetup, 4.0)
+    began = time.monotonic()
+    with pytest.raises(TryAgain):
+        register_for_meetup(fan, meetup)
+    assert 2.5 < time.monotonic() - began < 3.9
+    thread.join()
+    assert not Registration.objects.filter(meetup=meetup).exists()
+    assert register_for_meetup(fan, meetup).state == State.CONFIRMED  # and trying again works

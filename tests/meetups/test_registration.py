@@ -117,3 +117,11 @@ def test_an_answer_that_is_too_long_is_refused():
     with pytest.raises(RegistrationError):
         register_for_meetup(UserFactory(), MeetupFactory(question="?"), "x" * 301)
     assert not Registration.objects.exists()
+
+
+def test_meetup_closed_after_the_page_was_read_is_refused_under_the_lock():
+    meetup, fan = MeetupFactory(), UserFactory()  # the fan's request still holds the open meetup
+    Meetup.objects.filter(pk=meetup.pk).update(status=Meetup.Status.CLOSED)
+    _refused(fan, meetup, "closed")
+    Meetup.objects.filter(pk=meetup.pk).update(status=Meetup.Status.CANCELLED)
+    _refused(fan, meetup, "cancelled")
