@@ -59,6 +59,7 @@ def main() -> int:
         from django.conf import settings
         from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
         from django.contrib.sessions.backends.db import SessionStore
+        from django.db import connection
         from django.utils import timezone
 
         from accounts.models import City, User
@@ -88,6 +89,8 @@ def main() -> int:
             registration_opens_at=now - datetime.timedelta(hours=1),
             registration_closes_at=now + datetime.timedelta(days=9))
         print(f"{args.fans} fans with sessions ready in {time.monotonic() - started:.0f}s", flush=True)
+        with connection.cursor() as cursor:  # time spent in meetups_register, for every new connection
+            cursor.execute("ALTER DATABASE fancity SET track_functions = 'pl'")
 
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "fancity.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
@@ -139,6 +142,9 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
 
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT calls, total_time FROM pg_stat_user_functions WHERE funcname = 'meetups_register'")
+            calls, total = cursor.fetchone() or (0, 0)
         rows = list(Registration.objects.filter(meetup=meetup).values_list("order", "state"))
         confirmed = sorted(o for o, s in rows if s == Registration.State.CONFIRMED)
         waiting = sorted(o for o, s in rows if s == Registration.State.WAITING)
@@ -149,6 +155,9 @@ def main() -> int:
               f"{args.threads} threads, {os.cpu_count()} CPUs")
         print(f"{len(latencies) / elapsed:.1f} registrations/s, p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, total {elapsed:.1f}s")
+        if calls:
+            print(f"meetups_register: {calls} calls, mean {total / calls:.2f} ms each in the database "
+                  "(waiting for the meetup lock included)")
         print(f"confirmed {len(confirmed)}, waiting {len(waiting)}, registrations {len(rows)}, "
               f"failed requests {len(failures)}{' e.g. ' + repr(failures[:3]) if failures else ''}, "
               f"strict order {'yes' if in_order else 'NO'}")
