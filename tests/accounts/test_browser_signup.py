@@ -1,20 +1,12 @@
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from accounts.models import User
+from tests.helpers import wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-def wait_for_mail(mailoutbox, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not mailoutbox:
-        assert time.monotonic() < deadline, "no verification mail arrived from the Celery worker"
-        time.sleep(0.1)
-    return mailoutbox[-1]
 
 
 @pytest.mark.browser
@@ -29,7 +21,8 @@ def test_a_new_fan_signs_up_verifies_logs_in_and_sets_a_home_city(page, live_ser
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
 
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", wait_for_mail(mailoutbox).body).group(0)
+    mail = wait_until(lambda: mailoutbox, what="the verification mail")[-1]
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.body).group(0)
     page.goto(link)
     page.get_by_role("button", name="确认").click()
 

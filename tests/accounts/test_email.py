@@ -10,13 +10,7 @@ from accounts.models import Notification
 from accounts.notifications import notify
 from accounts.tasks import UNSUBSCRIBE_SALT
 from tests.factories import UserFactory
-
-
-def wait_until(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the Celery worker"
-        time.sleep(0.05)
+from tests.helpers import wait_until
 
 
 @pytest.mark.django_db(transaction=True)

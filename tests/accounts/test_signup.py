@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import City, User
 from tests.factories import UserFactory
+from tests.helpers import wait_until
 
 GOOD = {
     "email": "new@example.com",
@@ -29,18 +30,9 @@ def test_signup_mails_a_verification_link_through_the_celery_worker(client, cele
     user = User.objects.get(username="newfan")
     assert user.city == City.objects.get(slug="shenzhen")
     assert user.display_name == "新粉丝"
-    celery_worker_wait(lambda: len(mailoutbox) == 1)
+    wait_until(lambda: len(mailoutbox) == 1)
     assert mailoutbox[0].to == ["new@example.com"]
     assert re.search(r"/accounts/confirm-email/[^/\s]+/", mailoutbox[0].body)
-
-
-def celery_worker_wait(condition, timeout=15.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the Celery worker did not finish in time"
-        time.sleep(0.05)
 
 
 @pytest.mark.django_db
@@ -50,7 +42,8 @@ def test_signup_accepts_the_city_by_any_of_its_names(client):
 
 
 BAD_INPUT = [
-    ("taken email", {"email": "taken@example.com"}, {"zh-hans": "此电子邮件地址已被其他用户注册", "en": "already registered"}),
+    ("taken email", {"email": "taken@example.com"},
+     {"zh-hans": "此电子邮件地址已被其他用户注册", "en": "already registered"}),
     ("malformed email", {"email": "not-an-email"}, {"zh-hans": "输入一个有效的 Email 地址", "en": "valid email"}),
     ("weak password", {"password1": "12345678", "password2": "12345678"},
      {"zh-hans": "这个密码太常见了", "en": "too common"}),

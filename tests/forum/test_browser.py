@@ -1,21 +1,10 @@
 import re
 
 import pytest
-from django.test import Client
 
 from forum.models import Thread
 from tests.forum.factories import fan, rewind, staff
-
-
-def signed_in(browser, live_server, user):
-    """A phone-sized browser with `user`'s session (the login form itself is covered by accounts' tests)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
+from tests.helpers import signed_in
 
 
 @pytest.mark.browser

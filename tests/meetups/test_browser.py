@@ -1,20 +1,9 @@
 import pytest
-from django.test import Client
 
 from meetups.models import Registration
 from tests.factories import UserFactory
+from tests.helpers import signed_in
 from tests.meetups.factories import MeetupFactory
-
-
-def signed_in(browser, live_server, fan):
-    """A browser context with `fan`'s session (the login form itself is covered by accounts' tests)."""
-    client = Client()
-    client.force_login(fan)
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
 
 
 @pytest.mark.browser

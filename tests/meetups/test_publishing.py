@@ -1,4 +1,3 @@
-import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -10,14 +9,8 @@ from meetups.models import Meetup, Registration
 from meetups.proposals import approve_proposal, propose_meetup, reject_proposal
 from meetups.registration import RegistrationError, register_for_meetup
 from tests.factories import UserFactory
+from tests.helpers import wait_until
 from tests.meetups.factories import MeetupFactory, make_fans
-
-
-def wait_until(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the Celery worker"
-        time.sleep(0.05)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,22 +1,17 @@
 """With a real Celery worker: posting feedback queues the triage, and a failing rule never blocks posting."""
 
-import time
 
 import pytest
 
 from forum import posting
 from servicedesk.models import Priority, Ticket
+from tests.helpers import wait_until
 from tests.servicedesk.factories import fan, feedback_board, rule
 
 
-def wait_for_ticket(thread, timeout: float = 20.0) -> Ticket:
-    deadline = time.monotonic() + timeout
-    while True:
-        ticket = Ticket.objects.filter(thread=thread, triaged_at__isnull=False).first()
-        if ticket:
-            return ticket
-        assert time.monotonic() < deadline, "the worker did not triage the thread"
-        time.sleep(0.1)
+def wait_for_ticket(thread) -> Ticket:
+    return wait_until(lambda: Ticket.objects.filter(thread=thread, triaged_at__isnull=False).first(),
+                      what="the worker to triage the thread")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -42,7 +42,7 @@ def test_weibo_and_wechat_login_switch_on_only_with_their_keys():
     show = ("from django.conf import settings; "
             "print(sorted(a.rsplit('.', 1)[1] for a in settings.INSTALLED_APPS if '.providers.' in a))")
     without = manage("shell", "-v", "0", "-c", show, env=PRODUCTION_ENV)
-    with_keys = manage("shell", "-v", "0", "-c", show, env={**PRODUCTION_ENV, "WEIBO_CLIENT_ID": "id", "WEIBO_SECRET": "s",
-                                                 "WECHAT_CLIENT_ID": "id", "WECHAT_SECRET": "s"})
+    keys = {"WEIBO_CLIENT_ID": "id", "WEIBO_SECRET": "s", "WECHAT_CLIENT_ID": "id", "WECHAT_SECRET": "s"}
+    with_keys = manage("shell", "-v", "0", "-c", show, env={**PRODUCTION_ENV, **keys})
     assert without.stdout.strip() == "[]", without.stderr
     assert with_keys.stdout.strip() == "['weibo', 'weixin']", with_keys.stderr
