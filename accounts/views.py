@@ -82,7 +82,7 @@ def unsubscribe(request, token):
     try:
         payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
-        raise Http404
+        raise Http404 from None
     user = get_object_or_404(User, pk=payload["u"])
     if request.method == "POST":
         if payload["k"] not in user.muted_emails:

