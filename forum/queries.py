@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
+from accounts.roles import CORE_TESTERS, MODERATORS
 from forum.boards import visible_boards
 from forum.models import (
     POSTS_PER_PAGE,
@@ -23,6 +25,9 @@ from forum.models import (
 )
 
 THREADS_PER_PAGE = 30
+# What a post's header needs of its author (public_name, role badge, city).
+AUTHOR_FIELDS = ("username", "display_name", "deleted_at", "is_staff", "city")
+BADGE_GROUPS = (MODERATORS, CORE_TESTERS)
 
 
 @dataclass
@@ -108,14 +113,19 @@ def thread_for_page(pk: int) -> Thread:
 def thread_posts(thread: Thread, page: int) -> list[Post]:
     """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
     first = (page - 1) * POSTS_PER_PAGE + 1
-    authors = User.objects.select_related("city").prefetch_related(
-        Prefetch("groups", queryset=Group.objects.only("name")))
+    # Only the columns the page shows (no password, bio, search vector); the role badge's groups come
+    # as an array in the same query instead of a prefetch (which builds a manager per author).
+    authors = (User.objects.select_related("city").only(*AUTHOR_FIELDS, "city__name", "city__name_en")
+               .annotate(forum_roles=ArraySubquery(
+                   Group.objects.filter(user=OuterRef("pk"), name__in=BADGE_GROUPS).values("name"))))
+    quotes = Post.objects.select_related("author").only("floor", "body", "deleted_at", "hidden_at",
+                                                         *(f"author__{f}" for f in AUTHOR_FIELDS))
     # Authors and quotes come by prefetch, not by join: the planner cannot know that a floor range
     # holds 20 rows, and a join planned for thousands of rows costs more than four small queries.
     return list(
         Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
-        .prefetch_related(Prefetch("author", queryset=authors),
-                          Prefetch("quote", queryset=Post.objects.select_related("author")))
+        .defer("body", "search")
+        .prefetch_related(Prefetch("author", queryset=authors), Prefetch("quote", queryset=quotes))
         .order_by("floor")
     )
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_moderator
-from forum import counters, feedback, moderation, posting, queries, search
+from forum import counters, feedback, fragments, moderation, posting, queries, search
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.markup import render as render_markdown
@@ -70,6 +70,7 @@ def board(request, slug):
     else:
         threads, pages = queries.board_threads(board, page)
     read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None
+    fragments.thread_rows(threads)
     return render(request, "forum/board.html", {
         "board": board, "threads": threads, "pages": pages, "read_floors": read, "filters": filters,
         "statuses": FeedbackStatus.choices, "kinds": FeedbackKind.choices,
@@ -125,6 +126,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     is_mod = is_moderator(user)
     if not (user.is_staff and thread.is_feedback):
         form.fields.pop("official", None)
+    fragments.posts(posts, anonymous=not user.is_authenticated)
     return {
         "thread": thread, "board": thread.board, "posts": posts, "page": page,
         "pages": queries.Pages(page, thread.page_count, page < thread.page_count),
@@ -357,5 +359,6 @@ def search_page(request):
     results = None
     if q:
         posts = search.search_posts(request.user, q, board=board)
-        results = search.hits(list(posts), q) if posts is not None else []
+        results = search.hits(posts, q) if posts is not None else []
+        fragments.search_hits(results)
     return render(request, "forum/search.html", {"q": q, "board": board, "boards": boards, "results": results})

@@ -8,12 +8,14 @@ register = template.Library()
 
 @register.filter
 def role_badge(user) -> str:
-    """Staff, moderator or core tester, from the groups prefetched with the page's posts."""
+    """Staff, moderator or core tester; the thread page fetches the group names as `forum_roles`."""
     if user is None:
         return ""
     if user.is_staff:
         return _("Staff")
-    names = {g.name for g in user.groups.all()}
+    names = getattr(user, "forum_roles", None)
+    if names is None:
+        names = {g.name for g in user.groups.all()}
     if MODERATORS in names:
         return _("Moderator")
     if CORE_TESTERS in names:

@@ -1,0 +1,109 @@
+"""Rendered HTML of posts and thread rows, cached in Redis and keyed on everything it shows.
+
+Rendering a post partial (a dozen tags, a URL, two dates, translations) costs far more than
+fetching the post, so each fragment is kept in the cache. The key is a digest of every value the
+fragment shows (plus the language and time zone), not a version number: an edit, a hide, a delete,
+a new display name or role of the author, an edited quote all give a new key, so nothing has to
+be invalidated and nothing can be forgotten. Old keys simply expire.
+
+A fragment holds only what every viewer sees alike. What depends on the viewer (like, edit and
+delete buttons, the reason a post was hidden, unread marks) is rendered around it in the page.
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
+
+from forum.models import Post, Thread
+from forum.templatetags.forum import role_badge
+
+# Long enough that a popular thread's pages stay warm, short enough that stale keys go away.
+TIMEOUT = 24 * 3600
+
+
+@functools.cache
+def _source_digest(template_name: str) -> str:
+    """So that a deploy that changes the template does not serve yesterday's fragments."""
+    return hashlib.blake2b(get_template(template_name).template.source.encode(), digest_size=8).hexdigest()
+
+
+def _key(template_name: str, values: Iterable[Any]) -> str:
+    digest = hashlib.blake2b(repr((get_language(), get_current_timezone_name(), *values)).encode(),
+                             digest_size=16).hexdigest()
+    return f"forum:fragment:{_source_digest(template_name)}:{digest}"
+
+
+def render_cached(template_name: str, name: str, items: Sequence, inputs: Callable[[Any], tuple],
+                  **extra) -> list[SafeString]:
+    """`template_name` rendered with `{name: item, **extra}` for each item, in one cache round trip.
+
+    `inputs(item)` must return every value the template reads from the item.
+    """
+    keys = [_key(template_name, (*inputs(item), sorted(extra.items()))) for item in items]
+    found = cache.get_many(keys)
+    fresh = {}
+    template = None
+    out = []
+    for key, item in zip(keys, items, strict=True):
+        html = found.get(key)
+        if html is None:
+            template = template or get_template(template_name)
+            html = fresh[key] = template.render({name: item, **extra})
+        out.append(mark_safe(html))
+    if fresh:
+        cache.set_many(fresh, TIMEOUT)
+    return out
+
+
+def _author(user) -> tuple:
+    city = user.city
+    return (user.pk, user.public_name, role_badge(user), city and (city.pk, city.name, city.name_en))
+
+
+def _post_inputs(post: Post) -> tuple:
+    quote = post.quote
+    return (post.pk, post.floor, post.by_staff, post.created_at, post.edited_at, post.deleted_at is not None,
+            post.hidden_at is not None, post.like_count, post.html, _author(post.author),
+            quote and (quote.pk, quote.floor, quote.is_visible, quote.body, quote.author.public_name))
+
+
+def posts(items: Sequence[Post], anonymous: bool) -> None:
+    """Set `post.fragment` (`forum/_post.html`: the post up to its buttons) on each post.
+
+    Anonymous viewers all see the same thing, so their fragment also holds the like count.
+    """
+    for post, html in zip(items, render_cached("forum/_post.html", "post", items, _post_inputs, anonymous=anonymous),
+                          strict=True):
+        post.fragment = html
+
+
+def _thread_inputs(thread: Thread) -> tuple:
+    return (thread.pk, thread.title, thread.is_pinned, thread.is_locked, thread.status,
+            thread.feedback_kind, thread.author.public_name, thread.reply_count, thread.view_count,
+            thread.me_too_count, thread.last_poster and thread.last_poster.public_name, thread.last_post_at)
+
+
+def thread_rows(items: Sequence[Thread]) -> None:
+    """Set `thread.fragment` (one row of a board page, `forum/_thread_row.html`) on each thread."""
+    for thread, html in zip(items, render_cached("forum/_thread_row.html", "thread", items, _thread_inputs),
+                            strict=True):
+        thread.fragment = html
+
+
+def _hit_inputs(hit) -> tuple:
+    post, board = hit.post, hit.post.thread.board
+    return (hit.terms, post.pk, post.floor, post.thread.title, post.body, board.pk, board.name, board.name_en,
+            post.author.public_name)
+
+
+def search_hits(items: Sequence) -> None:
+    """Set `hit.fragment` (one result, `forum/_search_hit.html`, highlighted) on each search hit."""
+    for hit, html in zip(items, render_cached("forum/_search_hit.html", "hit", items, _hit_inputs), strict=True):
+        hit.fragment = html

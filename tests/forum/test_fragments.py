@@ -1,0 +1,113 @@
+"""Cached fragments (forum/fragments.py, the search ranking): every change shows on the next page view."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.roles import MODERATORS
+from forum import moderation, posting, search
+from tests.forum.factories import fan, reply, staff, thread
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, t, **params) -> str:
+    response = client.get(t.get_absolute_url(), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_edit_shows_at_once(client):
+    author = fan()
+    t = thread(author, body="before the edit")
+    assert "before the edit" in page(client, t)  # now cached
+    posting.edit_post(author, t.posts.get(), "after the edit")
+    html = page(client, t)
+    assert "after the edit" in html and "before the edit" not in html
+
+
+def test_a_hidden_post_disappears_at_once(client):
+    t = thread()
+    post = reply(fan(), t, "rude words")
+    assert "rude words" in page(client, t)
+    moderation.hide_post(staff(), post, "Be kind")
+    assert "rude words" not in page(client, t)
+
+
+def test_a_deleted_post_disappears_at_once(client):
+    author = fan()
+    t = thread()
+    post = reply(author, t, "regret this")
+    assert "regret this" in page(client, t)
+    posting.delete_post(author, post)
+    assert "regret this" not in page(client, t)
+
+
+def test_a_like_shows_at_once_to_anonymous_and_signed_in_viewers(client):
+    t = thread()
+    post = t.posts.get()
+    assert "0 个赞" in page(client, t)
+    posting.toggle_like(fan(), post)
+    assert "1 个赞" in page(client, t)
+    client.force_login(fan())
+    html = page(client, t)
+    assert 'aria-pressed="false"' in html and '<span class="count">1</span>' in html
+
+
+def test_liked_state_and_buttons_belong_to_the_viewer(client):
+    author, other = fan(), fan()
+    t = thread(author)
+    posting.toggle_like(author, t.posts.get())
+    client.force_login(author)
+    mine = page(client, t)
+    assert 'aria-pressed="true"' in mine and "/edit/" in mine
+    client.force_login(other)
+    theirs = page(client, t)
+    assert 'aria-pressed="false"' in theirs and "/edit/" not in theirs
+
+
+def test_a_new_display_name_or_role_of_the_author_shows_at_once(client):
+    author = fan(display_name="Old name")
+    t = thread(author)
+    assert "Old name" in page(client, t)
+    author.display_name = "New name"
+    author.save(update_fields=["display_name"])
+    author.groups.add(Group.objects.get(name=MODERATORS))
+    html = page(client, t)
+    assert "New name" in html and "Old name" not in html
+    assert '<span class="tag role">' in html
+
+
+def test_an_edited_quote_shows_at_once(client):
+    quoted_author = fan()
+    t = thread(quoted_author, body="original words")
+    reply(fan(), t, "I agree", quote=t.posts.get())
+    assert page(client, t).count("original words") == 2
+    posting.edit_post(quoted_author, t.posts.get(floor=1), "changed words")
+    assert "original words" not in page(client, t)
+
+
+def test_the_hidden_reason_is_not_cached_for_other_viewers(client):
+    author = fan()
+    t = thread()
+    post = reply(author, t, "rude words")
+    moderation.hide_post(staff(), post, "Be kind")
+    client.force_login(author)
+    assert "Be kind" in page(client, t)
+    client.logout()
+    assert "Be kind" not in page(client, t)
+
+
+def test_a_board_row_shows_a_new_reply_at_once(client):
+    t = thread(title="Row title")
+    client.get("/forum/b/general/")
+    reply(fan(display_name="Latest poster"), t)
+    assert "Latest poster" in client.get("/forum/b/general/").content.decode()
+
+
+def test_a_deleted_post_leaves_cached_search_results_at_once(client):
+    author = fan()
+    t = thread(author, body="蓝牙 耳机")
+    assert [p.pk for p in search.search_posts(fan(), "蓝牙")] == [t.posts.get().pk]  # ranking now cached
+    posting.delete_post(author, t.posts.get())
+    assert search.search_posts(fan(), "蓝牙") == []
+    assert "蓝牙 耳机" not in client.get("/forum/search/", {"q": "蓝牙"}).content.decode()
