@@ -1,10 +1,12 @@
 """In-site notifications, and their email through Celery (at most one mail per group per hour)."""
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Notification, User
 from fancity.tasks import enqueue
@@ -12,12 +14,24 @@ from fancity.tasks import enqueue
 EMAIL_INTERVAL = datetime.timedelta(hours=1)
 
 
-def notify(recipients: Iterable[User], kind: str, text: str, url: str, group: str = "") -> list[Notification]:
-    """Tell each recipient about something; email them later unless they switched `kind` off."""
+def notify(recipients: Iterable[User], kind: str, text: str | Callable[[], str], url: str,
+           group: str = "") -> list[Notification]:
+    """Tell each recipient about something; email them later unless they switched `kind` off.
+
+    `text` may be a function: it is then called once per language, inside that language, so that
+    each fan reads the notification in their own.
+    """
     from accounts.tasks import email_notifications
 
-    rows = [Notification(recipient=r, kind=kind, text=text[:300], url=url, group=group[:100])
-            for r in recipients if not r.deleted_at]
+    by_language = defaultdict(list)
+    for recipient in recipients:
+        if not recipient.deleted_at:
+            by_language[recipient.language or settings.LANGUAGE_CODE].append(recipient)
+    rows = []
+    for language, fans in by_language.items():
+        with translation.override(language):
+            message = str(text() if callable(text) else text)[:300]
+        rows += [Notification(recipient=r, kind=kind, text=message, url=url, group=group[:100]) for r in fans]
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows, batch_size=1000)
         ids = [n.pk for n in created if n.recipient.wants_email(kind)]

@@ -6,13 +6,11 @@ Locks are always taken in the order author row -> thread row -> board row, so wr
 """
 
 import datetime
-from collections import defaultdict
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.activity import record_activity
@@ -80,12 +78,7 @@ def clean_text(value: str, field: str, max_length: int) -> str:
 
 def notify_fans(users, kind: str, make_text, url: str, thread: Thread) -> None:
     """Notify each fan in their own language; mail is batched per thread by `notify`."""
-    by_language = defaultdict(list)
-    for user in users:
-        by_language[user.language or settings.LANGUAGE_CODE].append(user)
-    for language, group in by_language.items():
-        with translation.override(language):
-            notify(group, kind, str(make_text()), url, group=f"thread:{thread.pk}")
+    notify(users, kind, make_text, url, group=f"thread:{thread.pk}")
 
 
 def _may_see(users, board: Board):

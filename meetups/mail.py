@@ -1,7 +1,5 @@
 """Mail and notifications about meetups, each in the fan's own language."""
 
-from collections import defaultdict
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -15,13 +13,8 @@ from accounts.notifications import notify
 
 def notify_in_language(fans: list[User], meetup, message) -> None:
     """An in-site notification (and its email) with `message % {"title": ...}` in each fan's language."""
-    by_language = defaultdict(list)
-    for fan in fans:
-        by_language[fan.language or settings.LANGUAGE_CODE].append(fan)
-    for language, group in by_language.items():
-        with translation.override(language):
-            text = str(message) % {"title": meetup.title}
-        notify(group, NotificationKind.MEETUP, text, meetup.get_absolute_url(), group=f"meetup:{meetup.pk}")
+    notify(fans, NotificationKind.MEETUP, lambda: str(message) % {"title": meetup.title},
+           meetup.get_absolute_url(), group=f"meetup:{meetup.pk}")
 
 
 def _send(registration, template: str) -> None:

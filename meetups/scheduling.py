@@ -89,9 +89,9 @@ def schedule_next_meetup(today: datetime.date | None = None) -> Meetup | None:
         return None  # another run created this fortnight's meetup between our check and insert
     staff = User.objects.filter(groups__in=Group.objects.filter(name=EVENT_STAFF), is_active=True,
                                 deleted_at__isnull=True).distinct()
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(_("New draft meetup in %(city)s on %(day)s: add the venue and publish it.")) % {
-            "city": city.label, "day": timezone.localtime(starts_at).date().isoformat()}
-    notify(list(staff), NotificationKind.STAFF, text, reverse("admin:meetups_meetup_change", args=[meetup.pk]),
-           group="meetups:scheduler")
+    day = timezone.localtime(starts_at).date().isoformat()
+    notify(staff, NotificationKind.STAFF,
+           lambda: _("New draft meetup in %(city)s on %(day)s: add the venue and publish it.") % {
+               "city": city.label, "day": day},
+           reverse("admin:meetups_meetup_change", args=[meetup.pk]), group="meetups:scheduler")
     return meetup

@@ -135,15 +135,8 @@ def _escalate(ticket: Ticket, thread: Thread, priority: int, reason: str) -> Non
 
 def notify_staff_of_urgent(ticket: Ticket, thread: Thread) -> None:
     staff = User.objects.filter(is_staff=True, is_active=True, deleted_at__isnull=True)
-    by_language: dict[str, list[User]] = {}
-    for member in staff:
-        by_language.setdefault(member.language or settings.LANGUAGE_CODE, []).append(member)
-    url = reverse("servicedesk:ticket", args=[ticket.pk])
-    for language, group in by_language.items():
-        with translation.override(language):
-            notify(group, NotificationKind.STAFF,
-                   _("Urgent feedback waiting: “%(title)s”") % {"title": thread.title}, url,
-                   group="servicedesk:urgent")
+    notify(staff, NotificationKind.STAFF, lambda: _("Urgent feedback waiting: “%(title)s”") % {"title": thread.title},
+           reverse("servicedesk:ticket", args=[ticket.pk]), group="servicedesk:urgent")
 
 
 def ask_for_person(fan: User, thread: Thread) -> Ticket:

@@ -136,3 +136,14 @@ def test_user_admin_searches_by_email_name_and_city(client):
         response = client.get("/admin/accounts/user/", {"q": q})
         assert "bjfan" in response.content.decode(), q
     assert User.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_notification_text_function_is_rendered_in_each_recipients_language():
+    from django.utils.translation import gettext as _
+
+    chinese, english = UserFactory(language="zh-hans"), UserFactory(language="en")
+    notify([chinese, english], "reply", lambda: _("Notifications"), "/")
+
+    assert Notification.objects.get(recipient=chinese).text == "通知"
+    assert Notification.objects.get(recipient=english).text == "Notifications"
