@@ -23,8 +23,7 @@ class UserAdmin(BaseUserAdmin):
     show_full_result_count = False
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Fan"), {"fields": ["display_name", "city", "bio", "avatar", "language", "muted_emails",
-                               "last_active_on"]}),
+        (_("Fan"), {"fields": ["display_name", "city", "bio", "avatar", "language", "muted_emails", "last_active_on"]}),
         (_("Moderation"), {"fields": ["banned_until", "ban_reason", "deleted_at"]}),
     ]
     readonly_fields = ["last_active_on", "deleted_at"]

@@ -20,8 +20,9 @@ def accounts_data(user: User) -> dict:
             "muted_emails": user.muted_emails,
         },
         "email_addresses": list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary")),
-        "active_days": [d.isoformat() for d in
-                        DailyActivity.objects.filter(user=user).order_by("day").values_list("day", flat=True)],
+        "active_days": [
+            d.isoformat() for d in DailyActivity.objects.filter(user=user).order_by("day").values_list("day", flat=True)
+        ],
     }
 
 

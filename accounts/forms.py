@@ -49,7 +49,9 @@ class SignupForm(forms.Form):
 class SettingsForm(forms.ModelForm):
     city = CityField()
     email_kinds = forms.MultipleChoiceField(
-        label=_("Email me about"), choices=NotificationKind.choices, required=False,
+        label=_("Email me about"),
+        choices=NotificationKind.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 

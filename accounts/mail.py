@@ -2,17 +2,20 @@
 
 from django.core.mail import EmailMultiAlternatives
 
-from fancity.tasks import enqueue
+from fancity.lib.queueing import enqueue
 
 
 def queue_email(message: EmailMultiAlternatives) -> None:
     from accounts.tasks import send_email
 
-    enqueue(send_email, {
-        "subject": message.subject,
-        "body": message.body,
-        "from_email": message.from_email,
-        "to": list(message.to),
-        "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
-        "headers": message.extra_headers,
-    })
+    enqueue(
+        send_email,
+        {
+            "subject": message.subject,
+            "body": message.body,
+            "from_email": message.from_email,
+            "to": list(message.to),
+            "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+            "headers": message.extra_headers,
+        },
+    )

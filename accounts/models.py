@@ -41,12 +41,12 @@ class NotificationKind(models.TextChoices):
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
-    city = models.ForeignKey(City, verbose_name=_("home city"), on_delete=models.PROTECT,
-                             null=True, blank=True, related_name="fans")
+    city = models.ForeignKey(
+        City, verbose_name=_("home city"), on_delete=models.PROTECT, null=True, blank=True, related_name="fans"
+    )
     bio = models.TextField(_("short bio"), max_length=500, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/%m/", blank=True)
-    language = models.CharField(_("preferred language"), max_length=10, choices=settings.LANGUAGES,
-                                blank=True)
+    language = models.CharField(_("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     muted_emails = models.JSONField(_("notification kinds not sent by email"), default=list, blank=True)
     last_active_on = models.DateField(_("last active on"), null=True, blank=True)
     banned_until = models.DateTimeField(_("banned until"), null=True, blank=True)
@@ -99,8 +99,7 @@ class DailyActivity(models.Model):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300)

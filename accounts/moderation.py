@@ -18,8 +18,3 @@ def ban_user(moderator: User, fan: User, reason: str, duration: datetime.timedel
     with transaction.atomic():
         User.objects.filter(pk=fan.pk).update(banned_until=until, ban_reason=reason[:200])
     fan.banned_until, fan.ban_reason = until, reason[:200]
-
-
-def lift_ban(fan: User) -> None:
-    User.objects.filter(pk=fan.pk).update(banned_until=None, ban_reason="")
-    fan.banned_until, fan.ban_reason = None, ""

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.models import Notification, User
-from fancity.tasks import enqueue
+from fancity.lib.queueing import enqueue
 
 EMAIL_INTERVAL = datetime.timedelta(hours=1)
 
 
-def notify(recipients: Iterable[User], kind: str, text: str | Callable[[], str], url: str,
-           group: str = "") -> list[Notification]:
+def notify(
+    recipients: Iterable[User], kind: str, text: str | Callable[[], str], url: str, group: str = ""
+) -> list[Notification]:
     """Tell each recipient about something; email them later unless they switched `kind` off.
 
     `text` may be a function: it is then called once per language, inside that language, so that
@@ -36,7 +37,7 @@ def notify(recipients: Iterable[User], kind: str, text: str | Callable[[], str],
         created = Notification.objects.bulk_create(rows, batch_size=1000)
         ids = [n.pk for n in created if n.recipient.wants_email(kind)]
         for start in range(0, len(ids), 500):
-            enqueue(email_notifications, ids[start:start + 500])
+            enqueue(email_notifications, ids[start : start + 500])
     return created
 
 

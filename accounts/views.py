@@ -51,8 +51,9 @@ def delete_page(request):
 @login_required
 def export_data(request):
     data = export_personal_data(request.user)
-    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2, default=str),
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="fancity-{request.user.username}.json"'
     return response
 

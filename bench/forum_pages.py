@@ -27,10 +27,19 @@ devtools.ensure_venv()
 
 
 def fetch_json(sql: str) -> str:
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                          f"from django.db import connection\nc = connection.cursor()\nc.execute({sql!r})\n"
-                          "print(c.fetchone()[0])"],
-                         cwd=devtools.ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            f"from django.db import connection\nc = connection.cursor()\nc.execute({sql!r})\nprint(c.fetchone()[0])",
+        ],
+        cwd=devtools.ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -87,8 +96,13 @@ def main() -> int:
     parser.add_argument("--query", default="刷机")
     args = parser.parse_args()
 
-    os.environ.update(DJANGO_SETTINGS_MODULE="fancity.settings", DEBUG="0", SECURE_SSL_REDIRECT="0",
-                      ALLOWED_HOSTS="localhost,127.0.0.1", LOG_LEVEL="WARNING")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="fancity.settings",
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="localhost,127.0.0.1",
+        LOG_LEVEL="WARNING",
+    )
     os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(8).hex())
     datadir = devtools.ROOT / ".data" / f"bench-{args.posts}"
     port = devtools.free_port()
@@ -97,13 +111,24 @@ def main() -> int:
         devtools.manage("collectstatic", "--no-input", "-v", "0")
         if fetch_json("SELECT COUNT(*) FROM accounts_user WHERE username = 'seed0'") == "0":
             started = time.monotonic()
-            devtools.manage("seed", f"--fans={args.fans}", f"--threads={args.threads}", f"--posts={args.posts}",
-                            f"--big-thread={args.big_thread}")
+            devtools.manage(
+                "seed",
+                f"--fans={args.fans}",
+                f"--threads={args.threads}",
+                f"--posts={args.posts}",
+                f"--big-thread={args.big_thread}",
+            )
             print(f"seed took {time.monotonic() - started:.0f}s", flush=True)
         big = fetch_json(f"SELECT id FROM forum_thread ORDER BY abs(post_count - {args.big_thread}), id LIMIT 1")
         last_page = fetch_json(f"SELECT (post_count + 19) / 20 FROM forum_thread WHERE id = {big}")
-        matches = fetch_json("SELECT COUNT(*) FROM forum_post WHERE search @@ to_tsquery('simple', "
-                             f"'{args.query[0]}{args.query[1]}')") if len(args.query) == 2 else "?"
+        matches = (
+            fetch_json(
+                "SELECT COUNT(*) FROM forum_post WHERE search @@ to_tsquery('simple', "
+                f"'{args.query[0]}{args.query[1]}')"
+            )
+            if len(args.query) == 2
+            else "?"
+        )
         q = urllib.parse.quote(args.query)
         pages = [
             ("board index", "/forum/"),
@@ -114,19 +139,38 @@ def main() -> int:
             (f"search {args.query} ({matches} matching posts)", f"/forum/search/?q={q}"),
         ]
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "fancity.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-             "--access-logfile", "/dev/null", "--log-level", "warning"], cwd=devtools.ROOT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "fancity.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "--access-logfile",
+                "/dev/null",
+                "--log-level",
+                "warning",
+            ],
+            cwd=devtools.ROOT,
+        )
         try:
             devtools.wait_for_port(port)
             for _name, path in pages:  # warm up every worker's connection and caches
                 load(port, path, 1, args.connections)
-            print(f"\n{args.connections} connections, {args.seconds:.0f}s per page, gunicorn {args.workers} sync "
-                  f"workers, {os.cpu_count()} CPUs; {args.fans} fans, {args.threads} threads, {args.posts} posts")
+            print(
+                f"\n{args.connections} connections, {args.seconds:.0f}s per page, gunicorn {args.workers} sync "
+                f"workers, {os.cpu_count()} CPUs; {args.fans} fans, {args.threads} threads, {args.posts} posts"
+            )
             print(f"{'page':48} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
             for name, path in pages:
                 count, latencies, errors, elapsed = load(port, path, args.seconds, args.connections)
-                print(f"{name:48} {count / elapsed:8.1f} {statistics.median(latencies) * 1000:8.1f} "
-                      f"{percentile(latencies, 0.99) * 1000:8.1f} {errors:7d}", flush=True)
+                print(
+                    f"{name:48} {count / elapsed:8.1f} {statistics.median(latencies) * 1000:8.1f} "
+                    f"{percentile(latencies, 0.99) * 1000:8.1f} {errors:7d}",
+                    flush=True,
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)

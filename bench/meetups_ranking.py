@@ -81,13 +81,20 @@ def main() -> int:
             cursor.execute("VACUUM ANALYZE accounts_dailyactivity")
         fans, rows = User.objects.count(), DailyActivity.objects.count()
         active = User.objects.filter(last_active_on__gte=active_since()).count()
-        print(f"seeded {fans} fans, {rows} activity rows over {args.days} days ({active} active in the last 30 "
-              f"days) in {time.monotonic() - started:.0f}s", flush=True)
+        print(
+            f"seeded {fans} fans, {rows} activity rows over {args.days} days ({active} active in the last 30 "
+            f"days) in {time.monotonic() - started:.0f}s",
+            flush=True,
+        )
 
         from django.db.models import Count, Q
-        plan_qs = (User.objects.filter(city__isnull=False, deleted_at__isnull=True).values("city_id")
-                   .annotate(total=Count("*"), active=Count("id", filter=Q(last_active_on__gte=active_since())))
-                   .order_by())
+
+        plan_qs = (
+            User.objects.filter(city__isnull=False, deleted_at__isnull=True)
+            .values("city_id")
+            .annotate(total=Count("*"), active=Count("id", filter=Q(last_active_on__gte=active_since())))
+            .order_by()
+        )
         with connection.cursor() as cursor:
             sql, params = plan_qs.query.sql_with_params()
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -97,9 +104,11 @@ def main() -> int:
             began = time.perf_counter()
             written = snapshot_cities()
             timings.append(time.perf_counter() - began)
-        print(f"\nsnapshot_cities() over {fans} fans / {rows} activity rows, {written} cities, {args.runs} runs: "
-              f"median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms, "
-              f"{os.cpu_count()} CPUs")
+        print(
+            f"\nsnapshot_cities() over {fans} fans / {rows} activity rows, {written} cities, {args.runs} runs: "
+            f"median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms, "
+            f"{os.cpu_count()} CPUs"
+        )
         ok = max(timings) < 2.0
         print("OK: under 2 s" if ok else "TOO SLOW: over 2 s")
         return 0 if ok else 1

@@ -41,11 +41,19 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--first-visit", action="store_true",
-                        help="the register request is the fan's first visit of the day (records activity)")
+    parser.add_argument(
+        "--first-visit",
+        action="store_true",
+        help="the register request is the fan's first visit of the day (records activity)",
+    )
     args = parser.parse_args()
-    os.environ.update(DJANGO_SETTINGS_MODULE="fancity.settings", DEBUG="0", SECURE_SSL_REDIRECT="0",
-                      ALLOWED_HOSTS="localhost,127.0.0.1", LOG_LEVEL="WARNING")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="fancity.settings",
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="localhost,127.0.0.1",
+        LOG_LEVEL="WARNING",
+    )
     os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(8).hex())
     datadir = devtools.ROOT / ".data" / "bench-meetups-rush"
     port = devtools.free_port()
@@ -68,8 +76,12 @@ def main() -> int:
         started = time.monotonic()
         city = City.objects.get(slug="shenzhen")
         fans = User.objects.bulk_create(
-            [User(username=f"rush{i}", email=f"rush{i}@example.com", password="!", city=city)
-             for i in range(args.fans)], batch_size=1000)
+            [
+                User(username=f"rush{i}", email=f"rush{i}@example.com", password="!", city=city)
+                for i in range(args.fans)
+            ],
+            batch_size=1000,
+        )
         sessions = []
         today = timezone.localdate().isoformat()
         for fan in fans:  # what a login stores; the DB store is what cached_db falls back to
@@ -83,19 +95,42 @@ def main() -> int:
             sessions.append(store.session_key)
         now = timezone.now()
         meetup = Meetup.objects.create(
-            city=city, title="rush", status=Meetup.Status.PUBLISHED, capacity=args.capacity,
+            city=city,
+            title="rush",
+            status=Meetup.Status.PUBLISHED,
+            capacity=args.capacity,
             capacity_override=not 30 <= args.capacity <= 50,
-            starts_at=now + datetime.timedelta(days=10), venue="v", address="a",
+            starts_at=now + datetime.timedelta(days=10),
+            venue="v",
+            address="a",
             registration_opens_at=now - datetime.timedelta(hours=1),
-            registration_closes_at=now + datetime.timedelta(days=9))
+            registration_closes_at=now + datetime.timedelta(days=9),
+        )
         print(f"{args.fans} fans with sessions ready in {time.monotonic() - started:.0f}s", flush=True)
         with connection.cursor() as cursor:  # time spent in meetups_register, for every new connection
             cursor.execute("ALTER DATABASE fancity SET track_functions = 'pl'")
 
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "fancity.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-             "-k", "gthread", "--threads", str(args.threads), "--access-logfile", "/dev/null",
-             "--log-level", "warning"], cwd=devtools.ROOT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "fancity.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "--access-logfile",
+                "/dev/null",
+                "--log-level",
+                "warning",
+            ],
+            cwd=devtools.ROOT,
+        )
         try:
             devtools.wait_for_port(port)
             path = f"/meetups/{meetup.pk}/register/"
@@ -114,10 +149,18 @@ def main() -> int:
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                     begin = time.perf_counter()
                     try:
-                        conn.request("POST", path, body=f"answer=fan{i}", headers={
-                            "Host": "localhost", "Content-Type": "application/x-www-form-urlencoded",
-                            "Cookie": f"sessionid={session}; csrftoken={CSRF}", "X-CSRFToken": CSRF,
-                            "Accept-Language": "zh-hans"})
+                        conn.request(
+                            "POST",
+                            path,
+                            body=f"answer=fan{i}",
+                            headers={
+                                "Host": "localhost",
+                                "Content-Type": "application/x-www-form-urlencoded",
+                                "Cookie": f"sessionid={session}; csrftoken={CSRF}",
+                                "X-CSRFToken": CSRF,
+                                "Accept-Language": "zh-hans",
+                            },
+                        )
                         response = conn.getresponse()
                         response.read()
                         if response.status != 302 or "/accounts/login" in (response.getheader("Location") or ""):
@@ -149,20 +192,36 @@ def main() -> int:
         confirmed = sorted(o for o, s in rows if s == Registration.State.CONFIRMED)
         waiting = sorted(o for o, s in rows if s == Registration.State.WAITING)
         orders = sorted(o for o, _ in rows)
-        in_order = (orders == list(range(1, len(orders) + 1)) and confirmed == list(range(1, args.capacity + 1))
-                    and (not waiting or waiting[0] > confirmed[-1]))
-        print(f"\n{args.fans} fans, {args.connections} connections, gunicorn {args.workers} workers x "
-              f"{args.threads} threads, {os.cpu_count()} CPUs")
-        print(f"{len(latencies) / elapsed:.1f} registrations/s, p50 {statistics.median(latencies) * 1000:.0f} ms, "
-              f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, total {elapsed:.1f}s")
+        in_order = (
+            orders == list(range(1, len(orders) + 1))
+            and confirmed == list(range(1, args.capacity + 1))
+            and (not waiting or waiting[0] > confirmed[-1])
+        )
+        print(
+            f"\n{args.fans} fans, {args.connections} connections, gunicorn {args.workers} workers x "
+            f"{args.threads} threads, {os.cpu_count()} CPUs"
+        )
+        print(
+            f"{len(latencies) / elapsed:.1f} registrations/s, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, total {elapsed:.1f}s"
+        )
         if calls:
-            print(f"meetups_register: {calls} calls, mean {total / calls:.2f} ms each in the database "
-                  "(waiting for the meetup lock included)")
-        print(f"confirmed {len(confirmed)}, waiting {len(waiting)}, registrations {len(rows)}, "
-              f"failed requests {len(failures)}{' e.g. ' + repr(failures[:3]) if failures else ''}, "
-              f"strict order {'yes' if in_order else 'NO'}")
-        ok = (len(confirmed) == args.capacity and len(waiting) == args.fans - args.capacity
-              and len(rows) == args.fans and not failures and in_order)
+            print(
+                f"meetups_register: {calls} calls, mean {total / calls:.2f} ms each in the database "
+                "(waiting for the meetup lock included)"
+            )
+        print(
+            f"confirmed {len(confirmed)}, waiting {len(waiting)}, registrations {len(rows)}, "
+            f"failed requests {len(failures)}{' e.g. ' + repr(failures[:3]) if failures else ''}, "
+            f"strict order {'yes' if in_order else 'NO'}"
+        )
+        ok = (
+            len(confirmed) == args.capacity
+            and len(waiting) == args.fans - args.capacity
+            and len(rows) == args.fans
+            and not failures
+            and in_order
+        )
         print("OK" if ok else "FAILED")
         return 0 if ok else 1
 

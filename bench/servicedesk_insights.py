@@ -26,8 +26,13 @@ import devtools  # noqa: E402
 
 devtools.ensure_venv()
 
-PAGES = ["/staff/insights/", "/staff/insights/?city=shenzhen", "/staff/queue/",
-         "/staff/insights/segments/?segment=dormant", "/staff/insights/segments/?segment=meetup_attendees"]
+PAGES = [
+    "/staff/insights/",
+    "/staff/insights/?city=shenzhen",
+    "/staff/queue/",
+    "/staff/insights/segments/?segment=dormant",
+    "/staff/insights/segments/?segment=meetup_attendees",
+]
 
 EXTRA_SQL = [
     # First staff answers on 85% of feedback threads: 2 to ~120 minutes, most under 20.
@@ -66,7 +71,7 @@ def prepare() -> None:
     from django.db import connection
 
     from meetups.ranking import snapshot_cities
-    from servicedesk.activity import backfill
+    from servicedesk.activity_weeks import backfill
     from servicedesk.models import ActivityWeek, Ticket
 
     if not Ticket.objects.exists():
@@ -80,7 +85,7 @@ def prepare() -> None:
         backfill(weeks=26)
         print(f"  {time.perf_counter() - start:6.1f}s  ActivityWeek backfill, 27 weeks", flush=True)
     start = time.perf_counter()
-    from servicedesk.activity import snapshot_week
+    from servicedesk.activity_weeks import snapshot_week
 
     snapshot_week()
     print(f"  {time.perf_counter() - start:6.2f}s  nightly snapshot_activity (one week)", flush=True)
@@ -100,8 +105,9 @@ def measure(runs: int) -> None:
     counts = {
         "fans": User.objects.count(),
         "posts": connection.cursor().execute("SELECT count(*) FROM forum_post").fetchone()[0],
-        "feedback threads": connection.cursor().execute(
-            "SELECT count(*) FROM forum_thread WHERE status <> ''").fetchone()[0],
+        "feedback threads": connection.cursor()
+        .execute("SELECT count(*) FROM forum_thread WHERE status <> ''")
+        .fetchone()[0],
         "activity rows": connection.cursor().execute("SELECT count(*) FROM accounts_dailyactivity").fetchone()[0],
     }
     print("Data: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
@@ -115,8 +121,10 @@ def measure(runs: int) -> None:
                 response = client.get(path)
                 times.append(time.perf_counter() - start)
             assert response.status_code == 200
-        print(f"{path:55s} median {1000 * statistics.median(times):6.0f} ms   "
-              f"max {1000 * max(times):6.0f} ms   {len(queries)} queries")
+        print(
+            f"{path:55s} median {1000 * statistics.median(times):6.0f} ms   "
+            f"max {1000 * max(times):6.0f} ms   {len(queries)} queries"
+        )
 
 
 def main() -> None:
@@ -138,11 +146,17 @@ def main() -> None:
     with devtools.services(datadir, throwaway=False, pg_port=devtools.free_port(), redis_port=devtools.free_port()):
         devtools.manage("migrate", "-v", "0")
         probe = "from accounts.models import User; print(User.objects.filter(username='seed0').exists())"
-        seeded = subprocess.run([sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
-                                cwd=devtools.ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        seeded = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
+            cwd=devtools.ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         if not seeded.endswith("True"):
-            devtools.manage("seed", "--fans", str(args.fans), "--posts", str(args.posts),
-                            "--threads", str(args.threads))
+            devtools.manage(
+                "seed", "--fans", str(args.fans), "--posts", str(args.posts), "--threads", str(args.threads)
+            )
         subprocess.run([sys.executable, __file__, "--inner", "--runs", str(args.runs)], check=True, cwd=devtools.ROOT)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "forum",
     "meetups",
     "servicedesk",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +209,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
-# A request must not hang on a dead broker: try once, log, move on (see fancity.tasks.enqueue).
+# A request must not hang on a dead broker: try once, log, move on (see fancity.lib.queueing.enqueue).
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -14,8 +14,12 @@ def home(request):
     announcements = Thread.objects.filter(board__slug=ANNOUNCEMENTS_SLUG).order_by("-created_at")[:HOME_ANNOUNCEMENTS]
     city_id = request.user.city_id if request.user.is_authenticated else None
     club = Board.objects.filter(city_id=city_id).select_related("city").first() if city_id else None
-    return render(request, "home.html", {
-        "announcements": announcements,
-        "meetups": upcoming_meetups(request.user)[:HOME_MEETUPS],
-        "club": club,
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            "announcements": announcements,
+            "meetups": upcoming_meetups(request.user)[:HOME_MEETUPS],
+            "club": club,
+        },
+    )

@@ -38,6 +38,7 @@ def _status_action(status):
                 feedback.change_feedback_status(request.user, thread, status, note=str(_("Changed in the admin")))
             except (ValidationError, PermissionDenied) as error:
                 modeladmin.message_user(request, f"{thread}: {error}", messages.ERROR)
+
     action.__name__ = f"set_status_{status}"
     action.short_description = _("Set feedback status: %(status)s") % {"status": FeedbackStatus(status).label}
     return action
@@ -45,22 +46,68 @@ def _status_action(status):
 
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
-    list_display = ["title", "board", "author", "status", "me_too_count", "reply_count", "is_pinned", "is_locked",
-                    "last_post_at", "time_to_first_staff_reply"]
+    list_display = [
+        "title",
+        "board",
+        "author",
+        "status",
+        "me_too_count",
+        "reply_count",
+        "is_pinned",
+        "is_locked",
+        "last_post_at",
+        "time_to_first_staff_reply",
+    ]
     list_filter = ["board__kind", "status", "feedback_kind", "is_pinned", "is_locked"]
     search_fields = ["title"]
     raw_id_fields = ["author", "last_poster", "duplicate_of", "official_post", "board"]
-    readonly_fields = ["status", "duplicate_of", "official_post", "post_count", "reply_count", "view_count",
-                       "me_too_count", "first_staff_reply_at", "time_to_first_staff_reply", "last_post_at",
-                       "last_poster", "board", "author", "created_at"]
-    fields = ["title", "board", "author", "created_at", "is_pinned", "is_locked", "feedback_kind", "device_model",
-              "software_version", "status", "duplicate_of", "official_post", "me_too_count", "post_count",
-              "reply_count", "view_count", "last_post_at", "last_poster", "first_staff_reply_at",
-              "time_to_first_staff_reply"]
+    readonly_fields = [
+        "status",
+        "duplicate_of",
+        "official_post",
+        "post_count",
+        "reply_count",
+        "view_count",
+        "me_too_count",
+        "first_staff_reply_at",
+        "time_to_first_staff_reply",
+        "last_post_at",
+        "last_poster",
+        "board",
+        "author",
+        "created_at",
+    ]
+    fields = [
+        "title",
+        "board",
+        "author",
+        "created_at",
+        "is_pinned",
+        "is_locked",
+        "feedback_kind",
+        "device_model",
+        "software_version",
+        "status",
+        "duplicate_of",
+        "official_post",
+        "me_too_count",
+        "post_count",
+        "reply_count",
+        "view_count",
+        "last_post_at",
+        "last_poster",
+        "first_staff_reply_at",
+        "time_to_first_staff_reply",
+    ]
     inlines = [StatusChangeInline]
     list_select_related = ["board", "author"]
-    actions = ["pin", "unpin", "lock", "unlock",
-               *[_status_action(s) for s in FeedbackStatus.values if s != FeedbackStatus.DUPLICATE]]
+    actions = [
+        "pin",
+        "unpin",
+        "lock",
+        "unlock",
+        *[_status_action(s) for s in FeedbackStatus.values if s != FeedbackStatus.DUPLICATE],
+    ]
     show_full_result_count = False
 
     @admin.action(description=_("Pin"))
@@ -92,8 +139,21 @@ class PostAdmin(admin.ModelAdmin):
     list_display = ["__str__", "author", "created_at", "by_staff", "like_count", "deleted_at", "hidden_at"]
     list_filter = ["by_staff"]
     raw_id_fields = ["thread", "author", "quote", "hidden_by"]
-    readonly_fields = ["thread", "floor", "author", "body", "by_staff", "quote", "created_at", "edited_at",
-                       "deleted_at", "hidden_at", "hidden_by", "hidden_reason", "like_count"]
+    readonly_fields = [
+        "thread",
+        "floor",
+        "author",
+        "body",
+        "by_staff",
+        "quote",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "hidden_at",
+        "hidden_by",
+        "hidden_reason",
+        "like_count",
+    ]
     exclude = ["html"]
     list_select_related = ["author"]
     show_full_result_count = False
@@ -114,8 +174,12 @@ class ReportAdmin(admin.ModelAdmin):
     def post_link(self, report):
         from django.utils.html import format_html
 
-        return format_html('<a href="{}">{}</a><br>{}', report.post.get_absolute_url(), report.post.thread.title,
-                           report.post.body[:200])
+        return format_html(
+            '<a href="{}">{}</a><br>{}',
+            report.post.get_absolute_url(),
+            report.post.thread.title,
+            report.post.body[:200],
+        )
 
     @admin.display(description=_("author"))
     def post_author(self, report):

@@ -12,13 +12,26 @@ CITY_POSITION = 1000
 
 # (kind, slug, name, name_en, description, description_en, position)
 FIXED_BOARDS = [
-    (BoardKind.ANNOUNCEMENTS, ANNOUNCEMENTS_SLUG, "官方公告", "Announcements",
-     "来自官方团队的消息", "News from the staff", 10),
+    (
+        BoardKind.ANNOUNCEMENTS,
+        ANNOUNCEMENTS_SLUG,
+        "官方公告",
+        "Announcements",
+        "来自官方团队的消息",
+        "News from the staff",
+        10,
+    ),
     (BoardKind.GENERAL, "general", "综合讨论", "General", "什么都可以聊", "Talk about anything", 20),
-    (BoardKind.FEEDBACK, "feedback", "问题反馈", "Feedback",
-     "报告问题、提出建议，官方会回复", "Report bugs and suggest ideas; the staff answer", 30),
-    (BoardKind.BETA, "beta", "内测专区", "Private beta",
-     "仅内测成员可见", "Visible to core testers only", 40),
+    (
+        BoardKind.FEEDBACK,
+        "feedback",
+        "问题反馈",
+        "Feedback",
+        "报告问题、提出建议，官方会回复",
+        "Report bugs and suggest ideas; the staff answer",
+        30,
+    ),
+    (BoardKind.BETA, "beta", "内测专区", "Private beta", "仅内测成员可见", "Visible to core testers only", 40),
 ]
 
 
@@ -37,18 +50,35 @@ def visible_boards(user: User) -> QuerySet[Board]:
 
 def ensure_fixed_boards() -> None:
     for kind, slug, name, name_en, description, description_en, position in FIXED_BOARDS:
-        Board.objects.get_or_create(slug=slug, defaults={
-            "kind": kind, "name": name, "name_en": name_en, "description": description,
-            "description_en": description_en, "position": position})
+        Board.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "kind": kind,
+                "name": name,
+                "name_en": name_en,
+                "description": description,
+                "description_en": description_en,
+                "position": position,
+            },
+        )
 
 
 def ensure_city_boards() -> int:
     """Create the club board of every city that has none (new cities); return how many were made."""
     missing = City.objects.filter(forum_board__isnull=True).order_by("id")
-    boards = [Board(kind=BoardKind.CITY, city=city, slug=f"city-{city.slug}", name=f"{city.name}同城会",
-                    name_en=f"{city.name_en} club", description=f"{city.province}{city.name}的粉丝聚在这里",
-                    description_en=f"Fans in {city.name_en}, {city.province_en}", position=CITY_POSITION + city.pk)
-              for city in missing]
+    boards = [
+        Board(
+            kind=BoardKind.CITY,
+            city=city,
+            slug=f"city-{city.slug}",
+            name=f"{city.name}同城会",
+            name_en=f"{city.name_en} club",
+            description=f"{city.province}{city.name}的粉丝聚在这里",
+            description_en=f"Fans in {city.name_en}, {city.province_en}",
+            position=CITY_POSITION + city.pk,
+        )
+        for city in missing
+    ]
     with transaction.atomic():
         Board.objects.bulk_create(boards, ignore_conflicts=True)
     return len(boards)
@@ -68,7 +98,3 @@ def city_board(city: City) -> Board:
         ensure_city_boards()
         board = Board.objects.get(city=city)
     return board
-
-
-def feedback_boards() -> QuerySet[Board]:
-    return Board.objects.filter(kind=BoardKind.FEEDBACK)

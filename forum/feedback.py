@@ -11,8 +11,9 @@ from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
 from forum.posting import can_write, notify_fans
 
 
-def change_feedback_status(staff: User, thread: Thread, status: str, note: str = "",
-                           duplicate_of: Thread | None = None) -> Thread:
+def change_feedback_status(
+    staff: User, thread: Thread, status: str, note: str = "", duplicate_of: Thread | None = None
+) -> Thread:
     """Move a feedback thread to `status`, log who/when/from/to/note, and tell its author.
 
     A duplicate points to its original (following the original's own duplicate link), and its
@@ -34,12 +35,14 @@ def change_feedback_status(staff: User, thread: Thread, status: str, note: str =
             original = duplicate_of.duplicate_of or duplicate_of
             if original.pk == thread.pk or not original.is_feedback:
                 raise ValidationError(
-                    {"duplicate_of": _("A thread cannot duplicate itself or a thread that is not feedback.")})
+                    {"duplicate_of": _("A thread cannot duplicate itself or a thread that is not feedback.")}
+                )
             Thread.objects.select_for_update().filter(pk=original.pk).values_list("pk", flat=True).first()
         if status == thread.status and original is None:
             return thread
-        StatusChange.objects.create(thread=thread, changed_by=staff, from_status=thread.status, to_status=status,
-                                    note=note)
+        StatusChange.objects.create(
+            thread=thread, changed_by=staff, from_status=thread.status, to_status=status, note=note
+        )
         thread.status = status
         thread.duplicate_of = original
         if original is not None:
@@ -50,10 +53,13 @@ def change_feedback_status(staff: User, thread: Thread, status: str, note: str =
             Thread.objects.filter(pk=original.pk).update(me_too_count=MeToo.objects.filter(thread=original).count())
         thread.save(update_fields=["status", "duplicate_of", "me_too_count"])
         label = FeedbackStatus(status).label
-        notify_fans([thread.author], NotificationKind.FEEDBACK,
-                    lambda: _("Your feedback “%(title)s” is now: %(status)s") % {"title": thread.title,
-                                                                                "status": label},
-                    thread.get_absolute_url(), thread)
+        notify_fans(
+            [thread.author],
+            NotificationKind.FEEDBACK,
+            lambda: _("Your feedback “%(title)s” is now: %(status)s") % {"title": thread.title, "status": label},
+            thread.get_absolute_url(),
+            thread,
+        )
     return thread
 
 
@@ -68,9 +74,13 @@ def mark_official_answer(staff: User, post: Post) -> Thread:
         thread.official_post = post
         thread.save(update_fields=["official_post"])
         if thread.author_id != staff.pk:
-            notify_fans([thread.author], NotificationKind.FEEDBACK,
-                        lambda: _("Staff answered your feedback “%(title)s”") % {"title": thread.title},
-                        post.get_absolute_url(), thread)
+            notify_fans(
+                [thread.author],
+                NotificationKind.FEEDBACK,
+                lambda: _("Staff answered your feedback “%(title)s”") % {"title": thread.title},
+                post.get_absolute_url(),
+                thread,
+            )
     return thread
 
 

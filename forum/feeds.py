@@ -32,8 +32,12 @@ class BoardFeed(Feed):
         return board.blurb
 
     def items(self, board):
-        return (Thread.objects.filter(board=board).select_related("author")
-                .prefetch_related("posts").order_by("-created_at")[:ITEMS])
+        return (
+            Thread.objects.filter(board=board)
+            .select_related("author")
+            .prefetch_related("posts")
+            .order_by("-created_at")[:ITEMS]
+        )
 
     def item_title(self, thread):
         return thread.title

@@ -4,14 +4,21 @@ from django.utils.translation import gettext_lazy as _
 from forum.models import FeedbackKind, FeedbackStatus
 from forum.posting import MAX_BODY, MAX_TITLE
 
-BODY_HELP = _("Markdown: **bold**, *italic*, [link](https://…), ![image](https://…), > quote, `code`. "
-              "Mention someone with @username.")
+BODY_HELP = _(
+    "Markdown: **bold**, *italic*, [link](https://…), ![image](https://…), > quote, `code`. "
+    "Mention someone with @username."
+)
 
 
 class BodyField(forms.CharField):
     def __init__(self, **kwargs):
-        super().__init__(label=_("Text"), max_length=MAX_BODY, help_text=BODY_HELP,
-                         widget=forms.Textarea(attrs={"rows": 8}), **kwargs)
+        super().__init__(
+            label=_("Text"),
+            max_length=MAX_BODY,
+            help_text=BODY_HELP,
+            widget=forms.Textarea(attrs={"rows": 8}),
+            **kwargs,
+        )
 
 
 class ThreadForm(forms.Form):

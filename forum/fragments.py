@@ -35,13 +35,15 @@ def _source_digest(template_name: str) -> str:
 
 
 def _key(template_name: str, values: Iterable[Any]) -> str:
-    digest = hashlib.blake2b(repr((get_language(), get_current_timezone_name(), *values)).encode(),
-                             digest_size=16).hexdigest()
+    digest = hashlib.blake2b(
+        repr((get_language(), get_current_timezone_name(), *values)).encode(), digest_size=16
+    ).hexdigest()
     return f"forum:fragment:{_source_digest(template_name)}:{digest}"
 
 
-def render_cached(template_name: str, name: str, items: Sequence, inputs: Callable[[Any], tuple],
-                  **extra) -> list[SafeString]:
+def render_cached(
+    template_name: str, name: str, items: Sequence, inputs: Callable[[Any], tuple], **extra
+) -> list[SafeString]:
     """`template_name` rendered with `{name: item, **extra}` for each item, in one cache round trip.
 
     `inputs(item)` must return every value the template reads from the item.
@@ -69,9 +71,19 @@ def _author(user) -> tuple:
 
 def _post_inputs(post: Post) -> tuple:
     quote = post.quote
-    return (post.pk, post.floor, post.by_staff, post.created_at, post.edited_at, post.deleted_at is not None,
-            post.hidden_at is not None, post.like_count, post.html, _author(post.author),
-            quote and (quote.pk, quote.floor, quote.is_visible, quote.body, quote.author.public_name))
+    return (
+        post.pk,
+        post.floor,
+        post.by_staff,
+        post.created_at,
+        post.edited_at,
+        post.deleted_at is not None,
+        post.hidden_at is not None,
+        post.like_count,
+        post.html,
+        _author(post.author),
+        quote and (quote.pk, quote.floor, quote.is_visible, quote.body, quote.author.public_name),
+    )
 
 
 def posts(items: Sequence[Post], anonymous: bool) -> None:
@@ -79,28 +91,50 @@ def posts(items: Sequence[Post], anonymous: bool) -> None:
 
     Anonymous viewers all see the same thing, so their fragment also holds the like count.
     """
-    for post, html in zip(items, render_cached("forum/_post.html", "post", items, _post_inputs, anonymous=anonymous),
-                          strict=True):
+    for post, html in zip(
+        items, render_cached("forum/_post.html", "post", items, _post_inputs, anonymous=anonymous), strict=True
+    ):
         post.fragment = html
 
 
 def _thread_inputs(thread: Thread) -> tuple:
-    return (thread.pk, thread.title, thread.is_pinned, thread.is_locked, thread.status,
-            thread.feedback_kind, thread.author.public_name, thread.reply_count, thread.view_count,
-            thread.me_too_count, thread.last_poster and thread.last_poster.public_name, thread.last_post_at)
+    return (
+        thread.pk,
+        thread.title,
+        thread.is_pinned,
+        thread.is_locked,
+        thread.status,
+        thread.feedback_kind,
+        thread.author.public_name,
+        thread.reply_count,
+        thread.view_count,
+        thread.me_too_count,
+        thread.last_poster and thread.last_poster.public_name,
+        thread.last_post_at,
+    )
 
 
 def thread_rows(items: Sequence[Thread]) -> None:
     """Set `thread.fragment` (one row of a board page, `forum/_thread_row.html`) on each thread."""
-    for thread, html in zip(items, render_cached("forum/_thread_row.html", "thread", items, _thread_inputs),
-                            strict=True):
+    for thread, html in zip(
+        items, render_cached("forum/_thread_row.html", "thread", items, _thread_inputs), strict=True
+    ):
         thread.fragment = html
 
 
 def _hit_inputs(hit) -> tuple:
     post, board = hit.post, hit.post.thread.board
-    return (hit.terms, post.pk, post.floor, post.thread.title, post.body, board.pk, board.name, board.name_en,
-            post.author.public_name)
+    return (
+        hit.terms,
+        post.pk,
+        post.floor,
+        post.thread.title,
+        post.body,
+        board.pk,
+        board.name,
+        board.name_en,
+        post.author.public_name,
+    )
 
 
 def search_hits(items: Sequence) -> None:

@@ -28,8 +28,10 @@ def _when(moment: datetime.datetime) -> str:
     seconds = max(1, int((moment - timezone.now()).total_seconds() + 0.999))
     at = time_format(timezone.localtime(moment), "H:i:s")
     if seconds < 120:
-        return (ngettext("in %(n)d second (at %(at)s)", "in %(n)d seconds (at %(at)s)", seconds)
-                % {"n": seconds, "at": at})
+        return ngettext("in %(n)d second (at %(at)s)", "in %(n)d seconds (at %(at)s)", seconds) % {
+            "n": seconds,
+            "at": at,
+        }
     minutes = -(-seconds // 60)
     return ngettext("in %(n)d minute (at %(at)s)", "in %(n)d minutes (at %(at)s)", minutes) % {"n": minutes, "at": at}
 
@@ -55,20 +57,32 @@ def _limit(author: User, starting_thread: bool) -> PostingLimited | None:
     last = Post.objects.filter(author=author).order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < POST_INTERVAL:
         retry_at = last + POST_INTERVAL
-        return PostingLimited(_("Please wait a little between two posts. You can post again %(when)s.")
-                              % {"when": _when(retry_at)}, retry_at)
+        return PostingLimited(
+            _("Please wait a little between two posts. You can post again %(when)s.") % {"when": _when(retry_at)},
+            retry_at,
+        )
     new_until = author.date_joined + NEW_FAN_PERIOD
     if now >= new_until:
         return None
     if starting_thread:
         if Thread.objects.filter(author=author).count() >= NEW_FAN_THREADS:
             return PostingLimited(
-                ngettext("On their first day new fans may start %(n)d thread. You can start another %(when)s.",
-                         "On their first day new fans may start %(n)d threads. You can start another %(when)s.",
-                         NEW_FAN_THREADS) % {"n": NEW_FAN_THREADS, "when": _when(new_until)}, new_until)
+                ngettext(
+                    "On their first day new fans may start %(n)d thread. You can start another %(when)s.",
+                    "On their first day new fans may start %(n)d threads. You can start another %(when)s.",
+                    NEW_FAN_THREADS,
+                )
+                % {"n": NEW_FAN_THREADS, "when": _when(new_until)},
+                new_until,
+            )
     elif Post.objects.filter(author=author, floor__gt=1).count() >= NEW_FAN_REPLIES:
         return PostingLimited(
-            ngettext("On their first day new fans may write %(n)d reply. You can reply again %(when)s.",
-                     "On their first day new fans may write %(n)d replies. You can reply again %(when)s.",
-                     NEW_FAN_REPLIES) % {"n": NEW_FAN_REPLIES, "when": _when(new_until)}, new_until)
+            ngettext(
+                "On their first day new fans may write %(n)d reply. You can reply again %(when)s.",
+                "On their first day new fans may write %(n)d replies. You can reply again %(when)s.",
+                NEW_FAN_REPLIES,
+            )
+            % {"n": NEW_FAN_REPLIES, "when": _when(new_until)},
+            new_until,
+        )
     return None

@@ -37,16 +37,17 @@ class Board(models.Model):
     description = models.CharField(_("Chinese description"), max_length=300, blank=True)
     description_en = models.CharField(_("English description"), max_length=300, blank=True)
     position = models.IntegerField(_("order"), default=100)
-    city = models.OneToOneField("accounts.City", on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="forum_board")
+    city = models.OneToOneField(
+        "accounts.City", on_delete=models.CASCADE, null=True, blank=True, related_name="forum_board"
+    )
     # Counters, kept by forum.posting in the transaction that writes the post.
     thread_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
     last_post_at = models.DateTimeField(null=True, blank=True)
-    last_thread = models.ForeignKey("Thread", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
-    last_poster = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    blank=True, related_name="+")
+    last_thread = models.ForeignKey("Thread", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("board")
@@ -55,7 +56,8 @@ class Board(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="city", city__isnull=False) | (~Q(kind="city") & Q(city__isnull=True)),
-                name="board_city_iff_city_kind"),
+                name="board_city_iff_city_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,18 +110,19 @@ class Thread(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     view_count = models.PositiveIntegerField(default=0)
     last_post_at = models.DateTimeField(default=timezone.now)
-    last_poster = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    blank=True, related_name="+")
+    last_poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Feedback threads only (blank elsewhere).
     feedback_kind = models.CharField(_("feedback kind"), max_length=20, choices=FeedbackKind.choices, blank=True)
     device_model = models.CharField(_("device model"), max_length=80, blank=True)
     software_version = models.CharField(_("software version"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=FeedbackStatus.choices, blank=True)
     me_too_count = models.PositiveIntegerField(default=0)
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="duplicates")
-    official_post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    official_post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     first_staff_reply_at = models.DateTimeField(null=True, blank=True)
     time_to_first_staff_reply = models.DurationField(null=True, blank=True)
 
@@ -129,8 +132,9 @@ class Thread(models.Model):
         indexes = [
             # Covers the id too, so that skipping to page N of a board is an index-only scan.
             models.Index(fields=["board", "-is_pinned", "-last_post_at"], include=["id"], name="thread_board_activity"),
-            models.Index(fields=["board", "status", "-me_too_count"], name="thread_feedback_votes",
-                         condition=~Q(status="")),
+            models.Index(
+                fields=["board", "status", "-me_too_count"], name="thread_feedback_votes", condition=~Q(status="")
+            ),
             models.Index(fields=["board", "-created_at"], name="thread_board_newest"),
             models.Index(fields=["author", "-created_at"], name="thread_author_recent"),
         ]
@@ -169,8 +173,9 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     like_count = models.PositiveIntegerField(default=0)
     # CJK bigrams and lower-cased words with positions (see forum/search.py); empty once deleted or hidden.
@@ -260,14 +265,18 @@ class Report(models.Model):
     reason = models.CharField(_("reason"), max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     resolution = models.CharField(_("resolution"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["post", "reporter"], name="report_once_per_fan",
-                                               condition=Q(resolved_at__isnull=True))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "reporter"], name="report_once_per_fan", condition=Q(resolved_at__isnull=True)
+            )
+        ]
         indexes = [models.Index(fields=["created_at"], condition=Q(resolved_at__isnull=True), name="report_open")]

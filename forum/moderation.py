@@ -45,15 +45,18 @@ def move_thread(moderator: User, thread: Thread, board: Board) -> Thread:
         old = thread.board_id
         boards = {b.pk: b for b in Board.objects.select_for_update().filter(pk__in=[old, board.pk]).order_by("pk")}
         visible_posts = thread.posts.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
-        Board.objects.filter(pk=old).update(thread_count=F("thread_count") - 1,
-                                            post_count=F("post_count") - visible_posts)
-        Board.objects.filter(pk=board.pk).update(thread_count=F("thread_count") + 1,
-                                                 post_count=F("post_count") + visible_posts)
+        Board.objects.filter(pk=old).update(
+            thread_count=F("thread_count") - 1, post_count=F("post_count") - visible_posts
+        )
+        Board.objects.filter(pk=board.pk).update(
+            thread_count=F("thread_count") + 1, post_count=F("post_count") + visible_posts
+        )
         if boards[old].last_thread_id == thread.pk:
             Board.objects.filter(pk=old).update(last_thread=None)
         if board.last_post_at is None or thread.last_post_at > board.last_post_at:
-            Board.objects.filter(pk=board.pk).update(last_thread=thread, last_post_at=thread.last_post_at,
-                                                     last_poster=thread.last_poster_id)
+            Board.objects.filter(pk=board.pk).update(
+                last_thread=thread, last_post_at=thread.last_post_at, last_poster=thread.last_poster_id
+            )
         thread.board = board
         thread.save(update_fields=["board"])
     return thread
@@ -75,7 +78,8 @@ def hide_post(moderator: User, post: Post, reason: str) -> Post:
         if was_visible:
             _take_out_of_counts(post)
         Report.objects.filter(post=post, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=moderator, resolution=_("Post hidden"))
+            resolved_at=timezone.now(), resolved_by=moderator, resolution=_("Post hidden")
+        )
     return post
 
 
@@ -85,15 +89,17 @@ def report_post(user: User, post: Post, reason: str) -> Report:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say what is wrong with this post.")})
-    report, _created = Report.objects.get_or_create(post=post, reporter=user, resolved_at=None,
-                                                    defaults={"reason": reason[:500]})
+    report, _created = Report.objects.get_or_create(
+        post=post, reporter=user, resolved_at=None, defaults={"reason": reason[:500]}
+    )
     return report
 
 
 def resolve_report(moderator: User, report: Report, resolution: str) -> None:
     _require_moderator(moderator)
     Report.objects.filter(pk=report.pk, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolved_by=moderator, resolution=resolution[:200])
+        resolved_at=timezone.now(), resolved_by=moderator, resolution=resolution[:200]
+    )
 
 
 def ban_author(moderator: User, post: Post, reason: str, days: int | None) -> None:

@@ -17,7 +17,7 @@ from accounts.activity import record_activity
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from accounts.roles import CORE_TESTERS, is_moderator
-from fancity.tasks import enqueue
+from fancity.lib.queueing import enqueue
 from forum import limits, markup, search
 from forum.boards import can_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
@@ -29,6 +29,7 @@ MAX_BODY = 20_000
 
 
 # --- permissions -------------------------------------------------------------------------------
+
 
 def can_write(user: User) -> bool:
     return user.is_authenticated and user.is_active and not user.is_banned and not user.deleted_at
@@ -62,6 +63,7 @@ def can_delete(user: User, post: Post) -> bool:
 
 # --- validation --------------------------------------------------------------------------------
 
+
 def clean_text(value: str, field: str, max_length: int) -> str:
     value = (value or "").strip()
     if "\x00" in value:
@@ -69,12 +71,14 @@ def clean_text(value: str, field: str, max_length: int) -> str:
     if not value:
         raise ValidationError({field: _("This field cannot be empty.")})
     if len(value) > max_length:
-        raise ValidationError({field: _("Keep it under %(n)d characters (it has %(len)d).")
-                               % {"n": max_length, "len": len(value)}})
+        raise ValidationError(
+            {field: _("Keep it under %(n)d characters (it has %(len)d).") % {"n": max_length, "len": len(value)}}
+        )
     return value
 
 
 # --- notifications -----------------------------------------------------------------------------
+
 
 def notify_fans(users, kind: str, make_text, url: str, thread: Thread) -> None:
     """Notify each fan in their own language; mail is batched per thread by `notify`."""
@@ -90,13 +94,20 @@ def _may_see(users, board: Board):
 def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str], notified: set[int]) -> None:
     if not names:
         return
-    mentioned = list(_may_see(User.objects.filter(username__in=names[:20], deleted_at__isnull=True)
-                              .exclude(pk__in=notified), thread.board))
+    mentioned = list(
+        _may_see(
+            User.objects.filter(username__in=names[:20], deleted_at__isnull=True).exclude(pk__in=notified), thread.board
+        )
+    )
     notified.update(u.pk for u in mentioned)
     name = author.public_name
-    notify_fans(mentioned, NotificationKind.MENTION,
-                lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
-                post.get_absolute_url(), thread)
+    notify_fans(
+        mentioned,
+        NotificationKind.MENTION,
+        lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
+        post.get_absolute_url(),
+        thread,
+    )
 
 
 def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
@@ -106,19 +117,30 @@ def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
     if post.quote_id and post.quote.author_id not in notified:
         quoted = post.quote.author
         notified.add(quoted.pk)
-        notify_fans([quoted], NotificationKind.QUOTE,
-                    lambda: _("%(name)s quoted your post in “%(title)s”") % {"name": name, "title": thread.title},
-                    url, thread)
+        notify_fans(
+            [quoted],
+            NotificationKind.QUOTE,
+            lambda: _("%(name)s quoted your post in “%(title)s”") % {"name": name, "title": thread.title},
+            url,
+            thread,
+        )
     _notify_mentions(post, thread, author, markup.mentioned_usernames(post.body), notified)
     if post.floor > 1:
-        watchers = _may_see(User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id"))
-                            .exclude(pk__in=notified), thread.board)
-        notify_fans(list(watchers), NotificationKind.REPLY,
-                    lambda: _("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
-                    url, thread)
+        watchers = _may_see(
+            User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id")).exclude(pk__in=notified),
+            thread.board,
+        )
+        notify_fans(
+            list(watchers),
+            NotificationKind.REPLY,
+            lambda: _("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
+            url,
+            thread,
+        )
 
 
 # --- writes ------------------------------------------------------------------------------------
+
 
 def _lock_author(author: User) -> None:
     """Serialises one fan's posts, so that the limits cannot be raced past."""
@@ -139,14 +161,24 @@ def mark_read(user: User, thread: Thread, floor: int) -> None:
             f"INSERT INTO {table} (user_id, thread_id, floor) VALUES (%s, %s, %s) "
             f"ON CONFLICT (user_id, thread_id) DO UPDATE SET floor = EXCLUDED.floor "
             f"WHERE {table}.floor < EXCLUDED.floor",
-            [user.pk, thread.pk, floor])
+            [user.pk, thread.pk, floor],
+        )
 
 
-def _new_post(thread: Thread, author: User, body: str, floor: int, now, quote: Post | None = None,
-              title: str = "") -> Post:
+def _new_post(
+    thread: Thread, author: User, body: str, floor: int, now, quote: Post | None = None, title: str = ""
+) -> Post:
     return Post.objects.create(
-        thread=thread, floor=floor, author=author, body=body, html=markup.render(body),
-        by_staff=author.is_staff, quote=quote, created_at=now, search=search.vector_literal(title, body))
+        thread=thread,
+        floor=floor,
+        author=author,
+        body=body,
+        html=markup.render(body),
+        by_staff=author.is_staff,
+        quote=quote,
+        created_at=now,
+        search=search.vector_literal(title, body),
+    )
 
 
 def start_thread(author: User, board: Board, title: str, body: str, **extra) -> Thread:
@@ -163,18 +195,34 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
         kind = extra.get("feedback_kind") or FeedbackKind.BUG
         if kind not in FeedbackKind.values:
             raise ValidationError({"feedback_kind": _("Choose a kind of feedback.")})
-        fields = {"feedback_kind": kind, "status": FeedbackStatus.OPEN,
-                  "device_model": (extra.get("device_model") or "").strip()[:80],
-                  "software_version": (extra.get("software_version") or "").strip()[:80]}
+        fields = {
+            "feedback_kind": kind,
+            "status": FeedbackStatus.OPEN,
+            "device_model": (extra.get("device_model") or "").strip()[:80],
+            "software_version": (extra.get("software_version") or "").strip()[:80],
+        }
     with transaction.atomic():
         _lock_author(author)
         limits.check(author, starting_thread=True)
         now = timezone.now()
-        thread = Thread.objects.create(board=board, author=author, title=title, created_at=now, post_count=1,
-                                       last_post_at=now, last_poster=author, **fields)
+        thread = Thread.objects.create(
+            board=board,
+            author=author,
+            title=title,
+            created_at=now,
+            post_count=1,
+            last_post_at=now,
+            last_poster=author,
+            **fields,
+        )
         _new_post(thread, author, body, 1, now, title=title)
-        Board.objects.filter(pk=board.pk).update(thread_count=F("thread_count") + 1, post_count=F("post_count") + 1,
-                                                 last_post_at=now, last_thread=thread, last_poster=author)
+        Board.objects.filter(pk=board.pk).update(
+            thread_count=F("thread_count") + 1,
+            post_count=F("post_count") + 1,
+            last_post_at=now,
+            last_thread=thread,
+            last_poster=author,
+        )
         _watch(author, thread)
         mark_read(author, thread, 1)
         record_activity(author)
@@ -199,14 +247,18 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         now = timezone.now()
         floor = thread.post_count + 1
         post = _new_post(thread, author, body, floor, now, quote=quote)
-        changes = {"post_count": floor, "reply_count": F("reply_count") + 1, "last_post_at": now,
-                   "last_poster": author}
-        if author.is_staff and thread.is_feedback and thread.first_staff_reply_at is None \
-                and author.pk != thread.author_id:
+        changes = {"post_count": floor, "reply_count": F("reply_count") + 1, "last_post_at": now, "last_poster": author}
+        if (
+            author.is_staff
+            and thread.is_feedback
+            and thread.first_staff_reply_at is None
+            and author.pk != thread.author_id
+        ):
             changes.update(first_staff_reply_at=now, time_to_first_staff_reply=now - thread.created_at)
         Thread.objects.filter(pk=thread.pk).update(**changes)
-        Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1, last_post_at=now,
-                                                        last_thread=thread, last_poster=author)
+        Board.objects.filter(pk=thread.board_id).update(
+            post_count=F("post_count") + 1, last_post_at=now, last_thread=thread, last_poster=author
+        )
         _watch(author, thread)
         mark_read(author, thread, floor)
         record_activity(author)

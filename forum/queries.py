@@ -68,10 +68,21 @@ def board_index(user: User) -> QuerySet[Board]:
 
 # What a board-page row shows (forum/_thread_row.html) and its unread mark needs: building 30 rows
 # with every column of the thread and of two users cost more than the query itself.
-THREAD_ROW_FIELDS = ("board_id", "title", "is_pinned", "is_locked", "post_count", "reply_count", "view_count",
-                     "me_too_count", "status", "feedback_kind", "created_at", "last_post_at",
-                     *(f"{who}__{f}" for who in ("author", "last_poster")
-                       for f in ("username", "display_name", "deleted_at")))
+THREAD_ROW_FIELDS = (
+    "board_id",
+    "title",
+    "is_pinned",
+    "is_locked",
+    "post_count",
+    "reply_count",
+    "view_count",
+    "me_too_count",
+    "status",
+    "feedback_kind",
+    "created_at",
+    "last_post_at",
+    *(f"{who}__{f}" for who in ("author", "last_poster") for f in ("username", "display_name", "deleted_at")),
+)
 
 
 def _thread_list(threads: QuerySet) -> QuerySet:
@@ -84,8 +95,11 @@ def board_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
     page = min(page, count)
     start = (page - 1) * THREADS_PER_PAGE
     # The page's ids first (an index-only scan, whatever the page), then only those rows with joins.
-    ids = list(board.threads.order_by("-is_pinned", "-last_post_at")
-               .values_list("pk", flat=True)[start:start + THREADS_PER_PAGE])
+    ids = list(
+        board.threads.order_by("-is_pinned", "-last_post_at").values_list("pk", flat=True)[
+            start : start + THREADS_PER_PAGE
+        ]
+    )
     rows = {t.pk: t for t in _thread_list(Thread.objects.filter(pk__in=ids))}
     return [rows[pk] for pk in ids if pk in rows], Pages(page, count, page < count)
 
@@ -93,8 +107,9 @@ def board_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
 FEEDBACK_SORTS = {"votes": ["-me_too_count", "-created_at"], "newest": ["-created_at"], "unanswered": ["created_at"]}
 
 
-def feedback_threads(board: Board, page: int, status: str = "", kind: str = "",
-                     sort: str = "") -> tuple[list[Thread], Pages]:
+def feedback_threads(
+    board: Board, page: int, status: str = "", kind: str = "", sort: str = ""
+) -> tuple[list[Thread], Pages]:
     """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
     threads = board.threads.all()
     if status in FeedbackStatus.values:
@@ -106,7 +121,7 @@ def feedback_threads(board: Board, page: int, status: str = "", kind: str = "",
     order = FEEDBACK_SORTS.get(sort)
     threads = threads.order_by(*order) if order else threads.order_by("-is_pinned", "-last_post_at")
     start = (page - 1) * THREADS_PER_PAGE
-    rows = list(_thread_list(threads)[start:start + THREADS_PER_PAGE + 1])
+    rows = list(_thread_list(threads)[start : start + THREADS_PER_PAGE + 1])
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
@@ -123,11 +138,16 @@ def thread_posts(thread: Thread, page: int) -> list[Post]:
     first = (page - 1) * POSTS_PER_PAGE + 1
     # Only the columns the page shows (no password, bio, search vector); the role badge's groups come
     # as an array in the same query instead of a prefetch (which builds a manager per author).
-    authors = (User.objects.select_related("city").only(*AUTHOR_FIELDS, "city__name", "city__name_en")
-               .annotate(forum_roles=ArraySubquery(
-                   Group.objects.filter(user=OuterRef("pk"), name__in=BADGE_GROUPS).values("name"))))
-    quotes = Post.objects.select_related("author").only("floor", "body", "deleted_at", "hidden_at",
-                                                         *(f"author__{f}" for f in AUTHOR_FIELDS))
+    authors = (
+        User.objects.select_related("city")
+        .only(*AUTHOR_FIELDS, "city__name", "city__name_en")
+        .annotate(
+            forum_roles=ArraySubquery(Group.objects.filter(user=OuterRef("pk"), name__in=BADGE_GROUPS).values("name"))
+        )
+    )
+    quotes = Post.objects.select_related("author").only(
+        "floor", "body", "deleted_at", "hidden_at", *(f"author__{f}" for f in AUTHOR_FIELDS)
+    )
     # Authors and quotes come by prefetch, not by join: the planner cannot know that a floor range
     # holds 20 rows, and a join planned for thousands of rows costs more than four small queries.
     return list(
@@ -153,7 +173,8 @@ def thread_state(user: User, thread: Thread) -> tuple[bool, int, bool]:
             f"SELECT EXISTS (SELECT 1 FROM {Watch._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
             f"(SELECT floor FROM {ReadMark._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
             f"EXISTS (SELECT 1 FROM {MeToo._meta.db_table} WHERE user_id = %s AND thread_id = %s)",
-            [user.pk, thread.pk] * 3)
+            [user.pk, thread.pk] * 3,
+        )
         watching, read_floor, me_too = cursor.fetchone()
     return watching, read_floor or 0, me_too
 
@@ -161,8 +182,9 @@ def thread_state(user: User, thread: Thread) -> tuple[bool, int, bool]:
 def read_floors(user: User, threads: list[Thread]) -> dict[int, int]:
     if not user.is_authenticated or not threads:
         return {}
-    return dict(ReadMark.objects.filter(user=user, thread__in=[t.pk for t in threads])
-                .values_list("thread_id", "floor"))
+    return dict(
+        ReadMark.objects.filter(user=user, thread__in=[t.pk for t in threads]).values_list("thread_id", "floor")
+    )
 
 
 def status_log(thread: Thread) -> list[StatusChange]:

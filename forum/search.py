@@ -126,8 +126,10 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     if not raw:
         return None
     sees_beta = can_see_beta(user)
-    key = "forum:search:" + hashlib.blake2b(repr((raw, board and board.pk, sees_beta)).encode(),
-                                            digest_size=16).hexdigest()
+    key = (
+        "forum:search:"
+        + hashlib.blake2b(repr((raw, board and board.pk, sees_beta)).encode(), digest_size=16).hexdigest()
+    )
     visible = Post.objects.filter(deleted_at__isnull=True, hidden_at__isnull=True)
     if board is not None:
         visible = visible.filter(thread_id__in=Thread.objects.filter(board=board).values("pk"))
@@ -137,15 +139,32 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     if ids is None:
         query = SearchQuery(raw, search_type="raw", config="simple")
         candidates = visible.filter(search=query).order_by("-id").values("pk")[:CANDIDATES]
-        ids = list(Post.objects.filter(pk__in=candidates)
-                   .annotate(rank=SearchRank(F("search"), query))
-                   .order_by("-rank", "-created_at").values_list("pk", flat=True)[:RESULTS])
+        ids = list(
+            Post.objects.filter(pk__in=candidates)
+            .annotate(rank=SearchRank(F("search"), query))
+            .order_by("-rank", "-created_at")
+            .values_list("pk", flat=True)[:RESULTS]
+        )
         cache.set(key, ids, RANKING_CACHE_SECONDS)
     # The same visibility filters again: a post deleted, hidden or moved since the ranking is left out.
-    rows = {p.pk: p for p in visible.filter(pk__in=ids).select_related("thread", "thread__board", "author")
-            .only("pk", "floor", "body", "thread__title", "thread__board__slug", "thread__board__name",
-                  "thread__board__name_en", "thread__board__kind", "author__username", "author__display_name",
-                  "author__deleted_at")}
+    rows = {
+        p.pk: p
+        for p in visible.filter(pk__in=ids)
+        .select_related("thread", "thread__board", "author")
+        .only(
+            "pk",
+            "floor",
+            "body",
+            "thread__title",
+            "thread__board__slug",
+            "thread__board__name",
+            "thread__board__name_en",
+            "thread__board__kind",
+            "author__username",
+            "author__display_name",
+            "author__deleted_at",
+        )
+    }
     return [rows[pk] for pk in ids if pk in rows]
 
 

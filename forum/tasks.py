@@ -13,6 +13,6 @@ def ensure_city_boards() -> int:
 
 @shared_task(name="forum.tasks.flush_view_counts")
 def flush_view_counts() -> int:
-    from forum.counters import flush_view_counts as flush
+    from forum.view_counts import flush_view_counts as flush
 
     return flush()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_moderator
-from forum import counters, feedback, fragments, moderation, posting, queries, search
+from forum import feedback, fragments, moderation, posting, queries, search, view_counts
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.markup import render as render_markdown
@@ -56,8 +56,11 @@ def _wants_json(request) -> bool:
 def index(request):
     user = request.user
     # A lazy queryset: the template's 15-second fragment cache skips the query on a hit.
-    return render(request, "forum/index.html", {"boards": queries.board_index(user),
-                                                "sees_beta": can_see(user, Board(kind=BoardKind.BETA))})
+    return render(
+        request,
+        "forum/index.html",
+        {"boards": queries.board_index(user), "sees_beta": can_see(user, Board(kind=BoardKind.BETA))},
+    )
 
 
 def board(request, slug):
@@ -71,11 +74,20 @@ def board(request, slug):
         threads, pages = queries.board_threads(board, page)
     read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None
     fragments.thread_rows(threads)
-    return render(request, "forum/board.html", {
-        "board": board, "threads": threads, "pages": pages, "read_floors": read, "filters": filters,
-        "statuses": FeedbackStatus.choices, "kinds": FeedbackKind.choices,
-        "can_start": posting.can_start_thread(request.user, board),
-    })
+    return render(
+        request,
+        "forum/board.html",
+        {
+            "board": board,
+            "threads": threads,
+            "pages": pages,
+            "read_floors": read,
+            "filters": filters,
+            "statuses": FeedbackStatus.choices,
+            "kinds": FeedbackKind.choices,
+            "can_start": posting.can_start_thread(request.user, board),
+        },
+    )
 
 
 @login_required
@@ -98,8 +110,7 @@ def new_thread(request, slug):
             else:
                 return redirect(thread)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "forum/new_thread.html", {"board": board, "form": form, "preview": preview},
-                  status=status)
+    return render(request, "forum/new_thread.html", {"board": board, "form": form, "preview": preview}, status=status)
 
 
 def thread(request, pk):
@@ -115,7 +126,7 @@ def thread(request, pk):
     context = _thread_context(request, thread, page, posts, form, quote)
     first_unread = read_floor + 1 if read_floor < thread.post_count else None
     context.update(watching=watching, me_too=me_too, first_unread=first_unread)
-    counters.count_view(thread)
+    view_counts.count_view(thread)
     if posts:
         posting.mark_read(user, thread, posts[-1].floor)
     return render(request, "forum/thread.html", context)
@@ -128,11 +139,19 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         form.fields.pop("official", None)
     fragments.posts(posts, anonymous=not user.is_authenticated)
     return {
-        "thread": thread, "board": thread.board, "posts": posts, "page": page,
+        "thread": thread,
+        "board": thread.board,
+        "posts": posts,
+        "page": page,
         "pages": queries.Pages(page, thread.page_count, page < thread.page_count),
-        "liked": queries.liked_post_ids(user, posts), "status_log": queries.status_log(thread),
-        "form": form, "quote": quote, "preview": preview,
-        "can_reply": posting.can_reply(user, thread), "is_moderator": is_mod, "is_staff": user.is_staff,
+        "liked": queries.liked_post_ids(user, posts),
+        "status_log": queries.status_log(thread),
+        "form": form,
+        "quote": quote,
+        "preview": preview,
+        "can_reply": posting.can_reply(user, thread),
+        "is_moderator": is_mod,
+        "is_staff": user.is_staff,
         "status_form": StatusForm(initial={"status": thread.status}) if user.is_staff and thread.is_feedback else None,
         "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
         "edit_ids": {p.pk for p in posts if posting.can_edit(user, p)},
@@ -200,8 +219,9 @@ def edit(request, pk):
             preview = render_markdown(form.cleaned_data["body"])
         else:
             try:
-                posting.edit_post(request.user, post, form.cleaned_data["body"],
-                                  title=form.cleaned_data.get("title") or None)
+                posting.edit_post(
+                    request.user, post, form.cleaned_data["body"], title=form.cleaned_data.get("title") or None
+                )
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -262,8 +282,9 @@ def change_status(request, pk):
         if form.cleaned_data["duplicate_of"]:
             original = Thread.objects.filter(pk=form.cleaned_data["duplicate_of"]).first()
         try:
-            feedback.change_feedback_status(request.user, thread, form.cleaned_data["status"],
-                                            form.cleaned_data["note"], duplicate_of=original)
+            feedback.change_feedback_status(
+                request.user, thread, form.cleaned_data["status"], form.cleaned_data["note"], duplicate_of=original
+            )
             messages.success(request, _("Status changed."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -306,8 +327,12 @@ def moderate(request, pk):
 
 
 def _reason_page(request, post, form, action, title):
-    return render(request, "forum/reason.html", {"post": post, "form": form, "action": action, "title": title},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "forum/reason.html",
+        {"post": post, "form": form, "action": action, "title": title},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -344,12 +369,14 @@ def ban(request, pk):
     form = BanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         duration = form.cleaned_data["duration"]
-        moderation.ban_author(request.user, post, form.cleaned_data["reason"],
-                              None if duration == "forever" else int(duration))
+        moderation.ban_author(
+            request.user, post, form.cleaned_data["reason"], None if duration == "forever" else int(duration)
+        )
         messages.success(request, _("%(name)s is banned.") % {"name": post.author.public_name})
         return redirect(post)
-    return _reason_page(request, post, form, reverse("forum:ban", args=[post.pk]),
-                        _("Ban %(name)s") % {"name": post.author.public_name})
+    return _reason_page(
+        request, post, form, reverse("forum:ban", args=[post.pk]), _("Ban %(name)s") % {"name": post.author.public_name}
+    )
 
 
 def search_page(request):

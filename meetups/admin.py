@@ -53,13 +53,33 @@ class MeetupAdmin(admin.ModelAdmin):
     raw_id_fields = ["proposed_by"]
     readonly_fields = ["fortnight_key", "drawn_at", "published_at", "announcement_url", "proposed_by", "approval"]
     inlines = [RegistrationInline]
-    actions = ["publish", "close_registration", "run_draw", "promote_waiting", "export_attendees",
-               "approve_proposals", "reject_proposals"]
+    actions = [
+        "publish",
+        "close_registration",
+        "run_draw",
+        "promote_waiting",
+        "export_attendees",
+        "approve_proposals",
+        "reject_proposals",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "city", "kind", "status", "approval", "proposed_by"]}),
         (_("Time and place"), {"fields": ["starts_at", "ends_at", "venue", "address", "agenda"]}),
-        (_("Registration"), {"fields": ["mode", "capacity", "capacity_override", "registration_opens_at",
-                                        "registration_closes_at", "cancel_cutoff", "question", "draw_seed"]}),
+        (
+            _("Registration"),
+            {
+                "fields": [
+                    "mode",
+                    "capacity",
+                    "capacity_override",
+                    "registration_opens_at",
+                    "registration_closes_at",
+                    "cancel_cutoff",
+                    "question",
+                    "draw_seed",
+                ]
+            },
+        ),
         (_("Record"), {"fields": ["fortnight_key", "drawn_at", "published_at", "announcement_url"]}),
     ]
 
@@ -71,8 +91,7 @@ class MeetupAdmin(admin.ModelAdmin):
             fields += ["draw_seed"]
         return fields
 
-    @admin.action(description=_("Publish (announce in the forum, notify the city's fans)"),
-                  permissions=["change"])
+    @admin.action(description=_("Publish (announce in the forum, notify the city's fans)"), permissions=["change"])
     def publish(self, request, queryset):
         _run(self, request, queryset, publishing.publish_meetup, _("Published %(n)s meetups."))
 
@@ -102,15 +121,41 @@ class MeetupAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="attendees.csv"'
         response.write("\ufeff")  # so that spreadsheet programs read the Chinese names right
         writer = csv.writer(response)
-        writer.writerow(["meetup", "starts_at", "order", "state", "username", "display_name", "email",
-                         "answer", "ticket_code", "checked_in_at"])
-        rows = (Registration.objects.filter(meetup__in=queryset)
-                .exclude(state=Registration.State.CANCELLED).select_related("fan", "meetup")
-                .order_by("meetup__starts_at", "meetup_id", "order"))
+        writer.writerow(
+            [
+                "meetup",
+                "starts_at",
+                "order",
+                "state",
+                "username",
+                "display_name",
+                "email",
+                "answer",
+                "ticket_code",
+                "checked_in_at",
+            ]
+        )
+        rows = (
+            Registration.objects.filter(meetup__in=queryset)
+            .exclude(state=Registration.State.CANCELLED)
+            .select_related("fan", "meetup")
+            .order_by("meetup__starts_at", "meetup_id", "order")
+        )
         for r in rows.iterator(chunk_size=1000):
-            writer.writerow([r.meetup.title, r.meetup.starts_at.isoformat(), r.order, r.state, r.fan.username,
-                             r.fan.display_name, r.fan.email, r.answer, r.ticket_code,
-                             r.checked_in_at.isoformat() if r.checked_in_at else ""])
+            writer.writerow(
+                [
+                    r.meetup.title,
+                    r.meetup.starts_at.isoformat(),
+                    r.order,
+                    r.state,
+                    r.fan.username,
+                    r.fan.display_name,
+                    r.fan.email,
+                    r.answer,
+                    r.ticket_code,
+                    r.checked_in_at.isoformat() if r.checked_in_at else "",
+                ]
+            )
         return response
 
 
@@ -121,8 +166,20 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_select_related = ["meetup", "fan"]
     search_fields = ["fan__username", "fan__display_name", "ticket_code", "meetup__title"]
     ordering = ["meetup", "order"]
-    readonly_fields = ["meetup", "fan", "state", "order", "answer", "draw_weight", "ticket_code", "created_at",
-                       "confirmed_at", "cancelled_at", "checked_in_at", "reminded_at"]
+    readonly_fields = [
+        "meetup",
+        "fan",
+        "state",
+        "order",
+        "answer",
+        "draw_weight",
+        "ticket_code",
+        "created_at",
+        "confirmed_at",
+        "cancelled_at",
+        "checked_in_at",
+        "reminded_at",
+    ]
     actions = ["select", "reject", "check_in"]
     show_full_result_count = False
 

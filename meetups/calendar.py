@@ -8,8 +8,9 @@ from meetups.models import Meetup
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def _utc(moment: datetime.datetime) -> str:
@@ -32,8 +33,12 @@ def _fold(line: str) -> str:
 def meetup_ics(meetup: Meetup) -> str:
     host = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "fancity"
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Fancity//Meetups//EN", "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH", "BEGIN:VEVENT",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Fancity//Meetups//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
         f"UID:meetup-{meetup.pk}@{host}",
         f"DTSTAMP:{_utc(datetime.datetime.now(datetime.UTC))}",
         f"DTSTART:{_utc(meetup.starts_at)}",
@@ -42,6 +47,7 @@ def meetup_ics(meetup: Meetup) -> str:
         f"LOCATION:{_escape(', '.join(p for p in [meetup.venue, meetup.address, meetup.city.name] if p))}",
         f"DESCRIPTION:{_escape(meetup.agenda[:1000])}",
         f"URL:{settings.SITE_URL}{meetup.get_absolute_url()}",
-        "END:VEVENT", "END:VCALENDAR",
+        "END:VEVENT",
+        "END:VCALENDAR",
     ]
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

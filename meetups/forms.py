@@ -5,26 +5,35 @@ from meetups.models import DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY
 
 
 class RegisterForm(forms.Form):
-    answer = forms.CharField(label=_("Your answer"), max_length=300, required=False,
-                             widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}))
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+    )
 
 
 class CheckInForm(forms.Form):
-    code = forms.CharField(label=_("Ticket code"), max_length=400,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                         "autofocus": True, "inputmode": "text"}))
+    code = forms.CharField(
+        label=_("Ticket code"),
+        max_length=400,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True, "inputmode": "text"}
+        ),
+    )
 
 
 class ProposalForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
-    starts_at = forms.DateTimeField(label=_("Date and time"),
-                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                               format="%Y-%m-%dT%H:%M"))
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
     venue = forms.CharField(label=_("Venue"), max_length=120)
     address = forms.CharField(label=_("Address"), max_length=200)
-    agenda = forms.CharField(label=_("What will happen"), max_length=4000, required=False,
-                             widget=forms.Textarea(attrs={"rows": 5}))
-    capacity = forms.IntegerField(label=_("Seats"), min_value=MIN_CAPACITY, max_value=MAX_CAPACITY,
-                                  initial=DEFAULT_CAPACITY)
-    question = forms.CharField(label=_("A question for fans who register (optional)"), max_length=200,
-                               required=False)
+    agenda = forms.CharField(
+        label=_("What will happen"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    capacity = forms.IntegerField(
+        label=_("Seats"), min_value=MIN_CAPACITY, max_value=MAX_CAPACITY, initial=DEFAULT_CAPACITY
+    )
+    question = forms.CharField(label=_("A question for fans who register (optional)"), max_length=200, required=False)

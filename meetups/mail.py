@@ -13,8 +13,13 @@ from accounts.notifications import notify
 
 def notify_in_language(fans: list[User], meetup, message) -> None:
     """An in-site notification (and its email) with `message % {"title": ...}` in each fan's language."""
-    notify(fans, NotificationKind.MEETUP, lambda: str(message) % {"title": meetup.title},
-           meetup.get_absolute_url(), group=f"meetup:{meetup.pk}")
+    notify(
+        fans,
+        NotificationKind.MEETUP,
+        lambda: str(message) % {"title": meetup.title},
+        meetup.get_absolute_url(),
+        group=f"meetup:{meetup.pk}",
+    )
 
 
 def _send(registration, template: str) -> None:
@@ -24,15 +29,24 @@ def _send(registration, template: str) -> None:
     meetup = registration.meetup
     with translation.override(fan.language or settings.LANGUAGE_CODE):
         context = {
-            "fan": fan, "meetup": meetup, "registration": registration, "site_url": settings.SITE_URL,
+            "fan": fan,
+            "meetup": meetup,
+            "registration": registration,
+            "site_url": settings.SITE_URL,
             "ticket_url": settings.SITE_URL + reverse("meetups:ticket", args=[meetup.pk]),
             "ics_url": settings.SITE_URL + reverse("meetups:ics", args=[meetup.pk]),
             "meetup_url": settings.SITE_URL + meetup.get_absolute_url(),
         }
         subject = render_to_string(f"meetups/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"meetups/email/{template}.txt", context)
-    queue_email(EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body,
-                                       from_email=settings.DEFAULT_FROM_EMAIL, to=[fan.email]))
+    queue_email(
+        EmailMultiAlternatives(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[fan.email],
+        )
+    )
 
 
 def send_confirmation(registration) -> None:

@@ -41,19 +41,31 @@ class CitySnapshot(models.Model):
 class SchedulerSettings(models.Model):
     """The one row of parameters for the fortnightly scheduler; staff edit it in the admin."""
 
-    WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
-                (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+    WEEKDAYS = [
+        (0, _("Monday")),
+        (1, _("Tuesday")),
+        (2, _("Wednesday")),
+        (3, _("Thursday")),
+        (4, _("Friday")),
+        (5, _("Saturday")),
+        (6, _("Sunday")),
+    ]
 
     no_repeat_days = models.PositiveIntegerField(
-        _("days before a city may host again"), default=180,
-        help_text=_("A city that hosted an official meetup within this many days is skipped."))
-    weeks_ahead = models.PositiveIntegerField(_("weeks ahead"), default=3,
-                                              validators=[MinValueValidator(1), MaxValueValidator(26)])
+        _("days before a city may host again"),
+        default=180,
+        help_text=_("A city that hosted an official meetup within this many days is skipped."),
+    )
+    weeks_ahead = models.PositiveIntegerField(
+        _("weeks ahead"), default=3, validators=[MinValueValidator(1), MaxValueValidator(26)]
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS, default=5)
     start_time = models.TimeField(_("start time"), default=datetime.time(14, 0))
     capacity = models.PositiveIntegerField(
-        _("default capacity"), default=DEFAULT_CAPACITY,
-        validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)])
+        _("default capacity"),
+        default=DEFAULT_CAPACITY,
+        validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)],
+    )
 
     class Meta:
         verbose_name = _("scheduler settings")
@@ -99,10 +111,17 @@ class Meetup(models.Model):
     title = models.CharField(_("title"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICIAL)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    approval = models.CharField(_("approval"), max_length=10, choices=Approval.choices, blank=True,
-                                default=Approval.NOT_NEEDED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True,
-                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    approval = models.CharField(
+        _("approval"), max_length=10, choices=Approval.choices, blank=True, default=Approval.NOT_NEEDED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     venue = models.CharField(_("venue"), max_length=120, blank=True)
@@ -110,16 +129,25 @@ class Meetup(models.Model):
     agenda = models.TextField(_("agenda"), max_length=4000, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), default=DEFAULT_CAPACITY)
     capacity_override = models.BooleanField(
-        _("allow a capacity outside 30-50"), default=False,
-        help_text=_("Staff only: lets the capacity be below 30 or above 50."))
+        _("allow a capacity outside 30-50"),
+        default=False,
+        help_text=_("Staff only: lets the capacity be below 30 or above 50."),
+    )
     registration_opens_at = models.DateTimeField(_("registration opens at"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes at"), null=True, blank=True)
     cancel_cutoff = models.DateTimeField(
-        _("cancellation cutoff"), null=True, blank=True,
-        help_text=_("Confirmed fans can cancel (and free their seat) until then."))
+        _("cancellation cutoff"),
+        null=True,
+        blank=True,
+        help_text=_("Confirmed fans can cancel (and free their seat) until then."),
+    )
     mode = models.CharField(_("registration mode"), max_length=12, choices=Mode.choices, default=Mode.FIRST_COME)
-    question = models.CharField(_("question for fans"), max_length=200, blank=True,
-                                help_text=_("Optional, e.g. “What would you ask our engineers?”"))
+    question = models.CharField(
+        _("question for fans"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional, e.g. “What would you ask our engineers?”"),
+    )
     draw_seed = models.CharField(_("draw seed"), max_length=64, blank=True)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
     # "2025-F7": the scheduler's fortnight; one scheduled meetup per fortnight (NULL for others).
@@ -139,7 +167,8 @@ class Meetup(models.Model):
             models.CheckConstraint(condition=Q(capacity__gte=1), name="meetup_capacity_positive"),
             models.CheckConstraint(
                 condition=Q(capacity_override=True) | Q(capacity__gte=MIN_CAPACITY, capacity__lte=MAX_CAPACITY),
-                name="meetup_capacity_in_range"),
+                name="meetup_capacity_in_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"], name="meetup_status_start"),
@@ -162,23 +191,30 @@ class Meetup(models.Model):
 
     def registration_is_open(self, now: datetime.datetime | None = None) -> bool:
         now = now or timezone.now()
-        return (self.status == self.Status.PUBLISHED and self.registration_opens_at is not None
-                and self.registration_opens_at <= now
-                and (self.registration_closes_at is None or now < self.registration_closes_at)
-                and now < self.starts_at)
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.registration_opens_at is not None
+            and self.registration_opens_at <= now
+            and (self.registration_closes_at is None or now < self.registration_closes_at)
+            and now < self.starts_at
+        )
 
     def clean(self):
         errors = {}
         if not self.capacity_override and not MIN_CAPACITY <= (self.capacity or 0) <= MAX_CAPACITY:
             errors["capacity"] = _("Capacity must be between %(min)s and %(max)s unless staff allow an override.") % {
-                "min": MIN_CAPACITY, "max": MAX_CAPACITY}
+                "min": MIN_CAPACITY,
+                "max": MAX_CAPACITY,
+            }
         elif self.pk and self.capacity is not None:
             confirmed = self.registrations.filter(state=Registration.State.CONFIRMED).count()
             if self.capacity < confirmed:
-                errors["capacity"] = _("Capacity cannot be below the %(n)s fans already confirmed.") % {
-                    "n": confirmed}
-        if self.registration_opens_at and self.registration_closes_at \
-                and self.registration_closes_at <= self.registration_opens_at:
+                errors["capacity"] = _("Capacity cannot be below the %(n)s fans already confirmed.") % {"n": confirmed}
+        if (
+            self.registration_opens_at
+            and self.registration_closes_at
+            and self.registration_closes_at <= self.registration_opens_at
+        ):
             errors["registration_closes_at"] = _("Registration must close after it opens.")
         if self.registration_closes_at and self.starts_at and self.registration_closes_at > self.starts_at:
             errors["registration_closes_at"] = _("Registration must close before the meetup starts.")
@@ -207,10 +243,10 @@ class Registration(models.Model):
         REJECTED = "rejected", _("Not selected")
         NO_SHOW = "no_show", _("Did not come")
 
-    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE,
-                               related_name="registrations")
-    fan = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE,
-                            related_name="meetup_registrations")
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="registrations")
+    fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE, related_name="meetup_registrations"
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     # Strictly increasing per meetup, given under the meetup's lock: the arrival order (first come)
     # or the draw order (draw). The waiting list is the waiting rows in this order.

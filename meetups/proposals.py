@@ -19,8 +19,17 @@ MAX_AHEAD = datetime.timedelta(days=180)
 MAX_PENDING = 2
 
 
-def propose_meetup(fan: User, *, title: str, starts_at: datetime.datetime, venue: str, address: str,
-                   agenda: str = "", capacity: int = 40, question: str = "") -> Meetup:
+def propose_meetup(
+    fan: User,
+    *,
+    title: str,
+    starts_at: datetime.datetime,
+    venue: str,
+    address: str,
+    agenda: str = "",
+    capacity: int = 40,
+    question: str = "",
+) -> Meetup:
     """A draft, fan-organised meetup in the fan's home city, waiting for event staff."""
     if not fan.is_authenticated or fan.deleted_at or not fan.is_active:
         raise RegistrationError(_("Please sign in to propose a meetup."))
@@ -32,8 +41,9 @@ def propose_meetup(fan: User, *, title: str, starts_at: datetime.datetime, venue
     if not now + MIN_NOTICE <= starts_at <= now + MAX_AHEAD:
         raise RegistrationError(_("Choose a date between one week and six months from now."))
     if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
-        raise RegistrationError(_("Capacity must be between %(min)s and %(max)s.") % {
-            "min": MIN_CAPACITY, "max": MAX_CAPACITY})
+        raise RegistrationError(
+            _("Capacity must be between %(min)s and %(max)s.") % {"min": MIN_CAPACITY, "max": MAX_CAPACITY}
+        )
     title, venue, address = title.strip(), venue.strip(), address.strip()
     if not (title and venue and address):
         raise RegistrationError(_("A title, a venue and an address are needed."))
@@ -43,11 +53,21 @@ def propose_meetup(fan: User, *, title: str, starts_at: datetime.datetime, venue
         if pending >= MAX_PENDING:
             raise RegistrationError(_("You already have %(n)s proposals waiting for staff.") % {"n": pending})
         meetup = Meetup.objects.create(
-            city_id=fan.city_id, title=title[:120], kind=Meetup.Kind.FAN, status=Meetup.Status.DRAFT,
-            approval=Meetup.Approval.PENDING, proposed_by=fan, starts_at=starts_at,
-            ends_at=starts_at + datetime.timedelta(hours=3), venue=venue[:120], address=address[:200],
-            agenda=agenda.strip()[:4000], capacity=capacity, question=question.strip()[:200],
-            registration_opens_at=now, registration_closes_at=starts_at - datetime.timedelta(days=1),
+            city_id=fan.city_id,
+            title=title[:120],
+            kind=Meetup.Kind.FAN,
+            status=Meetup.Status.DRAFT,
+            approval=Meetup.Approval.PENDING,
+            proposed_by=fan,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=3),
+            venue=venue[:120],
+            address=address[:200],
+            agenda=agenda.strip()[:4000],
+            capacity=capacity,
+            question=question.strip()[:200],
+            registration_opens_at=now,
+            registration_closes_at=starts_at - datetime.timedelta(days=1),
             cancel_cutoff=starts_at - datetime.timedelta(days=1),
         )
     record_activity(fan)
@@ -85,6 +105,7 @@ def reject_proposal(staff: User, meetup: Meetup) -> Meetup:
         meetup.status = Meetup.Status.CANCELLED
         meetup.save(update_fields=["approval", "status"])
     if meetup.proposed_by:
-        mail.notify_in_language([meetup.proposed_by], meetup,
-                                _("Your meetup proposal “%(title)s” was not accepted this time."))
+        mail.notify_in_language(
+            [meetup.proposed_by], meetup, _("Your meetup proposal “%(title)s” was not accepted this time.")
+        )
     return meetup

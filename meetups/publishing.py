@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from fancity.tasks import enqueue
+from fancity.lib.queueing import enqueue
 from meetups.models import Meetup
 from meetups.registration import RegistrationError, lock_meetup
 
@@ -17,9 +17,12 @@ NOTIFY_BATCH = 500
 
 
 def _missing_details(meetup: Meetup) -> list[str]:
-    names = {"venue": meetup.venue, "address": meetup.address,
-             "registration_opens_at": meetup.registration_opens_at,
-             "registration_closes_at": meetup.registration_closes_at}
+    names = {
+        "venue": meetup.venue,
+        "address": meetup.address,
+        "registration_opens_at": meetup.registration_opens_at,
+        "registration_closes_at": meetup.registration_closes_at,
+    }
     return [str(Meetup._meta.get_field(name).verbose_name) for name, value in names.items() if not value]
 
 
@@ -37,8 +40,9 @@ def publish_meetup(staff: User, meetup: Meetup) -> Meetup:
             raise RegistrationError(_("This meetup's date has passed."))
         missing = _missing_details(meetup)
         if missing:
-            raise RegistrationError(_("Fill in these fields before publishing: %(fields)s.") % {
-                "fields": ", ".join(missing)})
+            raise RegistrationError(
+                _("Fill in these fields before publishing: %(fields)s.") % {"fields": ", ".join(missing)}
+            )
         try:
             meetup.full_clean()
         except ValidationError as exc:
@@ -90,5 +94,8 @@ def post_announcements(meetup_id: int, staff_id: int) -> None:
 
 
 def city_fan_ids(meetup: Meetup) -> list[int]:
-    return list(User.objects.filter(city_id=meetup.city_id, is_active=True, deleted_at__isnull=True)
-                .order_by("pk").values_list("pk", flat=True))
+    return list(
+        User.objects.filter(city_id=meetup.city_id, is_active=True, deleted_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

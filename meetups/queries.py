@@ -20,11 +20,17 @@ def with_seats(meetups: QuerySet[Meetup]) -> QuerySet[Meetup]:
 
 def upcoming_meetups(user: User) -> QuerySet[Meetup]:
     """Published meetups still ahead, the fan's home city first, then by date."""
-    meetups = with_seats(Meetup.objects.select_related("city").filter(
-        status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__gte=timezone.now()))
+    meetups = with_seats(
+        Meetup.objects.select_related("city").filter(
+            status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__gte=timezone.now()
+        )
+    )
     city_id = getattr(user, "city_id", None) if user.is_authenticated else None
-    home = Case(When(city_id=city_id, then=Value(0)), default=Value(1), output_field=IntegerField()) \
-        if city_id else Value(1)
+    home = (
+        Case(When(city_id=city_id, then=Value(0)), default=Value(1), output_field=IntegerField())
+        if city_id
+        else Value(1)
+    )
     return meetups.annotate(home_first=home).order_by("home_first", "starts_at", "pk")
 
 
@@ -44,7 +50,8 @@ def meetup_for(user: User, pk: int, seats: bool = True) -> Meetup | None:
     if meetup is None:
         return None
     if meetup.status == Meetup.Status.DRAFT and not (
-            is_event_staff(user) or (user.is_authenticated and meetup.proposed_by_id == user.pk)):
+        is_event_staff(user) or (user.is_authenticated and meetup.proposed_by_id == user.pk)
+    ):
         return None
     return meetup
 
@@ -66,14 +73,20 @@ def trends(city_ids: list[int], days: int = 180) -> dict[int, list[tuple[datetim
     """Active fans per city over the last `days` days, one point per week (the week's last snapshot)."""
     since = timezone.localdate() - datetime.timedelta(days=days)
     series: dict[int, dict] = {c: {} for c in city_ids}
-    rows = (CitySnapshot.objects.filter(city_id__in=city_ids, day__gte=since)
-            .order_by("day").values_list("city_id", "day", "active_fans"))
+    rows = (
+        CitySnapshot.objects.filter(city_id__in=city_ids, day__gte=since)
+        .order_by("day")
+        .values_list("city_id", "day", "active_fans")
+    )
     for city_id, day, active in rows:
         series[city_id][day.isocalendar()[:2]] = (day, active)
     return {c: list(points.values()) for c, points in series.items()}
 
 
 def last_official_meetups(limit: int = 10) -> QuerySet[Meetup]:
-    return (with_seats(Meetup.objects.select_related("city"))
-            .filter(kind=Meetup.Kind.OFFICIAL, starts_at__lt=timezone.now())
-            .exclude(status__in=[Meetup.Status.DRAFT, Meetup.Status.CANCELLED]).order_by("-starts_at")[:limit])
+    return (
+        with_seats(Meetup.objects.select_related("city"))
+        .filter(kind=Meetup.Kind.OFFICIAL, starts_at__lt=timezone.now())
+        .exclude(status__in=[Meetup.Status.DRAFT, Meetup.Status.CANCELLED])
+        .order_by("-starts_at")[:limit]
+    )

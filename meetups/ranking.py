@@ -39,12 +39,14 @@ def snapshot_cities(day: datetime.date | None = None) -> int:
         .order_by()
     }
     rows = rank_rows(counts, list(City.objects.values_list("pk", flat=True)))
-    snapshots = [CitySnapshot(city_id=c, day=day, active_fans=a, all_fans=t, ratio=r, rank=k)
-                 for c, a, t, r, k in rows]
+    snapshots = [CitySnapshot(city_id=c, day=day, active_fans=a, all_fans=t, ratio=r, rank=k) for c, a, t, r, k in rows]
     with transaction.atomic():
         CitySnapshot.objects.bulk_create(
-            snapshots, update_conflicts=True, unique_fields=["city", "day"],
-            update_fields=["active_fans", "all_fans", "ratio", "rank"])
+            snapshots,
+            update_conflicts=True,
+            unique_fields=["city", "day"],
+            update_fields=["active_fans", "all_fans", "ratio", "rank"],
+        )
     return len(snapshots)
 
 

@@ -133,8 +133,10 @@ def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registra
     # (Called inside a caller's atomic block it is still exact; the lock then lasts to its commit.)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s)",
-                           [meetup.pk, fan.pk, answer, new_ticket_code(), now])
+            cursor.execute(
+                "SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s)",
+                [meetup.pk, fan.pk, answer, new_ticket_code(), now],
+            )
             outcome, registration_id = cursor.fetchone()
     except OperationalError as exc:
         if isinstance(exc.__cause__, LockNotAvailable):
@@ -159,8 +161,9 @@ def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registra
 def waiting_position(registration: Registration) -> int | None:
     if registration.state != State.WAITING:
         return None
-    return Registration.objects.filter(meetup_id=registration.meetup_id, state=State.WAITING,
-                                       order__lte=registration.order).count()
+    return Registration.objects.filter(
+        meetup_id=registration.meetup_id, state=State.WAITING, order__lte=registration.order
+    ).count()
 
 
 def _promote(meetup: Meetup, now: datetime.datetime) -> list[Registration]:
@@ -168,8 +171,9 @@ def _promote(meetup: Meetup, now: datetime.datetime) -> list[Registration]:
     free = meetup.capacity - confirmed_count(meetup)
     if free <= 0:
         return []
-    promoted = list(Registration.objects.select_related("fan").filter(meetup=meetup, state=State.WAITING)
-                    .order_by("order")[:free])
+    promoted = list(
+        Registration.objects.select_related("fan").filter(meetup=meetup, state=State.WAITING).order_by("order")[:free]
+    )
     for registration in promoted:
         registration.state = State.CONFIRMED
         registration.confirmed_at = now
@@ -178,8 +182,9 @@ def _promote(meetup: Meetup, now: datetime.datetime) -> list[Registration]:
 
 
 def _tell_promoted(meetup: Meetup, promoted: list[Registration]) -> None:
-    mail.notify_in_language([r.fan for r in promoted], meetup,
-                            _("A seat opened up: you are now confirmed for “%(title)s”."))
+    mail.notify_in_language(
+        [r.fan for r in promoted], meetup, _("A seat opened up: you are now confirmed for “%(title)s”.")
+    )
     for registration in promoted:
         mail.send_confirmation(registration)
 
@@ -247,12 +252,20 @@ def draw_weights(fan_ids: list[int], now: datetime.datetime | None = None) -> di
     the last year who did not come has half their weight.
     """
     now = now or timezone.now()
-    days = dict(DailyActivity.objects.filter(user_id__in=fan_ids, day__gte=active_since())
-                .values("user_id").annotate(n=Count("*")).values_list("user_id", "n").order_by())
-    no_shows = set(Registration.objects.filter(
-        fan_id__in=fan_ids, state=State.NO_SHOW,
-        meetup__starts_at__gte=now - datetime.timedelta(days=NO_SHOW_MEMORY_DAYS),
-    ).values_list("fan_id", flat=True))
+    days = dict(
+        DailyActivity.objects.filter(user_id__in=fan_ids, day__gte=active_since())
+        .values("user_id")
+        .annotate(n=Count("*"))
+        .values_list("user_id", "n")
+        .order_by()
+    )
+    no_shows = set(
+        Registration.objects.filter(
+            fan_id__in=fan_ids,
+            state=State.NO_SHOW,
+            meetup__starts_at__gte=now - datetime.timedelta(days=NO_SHOW_MEMORY_DAYS),
+        ).values_list("fan_id", flat=True)
+    )
     weights = {}
     for fan_id in fan_ids:
         weight = 1 + WEIGHT_PER_ACTIVE_DAY * min(days.get(fan_id, 0), MAX_ACTIVE_DAYS)
@@ -294,11 +307,13 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
         if meetup.status not in (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED) or meetup.is_past:
             raise RegistrationError(_("Only an upcoming, published meetup can be drawn."))
         if meetup.status == Meetup.Status.PUBLISHED and (
-                meetup.registration_closes_at is None or meetup.registration_closes_at > now):
+            meetup.registration_closes_at is None or meetup.registration_closes_at > now
+        ):
             raise RegistrationError(_("Close registration before running the draw."))
         seed = seed or meetup.draw_seed or secrets.token_hex(8)
-        applicants = list(Registration.objects.select_related("fan")
-                          .filter(meetup=meetup, state=State.APPLIED).order_by("order"))
+        applicants = list(
+            Registration.objects.select_related("fan").filter(meetup=meetup, state=State.APPLIED).order_by("order")
+        )
         weights = draw_weights([r.fan_id for r in applicants], now)
         by_order = {r.order: r for r in applicants}
         ordered = [by_order[o] for o in draw_order(seed, [(r.order, weights[r.fan_id]) for r in applicants])]
@@ -309,8 +324,7 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
             registration.order = base + rank  # above every old order, so the unique order holds
             registration.state = State.CONFIRMED if rank < free else State.WAITING
             registration.confirmed_at = now if rank < free else None
-        Registration.objects.bulk_update(ordered, ["draw_weight", "order", "state", "confirmed_at"],
-                                         batch_size=1000)
+        Registration.objects.bulk_update(ordered, ["draw_weight", "order", "state", "confirmed_at"], batch_size=1000)
         meetup.draw_seed = seed
         meetup.drawn_at = now
         meetup.status = Meetup.Status.CLOSED
@@ -318,8 +332,9 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
     confirmed, waiting = ordered[:free], ordered[free:]
     for registration in confirmed:
         mail.send_confirmation(registration)
-    mail.notify_in_language([r.fan for r in waiting], meetup,
-                            _("The draw for “%(title)s” is done: you are on the waiting list."))
+    mail.notify_in_language(
+        [r.fan for r in waiting], meetup, _("The draw for “%(title)s” is done: you are on the waiting list.")
+    )
     return DrawResult(seed, confirmed, waiting)
 
 
@@ -332,11 +347,15 @@ def select_applicants(staff: User, meetup: Meetup, registration_ids: list[int]) 
     now = timezone.now()
     with transaction.atomic():
         meetup = lock_meetup(meetup.pk)
-        chosen = list(Registration.objects.select_related("fan").filter(
-            meetup=meetup, pk__in=registration_ids, state__in=[State.APPLIED, State.WAITING]))
+        chosen = list(
+            Registration.objects.select_related("fan").filter(
+                meetup=meetup, pk__in=registration_ids, state__in=[State.APPLIED, State.WAITING]
+            )
+        )
         if len(chosen) > meetup.capacity - confirmed_count(meetup):
-            raise RegistrationError(_("Only %(n)s seats are left.") % {
-                "n": max(meetup.capacity - confirmed_count(meetup), 0)})
+            raise RegistrationError(
+                _("Only %(n)s seats are left.") % {"n": max(meetup.capacity - confirmed_count(meetup), 0)}
+            )
         for registration in chosen:
             registration.state = State.CONFIRMED
             registration.confirmed_at = now
@@ -350,8 +369,9 @@ def reject_applicants(staff: User, meetup: Meetup, registration_ids: list[int]) 
     _require_staff(staff)
     with transaction.atomic():
         lock_meetup(meetup.pk)
-        return Registration.objects.filter(meetup=meetup, pk__in=registration_ids,
-                                           state__in=[State.APPLIED, State.WAITING]).update(state=State.REJECTED)
+        return Registration.objects.filter(
+            meetup=meetup, pk__in=registration_ids, state__in=[State.APPLIED, State.WAITING]
+        ).update(state=State.REJECTED)
 
 
 # --- At the door -----------------------------------------------------------------------------
@@ -367,11 +387,13 @@ def find_ticket(meetup: Meetup, text: str) -> Registration:
     if registration is None or (registration_id is not None and registration.pk != registration_id):
         raise RegistrationError(_("This ticket is not valid any more (it was cancelled or replaced)."))
     if registration.meetup_id != meetup.pk:
-        raise RegistrationError(_("This ticket is for another meetup: %(title)s.") % {
-            "title": registration.meetup.title})
+        raise RegistrationError(
+            _("This ticket is for another meetup: %(title)s.") % {"title": registration.meetup.title}
+        )
     if registration.state != State.CONFIRMED and not registration.checked_in_at:
-        raise RegistrationError(_("This fan has no confirmed seat (%(state)s).") % {
-            "state": registration.get_state_display()})
+        raise RegistrationError(
+            _("This fan has no confirmed seat (%(state)s).") % {"state": registration.get_state_display()}
+        )
     return registration
 
 
@@ -382,8 +404,10 @@ def check_in(staff: User, meetup: Meetup, text: str) -> Registration:
         registration = find_ticket(meetup, text)
         registration = Registration.objects.select_for_update().select_related("fan").get(pk=registration.pk)
         if registration.checked_in_at:
-            raise RegistrationError(_("Already used: this ticket was checked in at %(time)s.") % {
-                "time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")})
+            raise RegistrationError(
+                _("Already used: this ticket was checked in at %(time)s.")
+                % {"time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")}
+            )
         registration.checked_in_at = timezone.now()
         registration.save(update_fields=["checked_in_at"])
     return registration
@@ -392,8 +416,9 @@ def check_in(staff: User, meetup: Meetup, text: str) -> Registration:
 def check_in_registrations(staff: User, registrations) -> int:
     """The admin's bulk check-in: confirmed fans not yet checked in."""
     _require_staff(staff)
-    return Registration.objects.filter(pk__in=[r.pk for r in registrations], state=State.CONFIRMED,
-                                       checked_in_at__isnull=True).update(checked_in_at=timezone.now())
+    return Registration.objects.filter(
+        pk__in=[r.pk for r in registrations], state=State.CONFIRMED, checked_in_at__isnull=True
+    ).update(checked_in_at=timezone.now())
 
 
 def finish_meetup(meetup: Meetup) -> int:
@@ -402,8 +427,9 @@ def finish_meetup(meetup: Meetup) -> int:
         meetup = lock_meetup(meetup.pk)
         if meetup.status not in (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED):
             return 0
-        missed = Registration.objects.filter(meetup=meetup, state=State.CONFIRMED,
-                                             checked_in_at__isnull=True).update(state=State.NO_SHOW)
+        missed = Registration.objects.filter(meetup=meetup, state=State.CONFIRMED, checked_in_at__isnull=True).update(
+            state=State.NO_SHOW
+        )
         meetup.status = Meetup.Status.FINISHED
         meetup.save(update_fields=["status"])
     return missed

@@ -31,8 +31,11 @@ def fortnight_key(day: datetime.date) -> str:
 
 def recent_host_ids(now: datetime.datetime, days: int) -> set[int]:
     """Cities with an official meetup (not cancelled) from `days` ago on, upcoming ones included."""
-    return set(Meetup.objects.filter(kind=Meetup.Kind.OFFICIAL, starts_at__gte=now - datetime.timedelta(days=days))
-               .exclude(status=Meetup.Status.CANCELLED).values_list("city_id", flat=True))
+    return set(
+        Meetup.objects.filter(kind=Meetup.Kind.OFFICIAL, starts_at__gte=now - datetime.timedelta(days=days))
+        .exclude(status=Meetup.Status.CANCELLED)
+        .values_list("city_id", flat=True)
+    )
 
 
 def pick_city(now: datetime.datetime | None = None, config: SchedulerSettings | None = None) -> City | None:
@@ -42,8 +45,13 @@ def pick_city(now: datetime.datetime | None = None, config: SchedulerSettings | 
     day = latest_day()
     if day is None:
         return None
-    snapshot = (CitySnapshot.objects.select_related("city").filter(day=day, active_fans__gt=0)
-                .exclude(city_id__in=recent_host_ids(now, config.no_repeat_days)).order_by("rank").first())
+    snapshot = (
+        CitySnapshot.objects.select_related("city")
+        .filter(day=day, active_fans__gt=0)
+        .exclude(city_id__in=recent_host_ids(now, config.no_repeat_days))
+        .order_by("rank")
+        .first()
+    )
     return snapshot.city if snapshot else None
 
 
@@ -78,20 +86,30 @@ def schedule_next_meetup(today: datetime.date | None = None) -> Meetup | None:
     try:
         with transaction.atomic():
             meetup = Meetup.objects.create(
-                city=city, title=title, kind=Meetup.Kind.OFFICIAL, status=Meetup.Status.DRAFT,
-                starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=3),
-                capacity=config.capacity, fortnight_key=key,
+                city=city,
+                title=title,
+                kind=Meetup.Kind.OFFICIAL,
+                status=Meetup.Status.DRAFT,
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(hours=3),
+                capacity=config.capacity,
+                fortnight_key=key,
                 registration_opens_at=max(now, starts_at - datetime.timedelta(days=14)),
                 registration_closes_at=starts_at - datetime.timedelta(days=2),
                 cancel_cutoff=starts_at - datetime.timedelta(days=1),
             )
     except IntegrityError:
         return None  # another run created this fortnight's meetup between our check and insert
-    staff = User.objects.filter(groups__in=Group.objects.filter(name=EVENT_STAFF), is_active=True,
-                                deleted_at__isnull=True).distinct()
+    staff = User.objects.filter(
+        groups__in=Group.objects.filter(name=EVENT_STAFF), is_active=True, deleted_at__isnull=True
+    ).distinct()
     day = timezone.localtime(starts_at).date().isoformat()
-    notify(staff, NotificationKind.STAFF,
-           lambda: _("New draft meetup in %(city)s on %(day)s: add the venue and publish it.") % {
-               "city": city.label, "day": day},
-           reverse("admin:meetups_meetup_change", args=[meetup.pk]), group="meetups:scheduler")
+    notify(
+        staff,
+        NotificationKind.STAFF,
+        lambda: _("New draft meetup in %(city)s on %(day)s: add the venue and publish it.")
+        % {"city": city.label, "day": day},
+        reverse("admin:meetups_meetup_change", args=[meetup.pk]),
+        group="meetups:scheduler",
+    )
     return meetup

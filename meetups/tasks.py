@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from fancity.tasks import enqueue
+from fancity.lib.queueing import enqueue
 from meetups import mail, publishing, ranking, registration, scheduling
 from meetups.models import Meetup, Registration
 
@@ -31,7 +31,7 @@ def announce_meetup(meetup_id: int) -> int:
     meetup = Meetup.objects.get(pk=meetup_id)
     ids = publishing.city_fan_ids(meetup)
     for start in range(0, len(ids), publishing.NOTIFY_BATCH):
-        enqueue(notify_fans_batch, meetup_id, ids[start:start + publishing.NOTIFY_BATCH])
+        enqueue(notify_fans_batch, meetup_id, ids[start : start + publishing.NOTIFY_BATCH])
     return len(ids)
 
 
@@ -42,8 +42,9 @@ def notify_fans_batch(meetup_id: int, fan_ids: list[int]) -> int:
 
     meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
     group = f"meetup:{meetup.pk}"
-    fans = list(User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group)
-                .exclude(pk=meetup.proposed_by_id))
+    fans = list(
+        User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group).exclude(pk=meetup.proposed_by_id)
+    )
     mail.notify_in_language(fans, meetup, _("New meetup in your city: “%(title)s”. Registration is open."))
     return len(fans)
 
@@ -55,14 +56,20 @@ def send_reminders() -> int:
     start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
     sent = 0
     due = Registration.objects.filter(
-        state=Registration.State.CONFIRMED, reminded_at__isnull=True,
+        state=Registration.State.CONFIRMED,
+        reminded_at__isnull=True,
         meetup__status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED],
-        meetup__starts_at__gte=start, meetup__starts_at__lt=start + datetime.timedelta(days=1),
+        meetup__starts_at__gte=start,
+        meetup__starts_at__lt=start + datetime.timedelta(days=1),
     ).values_list("pk", flat=True)
     for registration_id in list(due):
         with transaction.atomic():
-            row = (Registration.objects.select_for_update(of=("self",)).select_related("fan", "meetup__city")
-                   .filter(pk=registration_id, reminded_at__isnull=True).first())
+            row = (
+                Registration.objects.select_for_update(of=("self",))
+                .select_related("fan", "meetup__city")
+                .filter(pk=registration_id, reminded_at__isnull=True)
+                .first()
+            )
             if row is None:
                 continue
             row.reminded_at = timezone.now()
@@ -76,8 +83,9 @@ def send_reminders() -> int:
 def finish_meetups() -> int:
     """Meetups over for some hours: confirmed fans who did not check in become no-shows."""
     done = 0
-    for meetup in Meetup.objects.filter(status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED],
-                                        starts_at__lt=timezone.now() - FINISH_AFTER):
+    for meetup in Meetup.objects.filter(
+        status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__lt=timezone.now() - FINISH_AFTER
+    ):
         registration.finish_meetup(meetup)
         done += 1
     return done

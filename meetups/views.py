@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_event_staff
-from fancity import charts
+from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
 from meetups.forms import CheckInForm, ProposalForm, RegisterForm
@@ -39,27 +39,39 @@ def _meetup_or_404(request, pk: int, seats: bool = True) -> Meetup:
 
 
 def index(request):
-    return render(request, "meetups/index.html", {
-        "meetups": list(queries.upcoming_meetups(request.user)[:50]),
-        "proposals": list(queries.my_proposals(request.user)),
-    })
+    return render(
+        request,
+        "meetups/index.html",
+        {
+            "meetups": list(queries.upcoming_meetups(request.user)[:50]),
+            "proposals": list(queries.my_proposals(request.user)),
+        },
+    )
 
 
 def detail(request, pk):
     meetup = _meetup_or_404(request, pk)
     registration = queries.registration_of(request.user, meetup)
-    return render(request, "meetups/detail.html", {
-        "meetup": meetup,
-        "registration": registration,
-        "active": registration is not None and registration.state in ACTIVE_STATES,
-        "position": waiting_position(registration) if registration else None,
-        "seats_left": max(meetup.capacity - meetup.confirmed, 0),
-        "is_open": meetup.registration_is_open(),
-        "form": RegisterForm(),
-        "weights": {"per_day": WEIGHT_PER_ACTIVE_DAY, "max_days": MAX_ACTIVE_DAYS,
-                    "max_bonus": WEIGHT_PER_ACTIVE_DAY * MAX_ACTIVE_DAYS, "no_show": NO_SHOW_FACTOR,
-                    "memory": NO_SHOW_MEMORY_DAYS},
-    })
+    return render(
+        request,
+        "meetups/detail.html",
+        {
+            "meetup": meetup,
+            "registration": registration,
+            "active": registration is not None and registration.state in ACTIVE_STATES,
+            "position": waiting_position(registration) if registration else None,
+            "seats_left": max(meetup.capacity - meetup.confirmed, 0),
+            "is_open": meetup.registration_is_open(),
+            "form": RegisterForm(),
+            "weights": {
+                "per_day": WEIGHT_PER_ACTIVE_DAY,
+                "max_days": MAX_ACTIVE_DAYS,
+                "max_bonus": WEIGHT_PER_ACTIVE_DAY * MAX_ACTIVE_DAYS,
+                "no_show": NO_SHOW_FACTOR,
+                "memory": NO_SHOW_MEMORY_DAYS,
+            },
+        },
+    )
 
 
 @login_required
@@ -138,12 +150,26 @@ def cities(request):
     top = ranking[:15]
     bars, height = charts.bars([(s.city.label, s.active_fans, str(s.active_fans)) for s in top])
     trend = queries.trends([s.city_id for s in top])
-    rows = [{"snapshot": s, "sparkline": charts.sparkline([v for _, v in trend.get(s.city_id, [])]),
-             "points": len(trend.get(s.city_id, []))} for s in top]
-    return render(request, "meetups/cities.html", {
-        "ranking": ranking, "bars": bars, "chart_height": height, "rows": rows,
-        "day": ranking[0].day if ranking else None, "last_meetups": list(queries.last_official_meetups()),
-    })
+    rows = [
+        {
+            "snapshot": s,
+            "sparkline": charts.sparkline([v for _, v in trend.get(s.city_id, [])]),
+            "points": len(trend.get(s.city_id, [])),
+        }
+        for s in top
+    ]
+    return render(
+        request,
+        "meetups/cities.html",
+        {
+            "ranking": ranking,
+            "bars": bars,
+            "chart_height": height,
+            "rows": rows,
+            "day": ranking[0].day if ranking else None,
+            "last_meetups": list(queries.last_official_meetups()),
+        },
+    )
 
 
 @login_required
@@ -167,5 +193,8 @@ def check_in_page(request, pk):
         except RegistrationError as error:
             form.add_error(None, str(error))
     checked_in = meetup.registrations.filter(checked_in_at__isnull=False).count()
-    return render(request, "meetups/check_in.html", {
-        "meetup": meetup, "form": form, "found": found, "done": done, "checked_in": checked_in})
+    return render(
+        request,
+        "meetups/check_in.html",
+        {"meetup": meetup, "form": form, "found": found, "done": done, "checked_in": checked_in},
+    )

@@ -90,18 +90,18 @@ def embedded_postgres(datadir: Path, port: int, *, throwaway: bool):
         entry = pwd.getpwnam(user)
         os.chown(datadir, entry.pw_uid, entry.pw_gid)
     if not (datadir / "PG_VERSION").exists():
-        initdb(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
-               pgdata=datadir, user=user)
+        initdb(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"], pgdata=datadir, user=user)
     options = f"-h 127.0.0.1 -p {port} -k {datadir} -c max_connections=300"
     if throwaway:
         # A test database that is thrown away needs no crash safety: skip the fsyncs.
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    pg_ctl(["-w", "-o", options, "-l", str(datadir / "server.log"), "start"],
-           pgdata=datadir, user=user, timeout=60)
+    pg_ctl(["-w", "-o", options, "-l", str(datadir / "server.log"), "start"], pgdata=datadir, user=user, timeout=60)
     try:
         url = f"postgres://postgres@127.0.0.1:{port}/fancity"
-        subprocess.run([str(POSTGRES_BIN_PATH / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                        "-U", "postgres", "fancity"], capture_output=True)
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "fancity"],
+            capture_output=True,
+        )
         yield url
     finally:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=datadir, user=user, timeout=60)
@@ -118,8 +118,18 @@ def embedded_redis(datadir: Path, port: int, *, throwaway: bool):
     datadir.mkdir(parents=True, exist_ok=True)
     persistence = ["--save", ""] if throwaway else ["--appendonly", "yes"]
     process = subprocess.Popen(
-        [str(binary), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(datadir),
-         "--logfile", str(datadir / "redis.log"), *persistence],
+        [
+            str(binary),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(datadir),
+            "--logfile",
+            str(datadir / "redis.log"),
+            *persistence,
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -136,8 +146,10 @@ def embedded_redis(datadir: Path, port: int, *, throwaway: bool):
 def services(datadir: Path, *, throwaway: bool, pg_port: int, redis_port: int):
     """Set DATABASE_URL and REDIS_URL, starting an embedded server for each one the operator did not set."""
     with ExitStack() as stack:
-        for variable, start, name, port in (("DATABASE_URL", embedded_postgres, "postgres", pg_port),
-                                            ("REDIS_URL", embedded_redis, "redis", redis_port)):
+        for variable, start, name, port in (
+            ("DATABASE_URL", embedded_postgres, "postgres", pg_port),
+            ("REDIS_URL", embedded_redis, "redis", redis_port),
+        ):
             if not os.environ.get(variable):
                 print(f"Starting {name} on 127.0.0.1:{port} (data in {datadir / name}) ...", flush=True)
                 os.environ[variable] = stack.enter_context(start(datadir / name, port, throwaway=throwaway))

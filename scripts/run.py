@@ -37,8 +37,18 @@ def main() -> None:
         commands = [
             [python, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}"],
             [python, "-m", "celery", "-A", "fancity", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            [python, "-m", "celery", "-A", "fancity", "beat", "--loglevel", "INFO",
-             "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "fancity",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--scheduler",
+                "django_celery_beat.schedulers:DatabaseScheduler",
+            ],
         ]
         processes = [subprocess.Popen(c, cwd=devtools.ROOT) for c in commands]
         print(f"\nFancity is up at http://127.0.0.1:{WEB_PORT}/  (Ctrl-C stops everything)\n", flush=True)

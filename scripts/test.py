@@ -26,8 +26,10 @@ def ensure_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit("The browser tests need Debian's chromium: run `sudo apt-get install chromium "
-                 "fonts-noto-cjk` and try again.")
+        sys.exit(
+            "The browser tests need Debian's chromium: run `sudo apt-get install chromium "
+            "fonts-noto-cjk` and try again."
+        )
     print("Installing chromium and fonts-noto-cjk with apt-get ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
@@ -42,8 +44,7 @@ def main() -> int:
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.setdefault("FANCITY_DATA_DIR", str(Path(tempfile.gettempdir()) / "fancity-test-data"))
     datadir = Path(tempfile.mkdtemp(prefix="fancity-test-"))
-    with devtools.services(datadir, throwaway=True, pg_port=devtools.free_port(),
-                           redis_port=devtools.free_port()):
+    with devtools.services(datadir, throwaway=True, pg_port=devtools.free_port(), redis_port=devtools.free_port()):
         devtools.manage("collectstatic", "--no-input", "-v", "0")
         return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], cwd=devtools.ROOT)
 

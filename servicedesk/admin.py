@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk import desk
+from servicedesk import claims
 from servicedesk.models import DeskSettings, Rule, Ticket
 
 
@@ -42,13 +42,17 @@ class QueueFilter(admin.SimpleListFilter):
     def choices(self, changelist):
         # "Waiting for staff" is the default, so the admin opens on the queue.
         for value, label in self.lookup_choices:
-            yield {"selected": (self.value() or "open") == value, "display": label,
-                   "query_string": changelist.get_query_string({self.parameter_name: value})}
+            yield {
+                "selected": (self.value() or "open") == value,
+                "display": label,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+            }
 
     def queryset(self, request, queryset):
         if (self.value() or "open") == "open":
-            return queryset.filter(escalated_at__isnull=False, answered_at__isnull=True,
-                                   thread__first_staff_reply_at__isnull=True)
+            return queryset.filter(
+                escalated_at__isnull=False, answered_at__isnull=True, thread__first_staff_reply_at__isnull=True
+            )
         return queryset
 
 
@@ -81,11 +85,11 @@ class TicketAdmin(admin.ModelAdmin):
     def claim(self, request, queryset):
         for ticket in queryset:
             try:
-                desk.claim(request.user, ticket.pk)
-            except desk.AlreadyClaimed as error:
+                claims.claim(request.user, ticket.pk)
+            except claims.AlreadyClaimed as error:
                 self.message_user(request, f"{ticket.thread.title}: {error.messages[0]}", messages.WARNING)
 
     @admin.action(description=_("Hand the selected items back"))
     def hand_back(self, request, queryset):
         for ticket in queryset:
-            desk.hand_back(request.user, ticket.pk)
+            claims.hand_back(request.user, ticket.pk)

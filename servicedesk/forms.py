@@ -5,5 +5,6 @@ from forum.posting import MAX_BODY
 
 
 class AnswerForm(forms.Form):
-    body = forms.CharField(label=_("Your answer (posted in the thread)"), max_length=MAX_BODY,
-                           widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(
+        label=_("Your answer (posted in the thread)"), max_length=MAX_BODY, widget=forms.Textarea(attrs={"rows": 6})
+    )

@@ -14,7 +14,7 @@ from accounts.activity import active_since
 from accounts.models import City, User
 from accounts.roles import CORE_TESTERS
 from forum.models import BoardKind, FeedbackKind, FeedbackStatus, Thread
-from servicedesk.activity import fans
+from servicedesk.activity_weeks import fans
 from servicedesk.models import ActivityWeek, Ticket
 
 DAYS = 30
@@ -45,9 +45,14 @@ class FeedbackDays:
 
 def feedback_per_day(days: int = DAYS, city: City | None = None) -> FeedbackDays:
     first, start = _start(days)
-    rows = (_feedback_threads(city).filter(created_at__gte=start)
-            .annotate(day=TruncDate("created_at")).values("day", "feedback_kind", "status")
-            .annotate(n=Count("id")).order_by())
+    rows = (
+        _feedback_threads(city)
+        .filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "feedback_kind", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     by_kind = {d: {k: 0 for k in FeedbackKind.values} for d in _days(first, days)}
     statuses = dict.fromkeys(FeedbackStatus.values, 0)
     total = 0
@@ -57,8 +62,7 @@ def feedback_per_day(days: int = DAYS, city: City | None = None) -> FeedbackDays
         if row["status"] in statuses:
             statuses[row["status"]] += row["n"]
         total += row["n"]
-    return FeedbackDays(list(by_kind), by_kind,
-                        [(s, FeedbackStatus(s).label, n) for s, n in statuses.items()], total)
+    return FeedbackDays(list(by_kind), by_kind, [(s, FeedbackStatus(s).label, n) for s, n in statuses.items()], total)
 
 
 @dataclass
@@ -93,7 +97,8 @@ def response_times(target_minutes: int, days: int = DAYS, city: City | None = No
             "FROM (SELECT (t.created_at AT TIME ZONE %s)::date AS day, "
             f"EXTRACT(EPOCH FROM t.time_to_first_staff_reply) / 60.0 AS minutes FROM ({sql}) t) r "
             "GROUP BY ROLLUP (day) ORDER BY day NULLS LAST",
-            [target_minutes, settings.TIME_ZONE, *params])
+            [target_minutes, settings.TIME_ZONE, *params],
+        )
         rows = cursor.fetchall()
     by_day = {d: ResponseDay(d, 0, None, None) for d in _days(first, days)}
     overall = (0, None, None, 0)
@@ -102,12 +107,14 @@ def response_times(target_minutes: int, days: int = DAYS, city: City | None = No
             overall = (n, median, p90, within)
         elif day in by_day:
             by_day[day] = ResponseDay(day, n, median, p90)
-    waiting = Ticket.objects.filter(escalated_at__isnull=False, answered_at__isnull=True,
-                                    thread__first_staff_reply_at__isnull=True)
+    waiting = Ticket.objects.filter(
+        escalated_at__isnull=False, answered_at__isnull=True, thread__first_staff_reply_at__isnull=True
+    )
     if city:
         waiting = waiting.filter(city=city)
-    return ResponseTimes(list(by_day.values()), overall[1], overall[2], overall[0], overall[3],
-                         waiting.count(), target_minutes)
+    return ResponseTimes(
+        list(by_day.values()), overall[1], overall[2], overall[0], overall[3], waiting.count(), target_minutes
+    )
 
 
 @dataclass
@@ -129,10 +136,17 @@ def automatic_share(days: int = DAYS, city: City | None = None) -> AutomaticShar
     if city:
         tickets = tickets.filter(city=city)
     automatic = Q(auto_post__isnull=False) & ~Q(reason=Ticket.Reason.FAN_ASKED)
-    rows = (tickets.annotate(day=TruncDate("created_at")).values("day")
-            .annotate(n=Count("id"), auto=Count("id", filter=automatic),
-                      asked=Count("id", filter=Q(reason=Ticket.Reason.FAN_ASKED)),
-                      escalated=Count("id", filter=Q(escalated_at__isnull=False))).order_by())
+    rows = (
+        tickets.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(
+            n=Count("id"),
+            auto=Count("id", filter=automatic),
+            asked=Count("id", filter=Q(reason=Ticket.Reason.FAN_ASKED)),
+            escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+        )
+        .order_by()
+    )
     per_day = {d: (d, 0, 0) for d in _days(first, days)}
     result = AutomaticShare(0, 0, 0, 0)
     for row in rows:
@@ -168,8 +182,11 @@ def activity_by_city(limit: int = 15) -> list[tuple[City, Week]]:
     latest = ActivityWeek.objects.filter(city__isnull=True).order_by("-week").values_list("week", flat=True).first()
     if latest is None:
         return []
-    rows = (ActivityWeek.objects.filter(week=latest, city__isnull=False).select_related("city")
-            .order_by("-all_fans", "city_id")[:limit])
+    rows = (
+        ActivityWeek.objects.filter(week=latest, city__isnull=False)
+        .select_related("city")
+        .order_by("-all_fans", "city_id")[:limit]
+    )
     return [(r.city, Week(r.week, r.active_fans, r.all_fans)) for r in rows]
 
 
@@ -186,9 +203,12 @@ def signups(days: int = DAYS, city: City | None = None) -> list[SignupDay]:
     users = fans().filter(date_joined__gte=start)
     if city:
         users = users.filter(city=city)
-    rows = (users.annotate(day=TruncDate("date_joined")).values("day")
-            .annotate(n=Count("id"), back=Count("id", filter=Q(last_active_on__gt=TruncDate("date_joined"))))
-            .order_by())
+    rows = (
+        users.annotate(day=TruncDate("date_joined"))
+        .values("day")
+        .annotate(n=Count("id"), back=Count("id", filter=Q(last_active_on__gt=TruncDate("date_joined"))))
+        .order_by()
+    )
     by_day = {d: SignupDay(d, 0, 0) for d in _days(first, days)}
     for row in rows:
         if row["day"] in by_day:
@@ -211,20 +231,27 @@ def city_ranking(limit: int = 10) -> list[CityRow]:
     from meetups.queries import ranking
 
     top = ranking()[:limit]
-    held = dict(Meetup.objects.filter(city_id__in=[s.city_id for s in top], starts_at__lt=timezone.now(),
-                                      status__in=[Meetup.Status.FINISHED, Meetup.Status.CLOSED,
-                                                  Meetup.Status.PUBLISHED])
-                .values_list("city_id").annotate(n=Count("id")).order_by())
+    held = dict(
+        Meetup.objects.filter(
+            city_id__in=[s.city_id for s in top],
+            starts_at__lt=timezone.now(),
+            status__in=[Meetup.Status.FINISHED, Meetup.Status.CLOSED, Meetup.Status.PUBLISHED],
+        )
+        .values_list("city_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return [CityRow(s.city, s.rank, s.active_fans, s.all_fans, held.get(s.city_id, 0)) for s in top]
 
 
 def meetups_held(days: int = 365) -> int:
     from meetups.models import Meetup
 
-    return Meetup.objects.filter(starts_at__lt=timezone.now(),
-                                 starts_at__gte=timezone.now() - datetime.timedelta(days=days),
-                                 status__in=[Meetup.Status.FINISHED, Meetup.Status.CLOSED,
-                                             Meetup.Status.PUBLISHED]).count()
+    return Meetup.objects.filter(
+        starts_at__lt=timezone.now(),
+        starts_at__gte=timezone.now() - datetime.timedelta(days=days),
+        status__in=[Meetup.Status.FINISHED, Meetup.Status.CLOSED, Meetup.Status.PUBLISHED],
+    ).count()
 
 
 # --- fan segments --------------------------------------------------------------------------------
@@ -239,7 +266,8 @@ def _segment_filters() -> dict[str, Q]:
     joined_since = timezone.now() - datetime.timedelta(days=30)
     testers = User.groups.through.objects.filter(group__name=CORE_TESTERS).values("user_id")
     attended = Registration.objects.filter(fan=OuterRef("pk")).filter(
-        Q(checked_in_at__isnull=False) | Q(state=Registration.State.CONFIRMED, meetup__starts_at__lt=timezone.now()))
+        Q(checked_in_at__isnull=False) | Q(state=Registration.State.CONFIRMED, meetup__starts_at__lt=timezone.now())
+    )
     return {
         "new": Q(date_joined__gte=joined_since),
         "active": Q(last_active_on__gte=since),

@@ -35,8 +35,9 @@ def contains_phrase(text: str, phrase: str) -> bool:
     start = text.find(phrase)
     while start != -1:
         end = start + len(phrase)
-        if not (check_start and start > 0 and _is_word_char(text[start - 1])) and \
-                not (check_end and end < len(text) and _is_word_char(text[end])):
+        if not (check_start and start > 0 and _is_word_char(text[start - 1])) and not (
+            check_end and end < len(text) and _is_word_char(text[end])
+        ):
             return True
         start = text.find(phrase, start + 1)
     return False

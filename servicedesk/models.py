@@ -23,19 +23,34 @@ class Rule(models.Model):
     name = models.CharField(_("name"), max_length=80)
     phrases = models.TextField(
         _("keywords or phrases"),
-        help_text=_("One per line, Chinese or English. Matched case-insensitively as whole phrases on the "
-                    "title and first post of new feedback threads."))
-    boards = models.ManyToManyField("forum.Board", verbose_name=_("boards"), blank=True, related_name="+",
-                                    help_text=_("Leave empty for every feedback board."))
+        help_text=_(
+            "One per line, Chinese or English. Matched case-insensitively as whole phrases on the "
+            "title and first post of new feedback threads."
+        ),
+    )
+    boards = models.ManyToManyField(
+        "forum.Board",
+        verbose_name=_("boards"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty for every feedback board."),
+    )
     priority = models.IntegerField(
-        _("priority"), default=100,
-        help_text=_("When several rules match, the one with the highest priority is applied."))
+        _("priority"),
+        default=100,
+        help_text=_("When several rules match, the one with the highest priority is applied."),
+    )
     reply_template = models.TextField(
-        _("automatic reply"), blank=True,
-        help_text=_("Markdown posted by the bot account. You may use {{ name }} (the fan) and {{ title }}. "
-                    "Leave empty for no automatic reply."))
-    escalate = models.PositiveSmallIntegerField(_("escalate to the staff queue"), choices=Priority.choices,
-                                                default=Priority.NONE)
+        _("automatic reply"),
+        blank=True,
+        help_text=_(
+            "Markdown posted by the bot account. You may use {{ name }} (the fan) and {{ title }}. "
+            "Leave empty for no automatic reply."
+        ),
+    )
+    escalate = models.PositiveSmallIntegerField(
+        _("escalate to the staff queue"), choices=Priority.choices, default=Priority.NONE
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -44,8 +59,7 @@ class Rule(models.Model):
         verbose_name_plural = _("keyword rules")
         ordering = ["-priority", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(reply_template="") | Q(escalate__gt=0),
-                                   name="rule_has_an_action"),
+            models.CheckConstraint(condition=~Q(reply_template="") | Q(escalate__gt=0), name="rule_has_an_action"),
         ]
 
     def __str__(self) -> str:
@@ -63,25 +77,51 @@ class Ticket(models.Model):
         FAN_ASKED = "fan_asked", _("The fan asked for a person")
         RULE_FAILED = "rule_failed", _("A rule failed")
 
-    thread = models.OneToOneField("forum.Thread", verbose_name=_("thread"), on_delete=models.CASCADE,
-                                  related_name="desk_ticket")
+    thread = models.OneToOneField(
+        "forum.Thread", verbose_name=_("thread"), on_delete=models.CASCADE, related_name="desk_ticket"
+    )
     created_at = models.DateTimeField(_("posted at"))
-    city = models.ForeignKey("accounts.City", verbose_name=_("fan's city"), on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="+")
-    rule = models.ForeignKey(Rule, verbose_name=_("matched rule"), on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="tickets")
+    city = models.ForeignKey(
+        "accounts.City",
+        verbose_name=_("fan's city"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rule = models.ForeignKey(
+        Rule, verbose_name=_("matched rule"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
     rule_name = models.CharField(_("matched rule"), max_length=80, blank=True)
-    auto_post = models.ForeignKey("forum.Post", verbose_name=_("automatic answer"), on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="+")
+    auto_post = models.ForeignKey(
+        "forum.Post",
+        verbose_name=_("automatic answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     auto_answered_at = models.DateTimeField(_("answered automatically at"), null=True, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NONE)
     reason = models.CharField(_("why a person must answer"), max_length=20, choices=Reason.choices, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
-    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("claimed by"), on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"),
-                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     triaged_at = models.DateTimeField(_("rules applied at"), null=True, blank=True)
 
@@ -91,13 +131,17 @@ class Ticket(models.Model):
         ordering = ["-priority", "created_at"]
         indexes = [
             # The queue: escalated and not answered, most urgent then oldest first.
-            models.Index(fields=["-priority", "created_at"], name="ticket_queue",
-                         condition=Q(escalated_at__isnull=False, answered_at__isnull=True)),
+            models.Index(
+                fields=["-priority", "created_at"],
+                name="ticket_queue",
+                condition=Q(escalated_at__isnull=False, answered_at__isnull=True),
+            ),
             models.Index(fields=["created_at"], name="ticket_created"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(escalated_at__isnull=True) | Q(priority__gt=0),
-                                   name="ticket_escalated_has_priority"),
+            models.CheckConstraint(
+                condition=Q(escalated_at__isnull=True) | Q(priority__gt=0), name="ticket_escalated_has_priority"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,7 +156,8 @@ class DeskSettings(models.Model):
     """The one row of service desk parameters; staff edit it in the admin."""
 
     target_minutes = models.PositiveIntegerField(
-        _("first response target (minutes)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(10080)])
+        _("first response target (minutes)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(10080)]
+    )
 
     class Meta:
         verbose_name = _("service desk settings")

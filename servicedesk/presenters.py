@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from accounts.models import City
-from fancity import charts
+from fancity.lib import charts
 from forum.models import FeedbackKind
 from servicedesk import insights
 
@@ -31,7 +31,8 @@ def insights_context(city: City | None, target: int) -> dict:
     labels = [_label(d) for d in feedback.days]
     kinds = list(FeedbackKind)
     feedback_chart = charts.stacked_columns(
-        labels, [(f"kind-{k.value}", [feedback.by_kind[d][k.value] for d in feedback.days]) for k in kinds])
+        labels, [(f"kind-{k.value}", [feedback.by_kind[d][k.value] for d in feedback.days]) for k in kinds]
+    )
     kind_totals = [(k.value, k.label, sum(feedback.by_kind[d][k.value] for d in feedback.days)) for k in kinds]
     status_bars, status_height = charts.bars([(label, n, str(n)) for _s, label, n in feedback.statuses])
 
@@ -39,42 +40,61 @@ def insights_context(city: City | None, target: int) -> dict:
     response_chart = charts.line_chart(
         [_label(r.day) for r in response.days],
         [("median", [r.median for r in response.days]), ("p90", [r.p90 for r in response.days])],
-        guide=target, guide_label=_("target %(n)d min") % {"n": target})
+        guide=target,
+        guide_label=_("target %(n)d min") % {"n": target},
+    )
 
     automatic = insights.automatic_share(city=city)
     automatic_chart = charts.stacked_columns(
         [_label(d) for d, _n, _a in automatic.days],
-        [("auto", [a for _d, _n, a in automatic.days]), ("person", [n - a for _d, n, a in automatic.days])])
+        [("auto", [a for _d, _n, a in automatic.days]), ("person", [n - a for _d, n, a in automatic.days])],
+    )
 
     weeks = insights.activity_weeks(city)
-    activity_chart = charts.line_chart([w.week.strftime("%m-%d") for w in weeks],
-                                       [("rate", [round(100 * w.rate, 1) for w in weeks])], every=4)
+    activity_chart = charts.line_chart(
+        [w.week.strftime("%m-%d") for w in weeks], [("rate", [round(100 * w.rate, 1) for w in weeks])], every=4
+    )
     by_city = insights.activity_by_city() if city is None else []
-    city_bars, city_height = charts.bars([(c.label, 100 * w.rate, f"{100 * w.rate:.0f}% ({w.active}/{w.total})")
-                                          for c, w in by_city], top=100)
+    city_bars, city_height = charts.bars(
+        [(c.label, 100 * w.rate, f"{100 * w.rate:.0f}% ({w.active}/{w.total})") for c, w in by_city], top=100
+    )
 
     signups = insights.signups(city=city)
     signup_chart = charts.stacked_columns(
         [_label(s.day) for s in signups],
-        [("back", [s.came_back for s in signups]), ("gone", [s.signups - s.came_back for s in signups])])
+        [("back", [s.came_back for s in signups]), ("gone", [s.signups - s.came_back for s in signups])],
+    )
     signup_total = sum(s.signups for s in signups)
     came_back = sum(s.came_back for s in signups)
 
     ranking = insights.city_ranking() if city is None else []
     counts = insights.segment_counts(city)
     return {
-        "city": city, "target": target,
-        "feedback": feedback, "feedback_chart": feedback_chart, "kind_totals": kind_totals,
-        "status_bars": status_bars, "status_height": status_height,
-        "response": response, "response_chart": response_chart,
+        "city": city,
+        "target": target,
+        "feedback": feedback,
+        "feedback_chart": feedback_chart,
+        "kind_totals": kind_totals,
+        "status_bars": status_bars,
+        "status_height": status_height,
+        "response": response,
+        "response_chart": response_chart,
         "within_target": _percent(response.within_target, response.answered),
-        "automatic": automatic, "automatic_chart": automatic_chart,
+        "automatic": automatic,
+        "automatic_chart": automatic_chart,
         "automatic_share": _percent(automatic.automatic, automatic.tickets),
-        "weeks": weeks, "activity_chart": activity_chart, "latest_week": weeks[-1] if weeks else None,
-        "city_bars": city_bars, "city_height": city_height,
-        "signups": signups, "signup_chart": signup_chart, "signup_total": signup_total, "came_back": came_back,
+        "weeks": weeks,
+        "activity_chart": activity_chart,
+        "latest_week": weeks[-1] if weeks else None,
+        "city_bars": city_bars,
+        "city_height": city_height,
+        "signups": signups,
+        "signup_chart": signup_chart,
+        "signup_total": signup_total,
+        "came_back": came_back,
         "came_back_share": _percent(came_back, signup_total),
-        "ranking": ranking, "meetups_held": insights.meetups_held(),
+        "ranking": ranking,
+        "meetups_held": insights.meetups_held(),
         "segment_counts": [(key, label, counts[key]) for key, label in segment_labels().items()],
         "all_fans": counts["all"],
     }

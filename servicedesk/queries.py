@@ -12,10 +12,13 @@ QUEUE_SIZE = 100
 
 def open_tickets() -> QuerySet[Ticket]:
     """Escalated feedback that no staff member has answered yet: most urgent, then oldest first."""
-    return (Ticket.objects.filter(escalated_at__isnull=False, answered_at__isnull=True,
-                                  thread__first_staff_reply_at__isnull=True)
-            .select_related("thread", "thread__author", "city", "claimed_by", "rule")
-            .order_by("-priority", "created_at", "pk"))
+    return (
+        Ticket.objects.filter(
+            escalated_at__isnull=False, answered_at__isnull=True, thread__first_staff_reply_at__isnull=True
+        )
+        .select_related("thread", "thread__author", "city", "claimed_by", "rule")
+        .order_by("-priority", "created_at", "pk")
+    )
 
 
 def queue(limit: int = QUEUE_SIZE) -> list[Ticket]:
@@ -23,8 +26,9 @@ def queue(limit: int = QUEUE_SIZE) -> list[Ticket]:
 
 
 def ticket_for_page(pk: int) -> Ticket:
-    return (Ticket.objects.select_related("thread", "thread__author", "thread__board", "city", "claimed_by",
-                                          "answered_by", "rule", "auto_post").get(pk=pk))
+    return Ticket.objects.select_related(
+        "thread", "thread__author", "thread__board", "city", "claimed_by", "answered_by", "rule", "auto_post"
+    ).get(pk=pk)
 
 
 def age(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.timedelta:
@@ -35,5 +39,8 @@ def age(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.timede
 
 def desk_state(thread_id: int) -> Ticket | None:
     """What the thread page shows a fan: escalated, or answered automatically (one indexed query)."""
-    return (Ticket.objects.filter(thread_id=thread_id)
-            .only("id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason").first())
+    return (
+        Ticket.objects.filter(thread_id=thread_id)
+        .only("id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason")
+        .first()
+    )

@@ -27,9 +27,15 @@ def triage_missed() -> int:
     from forum.models import Thread
 
     now = timezone.now()
-    ids = list(Thread.objects.exclude(status="").filter(
-        created_at__gte=now - MISSED_WINDOW, created_at__lt=now - MISSED_GRACE, desk_ticket__isnull=True,
-    ).values_list("pk", flat=True)[:500])
+    ids = list(
+        Thread.objects.exclude(status="")
+        .filter(
+            created_at__gte=now - MISSED_WINDOW,
+            created_at__lt=now - MISSED_GRACE,
+            desk_ticket__isnull=True,
+        )
+        .values_list("pk", flat=True)[:500]
+    )
     for thread_id in ids:
         triage_thread.delay(thread_id)
     return len(ids)
@@ -38,6 +44,6 @@ def triage_missed() -> int:
 @shared_task(name="servicedesk.tasks.snapshot_activity")
 def snapshot_activity() -> int:
     """Store this week's activity rate, overall and per city (run nightly; the week's last run stays)."""
-    from servicedesk.activity import snapshot_week
+    from servicedesk.activity_weeks import snapshot_week
 
     return snapshot_week()

@@ -36,16 +36,13 @@ def bot_account() -> User:
 
     Not staff, so its replies do not stop the clock; it may post without the forum's limits.
     """
-    bot, created = User.objects.get_or_create(username=BOT_USERNAME, defaults={
-        "display_name": "Fancity Bot 自动回复", "password": make_password(None)})
+    bot, created = User.objects.get_or_create(
+        username=BOT_USERNAME, defaults={"display_name": "Fancity Bot 自动回复", "password": make_password(None)}
+    )
     if created:
         unlimited = Permission.objects.get(codename="post_without_limits", content_type__app_label="forum")
         bot.user_permissions.add(unlimited)
     return bot
-
-
-def is_bot(user: User) -> bool:
-    return user.username == BOT_USERNAME
 
 
 def active_rules() -> list[Rule]:
@@ -66,12 +63,14 @@ def thread_text(thread: Thread) -> str:
 
 def automatic_answer(rule: Rule, thread: Thread) -> str:
     """The bot's reply: marked as automatic, the rule's template, and a link to ask for a person."""
-    body = _ENGINE.from_string(rule.reply_template).render(Context({
-        "name": thread.author.public_name, "title": thread.title}))
+    body = _ENGINE.from_string(rule.reply_template).render(
+        Context({"name": thread.author.public_name, "title": thread.title})
+    )
     with translation.override(thread.author.language or settings.LANGUAGE_CODE):
         head = _("**Automatic answer** · This reply was written by the Fancity bot, not by a person.")
         ask = _("Not what you needed? [Ask for a person](%(url)s)") % {
-            "url": reverse("servicedesk:ask", args=[thread.pk])}
+            "url": reverse("servicedesk:ask", args=[thread.pk])
+        }
     return f"{head}\n\n{body.strip()}\n\n---\n\n{ask}"
 
 
@@ -80,8 +79,9 @@ def triage(thread_id: int) -> Ticket | None:
     thread = Thread.objects.select_related("author", "board").filter(pk=thread_id).first()
     if thread is None or not thread.is_feedback:
         return None
-    ticket, _created = Ticket.objects.get_or_create(thread=thread, defaults={
-        "created_at": thread.created_at, "city_id": thread.author.city_id})
+    ticket, _created = Ticket.objects.get_or_create(
+        thread=thread, defaults={"created_at": thread.created_at, "city_id": thread.author.city_id}
+    )
     if ticket.triaged_at:
         return ticket
     text = thread_text(thread)
@@ -135,8 +135,13 @@ def _escalate(ticket: Ticket, thread: Thread, priority: int, reason: str) -> Non
 
 def notify_staff_of_urgent(ticket: Ticket, thread: Thread) -> None:
     staff = User.objects.filter(is_staff=True, is_active=True, deleted_at__isnull=True)
-    notify(staff, NotificationKind.STAFF, lambda: _("Urgent feedback waiting: “%(title)s”") % {"title": thread.title},
-           reverse("servicedesk:ticket", args=[ticket.pk]), group="servicedesk:urgent")
+    notify(
+        staff,
+        NotificationKind.STAFF,
+        lambda: _("Urgent feedback waiting: “%(title)s”") % {"title": thread.title},
+        reverse("servicedesk:ticket", args=[ticket.pk]),
+        group="servicedesk:urgent",
+    )
 
 
 def ask_for_person(fan: User, thread: Thread) -> Ticket:

@@ -1,4 +1,4 @@
-"""Service desk pages: thin views over servicedesk.desk/triage (writes) and queries/insights (reads)."""
+"""Service desk pages: thin views over servicedesk.claims/triage (writes) and queries/insights (reads)."""
 
 import csv
 from functools import wraps
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import City
 from forum.models import Thread
-from servicedesk import desk, queries, triage
+from servicedesk import claims, queries, triage
 from servicedesk import insights as figures
 from servicedesk.forms import AnswerForm
 from servicedesk.models import DeskSettings, Ticket
@@ -22,12 +22,14 @@ from servicedesk.presenters import insights_context, segment_labels
 
 def staff_only(view):
     """Anonymous visitors go to the login page; signed-in fans who are not staff get a 403."""
+
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
             raise PermissionDenied
         return view(request, *args, **kwargs)
+
     return wrapper
 
 
@@ -53,19 +55,19 @@ def ticket(request, pk):
         action = request.POST.get("action")
         try:
             if action == "claim":
-                desk.claim(request.user, item.pk)
+                claims.claim(request.user, item.pk)
                 messages.success(request, _("You claimed this item."))
             elif action == "hand_back":
-                desk.hand_back(request.user, item.pk)
+                claims.hand_back(request.user, item.pk)
                 messages.success(request, _("You handed this item back to the queue."))
                 return redirect("servicedesk:queue")
             elif action == "answer" and form.is_valid():
-                post = desk.answer(request.user, item.pk, form.cleaned_data["body"])
+                post = claims.answer(request.user, item.pk, form.cleaned_data["body"])
                 messages.success(request, _("Your answer is posted in the thread."))
                 return redirect(post.get_absolute_url())
             else:
                 return render(request, "servicedesk/ticket.html", _ticket_context(item, form), status=400)
-        except desk.AlreadyClaimed as error:
+        except claims.AlreadyClaimed as error:
             messages.error(request, error.messages[0])
             return redirect("servicedesk:queue")
         except ValidationError as error:
@@ -126,15 +128,22 @@ def segments(request):
     fans = figures.segment_fans(segment, city)
     if after.isdigit():
         fans = fans.filter(pk__gt=int(after))
-    rows = list(fans[:SEGMENT_PAGE + 1])
+    rows = list(fans[: SEGMENT_PAGE + 1])
     counts = figures.segment_counts(city)
     labels = segment_labels()
-    return render(request, "servicedesk/segments.html", {
-        "segment": segment, "segment_label": labels[segment], "city": city,
-        "segments": [(key, label, counts[key]) for key, label in labels.items()],
-        "fans": rows[:SEGMENT_PAGE], "next_after": rows[SEGMENT_PAGE - 1].pk if len(rows) > SEGMENT_PAGE else None,
-        "cities": City.objects.order_by("id").only("id", "slug", "name", "name_en"),
-    })
+    return render(
+        request,
+        "servicedesk/segments.html",
+        {
+            "segment": segment,
+            "segment_label": labels[segment],
+            "city": city,
+            "segments": [(key, label, counts[key]) for key, label in labels.items()],
+            "fans": rows[:SEGMENT_PAGE],
+            "next_after": rows[SEGMENT_PAGE - 1].pk if len(rows) > SEGMENT_PAGE else None,
+            "cities": City.objects.order_by("id").only("id", "slug", "name", "name_en"),
+        },
+    )
 
 
 class _Echo:
@@ -150,21 +159,31 @@ def segments_csv(request):
         raise Http404
     writer = csv.writer(_Echo())
     fans = figures.segment_fans(segment, city).values_list(
-        "username", "display_name", "city__slug", "date_joined", "last_active_on")
+        "username", "display_name", "city__slug", "date_joined", "last_active_on"
+    )
 
     def rows():
         yield "\ufeff"  # so that spreadsheet programs read the Chinese names as UTF-8
         yield writer.writerow(["username", "display_name", "city", "date_joined", "last_active_on"])
         for username, name, city_slug, joined, active in fans.iterator(chunk_size=2000):
-            yield writer.writerow([username, _safe_cell(name), city_slug or "", joined.date().isoformat(),
-                                   active.isoformat() if active else ""])
+            yield writer.writerow(
+                [
+                    username,
+                    _safe_cell(name),
+                    city_slug or "",
+                    joined.date().isoformat(),
+                    active.isoformat() if active else "",
+                ]
+            )
 
     name = f"fans-{segment}{'-' + city.slug if city else ''}.csv"
-    return StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingHttpResponse(
+        rows(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _safe_cell(value: str) -> str:
     """Fans choose their display names: keep spreadsheet formulas from running (CSV injection)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-

@@ -19,7 +19,7 @@ def desk_state(thread):
 
 @register.filter
 def duration_label(value: datetime.timedelta | None) -> str:
-    """"4 min", "2 h 5 min", "3 days": short enough for a phone."""
+    """ "4 min", "2 h 5 min", "3 days": short enough for a phone."""
     if value is None:
         return "–"
     seconds = max(0, int(value.total_seconds()))

@@ -56,17 +56,17 @@ def test_a_dead_broker_is_logged_and_the_saved_data_stays(caplog):
     """A Celery app whose broker really is unreachable: nothing listens on port 1."""
     from celery import Celery
 
-    from fancity.tasks import enqueue
+    from fancity.lib.queueing import enqueue
 
-    dead_app = Celery("dead", broker="redis://127.0.0.1:1/0",
-                      broker_transport_options={"socket_connect_timeout": 1})
+    dead_app = Celery("dead", broker="redis://127.0.0.1:1/0", broker_transport_options={"socket_connect_timeout": 1})
 
     @dead_app.task(name="tests.unreachable")
     def task():
         """Never runs: it cannot be queued."""
+
     fan = UserFactory()
 
-    with caplog.at_level(logging.ERROR, logger="fancity.tasks"), transaction.atomic():
+    with caplog.at_level(logging.ERROR, logger="fancity.lib.queueing"), transaction.atomic():
         Notification.objects.create(recipient=fan, kind="reply", text="saved", url="/")
         enqueue(task)
 

@@ -29,9 +29,16 @@ def test_profile_page_shows_name_city_and_bio(client, django_assert_max_num_quer
 
 @pytest.mark.django_db
 def test_settings_change_city_language_and_email_choices(client, fan):
-    response = client.post(reverse("settings"), {
-        "display_name": "新名字", "city": "北京", "bio": "", "language": "en", "email_kinds": ["reply"],
-    })
+    response = client.post(
+        reverse("settings"),
+        {
+            "display_name": "新名字",
+            "city": "北京",
+            "bio": "",
+            "language": "en",
+            "email_kinds": ["reply"],
+        },
+    )
 
     assert response.status_code == 302
     fan.refresh_from_db()

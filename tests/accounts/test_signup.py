@@ -42,18 +42,30 @@ def test_signup_accepts_the_city_by_any_of_its_names(client):
 
 
 BAD_INPUT = [
-    ("taken email", {"email": "taken@example.com"},
-     {"zh-hans": "此电子邮件地址已被其他用户注册", "en": "already registered"}),
+    (
+        "taken email",
+        {"email": "taken@example.com"},
+        {"zh-hans": "此电子邮件地址已被其他用户注册", "en": "already registered"},
+    ),
     ("malformed email", {"email": "not-an-email"}, {"zh-hans": "输入一个有效的 Email 地址", "en": "valid email"}),
-    ("weak password", {"password1": "12345678", "password2": "12345678"},
-     {"zh-hans": "这个密码太常见了", "en": "too common"}),
+    (
+        "weak password",
+        {"password1": "12345678", "password2": "12345678"},
+        {"zh-hans": "这个密码太常见了", "en": "too common"},
+    ),
     ("unknown city", {"city": "Gotham"}, {"zh-hans": "我们不认识城市", "en": "We do not know the city"}),
-    ("1 MB display name", {"display_name": "长" * (1024 * 1024 // 3)},
-     {"zh-hans": "确保该变量包含不超过 50 字符", "en": "at most 50 characters"}),
+    (
+        "1 MB display name",
+        {"display_name": "长" * (1024 * 1024 // 3)},
+        {"zh-hans": "确保该变量包含不超过 50 字符", "en": "at most 50 characters"},
+    ),
     ("NUL in username", {"username": "bad\x00name"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
     ("NUL in email", {"email": "a\x00@example.com"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
-    ("NUL in password", {"password1": "pass\x00word-long", "password2": "pass\x00word-long"},
-     {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
+    (
+        "NUL in password",
+        {"password1": "pass\x00word-long", "password2": "pass\x00word-long"},
+        {"zh-hans": "不允许是用空字符串", "en": "Null characters"},
+    ),
     ("NUL in display name", {"display_name": "a\x00b"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
     ("NUL in city", {"city": "深圳\x00"}, {"zh-hans": "不允许是用空字符串", "en": "Null characters"}),
 ]
@@ -63,7 +75,8 @@ BAD_INPUT = [
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize(("case", "changes", "message"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_signup_input_gets_a_form_error_in_the_page_language_and_writes_nothing(
-        client, case, changes, message, language):
+    client, case, changes, message, language
+):
     UserFactory(email="taken@example.com")
     users_before = User.objects.count()
 

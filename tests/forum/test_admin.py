@@ -10,9 +10,15 @@ def test_admin_pages_for_boards_threads_posts_and_reports_open(client):
     t = thread(slug="feedback", feedback_kind="bug")
     post = reply(fan(), t)
     client.force_login(staff(is_superuser=True))
-    for url in ["/admin/forum/board/", f"/admin/forum/board/{Board.objects.get(slug='general').pk}/change/",
-                "/admin/forum/thread/", f"/admin/forum/thread/{t.pk}/change/", "/admin/forum/post/",
-                f"/admin/forum/post/{post.pk}/change/", "/admin/forum/report/"]:
+    for url in [
+        "/admin/forum/board/",
+        f"/admin/forum/board/{Board.objects.get(slug='general').pk}/change/",
+        "/admin/forum/thread/",
+        f"/admin/forum/thread/{t.pk}/change/",
+        "/admin/forum/post/",
+        f"/admin/forum/post/{post.pk}/change/",
+        "/admin/forum/report/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 

@@ -24,7 +24,7 @@ def test_xss_payloads_are_rendered_inert(client, payload):
     response = client.post("/forum/b/general/new/", {"title": "xss", "body": payload})
     assert response.status_code == 302
     html = client.get(response["Location"]).content.decode()
-    body = html[html.index('class="post-body"'):]
+    body = html[html.index('class="post-body"') :]
     body = body[: body.index("</div>")]
     for bad in ("<script", "onerror", "javascript:", "<svg", "onload", "<iframe", "onclick", "style="):
         assert bad not in body.lower()
@@ -43,8 +43,9 @@ def test_malformed_markdown_renders():
     assert "unclosed" in html
 
 
-@pytest.mark.parametrize("data", [{"title": "", "body": "text"}, {"title": "Title", "body": ""},
-                                  {"title": "Title", "body": "   "}])
+@pytest.mark.parametrize(
+    "data", [{"title": "", "body": "text"}, {"title": "Title", "body": ""}, {"title": "Title", "body": "   "}]
+)
 def test_empty_title_or_body_is_a_form_error(client, data):
     client.force_login(fan())
     response = client.post("/forum/b/general/new/", data)
@@ -55,8 +56,9 @@ def test_empty_title_or_body_is_a_form_error(client, data):
 
 def test_a_one_megabyte_body_is_refused_with_a_clear_error(client):
     client.force_login(fan())
-    response = client.post("/forum/b/general/new/", {"title": "big", "body": "长" * 340_000 + "x" * 20_000},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/forum/b/general/new/", {"title": "big", "body": "长" * 340_000 + "x" * 20_000}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "at most 20000 characters" in response.content.decode()
     assert not Thread.objects.exists()

@@ -17,8 +17,9 @@ def test_everyone_waits_fifteen_seconds_between_posts_and_keeps_their_text(clien
     t = thread()
     client.force_login(author)
     assert client.post(f"/forum/t/{t.pk}/reply/", {"body": "first"}).status_code == 302
-    response = client.post(f"/forum/t/{t.pk}/reply/", {"body": "my carefully written second reply"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/forum/t/{t.pk}/reply/", {"body": "my carefully written second reply"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "You can post again in" in html and "seconds (at" in html

@@ -65,7 +65,7 @@ def test_quote_shows_the_quoted_post_and_mentions_link_to_profiles(client):
     t = thread(author, body="the original words")
     quoting = reply(fan(), t, "I agree @alice", quote=t.posts.get(floor=1))
     html = client.get(t.get_absolute_url()).content.decode()
-    assert "the original words" in html[html.index('id="floor-2"'):]
+    assert "the original words" in html[html.index('id="floor-2"') :]
     assert 'href="/u/alice/"' in html
     assert quoting.quote.floor == 1
 
@@ -136,7 +136,7 @@ def test_board_lists_pinned_first_then_newest_activity(client):
 
 def test_views_are_counted(client):
     t = thread()
-    from forum.counters import flush_view_counts
+    from forum.view_counts import flush_view_counts
 
     client.get(t.get_absolute_url())
     client.get(t.get_absolute_url())

@@ -34,6 +34,15 @@ def make_fans(n: int, prefix: str = "rush", city_slug: str = "shenzhen") -> list
     from accounts.models import User
 
     city = City.objects.get(slug=city_slug)
-    return User.objects.bulk_create([User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com",
-                                          display_name=f"{prefix}{i}", city=city, password="!")
-                                     for i in range(n)])
+    return User.objects.bulk_create(
+        [
+            User(
+                username=f"{prefix}{i}",
+                email=f"{prefix}{i}@example.com",
+                display_name=f"{prefix}{i}",
+                city=city,
+                password="!",
+            )
+            for i in range(n)
+        ]
+    )

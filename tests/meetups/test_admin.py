@@ -36,16 +36,18 @@ def test_admin_lists_and_shows_a_meetup_with_its_registrations(staff_client, dja
 def test_admin_export_attendees_csv(staff_client):
     meetup = MeetupFactory()
     register_for_meetup(UserFactory(username="attendee1"), meetup, "问题")
-    response = staff_client.post(reverse("admin:meetups_meetup_changelist"),
-                                 {"action": "export_attendees", "_selected_action": [meetup.pk]})
+    response = staff_client.post(
+        reverse("admin:meetups_meetup_changelist"), {"action": "export_attendees", "_selected_action": [meetup.pk]}
+    )
     body = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv") and "attendee1" in body and "问题" in body
 
 
 def test_admin_close_registration_action(staff_client):
     meetup = MeetupFactory()
-    staff_client.post(reverse("admin:meetups_meetup_changelist"),
-                      {"action": "close_registration", "_selected_action": [meetup.pk]})
+    staff_client.post(
+        reverse("admin:meetups_meetup_changelist"), {"action": "close_registration", "_selected_action": [meetup.pk]}
+    )
     assert Meetup.objects.get(pk=meetup.pk).status == Meetup.Status.CLOSED
 
 
@@ -60,9 +62,17 @@ def test_admin_refuses_capacity_below_confirmed(staff_client):
         value = getattr(meetup, name)
         if value and name in form.fields:
             data[f"{name}_0"], data[f"{name}_1"] = value.strftime("%Y-%m-%d"), value.strftime("%H:%M:%S")
-    data.update({"city": meetup.city_id, "capacity": 0, "capacity_override": "on",
-                 "registrations-TOTAL_FORMS": 1, "registrations-INITIAL_FORMS": 1,
-                 "registrations-0-id": Registration.objects.get().pk, "registrations-0-meetup": meetup.pk})
+    data.update(
+        {
+            "city": meetup.city_id,
+            "capacity": 0,
+            "capacity_override": "on",
+            "registrations-TOTAL_FORMS": 1,
+            "registrations-INITIAL_FORMS": 1,
+            "registrations-0-id": Registration.objects.get().pk,
+            "registrations-0-meetup": meetup.pk,
+        }
+    )
     response = staff_client.post(url, data)
     assert "Capacity cannot be below the 1 fans already confirmed." in response.content.decode()
     assert Meetup.objects.get(pk=meetup.pk).capacity == 1

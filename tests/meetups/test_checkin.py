@@ -99,8 +99,9 @@ def test_after_the_meetup_confirmed_fans_who_did_not_come_are_no_shows(staff):
 
 def test_reminders_go_once_the_day_before(mailoutbox, django_capture_on_commit_callbacks):
     tomorrow = timezone.localtime() + datetime.timedelta(days=1)
-    meetup = MeetupFactory(starts_at=tomorrow.replace(hour=14, minute=0),
-                           registration_closes_at=None, cancel_cutoff=None)
+    meetup = MeetupFactory(
+        starts_at=tomorrow.replace(hour=14, minute=0), registration_closes_at=None, cancel_cutoff=None
+    )
     register_for_meetup(UserFactory(), meetup)
     MeetupFactory(starts_at=timezone.now() + datetime.timedelta(days=5))
     assert send_reminders() == 1

@@ -62,8 +62,11 @@ def test_200_parallel_registrations_fill_40_seats_and_queue_160_in_order():
     assert_strict_order(meetup, confirmed=40, waiting=160)
     orders = list(Registration.objects.filter(meetup=meetup).order_by("order").values_list("order", flat=True))
     assert orders == list(range(1, 201))
-    assert list(Registration.objects.filter(meetup=meetup, state=State.CONFIRMED)
-                .values_list("order", flat=True).order_by("order")) == list(range(1, 41))
+    assert list(
+        Registration.objects.filter(meetup=meetup, state=State.CONFIRMED)
+        .values_list("order", flat=True)
+        .order_by("order")
+    ) == list(range(1, 41))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -48,8 +48,14 @@ def test_same_seed_gives_the_same_winners_in_two_draws():
         meetup, fans = closed_draw()
         run_draw(staff_user(), meetup, seed="fancity-2025")
         ranks = {f.pk: i for i, f in enumerate(fans)}  # same positions in both meetups
-        winners.append(sorted(ranks[fan_id] for fan_id in Registration.objects.filter(
-            meetup=meetup, state=State.CONFIRMED).values_list("fan_id", flat=True)))
+        winners.append(
+            sorted(
+                ranks[fan_id]
+                for fan_id in Registration.objects.filter(meetup=meetup, state=State.CONFIRMED).values_list(
+                    "fan_id", flat=True
+                )
+            )
+        )
     assert winners[0] == winners[1] and len(winners[0]) == 3
 
 
@@ -61,7 +67,8 @@ def test_draw_confirms_capacity_queues_the_rest_in_draw_order_and_shows_the_seed
     states = list(Registration.objects.filter(meetup=meetup).order_by("order").values_list("state", flat=True))
     assert states == [State.CONFIRMED] * 3 + [State.WAITING] * 7
     assert [r.pk for r in result.confirmed + result.waiting] == list(
-        Registration.objects.filter(meetup=meetup).order_by("order").values_list("pk", flat=True))
+        Registration.objects.filter(meetup=meetup).order_by("order").values_list("pk", flat=True)
+    )
     with pytest.raises(RegistrationError, match="already been run"):
         run_draw(staff_user(), meetup)
 
@@ -86,7 +93,8 @@ def test_weights_follow_active_days_and_no_shows():
         [DailyActivity(user=busy, day=since + datetime.timedelta(days=d)) for d in range(25)]
         + [DailyActivity(user=once, day=since + datetime.timedelta(days=3))]
         + [DailyActivity(user=once, day=since - datetime.timedelta(days=3))]  # too old to count
-        + [DailyActivity(user=missed, day=since + datetime.timedelta(days=d)) for d in range(10)])
+        + [DailyActivity(user=missed, day=since + datetime.timedelta(days=d)) for d in range(10)]
+    )
     past = MeetupFactory(starts_at=timezone.now() - datetime.timedelta(days=40), status=Meetup.Status.FINISHED)
     Registration.objects.create(meetup=past, fan=missed, state=State.NO_SHOW, order=1)
     weights = draw_weights([busy.pk, idle.pk, once.pk, missed.pk])
@@ -106,5 +114,7 @@ def test_staff_selection_confirms_chosen_applicants_within_capacity():
     with pytest.raises(RegistrationError, match="Only 2 seats"):
         select_applicants(staff_user(), meetup, [r.pk for r in regs])
     select_applicants(staff_user(), meetup, [regs[0].pk, regs[2].pk])
-    assert list(Registration.objects.filter(state=State.CONFIRMED).values_list("pk", flat=True)
-                .order_by("pk")) == [regs[0].pk, regs[2].pk]
+    assert list(Registration.objects.filter(state=State.CONFIRMED).values_list("pk", flat=True).order_by("pk")) == [
+        regs[0].pk,
+        regs[2].pk,
+    ]

@@ -132,8 +132,12 @@ def test_cities_page_has_ranking_chart_and_trends(client, django_assert_max_num_
         fan.save(update_fields=["last_active_on"])
     for days_ago in (60, 30, 0):
         snapshot_cities(timezone.localdate() - datetime.timedelta(days=days_ago))
-    MeetupFactory(city=City.objects.get(slug="chengdu"), status=Meetup.Status.FINISHED, title="上次成都",
-                  starts_at=timezone.now() - datetime.timedelta(days=20))
+    MeetupFactory(
+        city=City.objects.get(slug="chengdu"),
+        status=Meetup.Status.FINISHED,
+        title="上次成都",
+        starts_at=timezone.now() - datetime.timedelta(days=20),
+    )
     with django_assert_max_num_queries(6):
         response = client.get(reverse("meetups:cities"))
     html = response.content.decode()
@@ -144,8 +148,10 @@ def test_propose_page_creates_a_pending_proposal(client):
     fan = UserFactory()
     client.force_login(fan)
     starts = (timezone.localtime() + datetime.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("meetups:propose"), {
-        "title": "深圳湾散步", "starts_at": starts, "venue": "深圳湾公园", "address": "南山区", "capacity": 30})
+    response = client.post(
+        reverse("meetups:propose"),
+        {"title": "深圳湾散步", "starts_at": starts, "venue": "深圳湾公园", "address": "南山区", "capacity": 30},
+    )
     meetup = Meetup.objects.get()
     assert response.status_code == 302 and meetup.proposed_by == fan and meetup.approval == "pending"
     assert client.get(meetup.get_absolute_url()).status_code == 200  # the proposer sees their draft

@@ -1,4 +1,3 @@
-
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -32,6 +31,7 @@ def test_publish_posts_two_threads_and_notifies_the_citys_fans_in_batches(celery
     assert not Notification.objects.filter(recipient__in=elsewhere).exists()
     # Running the announcement again notifies nobody twice.
     from meetups.tasks import notify_fans_batch
+
     assert notify_fans_batch(meetup.pk, [f.pk for f in fans]) == 0
 
 
@@ -54,8 +54,14 @@ def test_fan_proposal_is_approved_published_in_the_city_board_and_uses_registrat
     from django.utils import timezone
 
     fan = UserFactory(city=City.objects.get(slug="chengdu"))
-    meetup = propose_meetup(fan, title="成都茶馆聚会", starts_at=timezone.now() + datetime.timedelta(days=20),
-                            venue="茶馆", address="锦江区 1 号", capacity=30)
+    meetup = propose_meetup(
+        fan,
+        title="成都茶馆聚会",
+        starts_at=timezone.now() + datetime.timedelta(days=20),
+        venue="茶馆",
+        address="锦江区 1 号",
+        capacity=30,
+    )
     assert (meetup.kind, meetup.status, meetup.approval, meetup.city.slug) == ("fan", "draft", "pending", "chengdu")
     with pytest.raises(RegistrationError, match="not published"):
         register_for_meetup(UserFactory(), meetup)
@@ -72,8 +78,9 @@ def test_rejected_proposal_is_cancelled():
     from django.utils import timezone
 
     fan = UserFactory()
-    meetup = propose_meetup(fan, title="t", starts_at=timezone.now() + datetime.timedelta(days=20),
-                            venue="v", address="a")
+    meetup = propose_meetup(
+        fan, title="t", starts_at=timezone.now() + datetime.timedelta(days=20), venue="v", address="a"
+    )
     reject_proposal(UserFactory(is_staff=True), meetup)
     meetup.refresh_from_db()
     assert (meetup.status, meetup.approval) == ("cancelled", "rejected")
@@ -87,9 +94,15 @@ def test_a_proposal_needs_a_home_city_and_a_date_a_week_ahead():
     from django.utils import timezone
 
     with pytest.raises(RegistrationError, match="home city"):
-        propose_meetup(UserFactory(city=None), title="t", starts_at=timezone.now() + datetime.timedelta(days=20),
-                       venue="v", address="a")
+        propose_meetup(
+            UserFactory(city=None),
+            title="t",
+            starts_at=timezone.now() + datetime.timedelta(days=20),
+            venue="v",
+            address="a",
+        )
     with pytest.raises(RegistrationError, match="one week"):
-        propose_meetup(UserFactory(), title="t", starts_at=timezone.now() + datetime.timedelta(days=2),
-                       venue="v", address="a")
+        propose_meetup(
+            UserFactory(), title="t", starts_at=timezone.now() + datetime.timedelta(days=2), venue="v", address="a"
+        )
     assert not Meetup.objects.exists()

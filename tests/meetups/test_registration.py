@@ -50,7 +50,9 @@ def test_withdrawing_from_the_waiting_list_promotes_nobody():
     waiting = register_for_meetup(second, meetup)
     cancel_registration(second, waiting)
     assert list(Registration.objects.values_list("state", flat=True).order_by("order")) == [
-        State.CONFIRMED, State.CANCELLED]
+        State.CONFIRMED,
+        State.CANCELLED,
+    ]
 
 
 def test_fan_can_register_again_after_cancelling_and_gets_a_new_ticket():
@@ -84,8 +86,11 @@ def test_registering_before_open_after_close_draft_past_is_refused():
     _refused(fan, MeetupFactory(registration_closes_at=now - datetime.timedelta(minutes=1)), "closed")
     _refused(fan, MeetupFactory(status=Meetup.Status.CLOSED), "closed")
     _refused(fan, MeetupFactory(status=Meetup.Status.DRAFT), "not published")
-    _refused(fan, MeetupFactory(starts_at=now - datetime.timedelta(hours=1),
-                                registration_closes_at=None), "already taken place")
+    _refused(
+        fan,
+        MeetupFactory(starts_at=now - datetime.timedelta(hours=1), registration_closes_at=None),
+        "already taken place",
+    )
     _refused(fan, MeetupFactory(status=Meetup.Status.CANCELLED), "cancelled")
 
 

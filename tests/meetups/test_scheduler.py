@@ -59,16 +59,22 @@ def test_scheduler_skips_a_city_that_hosted_within_180_days():
     fans_in("chengdu", active=5)
     fans_in("beijing", active=3)
     snapshot_cities()
-    MeetupFactory(city=City.objects.get(slug="chengdu"), status=Meetup.Status.FINISHED,
-                  starts_at=timezone.now() - datetime.timedelta(days=100))
+    MeetupFactory(
+        city=City.objects.get(slug="chengdu"),
+        status=Meetup.Status.FINISHED,
+        starts_at=timezone.now() - datetime.timedelta(days=100),
+    )
     assert pick_city().slug == "beijing"
 
 
 def test_scheduler_takes_a_city_again_after_180_days_but_not_after_fan_meetups_only():
     fans_in("chengdu", active=5)
     snapshot_cities()
-    MeetupFactory(city=City.objects.get(slug="chengdu"), status=Meetup.Status.FINISHED,
-                  starts_at=timezone.now() - datetime.timedelta(days=181))
+    MeetupFactory(
+        city=City.objects.get(slug="chengdu"),
+        status=Meetup.Status.FINISHED,
+        starts_at=timezone.now() - datetime.timedelta(days=181),
+    )
     MeetupFactory(city=City.objects.get(slug="chengdu"), kind=Meetup.Kind.FAN)
     assert pick_city().slug == "chengdu"
 
@@ -77,8 +83,11 @@ def test_the_180_days_are_configurable():
     fans_in("chengdu", active=5)
     fans_in("beijing", active=3)
     snapshot_cities()
-    MeetupFactory(city=City.objects.get(slug="chengdu"), status=Meetup.Status.FINISHED,
-                  starts_at=timezone.now() - datetime.timedelta(days=100))
+    MeetupFactory(
+        city=City.objects.get(slug="chengdu"),
+        status=Meetup.Status.FINISHED,
+        starts_at=timezone.now() - datetime.timedelta(days=100),
+    )
     config = SchedulerSettings.load()
     config.no_repeat_days = 90
     config.save()
@@ -115,6 +124,7 @@ def test_the_unique_fortnight_constraint_stops_a_racing_second_run():
     first = schedule_next_meetup(today)
     # A second run that missed the first one's row (say, it read before the commit) hits the constraint.
     from django.db import IntegrityError, transaction
+
     with pytest.raises(IntegrityError), transaction.atomic():
         Meetup.objects.create(city=first.city, title="x", starts_at=first.starts_at, fortnight_key=first.fortnight_key)
 
@@ -128,8 +138,12 @@ def test_meetup_date_follows_settings():
 
 def test_beat_has_the_meetups_tasks_for_staff_to_edit():
     names = set(PeriodicTask.objects.filter(task__startswith="meetups.").values_list("task", flat=True))
-    assert {"meetups.tasks.snapshot_cities", "meetups.tasks.schedule_meetup", "meetups.tasks.send_reminders",
-            "meetups.tasks.finish_meetups"} <= names
+    assert {
+        "meetups.tasks.snapshot_cities",
+        "meetups.tasks.schedule_meetup",
+        "meetups.tasks.send_reminders",
+        "meetups.tasks.finish_meetups",
+    } <= names
     schedule = PeriodicTask.objects.get(task="meetups.tasks.schedule_meetup").crontab
     assert schedule.day_of_week == "1"
 

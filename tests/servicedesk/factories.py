@@ -36,5 +36,6 @@ def feedback(author=None, title: str = "A problem", body: str = "Something is wr
 
 
 def rule(name: str, phrases: str, priority: int = 100, escalate: int = Priority.NONE, reply: str = "", **extra) -> Rule:
-    return Rule.objects.create(name=name, phrases=phrases, priority=priority, escalate=escalate,
-                               reply_template=reply, **extra)
+    return Rule.objects.create(
+        name=name, phrases=phrases, priority=priority, escalate=escalate, reply_template=reply, **extra
+    )

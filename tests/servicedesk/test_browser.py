@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from servicedesk import demo
+from demo import servicedesk as demo
 from tests.servicedesk.factories import fan, staff
 
 PASSWORD = "correct-horse-battery"

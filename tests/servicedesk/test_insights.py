@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import City
 from accounts.roles import CORE_TESTERS
 from forum.models import Thread
-from servicedesk import activity, insights, triage
+from servicedesk import activity_weeks, insights, triage
 from servicedesk.models import Priority, Ticket
 from tests.servicedesk.factories import fan, feedback, rule, staff
 
@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 def _answered_after(thread: Thread, minutes: int) -> None:
     created = timezone.now() - datetime.timedelta(hours=2)
     Thread.objects.filter(pk=thread.pk).update(
-        created_at=created, first_staff_reply_at=created + datetime.timedelta(minutes=minutes),
-        time_to_first_staff_reply=datetime.timedelta(minutes=minutes))
+        created_at=created,
+        first_staff_reply_at=created + datetime.timedelta(minutes=minutes),
+        time_to_first_staff_reply=datetime.timedelta(minutes=minutes),
+    )
 
 
 @pytest.fixture
@@ -31,8 +33,13 @@ def known_data():
     the bot answered 2, one of whose fans asked for a person."""
     rule("Battery", "battery", reply="Check Settings › Battery.")
     rule("快递", "快递", escalate=Priority.URGENT)
-    threads = [feedback(title="快递 1", kind="bug"), feedback(title="快递 2"), feedback(title="快递 3"),
-               feedback(title="battery A"), feedback(title="battery B")]
+    threads = [
+        feedback(title="快递 1", kind="bug"),
+        feedback(title="快递 2"),
+        feedback(title="快递 3"),
+        feedback(title="battery A"),
+        feedback(title="battery B"),
+    ]
     for t in threads[:3]:
         triage.triage(t.pk)
     auto_a = triage.triage(threads[3].pk)
@@ -88,8 +95,8 @@ def test_weekly_activity_rate_overall_and_per_city():
     fan(last_active_on=today - datetime.timedelta(days=40))
     fan(city=beijing, last_active_on=today)
     fan(city=beijing)
-    activity.snapshot_week()
-    activity.snapshot_week()  # again the same night: rows are replaced, not added
+    activity_weeks.snapshot_week()
+    activity_weeks.snapshot_week()  # again the same night: rows are replaced, not added
     overall = insights.activity_weeks()
     assert len(overall) == 1 and (overall[0].active, overall[0].total) == (2, 4)
     assert [(w.active, w.total) for w in insights.activity_weeks(beijing)] == [(1, 2)]
@@ -119,11 +126,12 @@ def test_segment_csv_export(client):
     assert rows[1][0] == tester.username and rows[1][1] == "'=HYPERLINK(1)"
 
 
-def test_insights_page_shows_the_figures_in_a_fixed_number_of_queries(client, known_data,
-                                                                       django_assert_max_num_queries):
+def test_insights_page_shows_the_figures_in_a_fixed_number_of_queries(
+    client, known_data, django_assert_max_num_queries
+):
     from meetups.ranking import snapshot_cities
 
-    activity.snapshot_week()
+    activity_weeks.snapshot_week()
     snapshot_cities()  # the page also shows the city ranking when there is one
     client.force_login(staff())
     client.get("/staff/insights/")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from forum import posting
 from forum.models import Thread
-from servicedesk import desk, queries, triage
+from servicedesk import claims, queries, triage
 from servicedesk.models import DeskSettings, Priority, Ticket
 from tests.servicedesk.factories import fan, feedback, rewind, rule, staff
 
@@ -31,7 +31,7 @@ def test_queue_is_most_urgent_then_oldest_first_and_skips_answered_items():
     new_urgent = _escalated("new urgent", 1, urgent=True)
     old_urgent = _escalated("old urgent", 30, urgent=True)
     done = _escalated("answered", 90)
-    desk.answer(staff(), done.pk, "Fixed in the next update.")
+    claims.answer(staff(), done.pk, "Fixed in the next update.")
     assert [t.pk for t in queries.queue()] == [old_urgent.pk, new_urgent.pk, old.pk]
 
 
@@ -43,8 +43,8 @@ def test_first_staff_reply_stops_the_clock_and_later_replies_do_not_move_it():
     rewind(thread.author)
     assert Thread.objects.get(pk=thread.pk).first_staff_reply_at is None
     member = staff()
-    desk.claim(member, ticket.pk)
-    post = desk.answer(member, ticket.pk, "We are on it.")
+    claims.claim(member, ticket.pk)
+    post = claims.answer(member, ticket.pk, "We are on it.")
     thread.refresh_from_db()
     assert thread.first_staff_reply_at == post.created_at
     assert datetime.timedelta(minutes=19) < thread.time_to_first_staff_reply < datetime.timedelta(minutes=21)
@@ -67,13 +67,13 @@ def test_a_staff_reply_in_the_thread_itself_also_takes_the_item_off_the_queue():
 def test_claimed_item_cannot_be_answered_or_claimed_by_someone_else():
     ticket = _escalated("help", 5)
     first, second = staff(display_name="Ann"), staff()
-    desk.claim(first, ticket.pk)
-    with pytest.raises(desk.AlreadyClaimed, match="Ann"):
-        desk.claim(second, ticket.pk)
-    with pytest.raises(desk.AlreadyClaimed):
-        desk.answer(second, ticket.pk, "me too")
-    desk.hand_back(first, ticket.pk)
-    assert desk.claim(second, ticket.pk).claimed_by == second
+    claims.claim(first, ticket.pk)
+    with pytest.raises(claims.AlreadyClaimed, match="Ann"):
+        claims.claim(second, ticket.pk)
+    with pytest.raises(claims.AlreadyClaimed):
+        claims.answer(second, ticket.pk, "me too")
+    claims.hand_back(first, ticket.pk)
+    assert claims.claim(second, ticket.pk).claimed_by == second
 
 
 @pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_fans_cannot_claim():
 
     ticket = _escalated("help", 5)
     with pytest.raises(PermissionDenied):
-        desk.claim(fan(), ticket.pk)
+        claims.claim(fan(), ticket.pk)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -97,8 +97,8 @@ def test_two_staff_claiming_at_once_exactly_one_wins_and_the_other_is_told():
         def grab(member, ticket=ticket, barrier=barrier, results=results):
             try:
                 barrier.wait()
-                results[member.pk] = desk.claim(member, ticket.pk).claimed_by_id
-            except desk.AlreadyClaimed as error:
+                results[member.pk] = claims.claim(member, ticket.pk).claimed_by_id
+            except claims.AlreadyClaimed as error:
                 results[member.pk] = error
             finally:
                 connection.close()
@@ -109,7 +109,7 @@ def test_two_staff_claiming_at_once_exactly_one_wins_and_the_other_is_told():
         for w in workers:
             w.join()
         winners = [pk for pk, r in results.items() if r == pk]
-        losers = [r for r in results.values() if isinstance(r, desk.AlreadyClaimed)]
+        losers = [r for r in results.values() if isinstance(r, claims.AlreadyClaimed)]
         assert len(winners) == 1 and len(losers) == 1
         assert Ticket.objects.get(pk=ticket.pk).claimed_by_id == winners[0]
         assert losers[0].ticket.claimed_by_id == winners[0]
@@ -150,7 +150,7 @@ def test_queue_claim_and_answer_through_the_pages(client, django_assert_max_num_
 @pytest.mark.django_db
 def test_the_other_staff_member_is_told_who_claimed(client):
     ticket = _escalated("my order", 3)
-    desk.claim(staff(display_name="Bo"), ticket.pk)
+    claims.claim(staff(display_name="Bo"), ticket.pk)
     client.force_login(staff())
     response = client.post(f"/staff/queue/{ticket.pk}/", {"action": "claim"}, follow=True)
     assert "Bo" in response.content.decode()
@@ -158,8 +158,9 @@ def test_the_other_staff_member_is_told_who_claimed(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/staff/queue/", "/staff/insights/", "/staff/insights/segments/",
-                                 "/staff/insights/segments.csv"])
+@pytest.mark.parametrize(
+    "url", ["/staff/queue/", "/staff/insights/", "/staff/insights/segments/", "/staff/insights/segments.csv"]
+)
 def test_staff_pages_are_for_staff_only(client, url):
     assert client.get(url).status_code == 302 and "/accounts/login/" in client.get(url)["Location"]
     client.force_login(fan())

@@ -144,7 +144,7 @@ def test_only_the_author_can_ask_for_a_person(client):
 
 
 def test_demo_rules_escalate_orders_deliveries_and_flashing_and_answer_frequent_questions():
-    from servicedesk import demo
+    from demo import servicedesk as demo
 
     demo.load()
     demo.load()  # idempotent

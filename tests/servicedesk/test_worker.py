@@ -1,6 +1,5 @@
 """With a real Celery worker: posting feedback queues the triage, and a failing rule never blocks posting."""
 
-
 import pytest
 
 from forum import posting
@@ -10,8 +9,10 @@ from tests.servicedesk.factories import fan, feedback_board, rule
 
 
 def wait_for_ticket(thread) -> Ticket:
-    return wait_until(lambda: Ticket.objects.filter(thread=thread, triaged_at__isnull=False).first(),
-                      what="the worker to triage the thread")
+    return wait_until(
+        lambda: Ticket.objects.filter(thread=thread, triaged_at__isnull=False).first(),
+        what="the worker to triage the thread",
+    )
 
 
 @pytest.mark.django_db(transaction=True)

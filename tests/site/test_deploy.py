@@ -17,8 +17,9 @@ PRODUCTION_ENV = {
 def manage(*args, env=None):
     # The test process allows sync ORM calls beside Playwright's loop; a deployment never does.
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**base, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, env={**base, **(env or {})}
+    )
 
 
 def test_check_deploy_reports_nothing_with_production_settings():
@@ -39,8 +40,10 @@ def test_every_model_change_has_its_migration():
 
 
 def test_weibo_and_wechat_login_switch_on_only_with_their_keys():
-    show = ("from django.conf import settings; "
-            "print(sorted(a.rsplit('.', 1)[1] for a in settings.INSTALLED_APPS if '.providers.' in a))")
+    show = (
+        "from django.conf import settings; "
+        "print(sorted(a.rsplit('.', 1)[1] for a in settings.INSTALLED_APPS if '.providers.' in a))"
+    )
     without = manage("shell", "-v", "0", "-c", show, env=PRODUCTION_ENV)
     keys = {"WEIBO_CLIENT_ID": "id", "WEIBO_SECRET": "s", "WECHAT_CLIENT_ID": "id", "WECHAT_SECRET": "s"}
     with_keys = manage("shell", "-v", "0", "-c", show, env={**PRODUCTION_ENV, **keys})

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from accounts import demo as accounts_demo
-from forum import demo as forum_demo
-from meetups import demo as meetups_demo
-from servicedesk import demo as servicedesk_demo
+from demo import accounts as accounts_demo
+from demo import forum as forum_demo
+from demo import meetups as meetups_demo
+from demo import servicedesk as servicedesk_demo
 
 
 class Command(BaseCommand):

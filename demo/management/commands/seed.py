@@ -21,15 +21,19 @@ from forum import search
 from forum.boards import ensure_city_boards, ensure_fixed_boards
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Post, Thread
 
-ZH = ("手机 刷机 系统 更新 电池 续航 充电 屏幕 相机 拍照 夜景 信号 蓝牙 耳机 无法 开机 重启 卡顿 发热 流畅 "
-      "版本 内测 体验 建议 问题 反馈 官方 客服 售后 维修 价格 优惠 活动 同城 聚会 周末 报名 粉丝 朋友 推荐 "
-      "壳子 贴膜 桌面 主题 字体 通知 应用 游戏 性能 跑分 内存 存储 备份 恢复 数据 账号 登录 密码 指纹 面部 "
-      "解锁 导航 地图 定位 音量 扬声器 麦克风 通话 短信 网络 流量 热点 设置 功能 界面 动画 深色 模式 省电 "
-      "我 你 他 我们 大家 今天 昨天 刚才 已经 还是 但是 因为 所以 如果 感觉 觉得 非常 有点 一直 经常 突然 "
-      "终于 希望 可以 不能 怎么 为什么 什么 哪里 好用 好看 满意 失望 喜欢 谢谢 请问 求助 分享 教程 经验").split()
-EN = ("the a is it my phone update battery screen camera after before works fine broken please help thanks "
-      "anyone else same issue here new version beta launcher widget charging wifi bluetooth signal slow fast "
-      "really great love this feature would like to see dark mode meetup weekend city club join us").split()
+ZH = (
+    "手机 刷机 系统 更新 电池 续航 充电 屏幕 相机 拍照 夜景 信号 蓝牙 耳机 无法 开机 重启 卡顿 发热 流畅 "
+    "版本 内测 体验 建议 问题 反馈 官方 客服 售后 维修 价格 优惠 活动 同城 聚会 周末 报名 粉丝 朋友 推荐 "
+    "壳子 贴膜 桌面 主题 字体 通知 应用 游戏 性能 跑分 内存 存储 备份 恢复 数据 账号 登录 密码 指纹 面部 "
+    "解锁 导航 地图 定位 音量 扬声器 麦克风 通话 短信 网络 流量 热点 设置 功能 界面 动画 深色 模式 省电 "
+    "我 你 他 我们 大家 今天 昨天 刚才 已经 还是 但是 因为 所以 如果 感觉 觉得 非常 有点 一直 经常 突然 "
+    "终于 希望 可以 不能 怎么 为什么 什么 哪里 好用 好看 满意 失望 喜欢 谢谢 请问 求助 分享 教程 经验"
+).split()
+EN = (
+    "the a is it my phone update battery screen camera after before works fine broken please help thanks "
+    "anyone else same issue here new version beta launcher widget charging wifi bluetooth signal slow fast "
+    "really great love this feature would like to see dark mode meetup weekend city club join us"
+).split()
 # Zipf-like word frequencies over a shuffled order, and the benchmark's word 刷机 in about 1% of posts.
 _RANKS = random.Random(7).sample(range(len(ZH)), len(ZH))
 ZH_WEIGHTS = [0.004 if word == "刷机" else 1 / (r + 1) for word, r in zip(ZH, _RANKS, strict=True)]
@@ -88,19 +92,60 @@ class Command(BaseCommand):
         weights = [1 / (i + 1) ** 0.7 for i in range(len(cities))]
         password = make_password("seed-pass")
         now = timezone.now()
-        columns = ["password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
-                   "is_active", "date_joined", "display_name", "city_id", "bio", "avatar", "language",
-                   "muted_emails", "ban_reason"]
+        columns = [
+            "password",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "display_name",
+            "city_id",
+            "bio",
+            "avatar",
+            "language",
+            "muted_emails",
+            "ban_reason",
+        ]
         with transaction.atomic(), connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {User._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for n in range(count):
-                    copy.write_row((password, False, f"seed{n}", "", "", f"seed{n}@seed.example", False, True,
-                                    now - datetime.timedelta(days=rng.randint(2, 900)), f"粉丝{n}",
-                                    rng.choices(cities, weights)[0] if cities else None, "", "", "", "[]", ""))
-            User.objects.create(username=STAFF_NAME, email="seedstaff@seed.example", is_staff=True,
-                                password=password, display_name="官方客服")
-        return list(User.objects.filter(username__startswith="seed").exclude(username=STAFF_NAME)
-                    .order_by("pk").values_list("pk", flat=True))
+                    copy.write_row(
+                        (
+                            password,
+                            False,
+                            f"seed{n}",
+                            "",
+                            "",
+                            f"seed{n}@seed.example",
+                            False,
+                            True,
+                            now - datetime.timedelta(days=rng.randint(2, 900)),
+                            f"粉丝{n}",
+                            rng.choices(cities, weights)[0] if cities else None,
+                            "",
+                            "",
+                            "",
+                            "[]",
+                            "",
+                        )
+                    )
+            User.objects.create(
+                username=STAFF_NAME,
+                email="seedstaff@seed.example",
+                is_staff=True,
+                password=password,
+                display_name="官方客服",
+            )
+        return list(
+            User.objects.filter(username__startswith="seed")
+            .exclude(username=STAFF_NAME)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
     def seed_forum(self, rng, fan_ids, thread_count, post_count, big_thread) -> None:
         self.log(f"text pool of {POOL}")
@@ -110,8 +155,9 @@ class Command(BaseCommand):
             pool.append((body, f"<p>{escape(body)}</p>", search.vector_literal("", body)))
         staff_id = User.objects.get(username=STAFF_NAME).pk
         boards = list(Board.objects.exclude(kind=BoardKind.ANNOUNCEMENTS))
-        board_weights = [{BoardKind.GENERAL: 300, BoardKind.FEEDBACK: 120, BoardKind.BETA: 10}.get(b.kind, 1)
-                         for b in boards]
+        board_weights = [
+            {BoardKind.GENERAL: 300, BoardKind.FEEDBACK: 120, BoardKind.BETA: 10}.get(b.kind, 1) for b in boards
+        ]
         general = next(b for b in boards if b.kind == BoardKind.GENERAL)
         # Replies per thread: skewed, a few threads get many; thread 0 is the very long one.
         replies = [0] * thread_count
@@ -131,11 +177,38 @@ class Command(BaseCommand):
             first_thread = cursor.fetchone()[0] + 1
             cursor.execute("SELECT COALESCE(MAX(id), 0) FROM forum_post")
             next_post = cursor.fetchone()[0] + 1
-        thread_columns = ["id", "board_id", "author_id", "title", "created_at", "is_pinned", "is_locked",
-                          "post_count", "reply_count", "view_count", "last_post_at", "last_poster_id",
-                          "feedback_kind", "device_model", "software_version", "status", "me_too_count"]
-        post_columns = ["id", "thread_id", "floor", "author_id", "body", "html", "by_staff", "created_at",
-                        "hidden_reason", "like_count", "search"]
+        thread_columns = [
+            "id",
+            "board_id",
+            "author_id",
+            "title",
+            "created_at",
+            "is_pinned",
+            "is_locked",
+            "post_count",
+            "reply_count",
+            "view_count",
+            "last_post_at",
+            "last_poster_id",
+            "feedback_kind",
+            "device_model",
+            "software_version",
+            "status",
+            "me_too_count",
+        ]
+        post_columns = [
+            "id",
+            "thread_id",
+            "floor",
+            "author_id",
+            "body",
+            "html",
+            "by_staff",
+            "created_at",
+            "hidden_reason",
+            "like_count",
+            "search",
+        ]
         dropped = self.drop_post_indexes()
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
@@ -148,8 +221,11 @@ class Command(BaseCommand):
                     created = now - datetime.timedelta(seconds=rng.randint(3600, 365 * 86400))
                     step = max(1, int((now - created).total_seconds() // (floors + 1)))
                     author = rng.choice(fan_ids)
-                    title = (f"{rng.choice(TITLES_ZH)}：" + "".join(rng.choices(ZH, ZH_WEIGHTS, k=rng.randint(2, 5)))
-                             if rng.random() < 0.7 else " ".join(rng.choices(EN, k=rng.randint(3, 7))).capitalize())
+                    title = (
+                        f"{rng.choice(TITLES_ZH)}：" + "".join(rng.choices(ZH, ZH_WEIGHTS, k=rng.randint(2, 5)))
+                        if rng.random() < 0.7
+                        else " ".join(rng.choices(EN, k=rng.randint(3, 7))).capitalize()
+                    )
                     when = created
                     poster = author
                     for floor in range(1, floors + 1):
@@ -159,16 +235,44 @@ class Command(BaseCommand):
                         body, html, vector = pool[rng.randrange(POOL)]
                         if floor == 1:
                             vector = search.vector_literal(title, body)
-                        posts_rows.append((next_post, tid, floor, poster, body, html, poster == staff_id, when, "",
-                                           rng.randint(0, 3) if rng.random() < 0.3 else 0, vector))
+                        posts_rows.append(
+                            (
+                                next_post,
+                                tid,
+                                floor,
+                                poster,
+                                body,
+                                html,
+                                poster == staff_id,
+                                when,
+                                "",
+                                rng.randint(0, 3) if rng.random() < 0.3 else 0,
+                                vector,
+                            )
+                        )
                         next_post += 1
                     is_feedback = board.kind == BoardKind.FEEDBACK
-                    tcopy.write_row((
-                        tid, board.pk, author, title[:120], created, False, False, floors, floors - 1,
-                        rng.randint(floors, floors * 20), when, poster,
-                        rng.choice(FeedbackKind.values) if is_feedback else "", "", "",
-                        rng.choice(FeedbackStatus.values[:5]) if is_feedback else "",
-                        rng.randint(0, 40) if is_feedback else 0))
+                    tcopy.write_row(
+                        (
+                            tid,
+                            board.pk,
+                            author,
+                            title[:120],
+                            created,
+                            False,
+                            False,
+                            floors,
+                            floors - 1,
+                            rng.randint(floors, floors * 20),
+                            when,
+                            poster,
+                            rng.choice(FeedbackKind.values) if is_feedback else "",
+                            "",
+                            "",
+                            rng.choice(FeedbackStatus.values[:5]) if is_feedback else "",
+                            rng.randint(0, 40) if is_feedback else 0,
+                        )
+                    )
             self.log(f"{thread_count} threads copied; copying {len(posts_rows)} posts")
             with raw.copy(f"COPY {Post._meta.db_table} ({', '.join(post_columns)}) FROM STDIN") as pcopy:
                 for row in posts_rows:
@@ -176,8 +280,7 @@ class Command(BaseCommand):
             del posts_rows
             self.log("sequences and board counters")
             for table in (Thread._meta.db_table, Post._meta.db_table):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                               f"(SELECT MAX(id) FROM {table}))")
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
             cursor.execute("""
                 UPDATE forum_board b SET thread_count = s.threads, post_count = s.posts
                 FROM (SELECT board_id, COUNT(*) AS threads, SUM(post_count) AS posts
@@ -197,10 +300,12 @@ class Command(BaseCommand):
     def drop_post_indexes(self) -> list[str]:
         """Drop the post table's plain indexes (not the ones behind constraints); return their definitions."""
         with connection.cursor() as cursor:
-            cursor.execute("""
+            cursor.execute(
+                """
                 SELECT i.indexname, i.indexdef FROM pg_indexes i
                 WHERE i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
-                           [Post._meta.db_table])
+                [Post._meta.db_table],
+            )
             rows = cursor.fetchall()
             for name, _definition in rows:
                 cursor.execute(f'DROP INDEX "{name}"')

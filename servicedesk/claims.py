@@ -70,5 +70,6 @@ def answer(staff: User, ticket_id: int, body: str) -> Post:
         post = post_reply(staff, ticket.thread, body)
         now = timezone.now()
         Ticket.objects.filter(pk=ticket.pk).update(
-            claimed_by=staff, claimed_at=ticket.claimed_at or now, answered_by=staff, answered_at=now)
+            claimed_by=staff, claimed_at=ticket.claimed_at or now, answered_by=staff, answered_at=now
+        )
     return post

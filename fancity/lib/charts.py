@@ -51,12 +51,14 @@ def _nice(value: float) -> float:
 
 
 def _ticks(labels: list[str], slot: float, every: int = 7) -> list[tuple[float, str]]:
-    return [(round(LEFT + i * slot + slot / 2, 1), label) for i, label in enumerate(labels)
-            if i % every == 0 or i == len(labels) - 1]
+    return [
+        (round(LEFT + i * slot + slot / 2, 1), label)
+        for i, label in enumerate(labels)
+        if i % every == 0 or i == len(labels) - 1
+    ]
 
 
-def stacked_columns(labels: list[str], series: list[tuple[str, list[int]]], height: int = 150,
-                    every: int = 7) -> Chart:
+def stacked_columns(labels: list[str], series: list[tuple[str, list[int]]], height: int = 150, every: int = 7) -> Chart:
     """One column per label, its series stacked; `series` is [(css class, values)]."""
     totals = [sum(values[i] for _css, values in series) for i in range(len(labels))]
     top = _nice(max(totals, default=0))
@@ -69,13 +71,27 @@ def stacked_columns(labels: list[str], series: list[tuple[str, list[int]]], heig
             h = plot * values[i] / top
             if h:
                 y -= h
-                rects.append(Rect(round(LEFT + i * slot + 1, 1), round(y, 1), round(max(slot - 2, 1), 1),
-                                  round(h, 1), css, f"{label}: {values[i]}"))
+                rects.append(
+                    Rect(
+                        round(LEFT + i * slot + 1, 1),
+                        round(y, 1),
+                        round(max(slot - 2, 1), 1),
+                        round(h, 1),
+                        css,
+                        f"{label}: {values[i]}",
+                    )
+                )
     return Chart(height, top, rects, [], _ticks(labels, slot, every))
 
 
-def line_chart(labels: list[str], series: list[tuple[str, list[float | None]]], guide: float | None = None,
-               guide_label: str = "", height: int = 150, every: int = 7) -> Chart:
+def line_chart(
+    labels: list[str],
+    series: list[tuple[str, list[float | None]]],
+    guide: float | None = None,
+    guide_label: str = "",
+    height: int = 150,
+    every: int = 7,
+) -> Chart:
     """Lines over the labels; a None value breaks the line. `guide` draws a horizontal line (a target)."""
     values = [v for _css, vs in series for v in vs if v is not None]
     top = _nice(max([*values, guide or 0, 0]))
@@ -99,8 +115,9 @@ def line_chart(labels: list[str], series: list[tuple[str, list[float | None]]], 
             rects.append(Rect(x - 1.5, y_of(v) - 1.5, 3, 3, css, f"{labels[i]}: {v:.1f}"))
         if len(run) > 1:
             lines.append((css, " ".join(run)))
-    return Chart(height, top, rects, lines, _ticks(labels, slot, every),
-                 y_of(guide) if guide is not None else None, guide_label)
+    return Chart(
+        height, top, rects, lines, _ticks(labels, slot, every), y_of(guide) if guide is not None else None, guide_label
+    )
 
 
 @dataclass
@@ -111,13 +128,20 @@ class Bar:
     width: float
 
 
-def bars(items: list[tuple[str, float, str]], bar_height: int = 18, gap: int = 6, label_width: int = 100,
-         top: float | None = None) -> tuple[list[Bar], int]:
+def bars(
+    items: list[tuple[str, float, str]],
+    bar_height: int = 18,
+    gap: int = 6,
+    label_width: int = 100,
+    top: float | None = None,
+) -> tuple[list[Bar], int]:
     """Horizontal bars: items are (label, value, text shown); returns the bars and the height."""
     top = top or max((v for _l, v, _t in items), default=0) or 1
     room = WIDTH - label_width - 60
-    result = [Bar(label, text, i * (bar_height + gap), round(room * value / top, 1))
-              for i, (label, value, text) in enumerate(items)]
+    result = [
+        Bar(label, text, i * (bar_height + gap), round(room * value / top, 1))
+        for i, (label, value, text) in enumerate(items)
+    ]
     return result, max(len(items) * (bar_height + gap), bar_height)
 
 
@@ -130,5 +154,4 @@ def sparkline(values: list[int], width: int = 120, height: int = 28) -> str:
     low, high = min(values), max(values)
     span = (high - low) or 1
     step = width / (len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
-                    for i, v in enumerate(values))
+    return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(values))

@@ -34,8 +34,13 @@ def counts_on(day: datetime.date) -> dict[int | None, tuple[int, int]]:
     else:
         active = Q(pk__in=DailyActivity.objects.filter(day__range=(since, day)).values("user_id"))
     end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
-    rows = (fans().filter(date_joined__lt=end).values("city_id")
-            .annotate(total=Count("id"), active=Count("id", filter=active)).order_by())
+    rows = (
+        fans()
+        .filter(date_joined__lt=end)
+        .values("city_id")
+        .annotate(total=Count("id"), active=Count("id", filter=active))
+        .order_by()
+    )
     return {row["city_id"]: (row["active"], row["total"]) for row in rows}
 
 
@@ -44,13 +49,27 @@ def snapshot_week(day: datetime.date | None = None) -> int:
     day = day or timezone.localdate()
     counts = counts_on(day)
     week = monday(day)
-    rows = [ActivityWeek(week=week, city_id=city_id, day=day, active_fans=a, all_fans=t)
-            for city_id, (a, t) in counts.items() if city_id is not None]
-    rows.append(ActivityWeek(week=week, city=None, day=day, active_fans=sum(a for a, _t in counts.values()),
-                             all_fans=sum(t for _a, t in counts.values())))
+    rows = [
+        ActivityWeek(week=week, city_id=city_id, day=day, active_fans=a, all_fans=t)
+        for city_id, (a, t) in counts.items()
+        if city_id is not None
+    ]
+    rows.append(
+        ActivityWeek(
+            week=week,
+            city=None,
+            day=day,
+            active_fans=sum(a for a, _t in counts.values()),
+            all_fans=sum(t for _a, t in counts.values()),
+        )
+    )
     with transaction.atomic():
-        ActivityWeek.objects.bulk_create(rows, update_conflicts=True, unique_fields=["week", "city"],
-                                         update_fields=["day", "active_fans", "all_fans"])
+        ActivityWeek.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["week", "city"],
+            update_fields=["day", "active_fans", "all_fans"],
+        )
     return len(rows)
 
 

@@ -40,13 +40,21 @@ def load() -> list[str]:
         # Big cities get more fans, so that the city ranking has a shape.
         weights = [1 / (i + 1) ** 0.7 for i in range(len(cities))]
         today = timezone.localdate()
-        fans = [User(username=f"demo{i:04d}", email=f"demo{i:04d}@fancity.example", password=password,
-                     display_name=f"粉丝{i:04d}", city=rng.choices(cities, weights)[0],
-                     date_joined=timezone.now() - datetime.timedelta(days=rng.randint(0, 400)))
-                for i in range(DEMO_FANS)]
+        fans = [
+            User(
+                username=f"demo{i:04d}",
+                email=f"demo{i:04d}@fancity.example",
+                password=password,
+                display_name=f"粉丝{i:04d}",
+                city=rng.choices(cities, weights)[0],
+                date_joined=timezone.now() - datetime.timedelta(days=rng.randint(0, 400)),
+            )
+            for i in range(DEMO_FANS)
+        ]
         User.objects.bulk_create(fans)
         EmailAddress.objects.bulk_create(
-            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in fans])
+            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in fans]
+        )
         activity = []
         for u in fans:
             if rng.random() < 0.6:  # 40% of sign-ups never come back

@@ -47,6 +47,7 @@ def flush_view_counts() -> int:
             cursor.execute(
                 f"UPDATE {Thread._meta.db_table} t SET view_count = t.view_count + v.n "
                 f"FROM (VALUES {values}) AS v(id, n) WHERE t.id = v.id",
-                [x for pair in counts for x in pair])
+                [x for pair in counts for x in pair],
+            )
     client.delete(FLUSHING)
     return len(counts)
