@@ -1,7 +1,9 @@
 """Small helpers that tests across apps share."""
 
+import threading
 import time
 
+from django.db import connection
 from django.test import Client
 
 
@@ -23,3 +25,30 @@ def signed_in(browser, live_server, user):
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
+
+
+def race(*calls, timeout: float = 60.0) -> list:
+    """Run each callable in its own thread, released together by a barrier, against the real database.
+
+    Returns what each call returned, or the exception it raised, in the order of `calls`. Each thread
+    closes its own database connection, so a transactional test can flush afterwards.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout)
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - handed back to the test, which asserts on it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "a racing call did not finish"
+    return results
