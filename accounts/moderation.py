@@ -1,4 +1,4 @@
-"""Account-level moderation: a banned fan can read but not write."""
+"""Account-level moderation: a banned fan can read but not write, and the one rule of who may write."""
 
 import datetime
 
@@ -8,6 +8,26 @@ from django.utils import timezone
 
 from accounts.models import BANNED_FOR_GOOD, User
 from accounts.roles import is_moderator
+
+SIGNED_OUT = "signed_out"
+BANNED = "banned"
+
+
+def why_may_not_act(user: User) -> str | None:
+    """Why this account may not act (post, like, register, propose a meetup), or None if it may.
+
+    SIGNED_OUT: anonymous, deactivated or deleted; BANNED: suspended (it can still read). Every app
+    asks this one function, so a ban or a deletion stops a fan everywhere at once.
+    """
+    if not user.is_authenticated or not user.is_active or user.deleted_at:
+        return SIGNED_OUT
+    if user.is_banned:
+        return BANNED
+    return None
+
+
+def may_act(user: User) -> bool:
+    return why_may_not_act(user) is None
 
 
 def ban_user(moderator: User, fan: User, reason: str, duration: datetime.timedelta | None = None) -> None:

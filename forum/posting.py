@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.activity import record_activity
+from accounts.moderation import may_act
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from accounts.roles import CORE_TESTERS, is_moderator
@@ -32,7 +33,7 @@ MAX_BODY = 20_000
 
 
 def can_write(user: User) -> bool:
-    return user.is_authenticated and user.is_active and not user.is_banned and not user.deleted_at
+    return may_act(user)  # the one rule for every app: signed in, active, not deleted, not banned
 
 
 def can_start_thread(user: User, board: Board) -> bool:
