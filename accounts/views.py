@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from accounts.forms import DeleteAccountForm, SettingsForm
 from accounts.models import City, Notification, User
 from accounts.notifications import mark_read
 from accounts.tasks import UNSUBSCRIBE_SALT
+from fancity.lib.params import int_params, safe_next
 
 
 def profile(request, username):
@@ -68,8 +70,8 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     ids = request.POST.getlist("id")
-    mark_read(request.user, [int(i) for i in ids if i.isdigit()] if ids else None)
-    return redirect(request.POST.get("next") or "notifications")
+    mark_read(request.user, int_params(ids) if ids else None)
+    return redirect(safe_next(request, request.POST.get("next"), reverse("notifications")))
 
 
 @login_required

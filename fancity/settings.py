@@ -149,6 +149,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fancity] "
+# The ".../ip" limits key on accounts.client_ip.client_ip: REMOTE_ADDR unless the site runs behind
+# this many proxies of its own, each appending to X-Forwarded-For (1 for the README's TLS proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Weibo and WeChat sign-in appear only when their keys are configured.
 SOCIALACCOUNT_PROVIDERS = {}

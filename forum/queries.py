@@ -54,14 +54,6 @@ class Pages:
         return out
 
 
-def page_number(raw, last: int | None = None) -> int:
-    try:
-        number = max(1, int(raw))
-    except (TypeError, ValueError):
-        number = 1
-    return min(number, last) if last else number
-
-
 def board_index(user: User) -> QuerySet[Board]:
     return visible_boards(user).select_related("last_thread", "last_poster")
 

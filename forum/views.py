@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_moderator
+from fancity.lib.params import int_param, page_param
 from forum import feedback, fragments, moderation, posting, queries, search, view_counts
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
@@ -65,7 +66,7 @@ def index(request):
 
 def board(request, slug):
     board = _visible_board(request, slug)
-    page = queries.page_number(request.GET.get("page"))
+    page = page_param(request.GET.get("page"))
     filters = {}
     if board.is_feedback:
         filters = {k: request.GET.get(k, "") for k in ("status", "kind", "sort")}
@@ -116,12 +117,12 @@ def new_thread(request, slug):
 def thread(request, pk):
     thread = _visible_thread(request, pk)
     user = request.user
-    page = queries.page_number(request.GET.get("page"), thread.page_count)
+    page = page_param(request.GET.get("page"), thread.page_count)
     posts = queries.thread_posts(thread, page)
     watching, read_floor, me_too = queries.thread_state(user, thread)
     quote = None
-    if request.GET.get("quote", "").isdigit():
-        quote = Post.objects.filter(thread=thread, pk=int(request.GET["quote"])).select_related("author").first()
+    if quote_id := int_param(request.GET.get("quote")):
+        quote = Post.objects.filter(thread=thread, pk=quote_id).select_related("author").first()
     form = ReplyForm(initial={"quote": quote.pk if quote else None})
     context = _thread_context(request, thread, page, posts, form, quote)
     first_unread = read_floor + 1 if read_floor < thread.post_count else None

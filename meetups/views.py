@@ -79,9 +79,11 @@ def detail(request, pk):
 def register(request, pk):
     meetup = _meetup_or_404(request, pk, seats=False)
     form = RegisterForm(request.POST)
-    answer = form.cleaned_data["answer"] if form.is_valid() else request.POST.get("answer", "")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(meetup)
     try:
-        registration = register_for_meetup(request.user, meetup, answer)
+        registration = register_for_meetup(request.user, meetup, form.cleaned_data["answer"])
     except RegistrationError as error:
         messages.error(request, str(error))
         return redirect(meetup)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import City
+from fancity.lib.params import int_param
 from forum.models import Thread
 from servicedesk import claims, queries, triage
 from servicedesk import insights as figures
@@ -124,10 +125,9 @@ def segments(request):
     segment = request.GET.get("segment", "active")
     if segment not in figures.SEGMENTS:
         raise Http404
-    after = request.GET.get("after", "")
     fans = figures.segment_fans(segment, city)
-    if after.isdigit():
-        fans = fans.filter(pk__gt=int(after))
+    if (after := int_param(request.GET.get("after"))) is not None:
+        fans = fans.filter(pk__gt=after)
     rows = list(fans[: SEGMENT_PAGE + 1])
     counts = figures.segment_counts(city)
     labels = segment_labels()
