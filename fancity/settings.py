@@ -197,6 +197,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fancity <noreply@fancity.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# What higher apps do in the forum, which never imports them (forum/hooks.py).
+FORUM_FEEDBACK_HOOKS = ["servicedesk.forum_hooks.triage_new_feedback"]
+FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 # Absolute links in mail (unsubscribe, notification targets).
 PERSONAL_DATA_EXPORTS = ["accounts.export.accounts_data", "forum.export.forum_data", "meetups.export.meetups_data"]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,7 +1,7 @@
 """Boards: the fixed ones, one club board per city, and who may see which."""
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import City, User
 from accounts.roles import CORE_TESTERS, in_group
@@ -35,17 +35,34 @@ FIXED_BOARDS = [
 ]
 
 
+# Who may see the private beta board: staff, and the members of these groups. This and `may_see_beta`
+# are the one place that says so; `beta_readers` is the same rule in SQL (tests/forum/test_permissions.py
+# checks that the two agree).
+BETA_GROUPS = (CORE_TESTERS,)
+
+
+def may_see_beta(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or any(in_group(user, name) for name in BETA_GROUPS))
+
+
+def beta_readers(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed, in SQL, to those `may_see_beta` lets in."""
+    in_groups = User.groups.through.objects.filter(group__name__in=BETA_GROUPS).values("user_id")
+    return users.filter(Q(is_staff=True) | Q(pk__in=in_groups))
+
+
 def can_see(user: User, board: Board) -> bool:
-    if not board.testers_only:
-        return True
-    return user.is_authenticated and (user.is_staff or in_group(user, CORE_TESTERS))
+    return not board.testers_only or may_see_beta(user)
+
+
+def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed to those who may see `board` (for notifications)."""
+    return beta_readers(users) if board.testers_only else users
 
 
 def visible_boards(user: User) -> QuerySet[Board]:
     boards = Board.objects.all()
-    if not (user.is_authenticated and (user.is_staff or in_group(user, CORE_TESTERS))):
-        boards = boards.exclude(kind=BoardKind.BETA)
-    return boards
+    return boards if may_see_beta(user) else boards.exclude(kind=BoardKind.BETA)
 
 
 def ensure_fixed_boards() -> None:

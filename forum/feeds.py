@@ -1,12 +1,13 @@
 """Atom feeds: the newest threads of a board, and of the announcements board."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from forum.boards import announcements_board
+from forum.boards import announcements_board, can_see
 from forum.markup import plain_excerpt
 from forum.models import Board, Thread
 
@@ -18,8 +19,8 @@ class BoardFeed(Feed):
 
     def get_object(self, request, slug=None):
         board = announcements_board() if slug is None else get_object_or_404(Board, slug=slug)
-        if board.testers_only:
-            raise Http404  # feed readers are anonymous; the beta board is not for them
+        if not can_see(AnonymousUser(), board):
+            raise Http404  # feed readers are anonymous
         return board
 
     def title(self, board):

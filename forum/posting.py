@@ -9,20 +9,18 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.activity import record_activity
-from accounts.moderation import may_act
 from accounts.models import NotificationKind, User
+from accounts.moderation import may_act
 from accounts.notifications import notify
-from accounts.roles import CORE_TESTERS, is_moderator
-from fancity.lib.queueing import enqueue
-from forum import limits, markup, search
-from forum.boards import can_see
+from accounts.roles import is_moderator
+from forum import hooks, limits, markup, search
+from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
-from servicedesk.tasks import triage_thread
 
 EDIT_WINDOW = datetime.timedelta(minutes=30)
 MAX_TITLE = 120
@@ -86,18 +84,12 @@ def notify_fans(users, kind: str, make_text, url: str, thread: Thread) -> None:
     notify(users, kind, make_text, url, group=f"thread:{thread.pk}")
 
 
-def _may_see(users, board: Board):
-    if not board.testers_only:
-        return users
-    return users.filter(Q(is_staff=True) | Q(groups__name=CORE_TESTERS)).distinct()
-
-
 def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str], notified: set[int]) -> None:
     if not names:
         return
     mentioned = list(
-        _may_see(
-            User.objects.filter(username__in=names[:20], deleted_at__isnull=True).exclude(pk__in=notified), thread.board
+        who_may_see(
+            thread.board, User.objects.filter(username__in=names[:20], deleted_at__isnull=True).exclude(pk__in=notified)
         )
     )
     notified.update(u.pk for u in mentioned)
@@ -127,9 +119,9 @@ def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
         )
     _notify_mentions(post, thread, author, markup.mentioned_usernames(post.body), notified)
     if post.floor > 1:
-        watchers = _may_see(
-            User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id")).exclude(pk__in=notified),
+        watchers = who_may_see(
             thread.board,
+            User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id")).exclude(pk__in=notified),
         )
         notify_fans(
             list(watchers),
@@ -230,7 +222,7 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
         post = thread.posts.get(floor=1)
         _notify_about_post(post, thread, author)
         if board.kind == BoardKind.FEEDBACK:
-            enqueue(triage_thread, thread.pk)  # the service desk's keyword rules, after the commit
+            hooks.feedback_thread_created(thread)  # settings.FORUM_FEEDBACK_HOOKS, after the commit
     return thread
 
 

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
+from forum.boards import may_see_beta
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W{CJK}_]+", re.UNICODE)
@@ -125,7 +126,7 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     raw = tsquery(q)
     if not raw:
         return None
-    sees_beta = can_see_beta(user)
+    sees_beta = may_see_beta(user)
     key = (
         "forum:search:"
         + hashlib.blake2b(repr((raw, board and board.pk, sees_beta)).encode(), digest_size=16).hexdigest()
@@ -166,13 +167,6 @@ def search_posts(user: User, q: str, board=None) -> list | None:
         )
     }
     return [rows[pk] for pk in ids if pk in rows]
-
-
-def can_see_beta(user: User) -> bool:
-    from forum.boards import can_see
-    from forum.models import Board, BoardKind
-
-    return can_see(user, Board(kind=BoardKind.BETA))
 
 
 def hits(posts, q: str) -> list[Hit]:

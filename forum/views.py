@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from accounts.roles import is_moderator
 from fancity.lib.params import int_param, page_param
 from forum import feedback, fragments, moderation, posting, queries, search, view_counts
-from forum.boards import can_see, visible_boards
+from forum.boards import can_see, may_see_beta, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.markup import render as render_markdown
-from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
 
 
 def _visible_board(request, slug: str) -> Board:
@@ -60,7 +60,7 @@ def index(request):
     return render(
         request,
         "forum/index.html",
-        {"boards": queries.board_index(user), "sees_beta": can_see(user, Board(kind=BoardKind.BETA))},
+        {"boards": queries.board_index(user), "sees_beta": may_see_beta(user)},
     )
 
 

@@ -1,7 +1,9 @@
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.roles import CORE_TESTERS, MODERATORS
+from forum import hooks
 
 register = template.Library()
 
@@ -26,3 +28,14 @@ def role_badge(user) -> str:
 @register.filter
 def unread(thread, read_floors: dict) -> bool:
     return read_floors is not None and thread.post_count > read_floors.get(thread.pk, 0)
+
+
+@register.simple_tag(takes_context=True)
+def thread_panels(context, thread) -> SafeString:
+    """What other apps show on a thread page (settings.FORUM_THREAD_PANELS), each in the page's own context."""
+    parts = []
+    for template_name, extra in hooks.thread_panels(context["request"], thread):
+        template = context.template.engine.get_template(template_name)
+        with context.push(extra):
+            parts.append(template.render(context))
+    return mark_safe("".join(parts))

@@ -4,17 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from servicedesk.queries import desk_state as _desk_state
-
 register = template.Library()
-
-
-@register.simple_tag
-def desk_state(thread):
-    """The thread's service desk ticket (escalated? answered automatically?), for feedback threads only."""
-    if not thread.is_feedback:
-        return None
-    return _desk_state(thread.pk)
 
 
 @register.filter

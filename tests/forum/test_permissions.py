@@ -1,12 +1,14 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.moderation import ban_user
-from accounts.roles import CORE_TESTERS
-from forum import moderation
-from forum.models import Post, StatusChange, Thread
+from accounts.roles import CORE_TESTERS, MODERATORS
+from forum import boards, moderation
+from forum.models import Board, Post, StatusChange, Thread
 from tests.forum.factories import fan, member, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +131,25 @@ def test_fans_cannot_moderate(client):
     t.refresh_from_db()
     post.refresh_from_db()
     assert not t.is_pinned and post.hidden_at is None and not post.author.is_banned
+
+
+@pytest.mark.parametrize(
+    "who", ["fan", "core tester", "moderator", "staff", "staff and core tester", "deleted core tester"]
+)
+def test_the_sql_beta_filter_lets_in_exactly_whom_may_see_beta_lets_in(who):
+    user = {
+        "fan": fan,
+        "core tester": lambda: member(CORE_TESTERS),
+        "moderator": lambda: member(MODERATORS),
+        "staff": staff,
+        "staff and core tester": lambda: member(CORE_TESTERS, is_staff=True),
+        "deleted core tester": lambda: member(CORE_TESTERS, is_active=False),
+    }[who]()
+    in_sql = boards.beta_readers(User.objects.filter(pk=user.pk)).exists()
+    assert in_sql == boards.may_see_beta(user) == boards.can_see(user, Board.objects.get(slug="beta"))
+    assert boards.visible_boards(user).filter(slug="beta").exists() == boards.may_see_beta(user)
+
+
+def test_anonymous_readers_never_see_the_beta_board():
+    assert not boards.may_see_beta(AnonymousUser())
+    assert not boards.visible_boards(AnonymousUser()).filter(slug="beta").exists()

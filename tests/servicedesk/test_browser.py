@@ -1,11 +1,12 @@
 """A fan's delivery question goes to a person: escalated mark, staff claims and answers, insights show it."""
 
 import re
-import time
 
 import pytest
 
 from demo import servicedesk as demo
+from servicedesk.models import Ticket
+from tests.helpers import wait_until
 from tests.servicedesk.factories import fan, staff
 
 PASSWORD = "correct-horse-battery"
@@ -17,14 +18,6 @@ def log_in(page, base: str, username: str) -> None:
     page.get_by_label("密码:", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
-
-
-def reload_until(page, locator, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not locator.count():
-        assert time.monotonic() < deadline, f"{locator} never appeared"
-        time.sleep(0.3)
-        page.reload()
 
 
 @pytest.mark.browser
@@ -43,7 +36,12 @@ def test_delivery_question_is_escalated_claimed_answered_and_timed(page, browser
     page.wait_for_url(re.compile(r"/forum/t/\d+/$"))
     thread_url = page.url
 
-    reload_until(page, page.locator(".desk-state .escalated"))
+    thread_id = int(re.search(r"/forum/t/(\d+)/$", thread_url).group(1))
+    wait_until(
+        lambda: Ticket.objects.filter(thread_id=thread_id, triaged_at__isnull=False).exists(),
+        what="the worker to triage the thread",
+    )
+    page.reload()
     assert page.locator(".desk-state").inner_text().startswith("已转人工")
     assert page.locator("#floor-2").count() == 0 and "自动回复" not in page.content()
 
