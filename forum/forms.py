@@ -1,16 +1,25 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from forum.models import FeedbackKind, FeedbackStatus
 from forum.posting import MAX_BODY, MAX_TITLE
 
 BODY_HELP = _(
-    "Markdown: **bold**, *italic*, [link](https://…), ![image](https://…), > quote, `code`. "
-    "Mention someone with @username."
+    "Markdown: **bold**, *italic*, ~~struck out~~, [link](https://…) or just https://…, ![image](https://…), "
+    "> quote, `code`, | tables |. Mention someone with @username."
+)
+
+
+TOO_LONG = _(
+    "A post can have at most %(limit_value)d characters; this one has %(show_value)d. "
+    "Shorten it or split it into two posts."
 )
 
 
 class BodyField(forms.CharField):
+    """A post's Markdown: at most MAX_BODY characters (also for previews), with a message that says so."""
+
     def __init__(self, **kwargs):
         super().__init__(
             label=_("Text"),
@@ -19,6 +28,14 @@ class BodyField(forms.CharField):
             widget=forms.Textarea(attrs={"rows": 8}),
             **kwargs,
         )
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+        self.validators.append(MaxLengthValidator(MAX_BODY, message=TOO_LONG))
+
+    def to_python(self, value):
+        # Browsers send a textarea's line breaks as CRLF but count them as one character against
+        # its maxlength: count them as the fan does.
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class ThreadForm(forms.Form):

@@ -1,12 +1,16 @@
-"""Posting limits: new fans post a little on their first day, and everyone waits between posts."""
+"""Posting limits: new fans post a little on their first day, everyone waits between posts, and
+previews have a budget per minute."""
 
 import datetime
+import logging
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from redis.exceptions import RedisError
 
 from accounts.models import User
 
@@ -14,6 +18,10 @@ POST_INTERVAL = datetime.timedelta(seconds=15)
 NEW_FAN_PERIOD = datetime.timedelta(days=1)
 NEW_FAN_THREADS = 3
 NEW_FAN_REPLIES = 10
+PREVIEW_WINDOW = 60  # seconds
+PREVIEWS_PER_WINDOW = 12
+
+log = logging.getLogger(__name__)
 
 
 class PostingLimited(ValidationError):
@@ -86,3 +94,35 @@ def _limit(author: User, starting_thread: bool) -> PostingLimited | None:
             new_until,
         )
     return None
+
+
+def check_preview(author: User) -> None:
+    """Count one preview against `author`'s budget; raise PostingLimited past PREVIEWS_PER_WINDOW a minute.
+
+    A preview writes nothing, so its count lives in the cache (one key per fan and minute). Staff and
+    accounts with `forum.post_without_limits` are not limited, as for posts. If the cache cannot
+    count, the preview is allowed: rendering is linear and a body is at most MAX_BODY characters, so
+    the budget only keeps one fan from using a worker as a Markdown service.
+    """
+    if author.is_staff:
+        return
+    now = timezone.now()
+    window = int(now.timestamp()) // PREVIEW_WINDOW
+    key = f"forum:previews:{author.pk}:{window}"
+    try:
+        cache.add(key, 0, timeout=PREVIEW_WINDOW * 2)
+        count = cache.incr(key)
+    except (RedisError, ValueError):  # Redis down, or the key gone between add and incr: fail open
+        log.warning("preview budget not counted for user %s", author.pk, exc_info=True)
+        return
+    if count > PREVIEWS_PER_WINDOW and not author.has_perm("forum.post_without_limits"):
+        retry_at = datetime.datetime.fromtimestamp((window + 1) * PREVIEW_WINDOW, tz=datetime.UTC)
+        raise PostingLimited(
+            ngettext(
+                "You may preview %(n)d time a minute. You can preview again %(when)s.",
+                "You may preview %(n)d times a minute. You can preview again %(when)s.",
+                PREVIEWS_PER_WINDOW,
+            )
+            % {"n": PREVIEWS_PER_WINDOW, "when": _when(retry_at)},
+            retry_at,
+        )

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_moderator
 from fancity.lib.params import int_param, page_param
-from forum import feedback, fragments, moderation, posting, queries, search, view_counts
+from forum import feedback, fragments, limits, moderation, posting, queries, search, view_counts
 from forum.boards import can_see, may_see_beta, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
+from forum.limits import PostingLimited
 from forum.markup import render as render_markdown
 from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
 
@@ -48,6 +49,17 @@ def _apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _preview(request, form) -> str | None:
+    """The form's body rendered for a preview, or None with a form error once the fan's preview
+    budget is spent. Nothing is written; the body was already held to MAX_BODY by the form."""
+    try:
+        limits.check_preview(request.user)
+    except PostingLimited as error:
+        _apply_errors(form, error)
+        return None
+    return render_markdown(form.cleaned_data["body"])
 
 
 def _wants_json(request) -> bool:
@@ -101,7 +113,7 @@ def new_thread(request, slug):
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            preview = _preview(request, form)
         else:
             data = dict(form.cleaned_data)
             try:
@@ -174,7 +186,7 @@ def reply(request, pk):
         if form.cleaned_data["quote"]:
             quote = Post.objects.filter(thread=thread, pk=form.cleaned_data["quote"]).select_related("author").first()
         if "preview" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            preview = _preview(request, form)
         else:
             try:
                 post = posting.post_reply(request.user, thread, form.cleaned_data["body"], quote=quote)
@@ -187,7 +199,7 @@ def reply(request, pk):
     page = thread.page_count
     posts = queries.thread_posts(thread, page)
     context = _thread_context(request, thread, page, posts, form, quote, preview)
-    return render(request, "forum/thread.html", context, status=200 if preview else 400)
+    return render(request, "forum/thread.html", context, status=200 if preview is not None else 400)
 
 
 def post_link(request, pk):
@@ -217,7 +229,7 @@ def edit(request, pk):
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            preview = _preview(request, form)
         else:
             try:
                 posting.edit_post(
