@@ -227,3 +227,20 @@ def test_anonymous_visitors_cannot_preview(client):
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
         assert "<strong>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_rerender_posts_renders_stored_posts_again_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    t = thread(body="see https://example.com and ~~old~~")
+    Post.objects.filter(thread=t).update(html="<p>see https://example.com and ~~old~~</p>")  # as Python-Markdown did
+    out = StringIO()
+    call_command("rerender_posts", stdout=out)
+    assert out.getvalue().strip() == "1 posts re-rendered"
+    html = Post.objects.get(thread=t).html
+    assert '<a href="https://example.com" rel="nofollow ugc">' in html and "<del>old</del>" in html
+    call_command("rerender_posts", stdout=out)
+    assert out.getvalue().strip().endswith("0 posts re-rendered")
