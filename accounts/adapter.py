@@ -1,15 +1,56 @@
+from types import SimpleNamespace
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.client_ip import client_ip
 from accounts.mail import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def send_mail(self, template_prefix, email, context):
-        """allauth renders the message in the request's language; Celery sends it after the commit."""
-        ctx = {"email": email, "current_site": context.get("current_site"), **context}
-        queue_email(self.render_mail(template_prefix, email, ctx))
+    """allauth's mail, in the recipient's language, with the site's name, sent by Celery after the commit."""
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        request = allauth_context.request
+        with translation.override(_recipient_language(email, context.get("user"))):
+            ctx = {
+                "request": request,
+                "email": email,
+                "current_site": _site(request),
+                "site_url": request.build_absolute_uri("/") if request is not None else f"{settings.SITE_URL}/",
+                **context,
+            }
+            queue_email(self.render_mail(template_prefix, email, ctx))
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
+        """Security notices (password changed, email changed) speak the account owner's language."""
+        super().send_notification_mail(template_prefix, user, {"user": user, **(context or {})}, email)
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{gettext('Fancity')}] {subject}"
 
     def get_client_ip(self, request) -> str:
         """Rate limits key on the address from accounts.client_ip (trusted proxies), never a 500."""
         return client_ip(request)
+
+
+def _recipient_language(email: str, user=None) -> str | None:
+    """The account's preferred language when it has one, else the language of the page that sent the mail.
+
+    A password reset is asked for signed out, so the account is looked up by its address.
+    """
+    if user is None or not getattr(user, "pk", None):
+        user = get_user_model().objects.filter(email__iexact=email).only("language").first()
+    if user is not None and user.language:
+        return user.language
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _site(request) -> SimpleNamespace:
+    """What allauth's templates read as `current_site`: the brand in the active language, and the host."""
+    domain = request.get_host() if request is not None else settings.SITE_URL.split("//", 1)[-1]
+    return SimpleNamespace(name=gettext("Fancity"), domain=domain)

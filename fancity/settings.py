@@ -148,7 +148,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fancity] "
+# The subject prefix is the brand in the recipient's language (accounts.adapter.format_email_subject).
+# Security notices: password changed or reset, and the OLD address is told when the email changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # The ".../ip" limits key on accounts.client_ip.client_ip: REMOTE_ADDR unless the site runs behind
 # this many proxies of its own, each appending to X-Forwarded-For (1 for the README's TLS proxy).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
