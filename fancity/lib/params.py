@@ -40,10 +40,10 @@ def page_param(raw: object, last: int | None = None) -> int:
 
 
 def safe_next(request, raw: object, fallback: str) -> str:
-    """A redirect target from the request (`next=`) only if it is a path or URL on this site."""
+    """A redirect target from the request (`next=`) only if it is a path on this site, else `fallback`."""
     if (
         isinstance(raw, str)
-        and raw
+        and raw.startswith("/")
         and "\x00" not in raw
         and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     ):
