@@ -1,5 +1,7 @@
 """Publishing a meetup: announce it in the forum and tell the city's fans."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -57,10 +59,45 @@ def publish_meetup(staff: User, meetup: Meetup) -> Meetup:
     return meetup
 
 
+# Characters that make Markdown do something (links, images, autolinks, raw HTML, emphasis, code,
+# headings, tables, mentions): in a fan's words each becomes a character reference, which every
+# CommonMark renderer and Python-Markdown show as the character itself and never parse.
+_MARKDOWN_ACTIVE = re.compile(r"[\\`*_\[\]<>&#!|~:.@]")
+# The fan's words in the announcement, as references; the rest is on the meetup's page. Four times
+# the longest agenda, so ordinary text never reaches it, and far below the forum's longest post.
+FAN_WORDS_BUDGET = 16_000
+
+
+def _inert(text: str) -> str:
+    # An address (a@b.example) is linked after references are read back: a word joiner, which shows
+    # as nothing, keeps the "@" from being followed by a domain.
+    return _MARKDOWN_ACTIVE.sub(lambda m: f"&#{ord(m.group())};", text).replace("&#64;", "&#64;\u2060")
+
+
+def fan_words(meetup: Meetup) -> str:
+    """What the proposing fan wrote (venue, address, agenda) as a Markdown quote that renders as text.
+
+    The announcement is posted by event staff, so the fan's words are quoted and attributed, and
+    nothing in them can become a link, an image or formatting that reads as staff's.
+    """
+    where = _inert(" ".join(f"{meetup.venue}, {meetup.address}".split()))
+    agenda = _inert(meetup.agenda.replace("\r\n", "\n").replace("\r", "\n").strip())
+    if len(agenda) > FAN_WORDS_BUDGET:
+        cut = agenda.rfind("&", 0, FAN_WORDS_BUDGET)
+        if agenda.find(";", cut, FAN_WORDS_BUDGET) != -1:  # the reference ends before the budget
+            cut = FAN_WORDS_BUDGET
+        agenda = agenda[:cut] + "…"
+    lines = [f"{_('Where')}: {where}", "", *agenda.split("\n")]
+    return "\n".join(f"> {line.rstrip()}".rstrip() for line in lines)
+
+
 def announcement_text(meetup: Meetup) -> tuple[str, str]:
     """Title and Markdown body of the announcement, in the site's language (the forum's readers)."""
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         context = {"meetup": meetup, "url": settings.SITE_URL + meetup.get_absolute_url()}
+        if meetup.kind == Meetup.Kind.FAN:
+            context["fan_words"] = fan_words(meetup)
+            context["proposer"] = meetup.proposed_by.username if meetup.proposed_by else None
         title = render_to_string("meetups/announcement_title.txt", context).strip()
         body = render_to_string("meetups/announcement.md", context).strip()
     return title, body

@@ -11,6 +11,25 @@ from meetups.models import CitySnapshot, Meetup, Registration
 from meetups.ranking import latest_day
 
 VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED, Meetup.Status.CANCELLED]
+# A fan's proposal that staff have not approved (pending or rejected) is not public: its venue and
+# address are a fan's private plans. Approved ones stay public, also when later cancelled.
+PUBLIC = Q(status__in=VISIBLE) & ~Q(approval__in=[Meetup.Approval.PENDING, Meetup.Approval.REJECTED])
+
+
+def visible_to(user: User) -> Q:
+    """The one rule of who may read a meetup (its page, ticket, calendar file and every list).
+
+    Everyone sees the public ones; the fan who proposed one sees it in any state; event staff see all.
+    """
+    if is_event_staff(user):
+        return Q()
+    if user.is_authenticated:
+        return PUBLIC | Q(proposed_by=user.pk)
+    return PUBLIC
+
+
+def visible_meetups(user: User) -> QuerySet[Meetup]:
+    return Meetup.objects.select_related("city").filter(visible_to(user))
 
 
 def with_seats(meetups: QuerySet[Meetup]) -> QuerySet[Meetup]:
@@ -21,8 +40,8 @@ def with_seats(meetups: QuerySet[Meetup]) -> QuerySet[Meetup]:
 def upcoming_meetups(user: User) -> QuerySet[Meetup]:
     """Published meetups still ahead, the fan's home city first, then by date."""
     meetups = with_seats(
-        Meetup.objects.select_related("city").filter(
-            status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__gte=timezone.now()
+        visible_meetups(user).filter(
+            PUBLIC, status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__gte=timezone.now()
         )
     )
     city_id = getattr(user, "city_id", None) if user.is_authenticated else None
@@ -37,23 +56,16 @@ def upcoming_meetups(user: User) -> QuerySet[Meetup]:
 def my_proposals(user: User) -> QuerySet[Meetup]:
     if not user.is_authenticated:
         return Meetup.objects.none()
-    return Meetup.objects.select_related("city").filter(proposed_by=user, status=Meetup.Status.DRAFT)
+    return visible_meetups(user).filter(proposed_by=user, status=Meetup.Status.DRAFT)
 
 
 def meetup_for(user: User, pk: int, seats: bool = True) -> Meetup | None:
-    """The meetup if `user` may see it: drafts only for event staff and for the fan who proposed it.
+    """The meetup if `user` may see it (`visible_to`), else None.
 
     `seats` adds the confirmed count (a count over the meetup's registrations) for pages that show it.
     """
-    meetups = Meetup.objects.select_related("city")
-    meetup = (with_seats(meetups) if seats else meetups).filter(pk=pk).first()
-    if meetup is None:
-        return None
-    if meetup.status == Meetup.Status.DRAFT and not (
-        is_event_staff(user) or (user.is_authenticated and meetup.proposed_by_id == user.pk)
-    ):
-        return None
-    return meetup
+    meetups = visible_meetups(user)
+    return (with_seats(meetups) if seats else meetups).filter(pk=pk).first()
 
 
 def registration_of(user: User, meetup: Meetup) -> Registration | None:
@@ -86,7 +98,7 @@ def trends(city_ids: list[int], days: int = 180) -> dict[int, list[tuple[datetim
 def last_official_meetups(limit: int = 10) -> QuerySet[Meetup]:
     return (
         with_seats(Meetup.objects.select_related("city"))
-        .filter(kind=Meetup.Kind.OFFICIAL, starts_at__lt=timezone.now())
-        .exclude(status__in=[Meetup.Status.DRAFT, Meetup.Status.CANCELLED])
+        .filter(PUBLIC, kind=Meetup.Kind.OFFICIAL, starts_at__lt=timezone.now())
+        .exclude(status=Meetup.Status.CANCELLED)
         .order_by("-starts_at")[:limit]
     )
