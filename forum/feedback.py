@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
+from fancity.lib.rows import insert_once
 from forum.boards import can_see
 from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
 from forum.posting import can_write, notify_fans
@@ -84,17 +85,19 @@ def mark_official_answer(staff: User, post: Post) -> Thread:
     return thread
 
 
-def toggle_me_too(user: User, thread: Thread) -> tuple[bool, int]:
-    """Vote "me too" on a feedback thread (its original when it is a duplicate), or take it back."""
+def toggle_me_too(user: User, thread: Thread, on: bool | None = None) -> tuple[bool, int]:
+    """Vote "me too" on a feedback thread (its original when it is a duplicate): on=True votes, on=False
+    takes the vote back, None switches it; returns (voted now, vote count).
+
+    Repeating or racing the same request is harmless, as for likes (forum.posting.toggle_like).
+    """
     if not can_write(user) or not can_see(user, thread.board) or not thread.is_feedback:
         raise PermissionDenied
     target = thread.duplicate_of or thread
     with transaction.atomic():
-        deleted, _rows = MeToo.objects.filter(thread=target, user=user).delete()
-        if deleted:
-            Thread.objects.filter(pk=target.pk).update(me_too_count=F("me_too_count") - 1)
-        else:
-            MeToo.objects.create(thread=target, user=user)
-            Thread.objects.filter(pk=target.pk).update(me_too_count=F("me_too_count") + 1)
+        removed = 0 if on else MeToo.objects.filter(thread=target, user=user).delete()[0]
+        added = on is not False and not removed and insert_once(MeToo, thread=target.pk, user=user.pk)
+        if added or removed:
+            Thread.objects.filter(pk=target.pk).update(me_too_count=F("me_too_count") + (1 if added else -1))
         count = Thread.objects.filter(pk=target.pk).values_list("me_too_count", flat=True).get()
-    return not deleted, count
+    return (not removed if on is None else on), count

@@ -18,6 +18,7 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import may_act
 from accounts.notifications import notify
 from accounts.roles import is_moderator
+from fancity.lib.rows import insert_once
 from forum import hooks, limits, markup, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
@@ -306,19 +307,21 @@ def delete_post(user: User, post: Post) -> Post:
     return post
 
 
-def toggle_like(user: User, post: Post) -> tuple[bool, int]:
-    """Like `post` or take the like back; returns (liked now, like count)."""
+def toggle_like(user: User, post: Post, on: bool | None = None) -> tuple[bool, int]:
+    """Like `post` (on=True), take the like back (on=False) or switch it (None); returns (liked now, like count).
+
+    Repeating or racing the same request is harmless: the like is inserted once (ON CONFLICT DO
+    NOTHING) and the counter moves only by the row this call inserted or deleted.
+    """
     if not can_write(user) or not post.is_visible or not can_see(user, post.thread.board):
         raise PermissionDenied
     with transaction.atomic():
-        deleted, _rows = Like.objects.filter(post=post, user=user).delete()
-        if deleted:
-            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
-        else:
-            Like.objects.create(post=post, user=user)
-            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+        removed = 0 if on else Like.objects.filter(post=post, user=user).delete()[0]
+        added = on is not False and not removed and insert_once(Like, post=post.pk, user=user.pk)
+        if added or removed:
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + (1 if added else -1))
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
-    return not deleted, count
+    return (not removed if on is None else on), count
 
 
 def set_watching(user: User, thread: Thread, watching: bool) -> None:

@@ -66,6 +66,11 @@ def _wants_json(request) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def _wanted_state(request) -> bool | None:
+    """on=1 or on=0 from a like or "me too" form (so that sending it twice changes nothing); None switches."""
+    return {"1": True, "0": False}.get(request.POST.get("on"))
+
+
 def index(request):
     user = request.user
     # A lazy queryset: the template's 15-second fragment cache skips the query on a hit.
@@ -256,7 +261,7 @@ def delete(request, pk):
 @require_POST
 def like(request, pk):
     post = _visible_post(request, pk)
-    liked, count = posting.toggle_like(request.user, post)
+    liked, count = posting.toggle_like(request.user, post, _wanted_state(request))
     if _wants_json(request):
         return JsonResponse({"on": liked, "count": count})
     return redirect(post)
@@ -277,7 +282,7 @@ def watch(request, pk):
 @require_POST
 def me_too(request, pk):
     thread = _visible_thread(request, pk)
-    on, count = feedback.toggle_me_too(request.user, thread)
+    on, count = feedback.toggle_me_too(request.user, thread, _wanted_state(request))
     if _wants_json(request):
         return JsonResponse({"on": on, "count": count})
     return redirect(thread)
