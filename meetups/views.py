@@ -150,7 +150,7 @@ def propose(request):
 def cities(request):
     ranking = queries.ranking()
     top = ranking[:15]
-    bars, height = charts.bars([(s.city.label, s.active_fans, str(s.active_fans)) for s in top])
+    bar_chart = charts.bars([(s.city.label, s.active_fans, str(s.active_fans)) for s in top])
     trend = queries.trends([s.city_id for s in top])
     rows = [
         {
@@ -165,8 +165,7 @@ def cities(request):
         "meetups/cities.html",
         {
             "ranking": ranking,
-            "bars": bars,
-            "chart_height": height,
+            "bar_chart": bar_chart,
             "rows": rows,
             "day": ranking[0].day if ranking else None,
             "last_meetups": list(queries.last_official_meetups()),

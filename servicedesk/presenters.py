@@ -34,7 +34,7 @@ def insights_context(city: City | None, target: int) -> dict:
         labels, [(f"kind-{k.value}", [feedback.by_kind[d][k.value] for d in feedback.days]) for k in kinds]
     )
     kind_totals = [(k.value, k.label, sum(feedback.by_kind[d][k.value] for d in feedback.days)) for k in kinds]
-    status_bars, status_height = charts.bars([(label, n, str(n)) for _s, label, n in feedback.statuses])
+    status_chart = charts.bars([(label, n, str(n)) for _s, label, n in feedback.statuses])
 
     response = insights.response_times(target, city=city)
     response_chart = charts.line_chart(
@@ -55,7 +55,7 @@ def insights_context(city: City | None, target: int) -> dict:
         [w.week.strftime("%m-%d") for w in weeks], [("rate", [round(100 * w.rate, 1) for w in weeks])], every=4
     )
     by_city = insights.activity_by_city() if city is None else []
-    city_bars, city_height = charts.bars(
+    city_chart = charts.bars(
         [(c.label, 100 * w.rate, f"{100 * w.rate:.0f}% ({w.active}/{w.total})") for c, w in by_city], top=100
     )
 
@@ -75,8 +75,7 @@ def insights_context(city: City | None, target: int) -> dict:
         "feedback": feedback,
         "feedback_chart": feedback_chart,
         "kind_totals": kind_totals,
-        "status_bars": status_bars,
-        "status_height": status_height,
+        "status_chart": status_chart,
         "response": response,
         "response_chart": response_chart,
         "within_target": _percent(response.within_target, response.answered),
@@ -86,8 +85,7 @@ def insights_context(city: City | None, target: int) -> dict:
         "weeks": weeks,
         "activity_chart": activity_chart,
         "latest_week": weeks[-1] if weeks else None,
-        "city_bars": city_bars,
-        "city_height": city_height,
+        "city_chart": city_chart,
         "signups": signups,
         "signup_chart": signup_chart,
         "signup_total": signup_total,

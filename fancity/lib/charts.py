@@ -1,6 +1,8 @@
-"""Server-side SVG chart geometry: coordinates are computed here and drawn by the templates.
+"""Server-side SVG chart geometry: every coordinate is computed here; the templates only draw.
 
-Charts are 360 units wide (a phone's width) and scale with the page through the SVG viewBox.
+Charts are 360 units wide (a phone's width) and scale with the page through the SVG viewBox. The
+templates (`templates/servicedesk/_chart.html`, `templates/_bar_chart.html`, the sparklines in
+`templates/meetups/cities.html`) take every number from the objects below and hard-code none.
 """
 
 from dataclasses import dataclass
@@ -8,6 +10,17 @@ from dataclasses import dataclass
 WIDTH = 360
 LEFT = 34  # room for the axis labels
 BOTTOM = 16
+LABEL_GAP = 4  # between an axis or a bar and its text
+FONT_BASELINE = 10  # where a line of 10-unit text sits below its top
+
+BAR_HEIGHT = 18
+BAR_GAP = 6
+BAR_LABEL_WIDTH = 100
+BAR_VALUE_ROOM = 60  # right of the longest bar, for its value
+BAR_LABEL_CHARS = 14
+
+SPARK_WIDTH = 120
+SPARK_HEIGHT = 28
 
 
 @dataclass
@@ -30,9 +43,10 @@ class Chart:
     guide_y: float | None = None  # a horizontal line (the target)
     guide_label: str = ""
 
-    @property
-    def width(self) -> int:
-        return WIDTH
+    width: int = WIDTH
+    left: int = LEFT  # where the plot starts (the y axis)
+    axis_label_x: int = LEFT - LABEL_GAP
+    top_label_y: int = FONT_BASELINE
 
     @property
     def plot_bottom(self) -> int:
@@ -127,31 +141,59 @@ class Bar:
     y: float
     width: float
 
+    @property
+    def text_y(self) -> float:
+        """The baseline of the bar's label and value, centred on the bar."""
+        return self.y + (BAR_HEIGHT + FONT_BASELINE) / 2 - 1
 
-def bars(
-    items: list[tuple[str, float, str]],
-    bar_height: int = 18,
-    gap: int = 6,
-    label_width: int = 100,
-    top: float | None = None,
-) -> tuple[list[Bar], int]:
-    """Horizontal bars: items are (label, value, text shown); returns the bars and the height."""
+    @property
+    def value_x(self) -> float:
+        return BAR_LABEL_WIDTH + self.width + LABEL_GAP
+
+
+@dataclass
+class BarChart:
+    bars: list[Bar]
+    height: int
+    width: int = WIDTH
+    bar_x: int = BAR_LABEL_WIDTH
+    bar_height: int = BAR_HEIGHT
+    label_chars: int = BAR_LABEL_CHARS
+
+
+def bars(items: list[tuple[str, float, str]], top: float | None = None) -> BarChart:
+    """Horizontal bars: items are (label, value, text shown), the longest bar for `top` (default the largest)."""
     top = top or max((v for _l, v, _t in items), default=0) or 1
-    room = WIDTH - label_width - 60
+    room = WIDTH - BAR_LABEL_WIDTH - BAR_VALUE_ROOM
     result = [
-        Bar(label, text, i * (bar_height + gap), round(room * value / top, 1))
+        Bar(label, text, i * (BAR_HEIGHT + BAR_GAP), round(room * value / top, 1))
         for i, (label, value, text) in enumerate(items)
     ]
-    return result, max(len(items) * (bar_height + gap), bar_height)
+    return BarChart(result, max(len(items) * (BAR_HEIGHT + BAR_GAP), BAR_HEIGHT))
 
 
-def sparkline(values: list[int], width: int = 120, height: int = 28) -> str:
-    """The `points` attribute of an SVG polyline for `values`, scaled into width x height."""
+@dataclass
+class Sparkline:
+    points: str  # the `points` attribute of an SVG polyline
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+
+    def __str__(self) -> str:
+        return self.points
+
+
+def sparkline(values: list[int]) -> Sparkline:
+    """A small line of `values`, scaled into SPARK_WIDTH x SPARK_HEIGHT."""
     if not values:
-        return ""
+        return Sparkline("")
     if len(values) == 1:
         values = values * 2
     low, high = min(values), max(values)
     span = (high - low) or 1
-    step = width / (len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(values))
+    step = SPARK_WIDTH / (len(values) - 1)
+    return Sparkline(
+        " ".join(
+            f"{i * step:.1f},{SPARK_HEIGHT - 2 - (v - low) / span * (SPARK_HEIGHT - 4):.1f}"
+            for i, v in enumerate(values)
+        )
+    )
