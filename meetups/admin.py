@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from meetups import proposals, publishing, registration
+from meetups import checkin, draw, proposals, publishing, registration, selection
+from meetups.locking import RegistrationError
 from meetups.models import CitySnapshot, Meetup, Registration, SchedulerSettings
 
 
@@ -16,7 +17,7 @@ def _run(modeladmin, request, queryset, function, done_message):
         try:
             function(request.user, obj)
             done += 1
-        except registration.RegistrationError as error:
+        except RegistrationError as error:
             modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
         except PermissionDenied:
             modeladmin.message_user(request, _("Only event staff can do this."), messages.ERROR)
@@ -36,7 +37,7 @@ class RegistrationInline(admin.TabularInline):
     classes = ["collapse"]
 
     def has_add_permission(self, request, obj=None):
-        return False  # seats change only through registration.py, under the meetup's lock
+        return False  # seats change only through the meetups functions, under the meetup's lock
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("fan")
@@ -101,7 +102,7 @@ class MeetupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Run the draw"), permissions=["change"])
     def run_draw(self, request, queryset):
-        _run(self, request, queryset, registration.run_draw, _("Ran the draw for %(n)s meetups."))
+        _run(self, request, queryset, draw.run_draw, _("Ran the draw for %(n)s meetups."))
 
     @admin.action(description=_("Promote from the waiting list into free seats"), permissions=["change"])
     def promote_waiting(self, request, queryset):
@@ -191,7 +192,7 @@ class RegistrationAdmin(admin.ModelAdmin):
             ids = [r.pk for r in queryset if r.meetup_id == meetup.pk]
             try:
                 done = function(request.user, meetup, ids)
-            except registration.RegistrationError as error:
+            except RegistrationError as error:
                 self.message_user(request, f"{meetup}: {error}", messages.ERROR)
             else:
                 n = len(done) if isinstance(done, list) else done
@@ -199,15 +200,15 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Confirm selected applicants (staff selection)"), permissions=["change"])
     def select(self, request, queryset):
-        self._by_meetup(request, queryset, registration.select_applicants, _("%(meetup)s: confirmed %(n)s fans."))
+        self._by_meetup(request, queryset, selection.select_applicants, _("%(meetup)s: confirmed %(n)s fans."))
 
     @admin.action(description=_("Reject selected applicants"), permissions=["change"])
     def reject(self, request, queryset):
-        self._by_meetup(request, queryset, registration.reject_applicants, _("%(meetup)s: rejected %(n)s fans."))
+        self._by_meetup(request, queryset, selection.reject_applicants, _("%(meetup)s: rejected %(n)s fans."))
 
     @admin.action(description=_("Check in selected fans"), permissions=["change"])
     def check_in(self, request, queryset):
-        n = registration.check_in_registrations(request.user, list(queryset))
+        n = checkin.check_in_registrations(request.user, list(queryset))
         self.message_user(request, _("Checked in %(n)s fans.") % {"n": n}, messages.SUCCESS)
 
 

@@ -189,15 +189,30 @@ class Meetup(models.Model):
     def is_past(self) -> bool:
         return self.starts_at <= timezone.now()
 
-    def registration_is_open(self, now: datetime.datetime | None = None) -> bool:
+    def registration_closed_reason(self, now: datetime.datetime | None = None) -> str | None:
+        """Why registration is not open at `now`, as a code, or None when it is open.
+
+        The one definition of "is registration open". The codes are the keys of
+        meetups.registration.CLOSED; the database function meetups_register (migration 0004)
+        repeats this CASE for speed, and tests/meetups/test_open_rule.py asserts that it agrees.
+        """
         now = now or timezone.now()
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.registration_opens_at is not None
-            and self.registration_opens_at <= now
-            and (self.registration_closes_at is None or now < self.registration_closes_at)
-            and now < self.starts_at
-        )
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.status == self.Status.CANCELLED:
+            return "cancelled"
+        if self.starts_at <= now or self.status == self.Status.FINISHED:
+            return "past"
+        if self.status == self.Status.CLOSED:
+            return "closed"
+        if self.registration_opens_at is None or now < self.registration_opens_at:
+            return "not_yet"
+        if self.registration_closes_at is not None and now >= self.registration_closes_at:
+            return "closed"
+        return None
+
+    def registration_is_open(self, now: datetime.datetime | None = None) -> bool:
+        return self.registration_closed_reason(now) is None
 
     def clean(self):
         errors = {}

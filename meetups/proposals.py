@@ -2,17 +2,17 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.activity import record_activity
 from accounts.models import User
-from accounts.roles import is_event_staff
+from accounts.moderation import BANNED, why_may_not_act
 from meetups import mail
+from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import MAX_CAPACITY, MIN_CAPACITY, Meetup
-from meetups.registration import RegistrationError, lock_meetup
+from meetups.publishing import publish_meetup
 
 MIN_NOTICE = datetime.timedelta(days=7)
 MAX_AHEAD = datetime.timedelta(days=180)
@@ -31,10 +31,10 @@ def propose_meetup(
     question: str = "",
 ) -> Meetup:
     """A draft, fan-organised meetup in the fan's home city, waiting for event staff."""
-    if not fan.is_authenticated or fan.deleted_at or not fan.is_active:
+    if reason := why_may_not_act(fan):
+        if reason == BANNED:
+            raise RegistrationError(_("Your account is suspended, so you cannot propose meetups."))
         raise RegistrationError(_("Please sign in to propose a meetup."))
-    if fan.is_banned:
-        raise RegistrationError(_("Your account is suspended, so you cannot propose meetups."))
     if fan.city_id is None:
         raise RegistrationError(_("Set your home city in your settings first: proposals are for your own city."))
     now = timezone.now()
@@ -74,38 +74,38 @@ def propose_meetup(
     return meetup
 
 
+def _lock_pending_proposal(staff: User, meetup: Meetup, refusal) -> Meetup:
+    """Check the staff member, lock the meetup and check it is a pending fan proposal."""
+    require_event_staff(staff)
+    meetup = lock_meetup(meetup.pk)
+    if meetup.kind != Meetup.Kind.FAN or meetup.approval != Meetup.Approval.PENDING:
+        raise RegistrationError(refusal)
+    return meetup
+
+
+def _tell_proposer(meetup: Meetup, text) -> None:
+    if meetup.proposed_by:
+        mail.notify_in_language([meetup.proposed_by], meetup, text)
+
+
 def approve_proposal(staff: User, meetup: Meetup) -> Meetup:
     """Approve and publish: it is announced in the city's club board, fans register as usual."""
-    from meetups.publishing import publish_meetup
-
-    if not is_event_staff(staff):
-        raise PermissionDenied
     with transaction.atomic():
-        meetup = lock_meetup(meetup.pk)
-        if meetup.kind != Meetup.Kind.FAN or meetup.approval != Meetup.Approval.PENDING:
-            raise RegistrationError(_("Only a pending fan proposal can be approved."))
+        meetup = _lock_pending_proposal(staff, meetup, _("Only a pending fan proposal can be approved."))
         meetup.approval = Meetup.Approval.APPROVED
         if meetup.registration_opens_at is None or meetup.registration_opens_at < timezone.now():
             meetup.registration_opens_at = timezone.now()
         meetup.save(update_fields=["approval", "registration_opens_at"])
         meetup = publish_meetup(staff, meetup)
-    if meetup.proposed_by:
-        mail.notify_in_language([meetup.proposed_by], meetup, _("Your meetup “%(title)s” is approved and open."))
+    _tell_proposer(meetup, _("Your meetup “%(title)s” is approved and open."))
     return meetup
 
 
 def reject_proposal(staff: User, meetup: Meetup) -> Meetup:
-    if not is_event_staff(staff):
-        raise PermissionDenied
     with transaction.atomic():
-        meetup = lock_meetup(meetup.pk)
-        if meetup.kind != Meetup.Kind.FAN or meetup.approval != Meetup.Approval.PENDING:
-            raise RegistrationError(_("Only a pending fan proposal can be rejected."))
+        meetup = _lock_pending_proposal(staff, meetup, _("Only a pending fan proposal can be rejected."))
         meetup.approval = Meetup.Approval.REJECTED
         meetup.status = Meetup.Status.CANCELLED
         meetup.save(update_fields=["approval", "status"])
-    if meetup.proposed_by:
-        mail.notify_in_language(
-            [meetup.proposed_by], meetup, _("Your meetup proposal “%(title)s” was not accepted this time.")
-        )
+    _tell_proposer(meetup, _("Your meetup proposal “%(title)s” was not accepted this time."))
     return meetup

@@ -3,17 +3,16 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import is_event_staff
 from fancity.lib.queueing import enqueue
+from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
-from meetups.registration import RegistrationError, lock_meetup
 
 NOTIFY_BATCH = 500
 
@@ -30,8 +29,7 @@ def _missing_details(meetup: Meetup) -> list[str]:
 
 def publish_meetup(staff: User, meetup: Meetup) -> Meetup:
     """Open the meetup to fans, post its announcement threads and notify the city's fans."""
-    if not is_event_staff(staff):
-        raise PermissionDenied
+    require_event_staff(staff)
     with transaction.atomic():
         meetup = lock_meetup(meetup.pk)
         if meetup.status != Meetup.Status.DRAFT:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from fancity.lib.queueing import enqueue
-from meetups import mail, publishing, ranking, registration, scheduling
+from meetups import checkin, mail, publishing, ranking, scheduling
 from meetups.models import Meetup, Registration
 
 FINISH_AFTER = datetime.timedelta(hours=6)
@@ -86,6 +86,6 @@ def finish_meetups() -> int:
     for meetup in Meetup.objects.filter(
         status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED], starts_at__lt=timezone.now() - FINISH_AFTER
     ):
-        registration.finish_meetup(meetup)
+        checkin.finish_meetup(meetup)
         done += 1
     return done

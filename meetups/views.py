@@ -11,21 +11,13 @@ from accounts.roles import is_event_staff
 from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
+from meetups.checkin import check_in, find_ticket
+from meetups.draw import MAX_ACTIVE_DAYS, NO_SHOW_FACTOR, NO_SHOW_MEMORY_DAYS, WEIGHT_PER_ACTIVE_DAY
 from meetups.forms import CheckInForm, ProposalForm, RegisterForm
+from meetups.locking import RegistrationError
 from meetups.models import Meetup, Registration
 from meetups.proposals import propose_meetup
-from meetups.registration import (
-    MAX_ACTIVE_DAYS,
-    NO_SHOW_FACTOR,
-    NO_SHOW_MEMORY_DAYS,
-    WEIGHT_PER_ACTIVE_DAY,
-    RegistrationError,
-    cancel_registration,
-    check_in,
-    find_ticket,
-    register_for_meetup,
-    waiting_position,
-)
+from meetups.registration import cancel_registration, register_for_meetup, waiting_position
 from meetups.tickets import ticket_token
 
 ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)

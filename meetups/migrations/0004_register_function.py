@@ -13,7 +13,9 @@ overbook.
 
 Returns (outcome, registration_id): outcome 'ok', 'already' (the fan holds a row that is not
 cancelled), 'missing' (no such meetup) or why the meetup is closed. The state and status strings are the values stored by Registration.State and Meetup.Status. The
-refusal codes are the keys of meetups.registration.CLOSED, which mirrors this CASE.
+refusal codes are those of Meetup.registration_closed_reason (the one Python definition of "is
+registration open"); tests/meetups/test_open_rule.py calls this function for every code and
+boundary and asserts the CASE below agrees with it.
 """
 
 from django.db import migrations
@@ -32,7 +34,7 @@ BEGIN
         outcome := 'missing';
         RETURN;
     END IF;
-    -- The same checks, in the same order, as registration.closed_reason() in Python.
+    -- The same checks, in the same order, as Meetup.registration_closed_reason() in Python.
     outcome := CASE
         WHEN m.status = 'draft' THEN 'draft'
         WHEN m.status = 'cancelled' THEN 'cancelled'

@@ -6,8 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import EVENT_STAFF
+from meetups.checkin import check_in
+from meetups.locking import RegistrationError
 from meetups.models import Meetup, Registration
-from meetups.registration import RegistrationError, cancel_registration, check_in, register_for_meetup
+from meetups.registration import cancel_registration, register_for_meetup
 from meetups.tasks import finish_meetups, send_reminders
 from meetups.tickets import ticket_token
 from tests.factories import UserFactory

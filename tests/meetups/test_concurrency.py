@@ -7,8 +7,9 @@ import pytest
 from django.db import connection, transaction
 
 from accounts.models import Notification
+from meetups.locking import TryAgain, lock_meetup
 from meetups.models import Registration
-from meetups.registration import TryAgain, cancel_registration, lock_meetup, register_for_meetup
+from meetups.registration import cancel_registration, register_for_meetup
 from tests.meetups.factories import MeetupFactory, make_fans
 
 State = Registration.State

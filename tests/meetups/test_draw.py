@@ -7,15 +7,11 @@ from django.utils import timezone
 
 from accounts.activity import active_since
 from accounts.models import DailyActivity
+from meetups.draw import draw_order, draw_weights, run_draw
+from meetups.locking import RegistrationError
 from meetups.models import Meetup, Registration
-from meetups.registration import (
-    RegistrationError,
-    draw_order,
-    draw_weights,
-    register_for_meetup,
-    run_draw,
-    select_applicants,
-)
+from meetups.registration import register_for_meetup
+from meetups.selection import select_applicants
 from tests.factories import UserFactory
 from tests.meetups.factories import MeetupFactory, make_fans
 

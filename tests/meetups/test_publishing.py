@@ -4,9 +4,10 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import City, Notification
 from forum.models import Thread
 from meetups import publishing
+from meetups.locking import RegistrationError
 from meetups.models import Meetup, Registration
 from meetups.proposals import approve_proposal, propose_meetup, reject_proposal
-from meetups.registration import RegistrationError, register_for_meetup
+from meetups.registration import register_for_meetup
 from tests.factories import UserFactory
 from tests.helpers import wait_until
 from tests.meetups.factories import MeetupFactory, make_fans

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import BANNED_FOR_GOOD, DailyActivity, Notification
+from meetups.locking import RegistrationError
 from meetups.models import Meetup, Registration
-from meetups.registration import RegistrationError, cancel_registration, register_for_meetup, waiting_position
+from meetups.registration import cancel_registration, register_for_meetup, waiting_position
 from tests.factories import UserFactory
 from tests.meetups.factories import MeetupFactory
 
