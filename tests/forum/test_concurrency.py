@@ -1,11 +1,10 @@
-import threading
-
 import pytest
-from django.db import connection
+from django.test import Client
 
-from forum import posting
-from forum.models import Board, Post, Thread
+from forum import feedback, posting
+from forum.models import Board, Like, MeToo, Post, Thread
 from tests.forum.factories import fan, thread
+from tests.helpers import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,24 +12,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_concurrent_replies_get_distinct_consecutive_floors_and_exact_counters():
     t = thread()
     repliers = [fan() for _ in range(8)]
-    barrier = threading.Barrier(len(repliers))
-    errors = []
-
-    def write(user):
-        try:
-            barrier.wait()
-            posting.post_reply(user, t, f"hello from {user.username}")
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=write, args=(u,)) for u in repliers]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    assert not errors
+    results = race(*[(lambda u=u: posting.post_reply(u, t, f"hello from {u.username}")) for u in repliers])
+    assert not [r for r in results if isinstance(r, Exception)]
     assert sorted(Post.objects.filter(thread=t).values_list("floor", flat=True)) == list(range(1, 10))
     t = Thread.objects.get(pk=t.pk)
     assert (t.post_count, t.reply_count) == (9, 8)
@@ -40,23 +23,70 @@ def test_concurrent_replies_get_distinct_consecutive_floors_and_exact_counters()
 def test_one_fan_racing_two_posts_gets_only_one_through():
     t = thread()
     author = fan()
-    barrier = threading.Barrier(2)
-    results = []
-
-    def write():
-        try:
-            barrier.wait()
-            posting.post_reply(author, t, "double tap")
-            results.append("ok")
-        except Exception as error:  # noqa: BLE001
-            results.append(type(error).__name__)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=write) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    assert sorted(results) == ["PostingLimited", "ok"]
+    results = race(*[lambda: posting.post_reply(author, t, "double tap")] * 2)
+    assert sorted("ok" if isinstance(r, Post) else type(r).__name__ for r in results) == ["PostingLimited", "ok"]
     assert Post.objects.filter(author=author).count() == 1
+
+
+@pytest.mark.parametrize("racers", [2, 8])
+def test_simultaneous_likes_by_one_fan_all_succeed_and_count_once(racers):
+    t = thread()
+    liker = fan()
+    post = t.posts.get(floor=1)
+    results = race(*[lambda: posting.toggle_like(liker, post, on=True)] * racers)
+    assert results == [(True, 1)] * racers
+    assert Post.objects.get(pk=post.pk).like_count == 1
+    assert Like.objects.filter(post=post).count() == 1
+
+
+def test_simultaneous_switches_by_one_fan_never_fail_and_the_count_matches_the_rows():
+    t = thread()
+    liker = fan()
+    post = t.posts.get(floor=1)
+    results = race(*[lambda: posting.toggle_like(liker, post)] * 8)
+    assert not [r for r in results if isinstance(r, Exception)]
+    rows = Like.objects.filter(post=post).count()
+    assert Post.objects.get(pk=post.pk).like_count == rows
+
+
+def test_simultaneous_likes_by_many_fans_count_each_once():
+    t = thread()
+    post = t.posts.get(floor=1)
+    likers = [fan() for _ in range(8)]
+    results = race(*[(lambda u=u: posting.toggle_like(u, post, on=True)) for u in likers])
+    assert all(r[0] is True for r in results)
+    assert Post.objects.get(pk=post.pk).like_count == 8
+
+
+@pytest.mark.parametrize("racers", [2, 8])
+def test_simultaneous_me_too_votes_by_one_fan_all_succeed_and_count_once(racers):
+    t = thread(slug="feedback", feedback_kind="bug")
+    voter = fan()
+    results = race(*[lambda: feedback.toggle_me_too(voter, t, on=True)] * racers)
+    assert results == [(True, 1)] * racers
+    assert Thread.objects.get(pk=t.pk).me_too_count == MeToo.objects.filter(thread=t).count() == 1
+
+
+def test_taking_back_twice_at_once_leaves_no_vote_and_no_negative_count():
+    t = thread(slug="feedback", feedback_kind="bug")
+    voter = fan()
+    feedback.toggle_me_too(voter, t, on=True)
+    results = race(*[lambda: feedback.toggle_me_too(voter, t, on=False)] * 4)
+    assert results == [(False, 0)] * 4
+    assert Thread.objects.get(pk=t.pk).me_too_count == 0
+
+
+def test_eight_simultaneous_like_requests_are_never_a_500(client):
+    t = thread()
+    post = t.posts.get(floor=1)
+    liker = fan()
+    clients = []
+    for _ in range(8):
+        c = Client()
+        c.force_login(liker)
+        clients.append(c)
+    url = f"/forum/p/{post.pk}/like/"
+    responses = race(*[(lambda c=c: c.post(url, {"on": "1"}, HTTP_X_REQUESTED_WITH="fetch")) for c in clients])
+    assert [r.status_code for r in responses] == [200] * 8
+    assert {r.json()["count"] for r in responses} == {1}
+    assert Post.objects.get(pk=post.pk).like_count == 1
