@@ -97,7 +97,7 @@ def announcement_text(meetup: Meetup) -> tuple[str, str]:
             context["fan_words"] = fan_words(meetup)
             context["proposer"] = meetup.proposed_by.username if meetup.proposed_by else None
         title = render_to_string("meetups/announcement_title.txt", context).strip()
-        body = render_to_string("meetups/announcement.md", context).strip()
+        body = render_to_string("meetups/announcement.txt", context).strip()
     return title, body
 
 
