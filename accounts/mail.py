@@ -2,7 +2,7 @@
 
 from django.core.mail import EmailMultiAlternatives
 
-from fancity.lib.queueing import enqueue
+from outbox.queueing import enqueue
 
 
 def queue_email(message: EmailMultiAlternatives) -> None:

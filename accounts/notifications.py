@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.models import Notification, User
-from fancity.lib.queueing import enqueue
+from outbox.queueing import enqueue
 
 EMAIL_INTERVAL = datetime.timedelta(hours=1)
 

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Notification
 from accounts.notifications import due_for_email
-from fancity.lib.queueing import enqueue
+from outbox.queueing import enqueue, once
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
 
@@ -22,8 +22,10 @@ UNSUBSCRIBE_SALT = "accounts.unsubscribe"
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=8,
+    bind=True,
 )
-def send_email(message: dict) -> None:
+def send_email(self, message: dict) -> None:
+    """Send one mail; a second delivery of the same outbox message sends nothing (see outbox.queueing.once)."""
     email = EmailMultiAlternatives(
         subject=message["subject"],
         body=message["body"],
@@ -33,7 +35,9 @@ def send_email(message: dict) -> None:
     )
     for content, mimetype in message.get("alternatives", []):
         email.attach_alternative(content, mimetype)
-    email.send()
+    with once(self.request.id) as first:
+        if first:
+            email.send()
 
 
 def unsubscribe_url(user_id: int, kind: str) -> str:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "django_celery_beat",
+    "outbox",
     "accounts",
     "forum",
     "meetups",
@@ -102,14 +103,18 @@ def _redis_db(url: str, db: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+# Everything in the cache can be lost: a Redis that does not answer is "no cache" for a few seconds
+# (fancity.lib.cache), never a failed request.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "fancity.lib.cache.ForgivingRedisCache",
         "LOCATION": os.environ.get("CACHE_URL", _redis_db(REDIS_URL, 1)),
         "KEY_PREFIX": "fancity",
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in PostgreSQL only (one primary-key read per signed-in request): a session must not
+# depend on Redis, and a cached copy that outlived a Redis outage would undo a sign-out made during it.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -217,8 +222,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
-# A request must not hang on a dead broker: try once, log, move on (see fancity.lib.queueing.enqueue).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 2}
+# A request must not hang on a dead broker: try once and move on; the outbox row is sent later (outbox.queueing).
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -2,6 +2,8 @@
 
 A page view then costs one HINCRBY instead of a row update that eight readers of the same thread
 would queue behind. The Celery beat task forum.tasks.flush_view_counts moves the counts over.
+While Redis is unreachable views are not counted: the page is served, and the process does not try
+Redis again for a few seconds.
 """
 
 from functools import cache as memoize
@@ -10,22 +12,29 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 
+from fancity.lib.breaker import Breaker
+from fancity.lib.cache import FAST_FAILING
 from forum.models import Thread
 
 PENDING = "fancity:forum:views"
 FLUSHING = "fancity:forum:views:flushing"
 
 
+counter = Breaker("Redis view counter", cooldown=5.0)
+
+
 @memoize
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"], socket_timeout=2)
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"], **FAST_FAILING)
 
 
 def count_view(thread: Thread) -> None:
+    if counter.is_open():
+        return
     try:
         _redis().hincrby(PENDING, str(thread.pk), 1)
-    except redis.RedisError:
-        pass  # a lost view is better than a failed page
+    except redis.RedisError as error:
+        counter.trip(error)  # a lost view is better than a failed or slow page
 
 
 def flush_view_counts() -> int:

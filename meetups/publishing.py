@@ -10,9 +10,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from fancity.lib.queueing import enqueue
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
+from outbox.queueing import enqueue
 
 NOTIFY_BATCH = 500
 

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from fancity.lib.queueing import enqueue
 from meetups import checkin, mail, publishing, ranking, scheduling
 from meetups.models import Meetup, Registration
+from outbox.queueing import enqueue
 
 FINISH_AFTER = datetime.timedelta(hours=6)
 

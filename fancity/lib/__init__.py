@@ -1,1 +1,1 @@
-"""Code every app shares that is not an app: queueing work, drawing charts. Imports no app."""
+"""Code every app shares that is not an app: a cache that survives Redis outages, charts. Imports no app."""

@@ -1,0 +1,85 @@
+"""A Redis cache that a dead or hanging Redis turns into "no cache" instead of a failed request.
+
+Everything the site keeps in the cache can be rebuilt or lost (rendered fragments, search rankings,
+rate-limit counters, the once-a-day activity guard), so an unreachable Redis answers like Django's
+DummyCache: reads miss, writes are dropped, `add` succeeds. Connections time out in a fraction of a
+second and are not retried, and after a failure the process skips Redis for a few seconds, so an
+outage costs a request microseconds, not a timeout per cache call.
+"""
+
+import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from fancity.lib.breaker import Breaker
+
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+
+FAST_FAILING = {
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 0.5,
+    "retry": Retry(NoBackoff(), 0),
+}
+
+
+class ForgivingRedisCache(RedisCache):
+    """Django's RedisCache; on a connection error or timeout it logs once and behaves as no cache."""
+
+    skip_seconds = 5.0
+
+    def __init__(self, server, params):
+        params = {**params, "OPTIONS": {**FAST_FAILING, **(params.get("OPTIONS") or {})}}
+        super().__init__(server, params)
+        self.breaker = Breaker(f"Redis cache at {server}", self.skip_seconds)
+
+    def _or(self, fallback, method, *args, **kwargs):
+        if self.breaker.is_open():
+            return fallback
+        try:
+            return method(*args, **kwargs)
+        except UNREACHABLE as error:
+            self.breaker.trip(error)
+            return fallback
+
+    def ping(self) -> None:
+        """Raise if Redis does not answer (for /healthz); the breaker is left alone."""
+        self._cache.get_client(write=True).ping()
+
+    # What Django's DummyCache answers, for each call, while Redis is unreachable.
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(True, super().add, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._or(default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._or(None, super().set, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or(False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._or(False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._or({}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._or(False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        result = self._or(None, super().incr, key, delta, version)
+        if result is None:
+            raise ValueError(f"Key '{key}' not found (the cache is unreachable)")
+        return result
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._or([], super().set_many, data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        self._or(None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._or(False, super().clear)
