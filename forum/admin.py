@@ -2,11 +2,11 @@
 
 import datetime
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.moderation import ban_user
+from fancity.lib.admin_actions import run_each
 from forum import feedback, moderation
 from forum.models import Board, FeedbackStatus, Post, Report, StatusChange, Thread
 
@@ -33,11 +33,13 @@ class StatusChangeInline(admin.TabularInline):
 
 def _status_action(status):
     def action(modeladmin, request, queryset):
-        for thread in queryset.exclude(status=""):
-            try:
-                feedback.change_feedback_status(request.user, thread, status, note=str(_("Changed in the admin")))
-            except (ValidationError, PermissionDenied) as error:
-                modeladmin.message_user(request, f"{thread}: {error}", messages.ERROR)
+        note = str(_("Changed in the admin"))
+        run_each(
+            modeladmin,
+            request,
+            queryset.exclude(status=""),
+            lambda thread: feedback.change_feedback_status(request.user, thread, status, note=note),
+        )
 
     action.__name__ = f"set_status_{status}"
     action.short_description = _("Set feedback status: %(status)s") % {"status": FeedbackStatus(status).label}
@@ -112,23 +114,19 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Pin"))
     def pin(self, request, queryset):
-        for thread in queryset:
-            moderation.set_pinned(request.user, thread, True)
+        run_each(self, request, queryset, lambda thread: moderation.set_pinned(request.user, thread, True))
 
     @admin.action(description=_("Unpin"))
     def unpin(self, request, queryset):
-        for thread in queryset:
-            moderation.set_pinned(request.user, thread, False)
+        run_each(self, request, queryset, lambda thread: moderation.set_pinned(request.user, thread, False))
 
     @admin.action(description=_("Lock"))
     def lock(self, request, queryset):
-        for thread in queryset:
-            moderation.set_locked(request.user, thread, True)
+        run_each(self, request, queryset, lambda thread: moderation.set_locked(request.user, thread, True))
 
     @admin.action(description=_("Unlock"))
     def unlock(self, request, queryset):
-        for thread in queryset:
-            moderation.set_locked(request.user, thread, False)
+        run_each(self, request, queryset, lambda thread: moderation.set_locked(request.user, thread, False))
 
     def has_add_permission(self, request):
         return False  # threads are started on the site, through forum.posting
@@ -187,20 +185,22 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide the reported posts"))
     def hide_posts(self, request, queryset):
-        for report in queryset.select_related("post"):
-            moderation.hide_post(request.user, report.post, report.reason)
+        reports = queryset.select_related("post")
+        run_each(self, request, reports, lambda report: moderation.hide_post(request.user, report.post, report.reason))
 
     @admin.action(description=_("Dismiss the reports"))
     def dismiss(self, request, queryset):
-        for report in queryset:
-            moderation.resolve_report(request.user, report, str(_("Dismissed")))
+        resolution = str(_("Dismissed"))
+        run_each(self, request, queryset, lambda report: moderation.resolve_report(request.user, report, resolution))
 
     @admin.action(description=_("Ban the authors for 7 days and hide the posts"))
     def ban_authors_week(self, request, queryset):
-        for report in queryset.select_related("post", "post__author"):
+        def ban_and_hide(report):
             if not report.post.author.is_staff:
                 ban_user(request.user, report.post.author, report.reason, datetime.timedelta(days=7))
             moderation.hide_post(request.user, report.post, report.reason)
+
+        run_each(self, request, queryset.select_related("post", "post__author"), ban_and_hide)
 
     def has_add_permission(self, request):
         return False

@@ -1,29 +1,19 @@
 import csv
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from fancity.lib.admin_actions import refusal_text, run_each
 from meetups import checkin, draw, proposals, publishing, registration, selection
 from meetups.locking import RegistrationError
 from meetups.models import CitySnapshot, Meetup, Registration, SchedulerSettings
 
 
 def _run(modeladmin, request, queryset, function, done_message):
-    """Call a meetups function per selected object; report refusals instead of failing."""
-    done = 0
-    for obj in queryset:
-        try:
-            function(request.user, obj)
-            done += 1
-        except RegistrationError as error:
-            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
-        except PermissionDenied:
-            modeladmin.message_user(request, _("Only event staff can do this."), messages.ERROR)
-            return
-    if done:
-        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+    """Call a meetups function per selected object; report each refusal and go on with the next one."""
+    run_each(modeladmin, request, queryset, lambda obj: function(request.user, obj), done_message, (RegistrationError,))
 
 
 class RegistrationInline(admin.TabularInline):
@@ -192,8 +182,8 @@ class RegistrationAdmin(admin.ModelAdmin):
             ids = [r.pk for r in queryset if r.meetup_id == meetup.pk]
             try:
                 done = function(request.user, meetup, ids)
-            except RegistrationError as error:
-                self.message_user(request, f"{meetup}: {error}", messages.ERROR)
+            except (RegistrationError, ValidationError, PermissionDenied) as error:
+                self.message_user(request, f"{meetup}: {refusal_text(error)}", messages.ERROR)
             else:
                 n = len(done) if isinstance(done, list) else done
                 self.message_user(request, done_message % {"n": n, "meetup": meetup}, messages.SUCCESS)
@@ -208,8 +198,12 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Check in selected fans"), permissions=["change"])
     def check_in(self, request, queryset):
-        n = checkin.check_in_registrations(request.user, list(queryset))
-        self.message_user(request, _("Checked in %(n)s fans.") % {"n": n}, messages.SUCCESS)
+        try:
+            n = checkin.check_in_registrations(request.user, list(queryset))
+        except (RegistrationError, ValidationError, PermissionDenied) as error:
+            self.message_user(request, refusal_text(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Checked in %(n)s fans.") % {"n": n}, messages.SUCCESS)
 
 
 @admin.register(CitySnapshot)

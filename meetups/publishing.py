@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from forum.posting import MAX_TITLE
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
 from outbox.queueing import enqueue
@@ -96,7 +98,10 @@ def announcement_text(meetup: Meetup) -> tuple[str, str]:
         if meetup.kind == Meetup.Kind.FAN:
             context["fan_words"] = fan_words(meetup)
             context["proposer"] = meetup.proposed_by.username if meetup.proposed_by else None
-        title = render_to_string("meetups/announcement_title.txt", context).strip()
+        # Plain text (the template does not escape it; pages escape a title when they show it), cut to
+        # what a thread title holds: a 120-character title with <>&"' once grew past it and could
+        # never be approved.
+        title = Truncator(render_to_string("meetups/announcement_title.txt", context).strip()).chars(MAX_TITLE)
         body = render_to_string("meetups/announcement.txt", context).strip()
     return title, body
 

@@ -36,3 +36,27 @@ def test_moderators_group_may_change_threads_and_reports_but_not_delete_them():
     codenames = set(Group.objects.get(name="Moderators").permissions.values_list("codename", flat=True))
     assert {"change_thread", "change_post", "change_report", "view_board"} <= codenames
     assert "delete_post" not in codenames
+
+
+def test_an_admin_action_shows_each_refusal_and_goes_on_with_the_batch(client):
+    from forum.models import Report
+
+    t = thread()
+    blank, fine = reply(fan(), t, "first"), reply(fan(), t, "second")
+    reporter = fan()
+    refused = Report.objects.create(post=blank, reporter=reporter, reason="   ")
+    accepted = Report.objects.create(post=fine, reporter=reporter, reason="spam")
+    client.force_login(staff(is_superuser=True, language="en"))
+    response = client.post(
+        "/admin/forum/report/",
+        {"action": "hide_posts", "_selected_action": [refused.pk, accepted.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("Give a reason" in m for m in shown), shown
+    blank.refresh_from_db()
+    fine.refresh_from_db()
+    assert blank.hidden_at is None and fine.hidden_at is not None
+

@@ -76,3 +76,60 @@ def test_admin_refuses_capacity_below_confirmed(staff_client):
     response = staff_client.post(url, data)
     assert "Capacity cannot be below the 1 fans already confirmed." in response.content.decode()
     assert Meetup.objects.get(pk=meetup.pk).capacity == 1
+
+
+def _propose(title: str):
+    import datetime
+
+    from django.utils import timezone
+
+    from meetups.proposals import propose_meetup
+
+    return propose_meetup(
+        UserFactory(),
+        title=title,
+        starts_at=timezone.now() + datetime.timedelta(days=20),
+        venue="茶馆",
+        address="锦江区 1 号",
+        capacity=30,
+    )
+
+
+def test_approving_proposals_whose_titles_hold_markup_publishes_them_with_the_title_as_typed(staff_client):
+    from forum.models import Thread
+
+    longest, short = _propose("<>&\"'" * 24), _propose("Tea & <cake>")
+    response = staff_client.post(
+        reverse("admin:meetups_meetup_changelist"),
+        {"action": "approve_proposals", "_selected_action": [longest.pk, short.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Approved 2 proposals." in [str(m) for m in response.context["messages"]]
+    longest.refresh_from_db()
+    short.refresh_from_db()
+    assert longest.status == short.status == Meetup.Status.PUBLISHED
+    long_title = Thread.objects.get(pk=longest.city_thread_id).title
+    assert len(long_title) <= 120 and "<>&\"'" in long_title and "&lt;" not in long_title
+    thread = Thread.objects.get(pk=short.city_thread_id)
+    assert thread.title.endswith("Tea & <cake>")
+    html = staff_client.get(thread.get_absolute_url()).content.decode()
+    assert "Tea &amp; &lt;cake&gt;" in html and "&amp;lt;" not in html
+
+
+def test_a_refused_proposal_is_reported_and_the_others_are_approved(staff_client):
+    first, second = _propose("第一个"), _propose("第二个")
+    staff_client.post(
+        reverse("admin:meetups_meetup_changelist"), {"action": "reject_proposals", "_selected_action": [first.pk]}
+    )
+    response = staff_client.post(
+        reverse("admin:meetups_meetup_changelist"),
+        {"action": "approve_proposals", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert response.status_code == 200
+    assert any("Only a pending fan proposal can be approved." in m for m in shown), shown
+    assert "Approved 1 proposals." in shown
+    second.refresh_from_db()
+    assert second.status == Meetup.Status.PUBLISHED

@@ -1,0 +1,43 @@
+"""Admin actions that call a write function once per selected object and never end in a 500."""
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+
+def refusal_text(error: Exception) -> str:
+    """What a refused write says, for a message: every text of a ValidationError, or the error's own."""
+    if isinstance(error, ValidationError):
+        return " ".join(str(m) for m in error.messages)
+    return str(error) or _("You are not allowed to do this.")
+
+
+def run_each(
+    modeladmin,
+    request,
+    objects: Iterable,
+    call: Callable,
+    done_message: str | None = None,
+    refusals: tuple[type[Exception], ...] = (),
+) -> int:
+    """Call `call(obj)` for each object, each in its own transaction (a savepoint inside another).
+
+    A refusal (ValidationError, PermissionDenied, or one of the app's `refusals`) rolls back that
+    object only, is shown as an error message naming it, and the batch goes on with the next one.
+    Returns how many succeeded; `done_message % {"n": done}` reports them.
+    """
+    done = 0
+    for obj in objects:
+        try:
+            with transaction.atomic():
+                call(obj)
+        except (ValidationError, PermissionDenied, *refusals) as error:
+            modeladmin.message_user(request, f"{obj}: {refusal_text(error)}", messages.ERROR)
+        else:
+            done += 1
+    if done and done_message:
+        modeladmin.message_user(request, str(done_message) % {"n": done}, messages.SUCCESS)
+    return done
