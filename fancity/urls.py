@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from fancity import health, views
 
+# A database outage is a 503 "back in a moment" page, not a 500 (fancity.errors).
+handler500 = "fancity.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

