@@ -5,6 +5,8 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import BANNED_FOR_GOOD, User
 from accounts.roles import is_moderator
@@ -28,6 +30,20 @@ def why_may_not_act(user: User) -> str | None:
 
 def may_act(user: User) -> bool:
     return why_may_not_act(user) is None
+
+
+def ban_notice(user: User) -> str:
+    """What a banned fan is told when a write is refused: until when, and why. Empty when not banned."""
+    if why_may_not_act(user) != BANNED:
+        return ""
+    if user.banned_until >= BANNED_FOR_GOOD:
+        notice = _("Your account is banned from posting.")
+    else:
+        until = date_format(timezone.localtime(user.banned_until), "Y-m-d H:i")
+        notice = _("Your account is banned from posting until %(until)s.") % {"until": until}
+    if user.ban_reason:
+        notice = _("%(notice)s Reason: %(reason)s") % {"notice": notice, "reason": user.ban_reason}
+    return notice
 
 
 def ban_user(moderator: User, fan: User, reason: str, duration: datetime.timedelta | None = None) -> None:

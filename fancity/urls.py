@@ -2,11 +2,16 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from fancity import health, views
 
 # A database outage is a 503 "back in a moment" page, not a 500 (fancity.errors).
 handler500 = "fancity.errors.server_error"
+
+# The admin speaks the brand too: 粉丝城管理后台 in Chinese, Fancity admin in English.
+admin.site.site_header = _("Fancity admin")
+admin.site.site_title = _("Fancity admin")
 
 urlpatterns = [
     path("", views.home, name="home"),

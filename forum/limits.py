@@ -7,12 +7,12 @@ import logging
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from accounts.models import User
+from fancity.lib import when
 
 POST_INTERVAL = datetime.timedelta(seconds=15)
 NEW_FAN_PERIOD = datetime.timedelta(days=1)
@@ -33,15 +33,8 @@ class PostingLimited(ValidationError):
 
 
 def _when(moment: datetime.datetime) -> str:
-    seconds = max(1, int((moment - timezone.now()).total_seconds() + 0.999))
-    at = time_format(timezone.localtime(moment), "H:i:s")
-    if seconds < 120:
-        return ngettext("in %(n)d second (at %(at)s)", "in %(n)d seconds (at %(at)s)", seconds) % {
-            "n": seconds,
-            "at": at,
-        }
-    minutes = -(-seconds // 60)
-    return ngettext("in %(n)d minute (at %(at)s)", "in %(n)d minutes (at %(at)s)", minutes) % {"n": minutes, "at": at}
+    """A short wait in seconds or minutes; a longer one as "today/tomorrow at 22:09" or a date, never "1435 minutes"."""
+    return when.until(moment)
 
 
 def check(author: User, starting_thread: bool) -> None:

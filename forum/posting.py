@@ -12,18 +12,22 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.activity import record_activity
 from accounts.models import NotificationKind, User
-from accounts.moderation import may_act
+from accounts.moderation import ban_notice, may_act
 from accounts.notifications import notify
 from accounts.roles import is_moderator
+from fancity.lib import when
 from fancity.lib.rows import insert_once
 from forum import hooks, limits, markup, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 
 EDIT_WINDOW = datetime.timedelta(minutes=30)
+# The same text from the same author within this time is a double click or a resent form, not a new post.
+RESENT_WITHIN = datetime.timedelta(seconds=30)
 MAX_TITLE = 120
 MAX_BODY = 20_000
 
@@ -59,6 +63,26 @@ def can_delete(user: User, post: Post) -> bool:
     if post.deleted_at or not user.is_authenticated:
         return False
     return is_moderator(user) or (post.author_id == user.pk and can_write(user))
+
+
+def refusal(user: User, editing: Post | None = None) -> PermissionDenied:
+    """The PermissionDenied for a refused write, saying why where it helps the fan: banned until when,
+    or the edit window closed. The 403 page shows the message."""
+    if notice := ban_notice(user):
+        return PermissionDenied(notice)
+    if editing is not None and editing.author_id == user.pk and timezone.now() - editing.created_at >= EDIT_WINDOW:
+        minutes = int(EDIT_WINDOW.total_seconds() // 60)
+        return PermissionDenied(
+            ngettext(
+                "A post can be edited for %(n)d minute after it is posted; this one was posted %(when)s, "
+                "so editing is closed.",
+                "A post can be edited for %(n)d minutes after it is posted; this one was posted %(when)s, "
+                "so editing is closed.",
+                minutes,
+            )
+            % {"n": minutes, "when": when.ago(editing.created_at)}
+        )
+    return PermissionDenied()
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -141,6 +165,18 @@ def _lock_author(author: User) -> None:
     User.objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True).first()
 
 
+def _resent(author: User, body: str, **where) -> Post | None:
+    """The post `author` made moments ago with this same text where `where` says, if any.
+
+    Called under the author's row lock (`_lock_author`), so of two or three identical requests sent at
+    once (a double click, three staff tabs) the later ones wait for the first to commit, find its post
+    here and return it instead of writing another: the same answer as the first, never a duplicate.
+    """
+    since = timezone.now() - RESENT_WITHIN
+    posts = Post.objects.filter(author=author, body=body, created_at__gte=since, deleted_at__isnull=True, **where)
+    return posts.select_related("thread").order_by("-pk").first()
+
+
 def _watch(user: User, thread: Thread) -> None:
     Watch.objects.bulk_create([Watch(user=user, thread=thread)], ignore_conflicts=True)
 
@@ -181,7 +217,7 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
     `extra` may hold feedback fields: feedback_kind, device_model, software_version.
     """
     if not can_start_thread(author, board):
-        raise PermissionDenied
+        raise refusal(author)
     title = clean_text(title, "title", MAX_TITLE)
     body = clean_text(body, "body", MAX_BODY)
     fields = {}
@@ -197,6 +233,8 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
         }
     with transaction.atomic():
         _lock_author(author)
+        if twin := _resent(author, body, floor=1, thread__board=board, thread__title=title):
+            return twin.thread
         limits.check(author, starting_thread=True)
         now = timezone.now()
         thread = Thread.objects.create(
@@ -234,9 +272,11 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         _lock_author(author)
         thread = Thread.objects.select_for_update(of=("self",)).select_related("board").get(pk=thread.pk)
         if not can_reply(author, thread):
-            raise PermissionDenied
+            raise refusal(author)
         if quote is not None and (quote.thread_id != thread.pk or not quote.is_visible):
             raise ValidationError({"quote": _("That post cannot be quoted.")})
+        if twin := _resent(author, body, thread=thread, quote=quote):
+            return twin
         limits.check(author, starting_thread=False)
         now = timezone.now()
         floor = thread.post_count + 1
@@ -268,7 +308,7 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
         if not can_edit(editor, post):
-            raise PermissionDenied
+            raise refusal(editor, editing=post)
         thread = post.thread
         if post.floor == 1 and title is not None and title != thread.title:
             Thread.objects.filter(pk=thread.pk).update(title=title)

@@ -112,7 +112,7 @@ def board(request, slug):
 def new_thread(request, slug):
     board = _visible_board(request, slug)
     if not posting.can_start_thread(request.user, board):
-        raise PermissionDenied
+        raise posting.refusal(request.user)
     form_class = FeedbackThreadForm if board.is_feedback else ThreadForm
     form = form_class(request.POST or None)
     preview = None
@@ -183,7 +183,7 @@ def reply(request, pk):
     if request.method != "POST":
         return redirect(thread)
     if not posting.can_reply(request.user, thread):
-        raise PermissionDenied
+        raise posting.refusal(request.user)
     form = ReplyForm(request.POST)
     quote = None
     preview = None
@@ -226,7 +226,7 @@ def first_unread(request, pk):
 def edit(request, pk):
     post = _visible_post(request, pk)
     if not posting.can_edit(request.user, post):
-        raise PermissionDenied
+        raise posting.refusal(request.user, editing=post)
     first = post.floor == 1
     form = EditForm(request.POST or None, initial={"body": post.body, "title": post.thread.title if first else ""})
     if not first:

@@ -1,0 +1,63 @@
+"""Moments in words a fan reads at a glance: "刚刚", "5 分钟前", "明天 22:09".
+
+A bare count of minutes reads wrong once it is large ("1435 分钟后" looks like the past, "0 分钟" like
+nothing): counts are used only while they are short, and a time of day with "today", "tomorrow" or a
+date after that. Times are in the site's time zone.
+"""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+
+def _clock(moment: datetime.datetime) -> str:
+    return date_format(moment, "H:i")
+
+
+def _day(moment: datetime.datetime, today: datetime.date) -> str:
+    """ "3月5日" / "March 5", with the year when it is not this year."""
+    if moment.year != today.year:
+        return date_format(moment, "Y-m-d")
+    # Django's Chinese MONTH_DAY_FORMAT pads the month ("03月5日"), so the format is translated here.
+    return date_format(moment, pgettext("month and day, a PHP-style date format", "F j"))
+
+
+def ago(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """How long ago `moment` was: "just now" under a minute, then minutes, hours, "yesterday at 22:09", a date."""
+    now = now or timezone.now()
+    seconds = int((now - moment).total_seconds())
+    if seconds < 60:  # also a moment a little in the future: clocks of two machines differ
+        return _("just now")
+    if seconds < 3600:
+        minutes = seconds // 60
+        return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
+    local, today = timezone.localtime(moment), timezone.localtime(now).date()
+    if seconds < 6 * 3600 or local.date() == today:
+        hours = seconds // 3600
+        return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
+    if local.date() == today - datetime.timedelta(days=1):
+        return _("yesterday at %(time)s") % {"time": _clock(local)}
+    return _("%(day)s at %(time)s") % {"day": _day(local, today), "time": _clock(local)}
+
+
+def until(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """When `moment` comes: "in 15 seconds", "in 5 minutes (22:09)", "today at 22:09", "tomorrow at 22:09", a date."""
+    now = now or timezone.now()
+    seconds = max(1, int((moment - now).total_seconds() + 0.999))
+    local, today = timezone.localtime(moment), timezone.localtime(now).date()
+    if seconds < 120:
+        return ngettext("in %(n)d second", "in %(n)d seconds", seconds) % {"n": seconds}
+    if seconds < 3600:
+        minutes = -(-seconds // 60)
+        return ngettext("in %(n)d minute (%(time)s)", "in %(n)d minutes (%(time)s)", minutes) % {
+            "n": minutes,
+            "time": _clock(local),
+        }
+    if local.date() == today:
+        return _("today at %(time)s") % {"time": _clock(local)}
+    if local.date() == today + datetime.timedelta(days=1):
+        return _("tomorrow at %(time)s") % {"time": _clock(local)}
+    return _("on %(day)s at %(time)s") % {"day": _day(local, today), "time": _clock(local)}
