@@ -206,8 +206,10 @@ def test_with_redis_killed_fans_and_staff_keep_working_and_queued_work_runs_when
     assert {"servicedesk.tasks.triage_thread", "accounts.tasks.email_notifications"} <= waiting
     assert not Ticket.objects.filter(thread=new_thread).exists()
     assert not mailoutbox
-    slowest = max(seconds for *_, seconds in request.seen)
-    print(f"\n{len(request.seen)} requests with Redis dead: 0 errors, slowest {slowest * 1000:.0f} ms")
+    method, url, _, slowest = max(request.seen, key=lambda seen: seen[3])
+    print(
+        f"\n{len(request.seen)} requests with Redis dead, none a 500; slowest {method} {url}: {slowest * 1000:.0f} ms"
+    )
 
     # Redis returns; a worker starts and sweeps up what waited (rows older than the sender's grace).
     redis_server.start()
