@@ -12,6 +12,9 @@ from accounts.models import Notification, User
 from outbox.queueing import enqueue
 
 EMAIL_INTERVAL = datetime.timedelta(hours=1)
+# Mail to many fans goes out in tasks of this many notifications each (accounts.tasks.email_notifications),
+# so that a worker that dies loses only one short chunk in flight, and the broker hands it on quickly.
+EMAIL_CHUNK = 200
 
 
 def notify(
@@ -36,8 +39,8 @@ def notify(
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows, batch_size=1000)
         ids = [n.pk for n in created if n.recipient.wants_email(kind)]
-        for start in range(0, len(ids), 500):
-            enqueue(email_notifications, ids[start : start + 500])
+        for start in range(0, len(ids), EMAIL_CHUNK):
+            enqueue(email_notifications, ids[start : start + EMAIL_CHUNK])
     return created
 
 

@@ -222,7 +222,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 2}
+# A task a worker has taken is delivered again this long after, if the worker has not acknowledged it
+# (acks_late: it died, or it is still running). Work in flight on a killed worker resumes this long
+# after it started, and every task must finish well within it: mail and notification fan-outs are
+# chunks of 200 fans that hand the rest on after 60 s, retries wait at most 90 s (accounts.tasks).
+# Workers look for such tasks every 5 s (kombu's default is every 100 s).
+BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "120"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
 # A request must not hang on a dead broker: try once and move on; the outbox row is sent later (outbox.queueing).
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

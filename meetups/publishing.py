@@ -16,7 +16,8 @@ from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
 from outbox.queueing import enqueue
 
-NOTIFY_BATCH = 500
+# Fans told per task (meetups.tasks.notify_fans_batch): one short chunk, redone alone if its worker dies.
+NOTIFY_BATCH = 200
 
 
 def _missing_details(meetup: Meetup) -> list[str]:

@@ -1,9 +1,10 @@
 """Celery tasks: thin, idempotent wrappers over the meetups functions (beat entries in migrations)."""
 
 import datetime
+import time
 
 from celery import shared_task
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,6 +13,9 @@ from meetups.models import Meetup, Registration
 from outbox.queueing import enqueue
 
 FINISH_AFTER = datetime.timedelta(hours=6)
+# No task may outlive the broker's visibility timeout (settings.BROKER_VISIBILITY_TIMEOUT): a long
+# run of reminders hands the rest to a new run after this long.
+CHUNK_SECONDS = 60
 
 
 @shared_task(name="meetups.tasks.snapshot_cities")
@@ -37,15 +41,22 @@ def announce_meetup(meetup_id: int) -> int:
 
 @shared_task(name="meetups.tasks.notify_fans_batch")
 def notify_fans_batch(meetup_id: int, fan_ids: list[int]) -> int:
-    """Skips fans already told about this meetup, so a re-run sends nothing twice."""
+    """Skips fans already told about this meetup, so a re-run sends nothing twice.
+
+    Two runs of one batch at once (the broker delivered it again while the first still ran) take turns
+    on a lock for this meetup's announcement, so the second sees what the first saved.
+    """
     from django.utils.translation import gettext_lazy as _
 
     meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
     group = f"meetup:{meetup.pk}"
-    fans = list(
-        User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group).exclude(pk=meetup.proposed_by_id)
-    )
-    mail.notify_in_language(fans, meetup, _("New meetup in your city: “%(title)s”. Registration is open."))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"meetups.announce:{meetup.pk}"])
+        fans = list(
+            User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group).exclude(pk=meetup.proposed_by_id)
+        )
+        mail.notify_in_language(fans, meetup, _("New meetup in your city: “%(title)s”. Registration is open."))
     return len(fans)
 
 
@@ -62,7 +73,11 @@ def send_reminders() -> int:
         meetup__starts_at__gte=start,
         meetup__starts_at__lt=start + datetime.timedelta(days=1),
     ).values_list("pk", flat=True)
+    started = time.monotonic()
     for registration_id in list(due):
+        if time.monotonic() - started > CHUNK_SECONDS:
+            enqueue(send_reminders)  # the next run takes the rest: a reminded fan is no longer due
+            break
         with transaction.atomic():
             row = (
                 Registration.objects.select_for_update(of=("self",))
