@@ -34,7 +34,7 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     """
     language = translation.get_language_from_request(request)
     with translation.override(language):
-        body = loader.get_template("503.html").render({"LANGUAGE_CODE": language})
+        body = loader.get_template("503.html").render({})
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
