@@ -49,7 +49,12 @@ def propose_meetup(
         raise RegistrationError(_("A title, a venue and an address are needed."))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=fan.pk).first()  # one proposal at a time per fan
-        pending = Meetup.objects.filter(proposed_by=fan, approval=Meetup.Approval.PENDING).count()
+        pending_ones = Meetup.objects.filter(proposed_by=fan, approval=Meetup.Approval.PENDING)
+        # The same proposal sent twice (a double click, a resent form) waited on the lock above: it is
+        # the one already made, not a second.
+        if twin := pending_ones.filter(title=title[:120], starts_at=starts_at, venue=venue[:120]).first():
+            return twin
+        pending = pending_ones.count()
         if pending >= MAX_PENDING:
             raise RegistrationError(_("You already have %(n)s proposals waiting for staff.") % {"n": pending})
         meetup = Meetup.objects.create(

@@ -3,7 +3,7 @@ from django.test import Client
 
 from forum import feedback, posting
 from forum.models import Board, Like, MeToo, Post, Thread
-from tests.forum.factories import fan, thread
+from tests.forum.factories import fan, staff, thread
 from tests.helpers import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,12 +20,46 @@ def test_concurrent_replies_get_distinct_consecutive_floors_and_exact_counters()
     assert Board.objects.get(pk=t.board_id).post_count == 9
 
 
-def test_one_fan_racing_two_posts_gets_only_one_through():
+def test_a_fans_double_reply_makes_one_post_and_both_requests_get_it():
     t = thread()
     author = fan()
     results = race(*[lambda: posting.post_reply(author, t, "double tap")] * 2)
+    assert all(isinstance(r, Post) for r in results) and results[0].pk == results[1].pk
+    assert Post.objects.filter(author=author).count() == 1
+
+
+def test_a_fan_racing_two_different_replies_still_meets_the_posting_interval():
+    t = thread()
+    author = fan()
+    results = race(lambda: posting.post_reply(author, t, "one"), lambda: posting.post_reply(author, t, "two"))
     assert sorted("ok" if isinstance(r, Post) else type(r).__name__ for r in results) == ["PostingLimited", "ok"]
     assert Post.objects.filter(author=author).count() == 1
+
+
+def test_three_identical_staff_replies_sent_at_once_make_one_post():
+    t = thread()
+    member = staff()
+    clients = []
+    for _ in range(3):
+        c = Client()
+        c.force_login(member)
+        clients.append(c)
+    url = f"/forum/t/{t.pk}/reply/"
+    responses = race(*[(lambda c=c: c.post(url, {"body": "我们已经在处理了。"})) for c in clients])
+    assert [r.status_code for r in responses] == [302] * 3
+    assert len({r["Location"] for r in responses}) == 1
+    assert Post.objects.filter(thread=t, author=member).count() == 1
+    t = Thread.objects.get(pk=t.pk)
+    assert (t.post_count, t.reply_count) == (2, 1)
+
+
+def test_the_same_new_thread_sent_twice_at_once_is_one_thread():
+    member = staff()
+    general = Board.objects.get(slug="general")
+    results = race(*[lambda: posting.start_thread(member, general, "公告", "内容")] * 2)
+    assert all(isinstance(r, Thread) for r in results) and results[0].pk == results[1].pk
+    assert Thread.objects.filter(author=member).count() == 1
+    assert Board.objects.get(pk=general.pk).thread_count == general.thread_count + 1
 
 
 @pytest.mark.parametrize("racers", [2, 8])
