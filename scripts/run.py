@@ -93,7 +93,10 @@ def wait_until_healthy(processes: list[Process]) -> bool:
     while time.monotonic() < deadline:
         dead = [p.name for p in processes if p.exited()]
         if dead:
-            last = f"{', '.join(dead)} exited"
+            print(
+                f"\nFancity did not come up: {', '.join(dead)} exited while starting. See the log above.\n", flush=True
+            )
+            return False
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
