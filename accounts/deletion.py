@@ -1,22 +1,21 @@
 """Deleting an account: personal data goes, posts stay readable as "deleted user"."""
 
-from allauth.account.models import EmailAddress
-from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import DailyActivity, Notification, User
+from accounts.export import erase_personal_data
+from accounts.models import User
 
 
 def delete_account(user: User) -> None:
+    """Every app erases what it stores about the fan (settings.PERSONAL_DATA_ERASERS), then the
+    account is blanked and closed, all in one transaction: it all goes, or nothing does."""
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if user.avatar:
-            user.avatar.delete(save=False)
-        EmailAddress.objects.filter(user=user).delete()
-        SocialAccount.objects.filter(user=user).delete()
-        DailyActivity.objects.filter(user=user).delete()
-        Notification.objects.filter(recipient=user).delete()
+        erase_personal_data(user)
+        if user.avatar:  # the file goes once the deletion is committed
+            name, storage = user.avatar.name, user.avatar.storage
+            transaction.on_commit(lambda: storage.delete(name))
         user.username = f"deleted-{user.pk}"
         user.email = ""
         user.first_name = user.last_name = ""

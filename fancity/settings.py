@@ -208,8 +208,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # What higher apps do in the forum, which never imports them (forum/hooks.py).
 FORUM_FEEDBACK_HOOKS = ["servicedesk.forum_hooks.triage_new_feedback"]
 FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
+# A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
+# download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
+# transaction. An app that stores something about a fan registers both.
+PERSONAL_DATA_EXPORTS = [
+    "accounts.export.accounts_data",
+    "forum.export.forum_data",
+    "meetups.export.meetups_data",
+    "servicedesk.export.servicedesk_data",
+]
+PERSONAL_DATA_ERASERS = [
+    "accounts.export.erase_accounts_data",
+    "forum.export.erase_forum_data",
+    "meetups.export.erase_meetups_data",
+    "servicedesk.export.erase_servicedesk_data",
+]
 # Absolute links in mail (unsubscribe, notification targets).
-PERSONAL_DATA_EXPORTS = ["accounts.export.accounts_data", "forum.export.forum_data", "meetups.export.meetups_data"]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ------------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
-"""The forum's part of a fan's personal data export (settings.PERSONAL_DATA_EXPORTS)."""
+"""The forum's part of a fan's personal data: exported (settings.PERSONAL_DATA_EXPORTS) and erased
+when the account is deleted (settings.PERSONAL_DATA_ERASERS)."""
+
+from django.db.models import F
+from django.db.models.functions import Greatest
 
 from accounts.models import User
-from forum.models import Like, MeToo, Post, Report, Thread, Watch
+from forum.models import Like, MeToo, Post, ReadMark, Report, Thread, Watch
 
 
 def forum_data(user: User) -> dict:
@@ -42,3 +46,21 @@ def forum_data(user: User) -> dict:
             ],
         }
     }
+
+
+def erase_forum_data(user: User) -> None:
+    """In the account deletion's transaction. Threads and posts stay, signed "deleted user" (the
+    conversation around them needs them); what says only something about the fan goes: watches,
+    read marks, likes and "me too" votes (the counters on the posts and threads drop with them, as
+    when a fan takes a like back), and reports already resolved. An open report stays until a
+    moderator resolves it: it is about someone else's post.
+    """
+    liked = Like.objects.filter(user=user)
+    Post.objects.filter(pk__in=liked.values("post_id")).update(like_count=Greatest(F("like_count") - 1, 0))
+    liked.delete()
+    voted = MeToo.objects.filter(user=user)
+    Thread.objects.filter(pk__in=voted.values("thread_id")).update(me_too_count=Greatest(F("me_too_count") - 1, 0))
+    voted.delete()
+    Watch.objects.filter(user=user).delete()
+    ReadMark.objects.filter(user=user).delete()
+    Report.objects.filter(reporter=user, resolved_at__isnull=False).delete()

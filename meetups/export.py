@@ -1,7 +1,12 @@
-"""The meetups part of a fan's personal data export (settings.PERSONAL_DATA_EXPORTS)."""
+"""The meetups part of a fan's personal data: exported (settings.PERSONAL_DATA_EXPORTS) and erased
+when the account is deleted (settings.PERSONAL_DATA_ERASERS)."""
 
 from accounts.models import User
 from meetups.models import Meetup, Registration
+from meetups.registration import release_places_of_deleted_fan
+
+# Proposals that never became public: only the fan and staff ever saw them.
+UNPUBLISHED_PROPOSALS = (Meetup.Approval.PENDING, Meetup.Approval.REJECTED)
 
 
 def meetups_data(user: User) -> dict:
@@ -40,3 +45,13 @@ def meetups_data(user: User) -> dict:
             ],
         }
     }
+
+
+def erase_meetups_data(user: User) -> None:
+    """In the account deletion's transaction: places in upcoming meetups are given up (the waiting
+    list moves up), every answer the fan wrote is erased, and proposals that never went public are
+    deleted. Past registrations stay as attendance counts of a "deleted user", as posts do; so do
+    approved fan meetups, which other fans registered for."""
+    release_places_of_deleted_fan(user)
+    Registration.objects.filter(fan=user).exclude(answer="").update(answer="")
+    Meetup.objects.filter(proposed_by=user, kind=Meetup.Kind.FAN, approval__in=UNPUBLISHED_PROPOSALS).delete()

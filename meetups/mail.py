@@ -5,6 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.mail import queue_email
 from accounts.models import NotificationKind, User
@@ -38,10 +39,11 @@ def _send(registration, template: str) -> None:
             "meetup_url": settings.SITE_URL + meetup.get_absolute_url(),
         }
         subject = render_to_string(f"meetups/email/{template}_subject.txt", context).strip()
+        subject = f"[{gettext('Fancity')}] {subject}"  # the brand in the fan's language, as allauth's mail
         body = render_to_string(f"meetups/email/{template}.txt", context)
     queue_email(
         EmailMultiAlternatives(
-            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+            subject=subject,
             body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[fan.email],

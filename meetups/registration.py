@@ -131,6 +131,18 @@ def _tell_promoted(meetup: Meetup, promoted: list[Registration]) -> None:
         mail.send_confirmation(registration)
 
 
+ACTIVE = (State.CONFIRMED, State.WAITING, State.APPLIED)
+
+
+def _cancel(meetup: Meetup, registration: Registration, now: datetime.datetime) -> list[Registration]:
+    """Cancel a locked registration; a freed seat goes to the waiting list. Returns the promoted."""
+    was_confirmed = registration.state == State.CONFIRMED
+    registration.state = State.CANCELLED
+    registration.cancelled_at = now
+    registration.save(update_fields=["state", "cancelled_at"])
+    return _promote(meetup, now) if was_confirmed else []
+
+
 def cancel_registration(fan: User, registration: Registration) -> Registration:
     """The fan gives up their seat or place; the first waiting fan (if any) takes the seat."""
     if registration.fan_id != fan.pk:
@@ -139,19 +151,37 @@ def cancel_registration(fan: User, registration: Registration) -> Registration:
     with transaction.atomic():
         meetup = lock_meetup(registration.meetup_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        if registration.state not in (State.CONFIRMED, State.WAITING, State.APPLIED):
+        if registration.state not in ACTIVE:
             raise RegistrationError(_("This registration is already cancelled or closed."))
         if meetup.starts_at <= now or meetup.status in (Meetup.Status.FINISHED, Meetup.Status.CANCELLED):
             raise RegistrationError(_("This meetup has already taken place."))
-        was_confirmed = registration.state == State.CONFIRMED
-        if was_confirmed and meetup.cancel_cutoff and now >= meetup.cancel_cutoff:
+        if registration.state == State.CONFIRMED and meetup.cancel_cutoff and now >= meetup.cancel_cutoff:
             raise RegistrationError(_("It is too late to cancel online; please tell the organisers."))
-        registration.state = State.CANCELLED
-        registration.cancelled_at = now
-        registration.save(update_fields=["state", "cancelled_at"])
-        promoted = _promote(meetup, now) if was_confirmed else []
+        promoted = _cancel(meetup, registration, now)
     _tell_promoted(meetup, promoted)
     return registration
+
+
+def release_places_of_deleted_fan(fan: User) -> None:
+    """Account deletion (in its transaction): the fan's places in upcoming meetups are cancelled,
+    whatever the cancellation cutoff, and each freed seat goes to the first waiting fan.
+
+    The meetup lock is waited for without the fans' 3 s limit (a deletion is not a rush and must
+    not fail because one is going on); meetups are locked in id order.
+    """
+    now = timezone.now()
+    upcoming = Registration.objects.filter(
+        fan=fan,
+        state__in=ACTIVE,
+        meetup__starts_at__gt=now,
+        meetup__status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED],
+    )
+    for meetup_id in upcoming.order_by("meetup_id").values_list("meetup_id", flat=True):
+        meetup = Meetup.objects.select_for_update(of=("self",)).get(pk=meetup_id)
+        registration = Registration.objects.select_for_update().get(meetup=meetup, fan=fan)
+        upcoming_still = meetup.status in (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED) and meetup.starts_at > now
+        if upcoming_still and registration.state in ACTIVE:  # as it was read before the lock
+            _tell_promoted(meetup, _cancel(meetup, registration, now))
 
 
 def promote_from_waiting_list(staff: User, meetup: Meetup) -> list[Registration]:

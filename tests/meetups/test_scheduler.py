@@ -27,6 +27,15 @@ def fans_in(slug: str, active: int, inactive: int = 0):
     return fans
 
 
+def hosted(slug: str, days_ago: int) -> Meetup:
+    """An official meetup the city hosted `days_ago` days ago."""
+    return MeetupFactory(
+        city=City.objects.get(slug=slug),
+        status=Meetup.Status.FINISHED,
+        starts_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
+
+
 def test_snapshot_counts_active_and_all_fans_and_ranks_by_active(django_assert_max_num_queries):
     fans_in("chengdu", active=5, inactive=1)
     fans_in("beijing", active=3, inactive=7)
@@ -59,22 +68,14 @@ def test_scheduler_skips_a_city_that_hosted_within_180_days():
     fans_in("chengdu", active=5)
     fans_in("beijing", active=3)
     snapshot_cities()
-    MeetupFactory(
-        city=City.objects.get(slug="chengdu"),
-        status=Meetup.Status.FINISHED,
-        starts_at=timezone.now() - datetime.timedelta(days=100),
-    )
+    hosted("chengdu", days_ago=100)
     assert pick_city().slug == "beijing"
 
 
 def test_scheduler_takes_a_city_again_after_180_days_but_not_after_fan_meetups_only():
     fans_in("chengdu", active=5)
     snapshot_cities()
-    MeetupFactory(
-        city=City.objects.get(slug="chengdu"),
-        status=Meetup.Status.FINISHED,
-        starts_at=timezone.now() - datetime.timedelta(days=181),
-    )
+    hosted("chengdu", days_ago=181)
     MeetupFactory(city=City.objects.get(slug="chengdu"), kind=Meetup.Kind.FAN)
     assert pick_city().slug == "chengdu"
 
@@ -83,11 +84,7 @@ def test_the_180_days_are_configurable():
     fans_in("chengdu", active=5)
     fans_in("beijing", active=3)
     snapshot_cities()
-    MeetupFactory(
-        city=City.objects.get(slug="chengdu"),
-        status=Meetup.Status.FINISHED,
-        starts_at=timezone.now() - datetime.timedelta(days=100),
-    )
+    hosted("chengdu", days_ago=100)
     config = SchedulerSettings.load()
     config.no_repeat_days = 90
     config.save()
