@@ -270,3 +270,25 @@ def test_a_sign_out_made_while_redis_was_down_stays_signed_out(client, redis_ser
     _reset_breakers()
     client.cookies["sessionid"] = old_session
     assert client.get(reverse("settings")).status_code == 302
+
+
+def test_a_hanging_redis_costs_one_short_timeout_then_nothing(redis_server):
+    """SIGSTOP: the server accepts connections but never answers, the worst kind of outage."""
+    import os
+    import signal
+
+    from django.core.cache import cache
+
+    cache.set("k", "v")
+    os.kill(redis_server.process.pid, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        assert cache.get("k") is None  # one read timeout (0.5 s) trips the breaker
+        first = time.monotonic() - start
+        start = time.monotonic()
+        for _ in range(100):
+            assert cache.get("k") is None
+        rest = time.monotonic() - start
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+    assert first < 1.5 and rest < 0.1
