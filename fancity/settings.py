@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "fancity.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fancity.lib.params.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -259,11 +261,42 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere (tests/site/test_security_headers.py checks the templates): scripts
+# and styles come from our static files only. Images in posts may come from any https address, as
+# forum.markup allows; the check-in page's camera stream is a MediaStream, not a URL, so needs no source.
+_SIGN_IN_ELSEWHERE = ["https://api.weibo.com", "https://open.weixin.qq.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # Forms post here; Weibo/WeChat sign-in continues on the provider's site when it is configured.
+        "form-action": ["'self'", *(_SIGN_IN_ELSEWHERE if SOCIALACCOUNT_PROVIDERS else [])],
+    }
+}
+# Browser features: the camera for this site only (check-in scans tickets), everything else off.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    **{
+        feature: []
+        for feature in ("accelerometer", "autoplay", "display-capture", "geolocation", "gyroscope", "magnetometer")
+        + ("microphone", "midi", "payment", "publickey-credentials-get", "usb", "xr-spatial-tracking")
+    },
+}
+# The language cookie gets the same flags as the session and CSRF cookies (Secure below).
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
