@@ -16,6 +16,19 @@ def wait_until(condition, timeout: float = 20.0, what: str = "the Celery worker 
     return result
 
 
+def celery_idle() -> bool:
+    """Every task sent so far has been run to the end: none waits in the broker, none is being run.
+
+    With `task_acks_late` a message stays in Redis's unacked set until its task returns, so an empty
+    queue and an empty unacked set mean the worker has finished, whatever it decided to do.
+    """
+    from fancity.celery import app
+
+    with app.connection_for_read() as conn:
+        client = conn.default_channel.client
+        return not client.llen(app.conf.task_default_queue) and not client.hlen(conn.default_channel.unacked_key)
+
+
 def signed_in(browser, live_server, user):
     """A phone-sized Chinese browser page with `user`'s session (the login form has its own test)."""
     client = Client()

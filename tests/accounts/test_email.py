@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.core import signing
 from django.urls import reverse
@@ -8,7 +6,7 @@ from accounts.models import Notification
 from accounts.notifications import notify
 from accounts.tasks import UNSUBSCRIBE_SALT
 from tests.factories import UserFactory
-from tests.helpers import wait_until
+from tests.helpers import celery_idle, wait_until
 
 
 @pytest.mark.django_db(transaction=True)
@@ -19,7 +17,7 @@ def test_notifications_of_one_thread_send_one_mail_an_hour(celery_worker, mailou
     notify([fan], "reply", "第二条回复", "/forum/t/1/", group="thread:1")
     notify([fan], "reply", "另一个主题", "/forum/t/2/", group="thread:2")
     wait_until(lambda: len(mailoutbox) == 2)
-    time.sleep(0.5)
+    wait_until(celery_idle)  # a third mail would have been sent by now
 
     assert len(mailoutbox) == 2
     assert "第一条回复" in mailoutbox[0].body and "另一个主题" in mailoutbox[1].body
@@ -33,7 +31,7 @@ def test_a_switched_off_kind_is_not_mailed_but_still_shown(celery_worker, mailou
     notify([fan], "mention", "有人 @ 你", "/")
     notify([fan], "reply", "新回复", "/")
     wait_until(lambda: len(mailoutbox) == 1)
-    time.sleep(0.5)
+    wait_until(celery_idle)  # a third mail would have been sent by now
 
     assert len(mailoutbox) == 1 and "新回复" in mailoutbox[0].body
     assert Notification.objects.filter(recipient=fan).count() == 2

@@ -46,10 +46,39 @@ def test_board_index_board_thread_and_search_pages_query_counts(client, django_a
 def test_anonymous_pages_query_counts(client, django_assert_max_num_queries):
     t = _data(3, 3)
     with django_assert_max_num_queries(3):
-        client.get("/forum/")
+        assert client.get("/forum/").status_code == 200
     with django_assert_max_num_queries(4):
-        client.get("/forum/b/general/")
+        assert client.get("/forum/b/general/").status_code == 200
     with django_assert_max_num_queries(10):
-        client.get(t.get_absolute_url())
+        assert client.get(t.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(4):
-        client.get("/forum/search/", {"q": "刷机"})
+        assert client.get("/forum/search/", {"q": "刷机"}).status_code == 200
+
+
+# The thread page's exact budget, whatever the number of posts and replies. Anonymous: the thread
+# with its board, the page's posts, their authors (role groups in the same query), the quoted posts.
+# Signed in adds the session, the user, watch/read/me-too state, the user's groups, their likes, the
+# read mark and the unread notification count. A feedback thread adds its status history and the
+# service desk's panel (settings.FORUM_THREAD_PANELS).
+THREAD_PAGE_QUERIES = {
+    ("anonymous", "plain"): 4,
+    ("anonymous", "feedback"): 6,
+    ("signed in", "plain"): 11,
+    ("signed in", "feedback"): 13,
+}
+
+
+@pytest.mark.parametrize("replies", [1, 25])
+@pytest.mark.parametrize("kind", ["plain", "feedback"])
+@pytest.mark.parametrize("reader", ["anonymous", "signed in"])
+def test_thread_page_runs_an_exact_number_of_queries(client, django_assert_num_queries, reader, kind, replies):
+    t = _fb() if kind == "feedback" else thread(fan(), title="刷机问题", body="我刷机后无法开机")
+    first = t.posts.get(floor=1)
+    for n in range(replies):
+        reply(fan(), t, f"第 {n} 楼 @nobody", quote=first)
+    if reader == "signed in":
+        client.force_login(fan())
+    client.get(t.get_absolute_url())  # a session's first request records the day's activity
+    with django_assert_num_queries(THREAD_PAGE_QUERIES[reader, kind]):
+        response = client.get(t.get_absolute_url())
+    assert response.status_code == 200 and t.title in response.content.decode()

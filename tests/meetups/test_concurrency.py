@@ -10,6 +10,7 @@ from accounts.models import Notification
 from meetups.locking import TryAgain, lock_meetup
 from meetups.models import Registration
 from meetups.registration import cancel_registration, register_for_meetup
+from tests.helpers import race, wait_until
 from tests.meetups.factories import MeetupFactory, make_fans
 
 State = Registration.State
@@ -17,29 +18,19 @@ THREADS = 25
 
 
 def run_in_threads(jobs):
-    """Run the callables in THREADS threads that start together; return the exceptions raised."""
-    errors, lock = [], threading.Lock()
-    barrier = threading.Barrier(THREADS)
+    """Run the callables in THREADS threads released together (tests.helpers.race); return the exceptions raised."""
 
-    def worker(chunk):
-        try:
-            barrier.wait()
-            for job in chunk:
-                try:
-                    job()
-                except Exception as exc:  # noqa: BLE001 - every error is a test failure, collected
-                    with lock:
-                        errors.append(exc)
-        finally:
-            connection.close()
+    def run(chunk):
+        errors = []
+        for job in chunk:
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - every error is a test failure, collected
+                errors.append(exc)
+        return errors
 
-    chunks = [jobs[i::THREADS] for i in range(THREADS)]
-    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
+    results = race(*[(lambda chunk=jobs[i::THREADS]: run(chunk)) for i in range(THREADS)], timeout=120)
+    return [error for result in results for error in (result if isinstance(result, list) else [result])]
 
 
 def assert_strict_order(meetup, confirmed: int, waiting: int):
@@ -92,8 +83,17 @@ def test_cancellations_during_a_rush_promote_each_seat_once_and_keep_the_order()
     assert sorted(notified) == sorted(promoted.values_list("fan_id", flat=True))
 
 
-def hold_meetup_lock(meetup, seconds, then=None):
-    """In another connection: lock the meetup, run `then` (in that transaction), wait, commit."""
+def someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database())"
+        )
+        return cursor.fetchone()[0]
+
+
+def hold_meetup_lock(meetup, release, then=None):
+    """In another connection: lock the meetup, run `then` (in that transaction), commit once `release()` is true."""
     locked = threading.Event()
 
     def holder():
@@ -103,7 +103,7 @@ def hold_meetup_lock(meetup, seconds, then=None):
                 if then:
                     then()
                 locked.set()
-                time.sleep(seconds)
+                wait_until(release, what="the moment to release the meetup lock")
         finally:
             locked.set()
             connection.close()
@@ -119,12 +119,10 @@ def test_a_fan_waiting_for_the_lock_counts_the_seat_taken_by_the_holder():
     """The count runs in a statement that starts after the lock is granted, so it sees the seat."""
     meetup = MeetupFactory(capacity=1, capacity_override=True)
     first, second = make_fans(2)
-    thread = hold_meetup_lock(meetup, 1.0, then=lambda: register_for_meetup(first, meetup))
-    began = time.monotonic()
+    # The holder commits only once the second fan's statement is queued behind its lock.
+    thread = hold_meetup_lock(meetup, someone_waits_for_a_lock, then=lambda: register_for_meetup(first, meetup))
     registration = register_for_meetup(second, meetup)
-    waited = time.monotonic() - began
     thread.join()
-    assert waited > 0.5  # it did queue behind the holder
     assert registration.state == State.WAITING
     assert_strict_order(meetup, confirmed=1, waiting=1)
 
@@ -133,11 +131,13 @@ def test_a_fan_waiting_for_the_lock_counts_the_seat_taken_by_the_holder():
 def test_a_lock_held_over_3_seconds_tells_the_fan_to_try_again_and_writes_nothing():
     meetup = MeetupFactory()
     (fan,) = make_fans(1)
-    thread = hold_meetup_lock(meetup, 4.0)
+    released = threading.Event()
+    thread = hold_meetup_lock(meetup, released.is_set)
     began = time.monotonic()
     with pytest.raises(TryAgain):
         register_for_meetup(fan, meetup)
     assert 2.5 < time.monotonic() - began < 3.9
+    released.set()
     thread.join()
     assert not Registration.objects.filter(meetup=meetup).exists()
     assert register_for_meetup(fan, meetup).state == State.CONFIRMED  # and trying again works

@@ -1,16 +1,15 @@
 """The staff queue: order, claims (one winner under a race), answers that stop the clock, hand back."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from forum import posting
 from forum.models import Thread
 from servicedesk import claims, queries, triage
 from servicedesk.models import DeskSettings, Priority, Ticket
+from tests.helpers import race
 from tests.servicedesk.factories import fan, feedback, rewind, rule, staff
 
 
@@ -91,25 +90,9 @@ def test_two_staff_claiming_at_once_exactly_one_wins_and_the_other_is_told():
     tickets = [triage.triage(feedback(title=f"快递 {n}", body="丢了").pk) for n in range(2)]
     members = [staff(), staff()]
     for ticket in tickets:
-        barrier = threading.Barrier(2)
-        results: dict[int, object] = {}
-
-        def grab(member, ticket=ticket, barrier=barrier, results=results):
-            try:
-                barrier.wait()
-                results[member.pk] = claims.claim(member, ticket.pk).claimed_by_id
-            except claims.AlreadyClaimed as error:
-                results[member.pk] = error
-            finally:
-                connection.close()
-
-        workers = [threading.Thread(target=grab, args=(m,)) for m in members]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        winners = [pk for pk, r in results.items() if r == pk]
-        losers = [r for r in results.values() if isinstance(r, claims.AlreadyClaimed)]
+        results = race(*[(lambda m=m, t=ticket: claims.claim(m, t.pk).claimed_by_id) for m in members])
+        winners = [m.pk for m, r in zip(members, results, strict=True) if r == m.pk]
+        losers = [r for r in results if isinstance(r, claims.AlreadyClaimed)]
         assert len(winners) == 1 and len(losers) == 1
         assert Ticket.objects.get(pk=ticket.pk).claimed_by_id == winners[0]
         assert losers[0].ticket.claimed_by_id == winners[0]

@@ -19,6 +19,7 @@ def test_home_shows_announcements_upcoming_meetups_and_the_fans_club(client, dja
         response = client.get("/")
 
     html = response.content.decode()
+    assert response.status_code == 200
     assert "新版本公告" in html
     assert "深圳粉丝见面会" in html
     assert "深圳" in html and "/forum/b/" in html
