@@ -1,10 +1,29 @@
-"""Staff groups. Their names are data (created by a migration); code refers to them through here."""
+"""Who may do what: one group per power, and superusers everything. Group names are data (created by
+migrations); code refers to them through here.
+
+`is_staff` alone is only Django's "may open the admin" flag, which grants nothing by itself: what an
+admin user sees there comes from model permissions, which each group carries for its own app only.
+
+| group        | power                                                                  |
+|--------------|------------------------------------------------------------------------|
+| Moderators   | hide posts, ban fans, pin/lock/move threads; forum models in the admin |
+| Event staff  | meetups: drafts, publishing, approval, check-in; meetups in the admin  |
+| Service desk | the staff queue, insights and the fans CSV; the desk in the admin       |
+| Core testers | read and write the private beta board                                  |
+
+Each power is a Python check for one user and the same rule in SQL for many (`holders`), which
+notifications use; tests/site/test_roles.py checks that the two agree.
+"""
+
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 
 MODERATORS = "Moderators"
 EVENT_STAFF = "Event staff"
+SERVICE_DESK = "Service desk"
 CORE_TESTERS = "Core testers"
+ROLES = (MODERATORS, EVENT_STAFF, SERVICE_DESK, CORE_TESTERS)
 
 
 def in_group(user: User, name: str) -> bool:
@@ -16,9 +35,28 @@ def in_group(user: User, name: str) -> bool:
     return name in user._group_names
 
 
+def has_role(user: User, name: str) -> bool:
+    """An active account that is a superuser or in the group `name`."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or in_group(user, name))
+
+
+def holders(users: QuerySet[User], name: str) -> QuerySet[User]:
+    """`users` narrowed, in SQL, to those `has_role(user, name)` lets in."""
+    members = User.groups.through.objects.filter(group__name=name).values("user_id")
+    return users.filter(Q(is_superuser=True) | Q(pk__in=members), is_active=True)
+
+
 def is_moderator(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or in_group(user, MODERATORS))
+    return has_role(user, MODERATORS)
 
 
 def is_event_staff(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or in_group(user, EVENT_STAFF))
+    return has_role(user, EVENT_STAFF)
+
+
+def is_desk_staff(user: User) -> bool:
+    return has_role(user, SERVICE_DESK)
+
+
+def is_core_tester(user: User) -> bool:
+    return has_role(user, CORE_TESTERS)

@@ -1,10 +1,10 @@
 """Boards: the fixed ones, one club board per city, and who may see which."""
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import City, User
-from accounts.roles import CORE_TESTERS, in_group
+from accounts.roles import CORE_TESTERS, holders, is_core_tester
 from forum.models import Board, BoardKind
 
 ANNOUNCEMENTS_SLUG = "announcements"
@@ -35,20 +35,15 @@ FIXED_BOARDS = [
 ]
 
 
-# Who may see the private beta board: staff, and the members of these groups. This and `may_see_beta`
-# are the one place that says so; `beta_readers` is the same rule in SQL (tests/forum/test_permissions.py
-# checks that the two agree).
-BETA_GROUPS = (CORE_TESTERS,)
-
-
+# Who may see the private beta board: the Core testers role (accounts.roles), in Python for one
+# user and in SQL for many (tests/forum/test_permissions.py checks that the two agree).
 def may_see_beta(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or any(in_group(user, name) for name in BETA_GROUPS))
+    return is_core_tester(user)
 
 
 def beta_readers(users: QuerySet[User]) -> QuerySet[User]:
     """`users` narrowed, in SQL, to those `may_see_beta` lets in."""
-    in_groups = User.groups.through.objects.filter(group__name__in=BETA_GROUPS).values("user_id")
-    return users.filter(Q(is_staff=True) | Q(pk__in=in_groups))
+    return holders(users, CORE_TESTERS)
 
 
 def can_see(user: User, board: Board) -> bool:

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
+from accounts.roles import is_desk_staff
 from fancity.lib.rows import insert_once
 from forum.boards import can_see
 from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
@@ -20,7 +21,7 @@ def change_feedback_status(
     A duplicate points to its original (following the original's own duplicate link), and its
     "me too" votes, plus its author's, move there.
     """
-    if not staff.is_authenticated or not staff.is_staff:
+    if not is_desk_staff(staff):
         raise PermissionDenied
     if status not in FeedbackStatus.values:
         raise ValidationError({"status": _("Choose a status.")})
@@ -66,7 +67,7 @@ def change_feedback_status(
 
 def mark_official_answer(staff: User, post: Post) -> Thread:
     """Show a staff reply right under the first post of its feedback thread."""
-    if not staff.is_authenticated or not staff.is_staff:
+    if not is_desk_staff(staff):
         raise PermissionDenied
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=post.thread_id)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_moderator
+from accounts.roles import is_desk_staff, is_moderator
 from fancity.lib.params import int_param, page_param
 from forum import feedback, fragments, limits, moderation, posting, queries, search, view_counts
 from forum.boards import can_see, may_see_beta, visible_boards
@@ -153,7 +153,7 @@ def thread(request, pk):
 def _thread_context(request, thread, page, posts, form, quote, preview=None):
     user = request.user
     is_mod = is_moderator(user)
-    if not (user.is_staff and thread.is_feedback):
+    if not (is_desk_staff(user) and thread.is_feedback):
         form.fields.pop("official", None)
     fragments.posts(posts, anonymous=not user.is_authenticated)
     return {
@@ -169,8 +169,8 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         "preview": preview,
         "can_reply": posting.can_reply(user, thread),
         "is_moderator": is_mod,
-        "is_staff": user.is_staff,
-        "status_form": StatusForm(initial={"status": thread.status}) if user.is_staff and thread.is_feedback else None,
+        "is_staff": is_desk_staff(user),
+        "status_form": StatusForm(initial={"status": thread.status}) if is_desk_staff(user) and thread.is_feedback else None,
         "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
         "edit_ids": {p.pk for p in posts if posting.can_edit(user, p)},
         "delete_ids": {p.pk for p in posts if posting.can_delete(user, p)},
@@ -195,7 +195,7 @@ def reply(request, pk):
         else:
             try:
                 post = posting.post_reply(request.user, thread, form.cleaned_data["body"], quote=quote)
-                if form.cleaned_data["official"] and request.user.is_staff and thread.is_feedback:
+                if form.cleaned_data["official"] and is_desk_staff(request.user) and thread.is_feedback:
                     feedback.mark_official_answer(request.user, post)
             except ValidationError as error:
                 _apply_errors(form, error)
@@ -292,7 +292,7 @@ def me_too(request, pk):
 @require_POST
 def change_status(request, pk):
     thread = _visible_thread(request, pk)
-    if not request.user.is_staff:
+    if not is_desk_staff(request.user):
         raise PermissionDenied
     form = StatusForm(request.POST)
     if form.is_valid():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.roles import is_desk_staff
 from forum.models import Post
 from forum.posting import post_reply
 from servicedesk.models import Ticket
@@ -30,7 +31,7 @@ class AlreadyClaimed(ValidationError):
 
 
 def _require_staff(user: User) -> None:
-    if not (user.is_authenticated and user.is_staff and user.is_active):
+    if not is_desk_staff(user):
         raise PermissionDenied
 
 

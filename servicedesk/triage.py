@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
+from accounts.roles import SERVICE_DESK, holders
 from forum.models import Post, Thread
 from forum.posting import post_reply
 from servicedesk.matching import matching_phrase, normalise
@@ -134,7 +135,7 @@ def _escalate(ticket: Ticket, thread: Thread, priority: int, reason: str) -> Non
 
 
 def notify_staff_of_urgent(ticket: Ticket, thread: Thread) -> None:
-    staff = User.objects.filter(is_staff=True, is_active=True, deleted_at__isnull=True)
+    staff = holders(User.objects.filter(deleted_at__isnull=True), SERVICE_DESK)
     notify(
         staff,
         NotificationKind.STAFF,

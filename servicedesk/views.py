@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import City
+from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param
 from forum.models import Thread
 from servicedesk import claims, queries, triage
@@ -22,12 +23,12 @@ from servicedesk.presenters import insights_context, segment_labels
 
 
 def staff_only(view):
-    """Anonymous visitors go to the login page; signed-in fans who are not staff get a 403."""
+    """Anonymous visitors go to the login page; anyone signed in but not service desk staff gets a 403."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
+        if not is_desk_staff(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.roles import MODERATORS, SERVICE_DESK
 from forum import posting
 from forum.boards import announcements_board
 from forum.models import Board, Post
@@ -17,7 +18,10 @@ def fan(**kwargs):
 
 
 def staff(**kwargs):
-    return fan(is_staff=True, **kwargs)
+    """A staff member with the forum's staff powers: moderation and the feedback workflow (the desk's)."""
+    user = fan(is_staff=True, **kwargs)
+    user.groups.add(*Group.objects.filter(name__in=[MODERATORS, SERVICE_DESK]))
+    return user
 
 
 def member(group_name: str, **kwargs):

@@ -65,13 +65,17 @@ def test_beta_board_is_invisible_to_fans(client):
     assert Post.objects.count() == 1
 
 
-def test_beta_board_is_visible_to_core_testers_and_staff(client):
+def test_beta_board_is_visible_to_core_testers_and_superusers_not_to_other_staff(client):
     t = thread(member(CORE_TESTERS), slug="beta", body="secret build")
-    for user in (member(CORE_TESTERS), staff()):
+    for user in (member(CORE_TESTERS), fan(is_staff=True, is_superuser=True)):
         client.force_login(user)
         assert client.get("/forum/b/beta/").status_code == 200
         assert client.get(t.get_absolute_url()).status_code == 200
         assert "secret" in client.get("/forum/search/", {"q": "secret"}).content.decode()
+    client.force_login(staff())  # a moderator and desk member, but not a core tester
+    assert client.get("/forum/b/beta/").status_code == 404
+    assert client.get(t.get_absolute_url()).status_code == 404
+    assert t.get_absolute_url() not in client.get("/forum/search/", {"q": "secret"}).content.decode()
 
 
 def test_nobody_but_moderators_replies_in_a_locked_thread(client):

@@ -46,3 +46,15 @@ def make_fans(n: int, prefix: str = "rush", city_slug: str = "shenzhen") -> list
             for i in range(n)
         ]
     )
+
+
+def event_staff(**kwargs):
+    """A member of the Event staff group (meetups powers; `is_staff` alone grants none)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import EVENT_STAFF
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=EVENT_STAFF))
+    return user

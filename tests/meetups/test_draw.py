@@ -13,14 +13,14 @@ from meetups.models import Meetup, Registration
 from meetups.registration import register_for_meetup
 from meetups.selection import select_applicants
 from tests.factories import UserFactory
-from tests.meetups.factories import MeetupFactory, make_fans
+from tests.meetups.factories import MeetupFactory, event_staff, make_fans
 
 pytestmark = pytest.mark.django_db
 State = Registration.State
 
 
 def staff_user():
-    return UserFactory(is_staff=True)
+    return event_staff()
 
 
 def closed_draw(capacity=3, applicants=10):

@@ -10,13 +10,13 @@ from meetups.proposals import approve_proposal, propose_meetup, reject_proposal
 from meetups.registration import register_for_meetup
 from tests.factories import UserFactory
 from tests.helpers import wait_until
-from tests.meetups.factories import MeetupFactory, make_fans
+from tests.meetups.factories import MeetupFactory, event_staff, make_fans
 
 
 @pytest.mark.django_db(transaction=True)
 def test_publish_posts_two_threads_and_notifies_the_citys_fans_in_batches(celery_worker, monkeypatch, mailoutbox):
     monkeypatch.setattr(publishing, "NOTIFY_BATCH", 3)
-    staff = UserFactory(is_staff=True)
+    staff = event_staff()
     fans = make_fans(7, prefix="sz")
     elsewhere = make_fans(2, prefix="bj", city_slug="beijing")
     meetup = MeetupFactory(status=Meetup.Status.DRAFT)
@@ -42,9 +42,9 @@ def test_publish_needs_event_staff_a_draft_and_the_details():
     with pytest.raises(PermissionDenied):
         publishing.publish_meetup(UserFactory(), meetup)
     with pytest.raises(RegistrationError, match="venue"):
-        publishing.publish_meetup(UserFactory(is_staff=True), meetup)
+        publishing.publish_meetup(event_staff(), meetup)
     with pytest.raises(RegistrationError, match="Only a draft"):
-        publishing.publish_meetup(UserFactory(is_staff=True), MeetupFactory())
+        publishing.publish_meetup(event_staff(), MeetupFactory())
     assert Meetup.objects.get(pk=meetup.pk).status == Meetup.Status.DRAFT
 
 
@@ -66,7 +66,7 @@ def test_fan_proposal_is_approved_published_in_the_city_board_and_uses_registrat
     assert (meetup.kind, meetup.status, meetup.approval, meetup.city.slug) == ("fan", "draft", "pending", "chengdu")
     with pytest.raises(RegistrationError, match="not published"):
         register_for_meetup(UserFactory(), meetup)
-    approve_proposal(UserFactory(is_staff=True), meetup)
+    approve_proposal(event_staff(), meetup)
     meetup.refresh_from_db()
     assert meetup.status == Meetup.Status.PUBLISHED and meetup.city_thread_id and not meetup.announcement_thread_id
     assert register_for_meetup(UserFactory(), meetup).state == Registration.State.CONFIRMED
@@ -82,7 +82,7 @@ def test_rejected_proposal_is_cancelled():
     meetup = propose_meetup(
         fan, title="t", starts_at=timezone.now() + datetime.timedelta(days=20), venue="v", address="a"
     )
-    reject_proposal(UserFactory(is_staff=True), meetup)
+    reject_proposal(event_staff(), meetup)
     meetup.refresh_from_db()
     assert (meetup.status, meetup.approval) == ("cancelled", "rejected")
     assert Notification.objects.filter(recipient=fan).count() == 1

@@ -16,7 +16,14 @@ def fan(**kwargs):
 
 
 def staff(**kwargs):
-    return fan(is_staff=True, **kwargs)
+    """A member of the Service desk group: the queue, insights and the fans CSV."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import SERVICE_DESK
+
+    user = fan(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=SERVICE_DESK))
+    return user
 
 
 def feedback_board() -> Board:

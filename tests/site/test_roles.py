@@ -1,0 +1,135 @@
+"""Each staff power belongs to one group (accounts.roles); `is_staff` alone grants none of them.
+
+The matrix: every role against every staff write and read, asserting what each one gets.
+"""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group
+
+from accounts import roles
+from accounts.models import User
+from forum.models import Post
+from tests.factories import UserFactory
+from tests.forum.factories import thread
+from tests.meetups.factories import MeetupFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLE_USERS = {
+    # role: (is_staff, is_superuser, groups)
+    "fan": (False, False, []),
+    "moderator": (True, False, [roles.MODERATORS]),
+    "event staff": (True, False, [roles.EVENT_STAFF]),
+    "desk staff": (True, False, [roles.SERVICE_DESK]),
+    "core tester": (False, False, [roles.CORE_TESTERS]),
+    "plain is_staff": (True, False, []),
+    "superuser": (True, True, []),
+}
+
+
+def make(role: str) -> User:
+    is_staff, is_superuser, groups = ROLE_USERS[role]
+    user = UserFactory(is_staff=is_staff, is_superuser=is_superuser, language="en")
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    return user
+
+
+def _hide(client):
+    post = thread(title="moderate me").posts.get()
+    response = client.post(f"/forum/p/{post.pk}/hide/", {"reason": "spam"})
+    hidden = Post.objects.get(pk=post.pk).hidden_at is not None
+    done = response.status_code == 302 and "login" not in response["Location"]
+    assert hidden == done  # a refused write writes nothing
+    return response
+
+
+def _meetup_admin(client):
+    return client.get(f"/admin/meetups/meetup/{MeetupFactory().pk}/change/")
+
+
+ACTIONS = {
+    # action: (request, queries at most, roles allowed)
+    "moderation: hide a post": (_hide, 30, {"moderator", "superuser"}),
+    "beta board read": (lambda c: c.get("/forum/b/beta/"), 20, {"core tester", "superuser"}),
+    "service desk queue": (lambda c: c.get("/staff/queue/"), 12, {"desk staff", "superuser"}),
+    "insights": (lambda c: c.get("/staff/insights/"), 40, {"desk staff", "superuser"}),
+    "all-fans CSV export": (
+        lambda c: c.get("/staff/insights/segments.csv", {"segment": "active"}),
+        12,
+        {"desk staff", "superuser"},
+    ),
+    "meetups admin change page": (_meetup_admin, 40, {"event staff", "superuser"}),
+    "service desk admin": (lambda c: c.get("/admin/servicedesk/ticket/"), 30, {"desk staff", "superuser"}),
+}
+
+# What a refusal looks like: the admin sends non-staff to its login page and answers staff without the
+# model permission 403; the beta board is not found by those who may not see it; the rest is 403.
+ADMIN = {"meetups admin change page", "service desk admin"}
+
+
+def expected_refusal(action: str, role: str) -> int:
+    if action in ADMIN:
+        return 403 if ROLE_USERS[role][0] else 302
+    if action == "beta board read":
+        return 404
+    return 403
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize("role", list(ROLE_USERS))
+def test_role_matrix(client, django_assert_max_num_queries, role, action):
+    request, budget, allowed = ACTIONS[action]
+    client.force_login(make(role))
+    client.get("/")  # the first visit of the day records activity
+
+    with django_assert_max_num_queries(budget):
+        response = request(client)
+
+    if role in allowed:
+        assert response.status_code == (302 if action.startswith("moderation") else 200)
+    else:
+        status = expected_refusal(action, role)
+        assert response.status_code == status
+        if status == 302:
+            assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_anonymous_visitors_are_sent_to_log_in_or_not_found(client, action):
+    request, _, _ = ACTIONS[action]
+    response = request(client)
+    if action == "beta board read":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", list(ROLE_USERS))
+@pytest.mark.parametrize("group", roles.ROLES)
+def test_the_sql_rule_lets_in_exactly_whom_the_python_rule_lets_in(role, group):
+    user = make(role)
+    assert roles.holders(User.objects.filter(pk=user.pk), group).exists() == roles.has_role(user, group)
+
+
+def test_a_deactivated_superuser_or_member_holds_no_role():
+    for role in ("superuser", "desk staff"):
+        user = make(role)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        assert not any(roles.has_role(user, group) for group in roles.ROLES)
+        assert not roles.holders(User.objects.filter(pk=user.pk), roles.SERVICE_DESK).exists()
+    assert not any(roles.has_role(AnonymousUser(), group) for group in roles.ROLES)
+
+
+def test_each_group_holds_only_its_own_apps_admin_permissions():
+    apps = {
+        roles.EVENT_STAFF: {"meetups"},
+        roles.SERVICE_DESK: {"servicedesk"},
+        roles.MODERATORS: {"forum"},
+        roles.CORE_TESTERS: set(),
+    }
+    for name, expected in apps.items():
+        group = Group.objects.get(name=name)
+        assert set(group.permissions.values_list("content_type__app_label", flat=True)) == expected, name
+    desk = set(Group.objects.get(name=roles.SERVICE_DESK).permissions.values_list("codename", flat=True))
+    assert {"view_ticket", "change_ticket", "change_rule", "change_desksettings"} <= desk
