@@ -184,18 +184,70 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Two storages for uploads (forum/README.md): "default" holds what anyone who sees the post may fetch
+# by URL (avatars, web copies and thumbnails of images in posts), "private" what only a permission-checked
+# view streams (logs on feedback threads, and images until they are processed), never under MEDIA_URL.
+# Local directories by default; S3-compatible object storage (django-storages) once a bucket is named.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("PRIVATE_MEDIA_ROOT", DATA_DIR / "private")), "base_url": "/-/"},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+if AWS_STORAGE_BUCKET_NAME := os.environ.get("AWS_STORAGE_BUCKET_NAME", ""):
+    _S3 = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "location": os.environ.get("AWS_PUBLIC_PREFIX", "media"),
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,  # public copies: plain URLs (the bucket policy or a CDN makes them readable)
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "bucket_name": os.environ.get("AWS_PRIVATE_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
+            "location": os.environ.get("AWS_PRIVATE_PREFIX", "private"),
+            "default_acl": "private",
+            "querystring_auth": True,  # a URL of a private object, if one is ever made, is signed
+            "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "60")),
+        },
+    }
+# Without object storage, gunicorn serves MEDIA_URL itself (put a proxy's own file serving in front to
+# spare it); with object storage the files' URLs point at the bucket or SERVE_MEDIA=0 turns it off.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME)
+# Non-file fields stay small; files stream to temporary files past FILE_UPLOAD_MAX_MEMORY_SIZE.
+# fancity.lib.uploads drops a file over UPLOAD_MAX_FILE_SIZE as it arrives (the form says so and keeps
+# the text) and refuses a request over UPLOAD_MAX_REQUEST_SIZE before reading it (the 400 page):
+# room for a post's nine images and three logs at the per-file limit (forum/attachments.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+UPLOAD_MAX_FILE_SIZE = 10 * 1024 * 1024
+UPLOAD_MAX_REQUEST_SIZE = 12 * UPLOAD_MAX_FILE_SIZE + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "fancity.lib.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Mail --------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -216,12 +268,14 @@ FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 PERSONAL_DATA_EXPORTS = [
     "accounts.export.accounts_data",
     "forum.export.forum_data",
+    "forum.attachments.attachments_data",
     "meetups.export.meetups_data",
     "servicedesk.export.servicedesk_data",
 ]
 PERSONAL_DATA_ERASERS = [
     "accounts.export.erase_accounts_data",
     "forum.export.erase_forum_data",
+    "forum.attachments.erase_attachments",
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
 ]

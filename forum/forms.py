@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -38,20 +39,63 @@ class BodyField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Several files from one input (the phone's gallery or camera); forum.attachments checks them."""
+
+    def __init__(self, accept: str, **kwargs):
+        attrs = {
+            "accept": accept,
+            "multiple": True,
+            "data-max-bytes": settings.UPLOAD_MAX_FILE_SIZE,
+            "data-too-big": _("larger than 10 MB, so it cannot be attached"),
+        }
+        super().__init__(required=False, widget=MultipleFileInput(attrs=attrs), **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+
+def images_field() -> FilesField:
+    return FilesField(
+        "image/*",
+        label=_("Images"),
+        help_text=_(
+            "Screenshots and photos (JPEG, PNG, WebP, GIF, HEIC): up to 9, 10 MB each. Their location data is removed."
+        ),
+    )
+
+
+def logs_field() -> FilesField:
+    return FilesField(
+        ".zip,.txt,.log,application/zip,text/plain",
+        label=_("Logs"),
+        help_text=_(".zip, .txt or .log: up to 3, 10 MB each. Only you and the service desk can see them."),
+    )
+
+
 class ThreadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
     body = BodyField()
+    images = images_field()
 
 
 class FeedbackThreadForm(ThreadForm):
     feedback_kind = forms.ChoiceField(label=_("Kind"), choices=FeedbackKind.choices, initial=FeedbackKind.BUG)
     device_model = forms.CharField(label=_("Device model (optional)"), max_length=80, required=False)
     software_version = forms.CharField(label=_("Software version (optional)"), max_length=80, required=False)
+    logs = logs_field()
     field_order = ["feedback_kind", "title", "device_model", "software_version", "body"]
 
 
 class ReplyForm(forms.Form):
     body = BodyField()
+    images = images_field()
+    logs = logs_field()  # feedback threads only (the view drops it elsewhere)
     quote = forms.IntegerField(required=False, widget=forms.HiddenInput)
     official = forms.BooleanField(label=_("Mark as the official answer"), required=False)
 

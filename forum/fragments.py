@@ -83,6 +83,7 @@ def _post_inputs(post: Post) -> tuple:
         post.html,
         _author(post.author),
         quote and (quote.pk, quote.floor, quote.is_visible, quote.body, quote.author.public_name),
+        getattr(post, "images", ()),  # forum.attachments.decorate: a thumbnail made since gives a new key
     )
 
 

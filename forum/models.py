@@ -280,3 +280,53 @@ class Report(models.Model):
             )
         ]
         indexes = [models.Index(fields=["created_at"], condition=Q(resolved_at__isnull=True), name="report_open")]
+
+
+class AttachmentKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    LOG = "log", _("Log")
+
+
+class AttachmentState(models.TextChoices):
+    PENDING = "pending", _("Being processed")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Could not be processed")
+
+
+class Attachment(models.Model):
+    """A file attached to a post (forum/attachments.py writes them; forum/README.md says where they live).
+
+    An image arrives as `original` in the private storage and stays PENDING until the task has made
+    its `web` copy and `thumb` in the public storage (without EXIF); the original is then deleted.
+    A log stays in the private storage as `original`, shown only to its uploader and the service desk.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=AttachmentState.choices)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    original = models.CharField(max_length=300, blank=True)  # in storages["private"]
+    web = models.CharField(max_length=300, blank=True)  # in storages["default"]
+    thumb = models.CharField(max_length=300, blank=True)  # in storages["default"]
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["post", "id"]
+        indexes = [models.Index(fields=["uploader", "-created_at"], name="attachment_uploader_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="image", state="ready") | (~Q(web="") & ~Q(thumb="")),
+                name="attachment_ready_image_has_copies",
+            ),
+            models.CheckConstraint(condition=~Q(kind="log") | ~Q(original=""), name="attachment_log_has_file"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

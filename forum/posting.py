@@ -344,6 +344,9 @@ def delete_post(user: User, post: Post) -> Post:
         post.save(update_fields=["deleted_at", "search"])
         if was_visible:
             _take_out_of_counts(post)
+        from forum import attachments  # imports this module; its files go after the commit
+
+        attachments.drop_for_post(post)
     return post
 
 

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet
 
 from accounts.models import User
 from accounts.roles import CORE_TESTERS, MODERATORS
+from forum.attachments import annotation as attachments_annotation
 from forum.boards import visible_boards
 from forum.models import (
     POSTS_PER_PAGE,
@@ -145,6 +146,7 @@ def thread_posts(thread: Thread, page: int) -> list[Post]:
     return list(
         Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
         .defer("body", "search")
+        .annotate(attachment_rows=attachments_annotation())  # in this query, not one more (forum.attachments)
         .prefetch_related(Prefetch("author", queryset=authors), Prefetch("quote", queryset=quotes))
         .order_by("floor")
     )

@@ -16,3 +16,11 @@ def flush_view_counts() -> int:
     from forum.view_counts import flush_view_counts as flush
 
     return flush()
+
+
+@shared_task(name="forum.tasks.process_attachment")
+def process_attachment(attachment_id: int) -> str:
+    """Make an attached image's web copy and thumbnail (idempotent: a repeat finds it done)."""
+    from forum.attachments import process_image
+
+    return process_image(attachment_id)

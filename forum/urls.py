@@ -22,6 +22,7 @@ urlpatterns = [
     path("p/<int:pk>/edit/", views.edit, name="edit"),
     path("p/<int:pk>/delete/", views.delete, name="delete"),
     path("p/<int:pk>/like/", views.like, name="like"),
+    path("a/<int:pk>/", views.attachment, name="attachment"),
     path("p/<int:pk>/official/", views.official, name="official"),
     path("p/<int:pk>/report/", views.report, name="report"),
     path("p/<int:pk>/hide/", views.hide, name="hide"),

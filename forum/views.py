@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_desk_staff, is_moderator
 from fancity.lib.params import int_param, page_param
-from forum import feedback, fragments, limits, moderation, posting, queries, search, view_counts
+from fancity.lib.uploads import refused_uploads
+from forum import attachments, feedback, fragments, limits, moderation, posting, queries, search, view_counts
 from forum.boards import can_see, may_see_beta, visible_boards
 from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.limits import PostingLimited
@@ -60,6 +61,16 @@ def _preview(request, form) -> str | None:
         _apply_errors(form, error)
         return None
     return render_markdown(form.cleaned_data["body"])
+
+
+def _uploads(request, form, allow_logs: bool) -> attachments.Uploads:
+    """The files of a posting form, checked by forum.attachments (ValidationError names each refused one)."""
+    return attachments.inspect(
+        form.cleaned_data.get("images") or [],
+        form.cleaned_data.get("logs") or [],
+        allow_logs,
+        refused=refused_uploads(request),
+    )
 
 
 def _wants_json(request) -> bool:
@@ -114,15 +125,19 @@ def new_thread(request, slug):
     if not posting.can_start_thread(request.user, board):
         raise posting.refusal(request.user)
     form_class = FeedbackThreadForm if board.is_feedback else ThreadForm
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, request.FILES or None)
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             preview = _preview(request, form)
         else:
             data = dict(form.cleaned_data)
+            data.pop("images", None), data.pop("logs", None)
             try:
-                thread = posting.start_thread(request.user, board, data.pop("title"), data.pop("body"), **data)
+                uploads = _uploads(request, form, allow_logs=board.is_feedback)
+                thread = attachments.start_thread(
+                    request.user, board, data.pop("title"), data.pop("body"), uploads, **data
+                )
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -155,6 +170,9 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     is_mod = is_moderator(user)
     if not (is_desk_staff(user) and thread.is_feedback):
         form.fields.pop("official", None)
+    if not thread.is_feedback:
+        form.fields.pop("logs", None)
+    attachments.decorate(posts, user)
     fragments.posts(posts, anonymous=not user.is_authenticated)
     return {
         "thread": thread,
@@ -184,7 +202,7 @@ def reply(request, pk):
         return redirect(thread)
     if not posting.can_reply(request.user, thread):
         raise posting.refusal(request.user)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     quote = None
     preview = None
     if form.is_valid():
@@ -194,7 +212,8 @@ def reply(request, pk):
             preview = _preview(request, form)
         else:
             try:
-                post = posting.post_reply(request.user, thread, form.cleaned_data["body"], quote=quote)
+                uploads = _uploads(request, form, allow_logs=thread.is_feedback)
+                post = attachments.post_reply(request.user, thread, form.cleaned_data["body"], uploads, quote=quote)
                 if form.cleaned_data["official"] and is_desk_staff(request.user) and thread.is_feedback:
                     feedback.mark_official_answer(request.user, post)
             except ValidationError as error:
@@ -407,3 +426,13 @@ def search_page(request):
         results = search.hits(posts, q) if posts is not None else []
         fragments.search_hits(results)
     return render(request, "forum/search.html", {"q": q, "board": board, "boards": boards, "results": results})
+
+
+@login_required
+def attachment(request, pk):
+    """A private file (a log), streamed to its uploader or the service desk; 404 for everyone else."""
+    file, attachment = attachments.open_private(request.user, pk)
+    response = FileResponse(file, as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

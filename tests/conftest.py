@@ -29,10 +29,12 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_files():
     """The live server finds static files by name; hashed manifest names exist only after collectstatic."""
+    from django.conf import settings
     from django.test import override_settings
 
     with override_settings(
         STORAGES={
+            **settings.STORAGES,
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
