@@ -261,6 +261,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fancity <noreply@fanc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # What higher apps do in the forum, which never imports them (forum/hooks.py).
 FORUM_FEEDBACK_HOOKS = ["servicedesk.forum_hooks.triage_new_feedback"]
+FORUM_REPLY_HOOKS = ["servicedesk.lifecycle.thread_reply_posted"]
 FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's

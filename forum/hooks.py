@@ -1,11 +1,13 @@
 """How other apps act on the forum without the forum importing them.
 
 The forum sits below the apps that build on it (the service desk, the meetups), so it never imports
-them. Instead it calls the functions listed in two settings, as accounts does with
+them. Instead it calls the functions listed in three settings, as accounts does with
 `PERSONAL_DATA_EXPORTS`, and each app lists its own:
 
 - `FORUM_FEEDBACK_HOOKS`: `hook(thread_id)` is called after the commit that creates a feedback thread.
   A hook that fails is logged; the thread is saved all the same.
+- `FORUM_REPLY_HOOKS`: `hook(post_id)` is called after the commit that adds a reply (floor 2 and up) to
+  any thread. A hook that fails is logged; the reply is saved all the same.
 - `FORUM_THREAD_PANELS`: `panel(request, thread)` returns `(template name, context)` or None; the thread
   page renders each template in its own context plus that one (`{% thread_panels thread %}`).
 """
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from forum.models import Thread
+from forum.models import Post, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,17 @@ def feedback_thread_created(thread: Thread) -> None:
         transaction.on_commit(partial(_run_hook, path, thread.pk))
 
 
-def _run_hook(path: str, thread_id: int) -> None:
+def reply_posted(post: Post) -> None:
+    """Run every `FORUM_REPLY_HOOKS` function with the reply's id once the transaction commits."""
+    for path in settings.FORUM_REPLY_HOOKS:
+        transaction.on_commit(partial(_run_hook, path, post.pk))
+
+
+def _run_hook(path: str, object_id: int) -> None:
     try:
-        import_string(path)(thread_id)
+        import_string(path)(object_id)
     except Exception:
-        logger.exception("Forum feedback hook %s failed on thread %s", path, thread_id)
+        logger.exception("Forum hook %s failed on %s", path, object_id)
 
 
 def thread_panels(request: HttpRequest, thread: Thread) -> list[tuple[str, dict]]:

@@ -297,6 +297,7 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         mark_read(author, thread, floor)
         record_activity(author)
         _notify_about_post(post, thread, author)
+        hooks.reply_posted(post)  # settings.FORUM_REPLY_HOOKS, after the commit
     return post
 
 

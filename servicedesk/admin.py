@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import run_each
 from servicedesk import claims
-from servicedesk.models import DeskSettings, Rule, Ticket
+from servicedesk.models import OPEN_STATES, DeskSettings, Rule, Ticket, TicketEvent
 
 
 @admin.register(Rule)
@@ -51,21 +51,41 @@ class QueueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if (self.value() or "open") == "open":
-            return queryset.filter(
-                escalated_at__isnull=False, answered_at__isnull=True, thread__first_staff_reply_at__isnull=True
-            )
+            return queryset.filter(escalated_at__isnull=False, state__in=OPEN_STATES)
         return queryset
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    fields = ["at", "kind", "actor", "from_state", "to_state"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["thread_link", "priority", "waiting", "rule_name", "reason", "city", "claimed_by", "answered_at"]
-    list_filter = [QueueFilter, "priority", "reason"]
+    list_display = [
+        "thread_link",
+        "state",
+        "priority",
+        "waiting",
+        "rule_name",
+        "reason",
+        "city",
+        "claimed_by",
+        "answered_at",
+    ]
+    list_filter = [QueueFilter, "state", "priority", "reason"]
     list_select_related = ["thread", "city", "claimed_by"]
     ordering = ["-priority", "created_at"]
     search_fields = ["thread__title"]
     actions = ["claim", "hand_back"]
     readonly_fields = [f.name for f in Ticket._meta.fields]
+    inlines = [TicketEventInline]
 
     def has_add_permission(self, request):
         return False
@@ -76,10 +96,11 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("waiting"))
     def waiting(self, ticket):
-        end = ticket.thread.first_staff_reply_at or timezone.now()
-        minutes = int((end - ticket.created_at).total_seconds() // 60)
+        start = ticket.waiting_since or ticket.created_at
+        end = timezone.now() if ticket.is_open else ticket.thread.first_staff_reply_at or timezone.now()
+        minutes = int((end - start).total_seconds() // 60)
         target = DeskSettings.load().target_minutes
-        late = ticket.thread.first_staff_reply_at is None and minutes > target
+        late = ticket.is_open and minutes > target
         # Bold, not red: the CSP allows no style attributes.
         return format_html("<strong>{} min</strong>", minutes) if late else f"{minutes} min"
 

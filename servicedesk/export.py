@@ -1,26 +1,70 @@
 """The service desk's part of a fan's personal data: exported (settings.PERSONAL_DATA_EXPORTS) and
 erased when the account is deleted (settings.PERSONAL_DATA_ERASERS).
 
-Per fan the desk stores one thing of its own: the fan's home city at the time of each feedback
-thread (Ticket.city, for the per-city figures). The thread itself is the forum's.
+Per fan the desk stores: the fan's home city at the time of each ticket (Ticket.city, for the per-city
+figures), the history of their tickets (TicketEvent, where the fan reopened one), and their private
+requests with every message in them. Feedback threads themselves are the forum's.
 """
 
+from django.db.models import Q
+
 from accounts.models import User
-from servicedesk.models import Ticket
+from servicedesk.models import PrivateRequest, Ticket, TicketEvent
+
+
+def _fans_tickets(user: User):
+    return Ticket.objects.filter(Q(thread__author=user) | Q(request__fan=user))
 
 
 def servicedesk_data(user: User) -> dict:
+    tickets = _fans_tickets(user).select_related("city").order_by("pk")
+    events = TicketEvent.objects.filter(ticket__in=_fans_tickets(user)).order_by("ticket_id", "at", "pk")
+    requests = PrivateRequest.objects.filter(fan=user).prefetch_related("messages__author").order_by("pk")
     return {
         "servicedesk": {
             "tickets": [
-                {"thread": t.thread_id, "city": str(t.city) if t.city else None, "posted_at": t.created_at.isoformat()}
-                for t in Ticket.objects.filter(thread__author=user).select_related("city").order_by("pk")
-            ]
+                {
+                    "thread": t.thread_id,
+                    "private_request": t.request_id,
+                    "city": str(t.city) if t.city else None,
+                    "posted_at": t.created_at.isoformat(),
+                    "state": t.state,
+                }
+                for t in tickets
+            ],
+            "ticket_history": [
+                {
+                    "ticket": e.ticket_id,
+                    "what": e.kind,
+                    "state": e.to_state,
+                    "at": e.at.isoformat(),
+                    "by_me": e.actor_id == user.pk,
+                }
+                for e in events
+            ],
+            "private_requests": [
+                {
+                    "subject": r.subject,
+                    "opened_at": r.created_at.isoformat(),
+                    "messages": [
+                        {
+                            "from": "me" if m.author_id == user.pk else ("staff" if m.by_staff else "bot"),
+                            "at": m.created_at.isoformat(),
+                            "text": m.body,
+                        }
+                        for m in r.messages.all()
+                    ],
+                }
+                for r in requests
+            ],
         }
     }
 
 
 def erase_servicedesk_data(user: User) -> None:
-    """The tickets stay (staff still answer the thread) without the fan's city: it leaves the
-    per-city figures, as it left the profile."""
+    """Private requests go with the account (only the fan and staff ever read them). Tickets on public
+    threads stay (staff still answer the thread) without the fan's city, which leaves the per-city figures
+    as it left the profile, and without the fan's name on their history."""
+    PrivateRequest.objects.filter(fan=user).delete()
     Ticket.objects.filter(thread__author=user, city__isnull=False).update(city=None)
+    TicketEvent.objects.filter(actor=user).update(actor=None)

@@ -15,7 +15,7 @@ from accounts.models import City, User
 from accounts.roles import CORE_TESTERS
 from forum.models import BoardKind, FeedbackKind, FeedbackStatus, Thread
 from servicedesk.activity_weeks import fans
-from servicedesk.models import ActivityWeek, Ticket
+from servicedesk.models import OPEN_STATES, ActivityWeek, Ticket
 
 DAYS = 30
 WEEKS = 26
@@ -107,9 +107,7 @@ def response_times(target_minutes: int, days: int = DAYS, city: City | None = No
             overall = (n, median, p90, within)
         elif day in by_day:
             by_day[day] = ResponseDay(day, n, median, p90)
-    waiting = Ticket.objects.filter(
-        escalated_at__isnull=False, answered_at__isnull=True, thread__first_staff_reply_at__isnull=True
-    )
+    waiting = Ticket.objects.filter(escalated_at__isnull=False, state__in=OPEN_STATES)
     if city:
         waiting = waiting.filter(city=city)
     return ResponseTimes(

@@ -19,6 +19,20 @@ class Priority(models.IntegerChoices):
     URGENT = 2, _("Urgent")
 
 
+class TicketState(models.TextChoices):
+    """Where a ticket is in its life (servicedesk/lifecycle.py moves it; servicedesk/README.md draws it)."""
+
+    NEW = "new", _("New")
+    CLAIMED = "claimed", _("Claimed")
+    ANSWERED = "answered", _("Answered, waiting for the fan")
+    REOPENED = "reopened", _("Reopened")
+    SOLVED = "solved", _("Solved")
+
+
+# States in which a person must act: the queue.
+OPEN_STATES = (TicketState.NEW, TicketState.CLAIMED, TicketState.REOPENED)
+
+
 class Rule(models.Model):
     name = models.CharField(_("name"), max_length=80)
     phrases = models.TextField(
@@ -70,15 +84,73 @@ class Rule(models.Model):
         return [line.strip() for line in self.phrases.splitlines() if line.strip()]
 
 
+class PrivateRequest(models.Model):
+    """A fan's private conversation with the desk (an order, a delivery, an account): only the fan and
+    desk staff read it. The forum knows nothing of it; its ticket sits in the same queue as feedback."""
+
+    fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE, related_name="private_requests"
+    )
+    subject = models.CharField(_("subject"), max_length=120)
+    created_at = models.DateTimeField(_("opened at"))
+
+    class Meta:
+        verbose_name = _("private request")
+        verbose_name_plural = _("private requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["fan", "-created_at"], name="private_request_fan")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("servicedesk:request", args=[self.pk])
+
+
+class PrivateMessage(models.Model):
+    request = models.ForeignKey(PrivateRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("message"))
+    html = models.TextField()
+    by_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("private message")
+        verbose_name_plural = _("private messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at", "id"], name="private_message_request")]
+
+    def get_absolute_url(self) -> str:
+        return f"{self.request.get_absolute_url()}#m{self.pk}"
+
+
 class Ticket(models.Model):
     class Reason(models.TextChoices):
         RULE = "rule", _("A rule escalated it")
         NO_RULE = "no_rule", _("No rule answered it")
         FAN_ASKED = "fan_asked", _("The fan asked for a person")
         RULE_FAILED = "rule_failed", _("A rule failed")
+        FAN_REPLIED = "fan_replied", _("The fan replied to the answer")
 
+    # A ticket is about a public feedback thread or a private request, never both.
     thread = models.OneToOneField(
-        "forum.Thread", verbose_name=_("thread"), on_delete=models.CASCADE, related_name="desk_ticket"
+        "forum.Thread",
+        verbose_name=_("thread"),
+        on_delete=models.CASCADE,
+        related_name="desk_ticket",
+        null=True,
+        blank=True,
+    )
+    request = models.OneToOneField(
+        PrivateRequest,
+        verbose_name=_("private request"),
+        on_delete=models.CASCADE,
+        related_name="ticket",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("posted at"))
     city = models.ForeignKey(
@@ -124,32 +196,91 @@ class Ticket(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     triaged_at = models.DateTimeField(_("rules applied at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=TicketState.choices, default=TicketState.NEW)
+    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
+    # When the item last joined the queue (escalated, or reopened by the fan): its age counts from here.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-priority", "created_at"]
         indexes = [
-            # The queue: escalated and not answered, most urgent then oldest first.
+            # The queue: escalated and open, most urgent then longest waiting first (keyed for paging).
             models.Index(
-                fields=["-priority", "created_at"],
-                name="ticket_queue",
-                condition=Q(escalated_at__isnull=False, answered_at__isnull=True),
+                fields=["-priority", "waiting_since", "id"],
+                name="ticket_open_queue",
+                condition=Q(escalated_at__isnull=False, state__in=OPEN_STATES),
             ),
+            # Automatic solving: answered items by the time they were answered.
+            models.Index(fields=["state_changed_at"], name="ticket_answered", condition=Q(state=TicketState.ANSWERED)),
             models.Index(fields=["created_at"], name="ticket_created"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(escalated_at__isnull=True) | Q(priority__gt=0), name="ticket_escalated_has_priority"
             ),
+            models.CheckConstraint(
+                condition=Q(thread__isnull=True) ^ Q(request__isnull=True), name="ticket_thread_or_request"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.thread_id}"
+        return f"#{self.thread_id}" if self.thread_id else f"P{self.request_id}"
+
+    @property
+    def subject(self) -> str:
+        return self.thread.title if self.thread_id else self.request.subject
+
+    @property
+    def fan(self):
+        return self.thread.author if self.thread_id else self.request.fan
+
+    @property
+    def is_private(self) -> bool:
+        return self.request_id is not None
 
     @property
     def is_open(self) -> bool:
-        return self.escalated_at is not None and self.answered_at is None
+        """A person must act: escalated and new, claimed or reopened."""
+        return self.escalated_at is not None and self.state in OPEN_STATES
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's history: who moved it from which state to which, and when."""
+
+    class Kind(models.TextChoices):
+        ESCALATED = "escalated", _("sent to the queue")
+        AUTO_ANSWERED = "auto_answered", _("answered automatically")
+        CLAIMED = "claimed", _("claimed")
+        HANDED_BACK = "handed_back", _("handed back")
+        ANSWERED = "answered", _("answered")
+        REOPENED = "reopened", _("reopened by the fan")
+        SOLVED = "solved", _("solved")
+        AUTO_SOLVED = "auto_solved", _("solved automatically (no reply from the fan)")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what happened"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_state = models.CharField(_("from"), max_length=10, choices=TicketState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=10, choices=TicketState.choices)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.from_state} → {self.to_state}"
 
 
 class DeskSettings(models.Model):
@@ -157,6 +288,12 @@ class DeskSettings(models.Model):
 
     target_minutes = models.PositiveIntegerField(
         _("first response target (minutes)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(10080)]
+    )
+
+    auto_solve_days = models.PositiveIntegerField(
+        _("solve answered items after (days without a reply from the fan)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
 
     class Meta:

@@ -2,45 +2,105 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from servicedesk.models import Ticket
+from forum.queries import Pages
+from servicedesk.models import OPEN_STATES, PrivateMessage, PrivateRequest, Ticket, TicketEvent, TicketState
 
-QUEUE_SIZE = 100
+QUEUE_PAGE = 50
 
 
-def open_tickets() -> QuerySet[Ticket]:
-    """Escalated feedback that no staff member has answered yet: most urgent, then oldest first."""
+def open_tickets(state: str | None = None) -> QuerySet[Ticket]:
+    """Escalated items a person must act on (new, claimed, reopened): most urgent, then longest waiting first."""
+    states = [state] if state in OPEN_STATES else OPEN_STATES
     return (
-        Ticket.objects.filter(
-            escalated_at__isnull=False, answered_at__isnull=True, thread__first_staff_reply_at__isnull=True
-        )
-        .select_related("thread", "thread__author", "city", "claimed_by", "rule")
-        .order_by("-priority", "created_at", "pk")
+        Ticket.objects.filter(escalated_at__isnull=False, state__in=states)
+        .select_related("thread", "thread__author", "request", "request__fan", "city", "claimed_by", "rule")
+        .order_by("-priority", "waiting_since", "pk")
     )
 
 
-def queue(limit: int = QUEUE_SIZE) -> list[Ticket]:
+def queue(limit: int = QUEUE_PAGE) -> list[Ticket]:
     return list(open_tickets()[:limit])
+
+
+def state_totals() -> dict[str, int]:
+    """How many items are in each state that matters to the queue (one grouped count on the queue's index,
+    one on the index of answered items)."""
+    totals = dict.fromkeys([*OPEN_STATES, TicketState.ANSWERED], 0)
+    rows = (
+        Ticket.objects.filter(escalated_at__isnull=False, state__in=OPEN_STATES)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals.update({row["state"]: row["n"] for row in rows})
+    totals[TicketState.ANSWERED] = Ticket.objects.filter(state=TicketState.ANSWERED).count()
+    return totals
+
+
+def queue_page(state: str | None, page: int, total: int) -> tuple[list[Ticket], Pages]:
+    """One page of the queue: `page` is bounded by the total, so OFFSET never passes the last item."""
+    count = max(1, -(-total // QUEUE_PAGE))
+    page = min(max(page, 1), count)
+    start = (page - 1) * QUEUE_PAGE
+    items = list(open_tickets(state)[start : start + QUEUE_PAGE])
+    return items, Pages(page, count, page < count)
 
 
 def ticket_for_page(pk: int) -> Ticket:
     return Ticket.objects.select_related(
-        "thread", "thread__author", "thread__board", "city", "claimed_by", "answered_by", "rule", "auto_post"
+        "thread",
+        "thread__author",
+        "thread__board",
+        "request",
+        "request__fan",
+        "city",
+        "claimed_by",
+        "answered_by",
+        "rule",
+        "auto_post",
     ).get(pk=pk)
 
 
+MESSAGES_PAGE = 50
+
+
+def request_messages(request: PrivateRequest, page: int) -> tuple[list[PrivateMessage], Pages]:
+    """One page of a private conversation, oldest first (a request is short: OFFSET on its own index)."""
+    total = request.messages.count()
+    count = max(1, -(-total // MESSAGES_PAGE))
+    page = min(max(page, 1), count)
+    start = (page - 1) * MESSAGES_PAGE
+    rows = request.messages.select_related("author").order_by("created_at", "pk")[start : start + MESSAGES_PAGE]
+    return list(rows), Pages(page, count, page < count)
+
+
+def requests_of(fan) -> list[PrivateRequest]:
+    return list(PrivateRequest.objects.filter(fan=fan).select_related("ticket").order_by("-created_at")[:100])
+
+
+def events(ticket: Ticket) -> list[TicketEvent]:
+    return list(ticket.events.select_related("actor").order_by("at", "pk"))
+
+
 def age(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.timedelta:
-    """Time waited for a person: until the first staff reply, or until now."""
-    end = ticket.thread.first_staff_reply_at or now or timezone.now()
+    """Time the fan waited for the first person: until the first staff reply, or until now."""
+    first = ticket.thread.first_staff_reply_at if ticket.thread_id else ticket.answered_at
+    end = first or now or timezone.now()
     return end - ticket.created_at
+
+
+def waiting(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.timedelta:
+    """How long an open item has waited since it (last) joined the queue."""
+    return (now or timezone.now()) - (ticket.waiting_since or ticket.escalated_at or ticket.created_at)
 
 
 def desk_state(thread_id: int) -> Ticket | None:
     """What the thread page shows a fan: escalated, or answered automatically (one indexed query)."""
     return (
         Ticket.objects.filter(thread_id=thread_id)
-        .only("id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason")
+        .only("id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason", "state")
         .first()
     )

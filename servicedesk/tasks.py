@@ -41,6 +41,14 @@ def triage_missed() -> int:
     return len(ids)
 
 
+@shared_task(name="servicedesk.tasks.solve_quiet_tickets")
+def solve_quiet_tickets() -> int:
+    """Solve answered items whose fan has not replied for DeskSettings.auto_solve_days (hourly)."""
+    from servicedesk.lifecycle import solve_quiet_tickets as solve
+
+    return solve()
+
+
 @shared_task(name="servicedesk.tasks.snapshot_activity")
 def snapshot_activity() -> int:
     """Store this week's activity rate, overall and per city (run nightly; the week's last run stays)."""

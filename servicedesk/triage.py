@@ -23,8 +23,9 @@ from accounts.notifications import notify
 from accounts.roles import SERVICE_DESK, holders
 from forum.models import Post, Thread
 from forum.posting import post_reply
+from servicedesk.lifecycle import move
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import Priority, Rule, Ticket
+from servicedesk.models import OPEN_STATES, Priority, Rule, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,19 @@ def thread_text(thread: Thread) -> str:
 
 def automatic_answer(rule: Rule, thread: Thread) -> str:
     """The bot's reply: marked as automatic, the rule's template, and a link to ask for a person."""
-    body = _ENGINE.from_string(rule.reply_template).render(
-        Context({"name": thread.author.public_name, "title": thread.title})
-    )
     with translation.override(thread.author.language or settings.LANGUAGE_CODE):
-        head = _("**Automatic answer** · This reply was written by the Fancity bot, not by a person.")
         ask = _("Not what you needed? [Ask for a person](%(url)s)") % {
             "url": reverse("servicedesk:ask", args=[thread.pk])
         }
-    return f"{head}\n\n{body.strip()}\n\n---\n\n{ask}"
+    return automatic_text(rule, thread.author, thread.title, ask)
+
+
+def automatic_text(rule: Rule, fan: User, title: str, footer: str) -> str:
+    """The rule's template filled for `fan`, marked as written by the bot (in the fan's language), then `footer`."""
+    body = _ENGINE.from_string(rule.reply_template).render(Context({"name": fan.public_name, "title": title}))
+    with translation.override(fan.language or settings.LANGUAGE_CODE):
+        head = _("**Automatic answer** · This reply was written by the Fancity bot, not by a person.")
+    return f"{head}\n\n{body.strip()}\n\n---\n\n{footer}"
 
 
 def triage(thread_id: int) -> Ticket | None:
@@ -99,7 +104,7 @@ def triage(thread_id: int) -> Ticket | None:
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if not ticket.triaged_at:
-            _escalate(ticket, thread, Priority.NORMAL, reason)
+            escalate(ticket, Priority.NORMAL, reason)
             ticket.triaged_at = timezone.now()
             ticket.save()
     return ticket
@@ -113,10 +118,12 @@ def _apply(rule: Rule, ticket_id: int, thread: Thread) -> Ticket:
             return ticket
         now = timezone.now()
         if reply is not None:
-            ticket.auto_post = post_reply(bot_account(), thread, reply)
+            bot = bot_account()
+            ticket.auto_post = post_reply(bot, thread, reply)
             ticket.auto_answered_at = now
+            move(ticket, TicketState.ANSWERED, TicketEvent.Kind.AUTO_ANSWERED, bot, now)
         if rule.escalate:
-            _escalate(ticket, thread, rule.escalate, Ticket.Reason.RULE)
+            escalate(ticket, rule.escalate, Ticket.Reason.RULE)
         ticket.rule = rule
         ticket.rule_name = rule.name[:80]
         ticket.triaged_at = now
@@ -124,22 +131,27 @@ def _apply(rule: Rule, ticket_id: int, thread: Thread) -> Ticket:
     return ticket
 
 
-def _escalate(ticket: Ticket, thread: Thread, priority: int, reason: str) -> None:
+def escalate(ticket: Ticket, priority: int, reason: str, actor: User | None = None) -> None:
     """Put the ticket in the queue (the caller saves it); urgent items notify every staff member."""
     raise_to_urgent = priority == Priority.URGENT and ticket.priority != Priority.URGENT
+    now = timezone.now()
     ticket.priority = max(ticket.priority, priority)
     ticket.reason = reason
-    ticket.escalated_at = ticket.escalated_at or timezone.now()
+    ticket.escalated_at = ticket.escalated_at or now
+    if ticket.state not in OPEN_STATES or ticket.waiting_since is None:
+        to_state = ticket.state if ticket.state in OPEN_STATES else TicketState.NEW
+        move(ticket, to_state, TicketEvent.Kind.ESCALATED, actor, now, waiting_since=now)
     if raise_to_urgent:
-        notify_staff_of_urgent(ticket, thread)
+        notify_staff_of_urgent(ticket)
 
 
-def notify_staff_of_urgent(ticket: Ticket, thread: Thread) -> None:
+def notify_staff_of_urgent(ticket: Ticket) -> None:
     staff = holders(User.objects.filter(deleted_at__isnull=True), SERVICE_DESK)
+    title = ticket.subject
     notify(
         staff,
         NotificationKind.STAFF,
-        lambda: _("Urgent feedback waiting: “%(title)s”") % {"title": thread.title},
+        lambda: _("Urgent feedback waiting: “%(title)s”") % {"title": title},
         reverse("servicedesk:ticket", args=[ticket.pk]),
         group="servicedesk:urgent",
     )
@@ -154,6 +166,6 @@ def ask_for_person(fan: User, thread: Thread) -> Ticket:
         if ticket is None or ticket.auto_post_id is None:
             raise ValidationError(_("This thread has no automatic answer."))
         if ticket.escalated_at is None and ticket.answered_at is None:
-            _escalate(ticket, thread, Priority.NORMAL, Ticket.Reason.FAN_ASKED)
+            escalate(ticket, Priority.NORMAL, Ticket.Reason.FAN_ASKED, actor=fan)
             ticket.save()
     return ticket

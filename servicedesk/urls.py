@@ -10,4 +10,6 @@ urlpatterns = [
     path("staff/insights/segments/", views.segments, name="segments"),
     path("staff/insights/segments.csv", views.segments_csv, name="segments_csv"),
     path("servicedesk/ask/<int:thread_id>/", views.ask_for_person, name="ask"),
+    path("servicedesk/requests/", views.my_requests, name="requests"),
+    path("servicedesk/requests/<int:pk>/", views.private_request, name="request"),
 ]

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import City
 from accounts.roles import is_desk_staff
-from fancity.lib.params import int_param
+from fancity.lib.params import int_param, page_param
 from forum.models import Thread
-from servicedesk import claims, queries, triage
+from forum.queries import Pages, thread_posts
+from servicedesk import claims, lifecycle, private, queries, triage
 from servicedesk import insights as figures
-from servicedesk.forms import AnswerForm
-from servicedesk.models import DeskSettings, Ticket
+from servicedesk.forms import AnswerForm, MessageForm, RequestForm
+from servicedesk.models import OPEN_STATES, DeskSettings, PrivateRequest, Ticket, TicketState
 from servicedesk.presenters import insights_context, segment_labels
 
 
@@ -39,11 +40,29 @@ def staff_only(view):
 def queue(request):
     target = DeskSettings.load().target_minutes
     now = timezone.now()
-    items = queries.queue()
+    state = request.GET.get("state", "")
+    if state not in OPEN_STATES:
+        state = ""
+    totals = queries.state_totals()
+    open_total = sum(totals[s] for s in OPEN_STATES)
+    items, pages = queries.queue_page(state or None, page_param(request.GET.get("page")), totals.get(state, open_total))
     for item in items:
-        item.age = queries.age(item, now)
+        item.age = queries.waiting(item, now)
         item.overdue = item.age.total_seconds() > target * 60
-    return render(request, "servicedesk/queue.html", {"items": items, "target": target})
+    tabs = [("", _("All open"), open_total)] + [(s.value, s.label, totals[s]) for s in OPEN_STATES]
+    return render(
+        request,
+        "servicedesk/queue.html",
+        {
+            "items": items,
+            "target": target,
+            "tabs": tabs,
+            "state": state,
+            "pages": pages,
+            "query": f"state={state}&" if state else "",
+            "waiting_for_fans": totals[TicketState.ANSWERED],
+        },
+    )
 
 
 @staff_only
@@ -63,28 +82,89 @@ def ticket(request, pk):
                 claims.hand_back(request.user, item.pk)
                 messages.success(request, _("You handed this item back to the queue."))
                 return redirect("servicedesk:queue")
+            elif action == "solve":
+                lifecycle.solve(request.user, item.pk)
+                messages.success(request, _("The item is solved."))
+                return redirect("servicedesk:queue")
             elif action == "answer" and form.is_valid():
-                post = claims.answer(request.user, item.pk, form.cleaned_data["body"])
+                post = claims.answer(
+                    request.user, item.pk, form.cleaned_data["body"], confirm=form.cleaned_data["confirm"]
+                )
                 messages.success(request, _("Your answer is posted in the thread."))
                 return redirect(post.get_absolute_url())
             else:
-                return render(request, "servicedesk/ticket.html", _ticket_context(item, form), status=400)
+                return _render_ticket(request, item, form, status=400)
+        except claims.HeldBySomeoneElse as error:
+            form.add_error(None, error)
+            return _render_ticket(request, item, form, status=409, confirm=True)
         except claims.AlreadyClaimed as error:
             messages.error(request, error.messages[0])
             return redirect("servicedesk:queue")
         except ValidationError as error:
             form.add_error(None, error)
-            return render(request, "servicedesk/ticket.html", _ticket_context(item, form), status=400)
+            return _render_ticket(request, item, form, status=400)
         return redirect("servicedesk:ticket", pk=item.pk)
-    return render(request, "servicedesk/ticket.html", _ticket_context(item, form))
+    return _render_ticket(request, item, form)
 
 
-def _ticket_context(item: Ticket, form: AnswerForm) -> dict:
+def _render_ticket(request, item: Ticket, form: AnswerForm, status: int = 200, confirm: bool = False):
     target = DeskSettings.load().target_minutes
-    item.age = queries.age(item)
-    item.overdue = item.thread.first_staff_reply_at is None and item.age.total_seconds() > target * 60
-    first_post = item.thread.posts.filter(floor=1).first()
-    return {"item": item, "form": form, "first_post": first_post, "target": target}
+    item.age = queries.waiting(item) if item.is_open else queries.age(item)
+    item.overdue = item.is_open and item.age.total_seconds() > target * 60
+    if item.is_private:
+        posts, pages = queries.request_messages(item.request, page_param(request.GET.get("page")))
+    else:
+        thread = item.thread
+        page = page_param(request.GET.get("page"), thread.page_count)
+        posts, pages = thread_posts(thread, page), Pages(page, thread.page_count, page < thread.page_count)
+    context = {
+        "item": item,
+        "form": form,
+        "posts": posts,
+        "pages": pages,
+        "events": queries.events(item),
+        "target": target,
+        "held_by_other": item.claimed_by_id not in (None, request.user.pk),
+        "ask_confirm": confirm,
+    }
+    return render(request, "servicedesk/ticket.html", context, status=status)
+
+
+@login_required
+def my_requests(request):
+    """The fan's private requests, and the form to open one."""
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opened = private.open_request(request.user, form.cleaned_data["subject"], form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your request is sent. Only you and our staff can read it."))
+            return redirect(opened)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "requests": queries.requests_of(request.user)}
+    return render(request, "servicedesk/requests.html", context, status=status)
+
+
+@login_required
+def private_request(request, pk):
+    """One private conversation: the fan who opened it and desk staff only; a 404 for anyone else."""
+    opened = PrivateRequest.objects.select_related("fan", "ticket", "ticket__claimed_by").filter(pk=pk).first()
+    if opened is None or not private.can_read(request.user, opened):
+        raise Http404
+    form = MessageForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                message = private.send_message(request.user, opened.pk, form.cleaned_data["body"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(message)
+    rows, pages = queries.request_messages(opened, page_param(request.GET.get("page")))
+    context = {"opened": opened, "rows": rows, "pages": pages, "form": form, "is_staff": is_desk_staff(request.user)}
+    return render(request, "servicedesk/request.html", context, status=400 if form.errors else 200)
 
 
 @login_required

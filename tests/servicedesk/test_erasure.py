@@ -27,5 +27,11 @@ def test_deletion_erases_the_fans_city_from_their_tickets_only():
     others.refresh_from_db()
     assert theirs.city is None and others.city == shenzhen
     assert export_personal_data(leaving)["servicedesk"]["tickets"] == [
-        {"thread": theirs.thread_id, "city": None, "posted_at": theirs.created_at.isoformat()}
+        {
+            "thread": theirs.thread_id,
+            "private_request": None,
+            "city": None,
+            "posted_at": theirs.created_at.isoformat(),
+            "state": "new",
+        }
     ]

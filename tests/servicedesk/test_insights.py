@@ -12,7 +12,7 @@ from accounts.models import City
 from accounts.roles import CORE_TESTERS
 from forum.models import Thread
 from servicedesk import activity_weeks, insights, triage
-from servicedesk.models import Priority, Ticket
+from servicedesk.models import Priority, Ticket, TicketState
 from tests.servicedesk.factories import fan, feedback, rule, staff
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,7 @@ def _answered_after(thread: Thread, minutes: int) -> None:
         first_staff_reply_at=created + datetime.timedelta(minutes=minutes),
         time_to_first_staff_reply=datetime.timedelta(minutes=minutes),
     )
+    Ticket.objects.filter(thread=thread).update(state=TicketState.ANSWERED)
 
 
 @pytest.fixture
