@@ -3,7 +3,7 @@
 `str.isdigit()` is true for "²" and "٣", `int()` accepts " 7 ", "1_000" and twenty-digit numbers
 that PostgreSQL cannot hold, and PostgreSQL refuses text with a NUL byte: each of those turned a
 hostile query string into an HTTP 500. Views read numbers with `int_param` and redirect targets with
-`safe_next`; `RejectNulBytesMiddleware` answers 400 before any view sees a NUL byte.
+`safe_next`; `RejectNulBytesMiddleware` answers 400 to a NUL byte in a path, query or cookie.
 """
 
 import re
@@ -60,12 +60,14 @@ def _has_nul(items: Iterable[tuple[str, list]]) -> bool:
 
 
 class RejectNulBytesMiddleware:
-    """Refuse a request whose path, query string, form fields or cookies hold a NUL byte (400).
+    """Refuse a request whose path, query string or cookies hold a NUL byte, with a 400.
 
-    No text the site accepts may contain one (PostgreSQL cannot store it, and no browser sends it
-    from a form a person filled in), so it is refused once, here, for every view: ours, allauth's
-    and the admin's. Forms still reject it on their own (Django's CharField does) for code that
-    builds requests without this middleware. Uploaded files are not looked into.
+    No text the site accepts may contain one (PostgreSQL cannot store it, and no link or browser
+    sends it), and these have no form to show an error in, so they are refused once, here, for
+    every view: ours, allauth's and the admin's. Form fields are left to the forms: Django's
+    CharField rejects a NUL with a clear error and the page keeps what the fan wrote, where a bare
+    400 would lose it; the views read no POST field past a form except through `int_param` and
+    `safe_next`, which refuse it too.
     """
 
     def __init__(self, get_response):
@@ -76,7 +78,6 @@ class RejectNulBytesMiddleware:
             "\x00" in request.path_info
             or _has_nul(request.GET.lists())
             or any("\x00" in k or "\x00" in v for k, v in request.COOKIES.items())
-            or (request.method == "POST" and _has_nul(request.POST.lists()))
         ):
-            raise NulByteInRequest("A NUL byte in the request")
+            raise NulByteInRequest("A NUL byte in the path, query string or cookies")
         return self.get_response(request)
