@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import run_each
 from servicedesk import claims
-from servicedesk.models import OPEN_STATES, DeskSettings, Rule, Ticket, TicketEvent
+from servicedesk.models import OPEN_STATES, CannedReply, DeskSettings, Rule, Ticket, TicketEvent
 
 
 @admin.register(Rule)
@@ -22,6 +22,13 @@ class RuleAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("automatic reply"))
     def has_reply(self, rule):
         return bool(rule.reply_template.strip())
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "language", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["title", "body"]
 
 
 @admin.register(DeskSettings)

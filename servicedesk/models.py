@@ -62,6 +62,11 @@ class Rule(models.Model):
             "Leave empty for no automatic reply."
         ),
     )
+    reply_template_en = models.TextField(
+        _("automatic reply in English"),
+        blank=True,
+        help_text=_("For fans who read the site in English; when empty they get the reply above."),
+    )
     escalate = models.PositiveSmallIntegerField(
         _("escalate to the staff queue"), choices=Priority.choices, default=Priority.NONE
     )
@@ -82,6 +87,35 @@ class Rule(models.Model):
     @property
     def phrase_list(self) -> list[str]:
         return [line.strip() for line in self.phrases.splitlines() if line.strip()]
+
+    def template_for(self, language: str) -> str:
+        """The automatic reply in `language` (a fan's setting): English where written, else the Chinese one."""
+        if (language or "").startswith("en") and self.reply_template_en.strip():
+            return self.reply_template_en
+        return self.reply_template
+
+
+class CannedReply(models.Model):
+    """A reusable answer staff pick on the ticket page; {name} and {thread} are filled for the ticket."""
+
+    title = models.CharField(_("title"), max_length=80)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    body = models.TextField(
+        _("text"), help_text=_("Markdown. {name} becomes the fan's name, {thread} the thread's or request's title.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["language", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def filled(self, name: str, thread: str) -> str:
+        # Plain replacement, not str.format: a stray brace in the text must not break the page.
+        return self.body.replace("{name}", name).replace("{thread}", thread)
 
 
 class PrivateRequest(models.Model):
@@ -290,6 +324,11 @@ class DeskSettings(models.Model):
         _("first response target (minutes)"), default=15, validators=[MinValueValidator(1), MaxValueValidator(10080)]
     )
 
+    answer_minutes = models.PositiveIntegerField(
+        _("alert when a claimed item waits for an answer longer than (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(10080)],
+    )
     auto_solve_days = models.PositiveIntegerField(
         _("solve answered items after (days without a reply from the fan)"),
         default=7,
@@ -311,6 +350,23 @@ class DeskSettings(models.Model):
     @classmethod
     def load(cls) -> "DeskSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class DeskAlert(models.Model):
+    """The desk group was told that this item passed this threshold: one row, so exactly one alert."""
+
+    class Threshold(models.TextChoices):
+        UNCLAIMED = "unclaimed", _("urgent and unclaimed past the target")
+        UNANSWERED = "unanswered", _("claimed and unanswered too long")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="alerts")
+    threshold = models.CharField(_("threshold"), max_length=12, choices=Threshold.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("desk alert")
+        verbose_name_plural = _("desk alerts")
+        constraints = [models.UniqueConstraint(fields=["ticket", "threshold"], name="desk_alert_once")]
 
 
 class ActivityWeek(models.Model):

@@ -6,7 +6,15 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from forum.queries import Pages
-from servicedesk.models import OPEN_STATES, PrivateMessage, PrivateRequest, Ticket, TicketEvent, TicketState
+from servicedesk.models import (
+    OPEN_STATES,
+    CannedReply,
+    PrivateMessage,
+    PrivateRequest,
+    Ticket,
+    TicketEvent,
+    TicketState,
+)
 
 QUEUE_PAGE = 50
 
@@ -104,3 +112,12 @@ def desk_state(thread_id: int) -> Ticket | None:
         .only("id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason", "state")
         .first()
     )
+
+
+def canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:
+    """(id, title, filled text) of the canned replies in the fan's language (all of them if none is)."""
+    fan = ticket.fan
+    language = (fan.language or "zh-hans").lower()
+    rows = list(CannedReply.objects.order_by("title", "pk"))
+    mine = [r for r in rows if r.language == language] or rows
+    return [(r.pk, r.title, r.filled(fan.public_name, ticket.subject)) for r in mine]

@@ -49,6 +49,14 @@ def solve_quiet_tickets() -> int:
     return solve()
 
 
+@shared_task(name="servicedesk.tasks.send_alerts")
+def send_alerts() -> int:
+    """Tell the desk group about urgent items past the target and claimed items waiting too long (every minute)."""
+    from servicedesk.alerts import send_due
+
+    return send_due()
+
+
 @shared_task(name="servicedesk.tasks.snapshot_activity")
 def snapshot_activity() -> int:
     """Store this week's activity rate, overall and per city (run nightly; the week's last run stays)."""

@@ -74,7 +74,8 @@ def automatic_answer(rule: Rule, thread: Thread) -> str:
 
 def automatic_text(rule: Rule, fan: User, title: str, footer: str) -> str:
     """The rule's template filled for `fan`, marked as written by the bot (in the fan's language), then `footer`."""
-    body = _ENGINE.from_string(rule.reply_template).render(Context({"name": fan.public_name, "title": title}))
+    template = rule.template_for(fan.language or settings.LANGUAGE_CODE)
+    body = _ENGINE.from_string(template).render(Context({"name": fan.public_name, "title": title}))
     with translation.override(fan.language or settings.LANGUAGE_CODE):
         head = _("**Automatic answer** · This reply was written by the Fancity bot, not by a person.")
     return f"{head}\n\n{body.strip()}\n\n---\n\n{footer}"

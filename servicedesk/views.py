@@ -125,6 +125,7 @@ def _render_ticket(request, item: Ticket, form: AnswerForm, status: int = 200, c
         "events": queries.events(item),
         "target": target,
         "held_by_other": item.claimed_by_id not in (None, request.user.pk),
+        "canned": queries.canned_replies(item) if item.is_open else [],
         "ask_confirm": confirm,
     }
     return render(request, "servicedesk/ticket.html", context, status=status)
