@@ -9,6 +9,14 @@ from tests.helpers import race
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def signed_in_clients(user, count: int) -> list[Client]:
+    """`count` test clients, each with its own session of `user` (as from several tabs or retries)."""
+    clients = [Client() for _ in range(count)]
+    for c in clients:
+        c.force_login(user)
+    return clients
+
+
 def test_concurrent_replies_get_distinct_consecutive_floors_and_exact_counters():
     t = thread()
     repliers = [fan() for _ in range(8)]
@@ -39,11 +47,7 @@ def test_a_fan_racing_two_different_replies_still_meets_the_posting_interval():
 def test_three_identical_staff_replies_sent_at_once_make_one_post():
     t = thread()
     member = staff()
-    clients = []
-    for _ in range(3):
-        c = Client()
-        c.force_login(member)
-        clients.append(c)
+    clients = signed_in_clients(member, 3)
     url = f"/forum/t/{t.pk}/reply/"
     responses = race(*[(lambda c=c: c.post(url, {"body": "我们已经在处理了。"})) for c in clients])
     assert [r.status_code for r in responses] == [302] * 3
@@ -114,11 +118,7 @@ def test_eight_simultaneous_like_requests_are_never_a_500(client):
     t = thread()
     post = t.posts.get(floor=1)
     liker = fan()
-    clients = []
-    for _ in range(8):
-        c = Client()
-        c.force_login(liker)
-        clients.append(c)
+    clients = signed_in_clients(liker, 8)
     url = f"/forum/p/{post.pk}/like/"
     responses = race(*[(lambda c=c: c.post(url, {"on": "1"}, HTTP_X_REQUESTED_WITH="fetch")) for c in clients])
     assert [r.status_code for r in responses] == [200] * 8
