@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import City, User
+from accounts import wordfilter
+from accounts.models import City, SensitiveWord, User
+from fancity.lib.text import normalise
 
 
 @admin.register(City)
@@ -27,3 +30,42 @@ class UserAdmin(BaseUserAdmin):
         (_("Moderation"), {"fields": ["banned_until", "ban_reason", "deleted_at"]}),
     ]
     readonly_fields = ["last_active_on", "deleted_at"]
+
+
+class SensitiveWordForm(forms.ModelForm):
+    class Meta:
+        model = SensitiveWord
+        fields = ["word", "action", "note"]
+
+    def clean_word(self):
+        word = self.cleaned_data["word"].strip()
+        normalised = normalise(word)
+        if not normalised:
+            raise forms.ValidationError(_("Enter a word."))
+        if SensitiveWord.objects.filter(normalised=normalised[:100]).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This word is already on the list."))
+        return word
+
+
+@admin.register(SensitiveWord)
+class SensitiveWordAdmin(admin.ModelAdmin):
+    """The sensitive-word list (accounts/wordfilter.py): every change rebuilds the filter everywhere."""
+
+    form = SensitiveWordForm
+    list_display = ["word", "action", "note", "updated_at"]
+    list_filter = ["action"]
+    search_fields = ["word", "normalised", "note"]
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        obj.normalised = normalise(obj.word)[:100]
+        super().save_model(request, obj, form, change)
+        wordfilter.list_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        wordfilter.list_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        wordfilter.list_changed()

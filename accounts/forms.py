@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import wordfilter
 from accounts.models import City, NotificationKind, User
 
 
@@ -34,11 +35,22 @@ class CityField(forms.CharField):
         raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": text[:40]})
 
 
+def _screened(value: str, field_name: str) -> str:
+    """A display name or bio through the sensitive-word filter: masked, or refused with a message."""
+    try:
+        return wordfilter.clean_profile_text(value, field_name)
+    except forms.ValidationError as error:
+        raise forms.ValidationError(error.message_dict[field_name]) from None
+
+
 class SignupForm(forms.Form):
     """Extra sign-up fields that allauth shows after its own (email, username, password)."""
 
     display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
     city = CityField()
+
+    def clean_display_name(self):
+        return _screened(self.cleaned_data["display_name"], "display_name")
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
@@ -68,6 +80,12 @@ class SettingsForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.muted_emails = [k for k in NotificationKind.values if k not in self.cleaned_data["email_kinds"]]
         return super().save(commit)
+
+    def clean_display_name(self):
+        return _screened(self.cleaned_data["display_name"], "display_name")
+
+    def clean_bio(self):
+        return _screened(self.cleaned_data["bio"], "bio")
 
     def clean_avatar(self):
         avatar = self.cleaned_data.get("avatar")

@@ -37,6 +37,7 @@ class NotificationKind(models.TextChoices):
     FEEDBACK = "feedback", _("Status changes and answers on my feedback")
     MEETUP = "meetup", _("Meetups in my city and my registrations")
     STAFF = "staff", _("Staff work queues")
+    MODERATION = "moderation", _("Moderators' decisions about my posts, and reports to handle")
 
 
 class User(AbstractUser):
@@ -118,3 +119,29 @@ class Notification(models.Model):
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
             models.Index(fields=["recipient", "group", "emailed_at"], name="notification_mailed"),
         ]
+
+
+class WordAction(models.TextChoices):
+    BLOCK = "block", _("Block the post")
+    HOLD = "hold", _("Hold it for a moderator")
+    MASK = "mask", _("Mask the word (＊)")
+
+
+class SensitiveWord(models.Model):
+    """An entry of the sensitive-word list (敏感词), edited in the admin; see accounts/wordfilter.py."""
+
+    word = models.CharField(_("word"), max_length=100)
+    # NFKC + case-folded `word` (fancity.lib.text.normalise), what the automaton matches; unique.
+    normalised = models.CharField(max_length=100, unique=True, editable=False)
+    action = models.CharField(_("action"), max_length=10, choices=WordAction.choices, default=WordAction.BLOCK)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sensitive word")
+        verbose_name_plural = _("sensitive words")
+        ordering = ["normalised"]
+        constraints = [models.CheckConstraint(condition=~Q(normalised=""), name="sensitive_word_not_empty")]
+
+    def __str__(self) -> str:
+        return self.word

@@ -46,11 +46,25 @@ def ban_notice(user: User) -> str:
     return notice
 
 
-def ban_user(moderator: User, fan: User, reason: str, duration: datetime.timedelta | None = None) -> None:
-    """Ban `fan` for `duration`, or for good when it is None."""
-    if not is_moderator(moderator):
+def ban_user(
+    moderator: User, fan: User, reason: str, duration: datetime.timedelta | None = None, *, checked: bool = False
+) -> None:
+    """Ban `fan` for `duration`, or for good when it is None.
+
+    Site-wide moderators may ban anyone; `checked=True` says the caller has checked a narrower power
+    itself (forum.moderation lets a board's own moderators ban for a time)."""
+    if not (checked or is_moderator(moderator)):
         raise PermissionDenied
     until = BANNED_FOR_GOOD if duration is None else timezone.now() + duration
     with transaction.atomic():
         User.objects.filter(pk=fan.pk).update(banned_until=until, ban_reason=reason[:200])
     fan.banned_until, fan.ban_reason = until, reason[:200]
+
+
+def unban_user(moderator: User, fan: User, *, checked: bool = False) -> None:
+    """Lift `fan`'s ban at once (see `ban_user` for `checked`)."""
+    if not (checked or is_moderator(moderator)):
+        raise PermissionDenied
+    with transaction.atomic():
+        User.objects.filter(pk=fan.pk).update(banned_until=None, ban_reason="")
+    fan.banned_until, fan.ban_reason = None, ""

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Func, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from accounts.models import Notification, User
@@ -44,8 +46,18 @@ def notify(
     return created
 
 
+def _unread(recipient) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+
+
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return _unread(user).count()
+
+
+def unread_count_expression() -> Func:
+    """`unread_count` as an expression on a User query (the navigation bar asks it in its own query)."""
+    counted = _unread(OuterRef("pk")).order_by().values("recipient").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:

@@ -1,14 +1,30 @@
 """The forum in the Django admin. Writes that have rules go through the forum's functions."""
 
-import datetime
-
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.moderation import ban_user
 from fancity.lib.admin_actions import run_each
-from forum import feedback, moderation
-from forum.models import Board, FeedbackStatus, Post, Report, StatusChange, Thread
+from forum import feedback, moderation, moderators
+from forum.models import (
+    Board,
+    BoardModerator,
+    FeedbackStatus,
+    HeldPost,
+    ModerationAction,
+    Post,
+    Report,
+    StatusChange,
+    Thread,
+)
+
+
+class BoardModeratorInline(admin.TabularInline):
+    """Staff appoint a board's own moderators (版主) here; they moderate this board only."""
+
+    model = BoardModerator
+    extra = 1
+    raw_id_fields = ["user"]
+    readonly_fields = ["appointed_at"]
 
 
 @admin.register(Board)
@@ -19,6 +35,14 @@ class BoardAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_en", "slug"]
     readonly_fields = ["thread_count", "post_count", "last_post_at", "last_thread", "last_poster"]
     raw_id_fields = ["city"]
+    inlines = [BoardModeratorInline]
+
+    def save_formset(self, request, form, formset, change):
+        before = set(BoardModerator.objects.filter(board=form.instance).values_list("user_id", flat=True))
+        super().save_formset(request, form, formset, change)
+        after = set(BoardModerator.objects.filter(board=form.instance).values_list("user_id", flat=True))
+        for user_pk in before ^ after:
+            moderators.forget(user_pk)  # their navigation shows (or stops showing) the moderation link
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -185,7 +209,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide the reported posts"))
     def hide_posts(self, request, queryset):
-        reports = queryset.select_related("post")
+        reports = queryset.select_related("post__thread__board", "post__author")
         run_each(self, request, reports, lambda report: moderation.hide_post(request.user, report.post, report.reason))
 
     @admin.action(description=_("Dismiss the reports"))
@@ -197,10 +221,48 @@ class ReportAdmin(admin.ModelAdmin):
     def ban_authors_week(self, request, queryset):
         def ban_and_hide(report):
             if not report.post.author.is_staff:
-                ban_user(request.user, report.post.author, report.reason, datetime.timedelta(days=7))
+                moderation.ban_author(request.user, report.post, report.reason, 7)
             moderation.hide_post(request.user, report.post, report.reason)
 
-        run_each(self, request, queryset.select_related("post", "post__author"), ban_and_hide)
+        run_each(self, request, queryset.select_related("post__thread__board", "post__author"), ban_and_hide)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The moderation log, read-only: rows are written by forum/moderation.py as moderators act."""
+
+    list_display = ["created_at", "kind", "moderator", "board", "thread", "post", "fan", "reason", "detail"]
+    list_filter = ["kind", "board__kind"]
+    search_fields = ["moderator__username", "fan__username", "reason"]
+    raw_id_fields = ["moderator", "board", "thread", "post", "fan"]
+    list_select_related = ["moderator", "board", "thread", "post", "fan"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HeldPost)
+class HeldPostAdmin(admin.ModelAdmin):
+    """Posts held by the sensitive-word filter; moderators approve them on the site's moderation page."""
+
+    list_display = ["created_at", "board", "author", "title", "words", "decided_at", "approved"]
+    list_filter = [("decided_at", admin.EmptyFieldListFilter), "approved"]
+    raw_id_fields = ["board", "thread", "author", "quote", "decided_by", "post"]
+    list_select_related = ["board", "author"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

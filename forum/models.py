@@ -282,6 +282,106 @@ class Report(models.Model):
         indexes = [models.Index(fields=["created_at"], condition=Q(resolved_at__isnull=True), name="report_open")]
 
 
+class BoardModerator(models.Model):
+    """A fan appointed (by staff, in the admin) to moderate one board: 版主."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="moderator_links", verbose_name=_("board"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("moderator")
+    )
+    appointed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("board moderator")
+        verbose_name_plural = _("board moderators")
+        constraints = [models.UniqueConstraint(fields=["user", "board"], name="board_moderator_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.board}"
+
+
+class ModerationKind(models.TextChoices):
+    HIDE = "hide", _("Hid a post")
+    UNHIDE = "unhide", _("Restored a post")
+    DELETE = "delete", _("Deleted a post")
+    DISMISS = "dismiss", _("Dismissed a report")
+    PIN = "pin", _("Pinned a thread")
+    UNPIN = "unpin", _("Unpinned a thread")
+    LOCK = "lock", _("Locked a thread")
+    UNLOCK = "unlock", _("Unlocked a thread")
+    MOVE = "move", _("Moved a thread")
+    BAN = "ban", _("Banned a fan")
+    UNBAN = "unban", _("Lifted a ban")
+    WARN = "warn", _("Warned a fan")
+    APPROVE = "approve", _("Approved a held post")
+    REJECT = "reject", _("Rejected a held post")
+
+
+class ModerationAction(models.Model):
+    """One moderator action, written by the function that acts (forum/moderation.py), never edited."""
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("moderator")
+    )
+    kind = models.CharField(_("action"), max_length=20, choices=ModerationKind.choices)
+    board = models.ForeignKey(Board, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("board"))
+    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fan"),
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="modaction_recent"),
+            models.Index(fields=["board", "-created_at"], name="modaction_board"),
+            models.Index(fields=["moderator", "-created_at"], name="modaction_moderator"),
+            models.Index(fields=["fan", "-created_at"], name="modaction_fan"),
+        ]
+
+
+class HeldPost(models.Model):
+    """A thread or reply with a word that needs a moderator's look (accounts.wordfilter HOLD): it waits
+    here and becomes a real post, through forum.posting, once a moderator of its board approves it."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    body = models.TextField(_("body"))
+    quote = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    extra = models.JSONField(default=dict, blank=True)
+    words = models.CharField(_("matched words"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved = models.BooleanField(null=True)
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("held post")
+        verbose_name_plural = _("held posts")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["board", "created_at"], condition=Q(decided_at__isnull=True), name="heldpost_waiting"),
+            models.Index(fields=["author", "-created_at"], name="heldpost_author"),
+        ]
+
+
 class AttachmentKind(models.TextChoices):
     IMAGE = "image", _("Image")
     LOG = "log", _("Log")

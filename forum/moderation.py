@@ -1,4 +1,10 @@
-"""Moderators and staff: pin, lock, move, hide with a reason, handle reports, ban (through accounts)."""
+"""What moderators do: hide and restore posts, delete, dismiss reports, pin, lock, move, ban and unban,
+warn, approve or reject held posts. Reports come in here too.
+
+Every function checks `can_moderate(moderator, board)` (forum/moderators.py) for the board it acts on,
+writes a `ModerationAction` row in the same transaction as the change (the moderation log), and
+tells the fan concerned in their own language (accounts.notifications, kind "moderation").
+"""
 
 import datetime
 
@@ -8,36 +14,93 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from accounts.moderation import ban_user
-from accounts.roles import is_moderator
+from accounts.models import NotificationKind, User
+from accounts.moderation import ban_notice, ban_user, unban_user
+from accounts.notifications import notify
+from forum import posting, search
 from forum.boards import can_see
-from forum.models import Board, Post, Report, Thread
-from forum.posting import _take_out_of_counts, can_write
+from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
+from forum.moderators import can_moderate, is_site_moderator, moderators_of
+
+BAN_DAYS = (1, 7, 30)  # and None: for good, which only site-wide moderators may give
+MAX_REASON = 500
 
 
-def _require_moderator(user: User) -> None:
-    if not is_moderator(user):
+def _require(moderator: User, board: Board) -> None:
+    if not can_moderate(moderator, board):
         raise PermissionDenied
 
 
-def set_pinned(moderator: User, thread: Thread, pinned: bool) -> None:
-    _require_moderator(moderator)
-    Thread.objects.filter(pk=thread.pk).update(is_pinned=pinned)
+def _reason(reason: str, required: bool = False) -> str:
+    reason = (reason or "").strip().replace("\x00", "")[:MAX_REASON]
+    if required and not reason:
+        raise ValidationError({"reason": _("Give a reason: the author will see it.")})
+    return reason
+
+
+def _log(moderator: User, kind: str, board: Board | None, **fields) -> ModerationAction:
+    return ModerationAction.objects.create(moderator=moderator, kind=kind, board=board, **fields)
+
+
+def _tell(fan: User | None, make_text, url: str) -> None:
+    if fan is not None:
+        notify([fan], NotificationKind.MODERATION, make_text, url, group="moderation")
+
+
+def _with_reason(text: str, reason: str) -> str:
+    return _("%(text)s Reason: %(reason)s") % {"text": text, "reason": reason} if reason else text
+
+
+# --- threads -----------------------------------------------------------------------------------
+
+
+def set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str = "") -> None:
+    _require(moderator, thread.board)
+    with transaction.atomic():
+        if Thread.objects.filter(pk=thread.pk, is_pinned=not pinned).update(is_pinned=pinned):
+            kind = ModerationKind.PIN if pinned else ModerationKind.UNPIN
+            _log(moderator, kind, thread.board, thread=thread, fan=thread.author, reason=_reason(reason))
     thread.is_pinned = pinned
 
 
-def set_locked(moderator: User, thread: Thread, locked: bool) -> None:
-    _require_moderator(moderator)
-    Thread.objects.filter(pk=thread.pk).update(is_locked=locked)
+def set_locked(moderator: User, thread: Thread, locked: bool, reason: str = "") -> None:
+    """Lock (no replies but from moderators) or unlock a thread; its author is told either way."""
+    _require(moderator, thread.board)
+    reason = _reason(reason)
+    title = thread.title
+    with transaction.atomic():
+        if Thread.objects.filter(pk=thread.pk, is_locked=not locked).update(is_locked=locked):
+            kind = ModerationKind.LOCK if locked else ModerationKind.UNLOCK
+            _log(moderator, kind, thread.board, thread=thread, fan=thread.author, reason=reason)
+            if thread.author_id != moderator.pk:
+                if locked:
+                    _tell(
+                        thread.author,
+                        lambda: _with_reason(
+                            _("A moderator locked your thread “%(title)s”.") % {"title": title}, reason
+                        ),
+                        thread.get_absolute_url(),
+                    )
+                else:
+                    _tell(
+                        thread.author,
+                        lambda: _("A moderator unlocked your thread “%(title)s”.") % {"title": title},
+                        thread.get_absolute_url(),
+                    )
     thread.is_locked = locked
 
 
-def move_thread(moderator: User, thread: Thread, board: Board) -> Thread:
-    """Move a thread and its counts to another board (both boards locked in id order)."""
-    _require_moderator(moderator)
+def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "") -> Thread:
+    """Move a thread and its counts to another board (both boards locked in id order).
+
+    A moderator of the thread's board may move it to any board they can see (moving a thread out
+    of the wrong board is the usual case); its author is told where it went."""
+    _require(moderator, thread.board)
+    if not can_see(moderator, board):
+        raise PermissionDenied
+    reason = _reason(reason)
     with transaction.atomic():
-        thread = Thread.objects.select_for_update().get(pk=thread.pk)
+        thread = Thread.objects.select_for_update(of=("self",)).select_related("board", "author").get(pk=thread.pk)
         if thread.board_id == board.pk:
             return thread
         if thread.is_feedback and not board.is_feedback:
@@ -57,54 +120,281 @@ def move_thread(moderator: User, thread: Thread, board: Board) -> Thread:
             Board.objects.filter(pk=board.pk).update(
                 last_thread=thread, last_post_at=thread.last_post_at, last_poster=thread.last_poster_id
             )
+        source = boards[old]
         thread.board = board
         thread.save(update_fields=["board"])
+        _log(
+            moderator,
+            ModerationKind.MOVE,
+            source,
+            thread=thread,
+            fan=thread.author,
+            reason=reason,
+            detail=f"{source.name} → {board.name}"[:200],
+        )
+        if thread.author_id != moderator.pk:
+            title, names = thread.title, (source, board)
+            _tell(
+                thread.author,
+                lambda: _with_reason(
+                    _("A moderator moved your thread “%(title)s” from %(old)s to %(new)s.")
+                    % {"title": title, "old": names[0].label, "new": names[1].label},
+                    reason,
+                ),
+                thread.get_absolute_url(),
+            )
     return thread
 
 
+# --- posts -------------------------------------------------------------------------------------
+
+
+def _locked_post(post: Post) -> Post:
+    return (
+        Post.objects.select_for_update(of=("self",)).select_related("thread", "thread__board", "author").get(pk=post.pk)
+    )
+
+
+def _resolve_reports(moderator: User, post: Post, resolution: str) -> None:
+    Report.objects.filter(post=post, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolved_by=moderator, resolution=resolution[:200]
+    )
+
+
 def hide_post(moderator: User, post: Post, reason: str) -> Post:
-    """Hide a post from everyone but its author, who sees the reason."""
-    _require_moderator(moderator)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason: the author will see it.")})
+    """Hide a post from everyone but its author and the moderators; the author is told why."""
+    _require(moderator, post.thread.board)
+    reason = _reason(reason, required=True)
     with transaction.atomic():
-        post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
+        post = _locked_post(post)
         if post.hidden_at:
             return post
         was_visible = post.is_visible
         post.hidden_at, post.hidden_by, post.hidden_reason, post.search = timezone.now(), moderator, reason[:200], None
         post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "search"])
         if was_visible:
-            _take_out_of_counts(post)
-        Report.objects.filter(post=post, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=moderator, resolution=_("Post hidden")
-        )
+            posting._take_out_of_counts(post)
+        _resolve_reports(moderator, post, _("Post hidden"))
+        thread = post.thread
+        _log(moderator, ModerationKind.HIDE, thread.board, thread=thread, post=post, fan=post.author, reason=reason)
+        if post.author_id != moderator.pk:
+            title, floor = thread.title, post.floor
+            _tell(
+                post.author,
+                lambda: _with_reason(
+                    _("A moderator hid your post (floor %(floor)d) in “%(title)s”.") % {"floor": floor, "title": title},
+                    reason,
+                ),
+                post.get_absolute_url(),
+            )
     return post
 
 
+def unhide_post(moderator: User, post: Post, reason: str = "") -> Post:
+    """Undo `hide_post`: the post shows again and counts again; its author is told."""
+    _require(moderator, post.thread.board)
+    reason = _reason(reason)
+    with transaction.atomic():
+        post = _locked_post(post)
+        if not post.hidden_at:
+            return post
+        thread = post.thread
+        post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+        fields = ["hidden_at", "hidden_by", "hidden_reason"]
+        if post.deleted_at is None:
+            post.search = search.vector_literal(thread.title if post.floor == 1 else "", post.body)
+            fields.append("search")
+            if post.floor > 1:
+                Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+            Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1)
+        post.save(update_fields=fields)
+        _log(moderator, ModerationKind.UNHIDE, thread.board, thread=thread, post=post, fan=post.author, reason=reason)
+        if post.author_id != moderator.pk:
+            title, floor = thread.title, post.floor
+            _tell(
+                post.author,
+                lambda: _("A moderator restored your post (floor %(floor)d) in “%(title)s”.")
+                % {"floor": floor, "title": title},
+                post.get_absolute_url(),
+            )
+    return post
+
+
+def delete_post(moderator: User, post: Post, reason: str = "") -> Post:
+    """A moderator deletes someone's post (through forum.posting, which keeps the counts), logged."""
+    _require(moderator, post.thread.board)
+    reason = _reason(reason)
+    with transaction.atomic():
+        post = posting.delete_post(moderator, post)
+        _resolve_reports(moderator, post, _("Post deleted"))
+        thread = post.thread
+        _log(moderator, ModerationKind.DELETE, thread.board, thread=thread, post=post, fan=post.author, reason=reason)
+    return post
+
+
+def warn(moderator: User, post: Post, reason: str) -> None:
+    """Tell the author of `post`, in a notification, what they must stop doing."""
+    _require(moderator, post.thread.board)
+    reason = _reason(reason, required=True)
+    thread = post.thread
+    with transaction.atomic():
+        _log(moderator, ModerationKind.WARN, thread.board, thread=thread, post=post, fan=post.author, reason=reason)
+        _resolve_reports(moderator, post, _("Author warned"))
+        title = thread.title
+        _tell(
+            post.author,
+            lambda: _("A moderator warns you about your post in “%(title)s”: %(reason)s")
+            % {"title": title, "reason": reason},
+            post.get_absolute_url(),
+        )
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
 def report_post(user: User, post: Post, reason: str) -> Report:
-    if not can_write(user) or not can_see(user, post.thread.board):
+    """A fan reports a post; the board's moderators (or, for a board without any, the site-wide ones)
+    are told once per report."""
+    if not posting.can_write(user) or not can_see(user, post.thread.board):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say what is wrong with this post.")})
-    report, _created = Report.objects.get_or_create(
-        post=post, reporter=user, resolved_at=None, defaults={"reason": reason[:500]}
-    )
+    thread = post.thread
+    with transaction.atomic():
+        report, created = Report.objects.get_or_create(
+            post=post, reporter=user, resolved_at=None, defaults={"reason": reason[:500]}
+        )
+        if created:
+            title = thread.title
+            notify(
+                list(moderators_of(thread.board).exclude(pk=post.author_id)),
+                NotificationKind.MODERATION,
+                lambda: _("A post in “%(title)s” was reported: %(reason)s") % {"title": title, "reason": reason[:100]},
+                "/forum/moderation/",
+                group=f"reports:{thread.board_id}",
+            )
     return report
 
 
 def resolve_report(moderator: User, report: Report, resolution: str) -> None:
-    _require_moderator(moderator)
-    Report.objects.filter(pk=report.pk, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolved_by=moderator, resolution=resolution[:200]
-    )
+    """Dismiss a report (the post stays as it is)."""
+    report = Report.objects.select_related("post__thread__board", "post__author").get(pk=report.pk)
+    post = report.post
+    _require(moderator, post.thread.board)
+    with transaction.atomic():
+        if Report.objects.filter(pk=report.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=moderator, resolution=(resolution or "")[:200]
+        ):
+            _log(
+                moderator,
+                ModerationKind.DISMISS,
+                post.thread.board,
+                thread=post.thread,
+                post=post,
+                fan=report.reporter,
+                reason=_reason(resolution),
+            )
+
+
+dismiss_report = resolve_report
+
+
+# --- fans --------------------------------------------------------------------------------------
+
+
+def _may_ban(moderator: User, fan: User, board: Board, days: int | None) -> bool:
+    if fan.pk == moderator.pk or fan.is_staff or fan.is_superuser or can_moderate(fan, board):
+        return False
+    return days in BAN_DAYS or (days is None and is_site_moderator(moderator))
 
 
 def ban_author(moderator: User, post: Post, reason: str, days: int | None) -> None:
-    """Ban the author of `post` for `days`, or for good when days is None."""
-    _require_moderator(moderator)
-    if post.author.is_staff:
+    """Ban the author of `post` from posting for `days` (1, 7 or 30), or for good (None: site-wide
+    moderators only). The fan is told until when and why."""
+    board = post.thread.board
+    _require(moderator, board)
+    fan = post.author
+    if not _may_ban(moderator, fan, board, days):
         raise PermissionDenied
-    ban_user(moderator, post.author, reason, None if days is None else datetime.timedelta(days=days))
+    reason = _reason(reason, required=True)
+    with transaction.atomic():
+        ban_user(moderator, fan, reason, None if days is None else datetime.timedelta(days=days), checked=True)
+        # Language-neutral, as each moderator reads the log in their own language: the end, or ∞.
+        detail = "→ ∞" if days is None else "→ " + timezone.localtime(fan.banned_until).strftime("%Y-%m-%d %H:%M")
+        _log(moderator, ModerationKind.BAN, board, thread=post.thread, post=post, fan=fan, reason=reason, detail=detail)
+        _tell(fan, lambda: ban_notice(fan), post.get_absolute_url())
+
+
+def may_unban(moderator: User, fan: User) -> bool:
+    """Site-wide moderators lift any ban; a board's moderator lifts a ban given on their board."""
+    if not fan.is_banned:
+        return False
+    if is_site_moderator(moderator):
+        return True
+    last = (
+        ModerationAction.objects.filter(fan=fan, kind=ModerationKind.BAN)
+        .select_related("board")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return last is not None and last.board is not None and can_moderate(moderator, last.board)
+
+
+def unban(moderator: User, fan: User, reason: str = "") -> None:
+    if not may_unban(moderator, fan):
+        raise PermissionDenied
+    reason = _reason(reason)
+    last = ModerationAction.objects.filter(fan=fan, kind=ModerationKind.BAN).order_by("-created_at", "-id").first()
+    with transaction.atomic():
+        unban_user(moderator, fan, checked=True)
+        _log(moderator, ModerationKind.UNBAN, last.board if last else None, fan=fan, reason=reason)
+        _tell(fan, lambda: _("A moderator lifted your ban: you can post again."), "/forum/")
+
+
+# --- held posts --------------------------------------------------------------------------------
+
+
+def approve_held(moderator: User, held: HeldPost) -> Post:
+    """Post a held thread or reply as its author wrote it (masked words masked), at the next floor."""
+    _require(moderator, held.board)
+    with transaction.atomic():
+        held = (
+            HeldPost.objects.select_for_update(of=("self",)).select_related("board", "thread", "author").get(pk=held.pk)
+        )
+        if held.decided_at:
+            if held.post_id:
+                return held.post
+            raise ValidationError(_("This post was already rejected."))
+        if held.thread_id is None:
+            thread = posting.start_thread(
+                held.author, held.board, held.title, held.body, reviewed=True, **(held.extra or {})
+            )
+            post = thread.posts.get(floor=1)
+        else:
+            post = posting.post_reply(held.author, held.thread, held.body, quote=held.quote, reviewed=True)
+        held.decided_at, held.decided_by, held.approved, held.post = timezone.now(), moderator, True, post
+        held.save(update_fields=["decided_at", "decided_by", "approved", "post"])
+        _log(moderator, ModerationKind.APPROVE, held.board, thread=post.thread, post=post, fan=held.author)
+        title = post.thread.title
+        _tell(
+            held.author, lambda: _("Your post in “%(title)s” was approved.") % {"title": title}, post.get_absolute_url()
+        )
+    return post
+
+
+def reject_held(moderator: User, held: HeldPost, reason: str) -> None:
+    _require(moderator, held.board)
+    reason = _reason(reason, required=True)
+    with transaction.atomic():
+        if not HeldPost.objects.filter(pk=held.pk, decided_at__isnull=True).update(
+            decided_at=timezone.now(), decided_by=moderator, approved=False, reason=reason
+        ):
+            return
+        _log(moderator, ModerationKind.REJECT, held.board, thread=held.thread, fan=held.author, reason=reason)
+        excerpt = (held.title or held.body)[:30]
+        _tell(
+            held.author,
+            lambda: _with_reason(_("A moderator did not approve your post “%(text)s”.") % {"text": excerpt}, reason),
+            "/forum/pending/",
+        )

@@ -18,12 +18,12 @@ from accounts.activity import record_activity
 from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice, may_act
 from accounts.notifications import notify
-from accounts.roles import is_moderator
 from fancity.lib import when
 from fancity.lib.rows import insert_once
-from forum import hooks, limits, markup, search
+from forum import hooks, limits, markup, screening, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
+from forum.moderators import can_moderate
 
 EDIT_WINDOW = datetime.timedelta(minutes=30)
 # The same text from the same author within this time is a double click or a resent form, not a new post.
@@ -48,7 +48,7 @@ def can_start_thread(user: User, board: Board) -> bool:
 def can_reply(user: User, thread: Thread) -> bool:
     if not can_write(user) or not can_see(user, thread.board):
         return False
-    return not thread.is_locked or is_moderator(user)
+    return not thread.is_locked or can_moderate(user, thread.board)
 
 
 def can_edit(user: User, post: Post) -> bool:
@@ -59,10 +59,13 @@ def can_edit(user: User, post: Post) -> bool:
     return post.author_id == user.pk and not post.hidden_at and timezone.now() - post.created_at < EDIT_WINDOW
 
 
-def can_delete(user: User, post: Post) -> bool:
+def can_delete(user: User, post: Post, board: Board | None = None) -> bool:
+    """`board` saves a query where the caller has it (the post's thread's board)."""
     if post.deleted_at or not user.is_authenticated:
         return False
-    return is_moderator(user) or (post.author_id == user.pk and can_write(user))
+    if post.author_id == user.pk and can_write(user):
+        return True
+    return can_moderate(user, board or post.thread.board)
 
 
 def refusal(user: User, editing: Post | None = None) -> PermissionDenied:
@@ -211,10 +214,12 @@ def _new_post(
     )
 
 
-def start_thread(author: User, board: Board, title: str, body: str, **extra) -> Thread:
+def start_thread(author: User, board: Board, title: str, body: str, reviewed: bool = False, **extra) -> Thread:
     """Start a thread in `board` with `body` as its first post (floor 1).
 
-    `extra` may hold feedback fields: feedback_kind, device_model, software_version.
+    `extra` may hold feedback fields: feedback_kind, device_model, software_version. The sensitive-word
+    filter may refuse, mask or hold it (forum/screening.py); `reviewed` is a moderator's approval of
+    a held thread (forum.moderation.approve_held): no hold, no posting limits.
     """
     if not can_start_thread(author, board):
         raise refusal(author)
@@ -231,11 +236,13 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
             "device_model": (extra.get("device_model") or "").strip()[:80],
             "software_version": (extra.get("software_version") or "").strip()[:80],
         }
+    title, body = screening.screen(author, board, title, body, extra=fields, reviewed=reviewed)
     with transaction.atomic():
         _lock_author(author)
         if twin := _resent(author, body, floor=1, thread__board=board, thread__title=title):
             return twin.thread
-        limits.check(author, starting_thread=True)
+        if not reviewed:
+            limits.check(author, starting_thread=True)
         now = timezone.now()
         thread = Thread.objects.create(
             board=board,
@@ -265,9 +272,10 @@ def start_thread(author: User, board: Board, title: str, body: str, **extra) -> 
     return thread
 
 
-def post_reply(author: User, thread: Thread, body: str, quote: Post | None = None) -> Post:
-    """Add a reply at the next floor of `thread`."""
+def post_reply(author: User, thread: Thread, body: str, quote: Post | None = None, reviewed: bool = False) -> Post:
+    """Add a reply at the next floor of `thread` (screened as `start_thread` says)."""
     body = clean_text(body, "body", MAX_BODY)
+    _title, body = screening.screen(author, thread.board, "", body, thread=thread, quote=quote, reviewed=reviewed)
     with transaction.atomic():
         _lock_author(author)
         thread = Thread.objects.select_for_update(of=("self",)).select_related("board").get(pk=thread.pk)
@@ -277,7 +285,8 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
             raise ValidationError({"quote": _("That post cannot be quoted.")})
         if twin := _resent(author, body, thread=thread, quote=quote):
             return twin
-        limits.check(author, starting_thread=False)
+        if not reviewed:
+            limits.check(author, starting_thread=False)
         now = timezone.now()
         floor = thread.post_count + 1
         post = _new_post(thread, author, body, floor, now, quote=quote)
@@ -311,6 +320,8 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         if not can_edit(editor, post):
             raise refusal(editor, editing=post)
         thread = post.thread
+        checked_title, body = screening.screen(editor, thread.board, title or "", body, editing=True)
+        title = checked_title if title is not None else None
         if post.floor == 1 and title is not None and title != thread.title:
             Thread.objects.filter(pk=thread.pk).update(title=title)
             thread.title = title

@@ -9,15 +9,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_desk_staff, is_moderator
+from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
 from fancity.lib.uploads import refused_uploads
-from forum import attachments, feedback, fragments, limits, moderation, posting, queries, search, view_counts
+from forum import attachments, feedback, fragments, limits, moderation, posting, queries, screening, search, view_counts
 from forum.boards import can_see, may_see_beta, visible_boards
-from forum.forms import BanForm, EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
+from forum.forms import EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.limits import PostingLimited
 from forum.markup import render as render_markdown
 from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.moderators import can_moderate
+from forum.screening import HeldForReview
 
 
 def _visible_board(request, slug: str) -> Board:
@@ -138,6 +140,10 @@ def new_thread(request, slug):
                 thread = attachments.start_thread(
                     request.user, board, data.pop("title"), data.pop("body"), uploads, **data
                 )
+            except HeldForReview as held:
+                screening.hold(held)
+                messages.info(request, held.message)
+                return redirect("forum:pending")
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -167,7 +173,7 @@ def thread(request, pk):
 
 def _thread_context(request, thread, page, posts, form, quote, preview=None):
     user = request.user
-    is_mod = is_moderator(user)
+    is_mod = can_moderate(user, thread.board)
     if not (is_desk_staff(user) and thread.is_feedback):
         form.fields.pop("official", None)
     if not thread.is_feedback:
@@ -188,10 +194,12 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         "can_reply": posting.can_reply(user, thread),
         "is_moderator": is_mod,
         "is_staff": is_desk_staff(user),
-        "status_form": StatusForm(initial={"status": thread.status}) if is_desk_staff(user) and thread.is_feedback else None,
+        "status_form": StatusForm(initial={"status": thread.status})
+        if is_desk_staff(user) and thread.is_feedback
+        else None,
         "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
         "edit_ids": {p.pk for p in posts if posting.can_edit(user, p)},
-        "delete_ids": {p.pk for p in posts if posting.can_delete(user, p)},
+        "delete_ids": {p.pk for p in posts if posting.can_delete(user, p, thread.board)},
     }
 
 
@@ -216,6 +224,10 @@ def reply(request, pk):
                 post = attachments.post_reply(request.user, thread, form.cleaned_data["body"], uploads, quote=quote)
                 if form.cleaned_data["official"] and is_desk_staff(request.user) and thread.is_feedback:
                     feedback.mark_official_answer(request.user, post)
+            except HeldForReview as held:
+                screening.hold(held)
+                messages.info(request, held.message)
+                return redirect("forum:pending")
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -265,15 +277,6 @@ def edit(request, pk):
                 return redirect(post)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "forum/edit.html", {"post": post, "form": form, "preview": preview}, status=status)
-
-
-@login_required
-@require_POST
-def delete(request, pk):
-    post = _visible_post(request, pk)
-    posting.delete_post(request.user, post)
-    messages.success(request, _("The post was deleted."))
-    return redirect(post)
 
 
 @login_required
@@ -341,28 +344,6 @@ def official(request, pk):
     return redirect(post)
 
 
-@login_required
-@require_POST
-def moderate(request, pk):
-    thread = _visible_thread(request, pk)
-    if not is_moderator(request.user):
-        raise PermissionDenied
-    action = request.POST.get("action")
-    if action in ("pin", "unpin"):
-        moderation.set_pinned(request.user, thread, action == "pin")
-    elif action in ("lock", "unlock"):
-        moderation.set_locked(request.user, thread, action == "lock")
-    elif action == "move":
-        form = MoveForm(request.POST, boards=visible_boards(request.user))
-        if form.is_valid():
-            try:
-                moderation.move_thread(request.user, thread, form.cleaned_data["board"])
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-    messages.success(request, _("Done."))
-    return redirect(thread)
-
-
 def _reason_page(request, post, form, action, title):
     return render(
         request,
@@ -383,37 +364,6 @@ def report(request, pk):
         messages.success(request, _("Thank you. The moderators will look at this post."))
         return redirect(post)
     return _reason_page(request, post, form, reverse("forum:report", args=[post.pk]), _("Report a post"))
-
-
-@login_required
-def hide(request, pk):
-    post = _visible_post(request, pk)
-    if not is_moderator(request.user):
-        raise PermissionDenied
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        moderation.hide_post(request.user, post, form.cleaned_data["reason"])
-        messages.success(request, _("The post is hidden; its author sees the reason."))
-        return redirect(post)
-    return _reason_page(request, post, form, reverse("forum:hide", args=[post.pk]), _("Hide a post"))
-
-
-@login_required
-def ban(request, pk):
-    post = _visible_post(request, pk)
-    if not is_moderator(request.user) or post.author.is_staff:
-        raise PermissionDenied
-    form = BanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        duration = form.cleaned_data["duration"]
-        moderation.ban_author(
-            request.user, post, form.cleaned_data["reason"], None if duration == "forever" else int(duration)
-        )
-        messages.success(request, _("%(name)s is banned.") % {"name": post.author.public_name})
-        return redirect(post)
-    return _reason_page(
-        request, post, form, reverse("forum:ban", args=[post.pk]), _("Ban %(name)s") % {"name": post.author.public_name}
-    )
 
 
 def search_page(request):

@@ -7,22 +7,10 @@ not "reorder" or "orders"; a Chinese phrase such as 订单 matches wherever it o
 spaces between words, so the exact substring is the whole phrase).
 """
 
-import re
-import unicodedata
+from fancity.lib.text import is_word_char as _is_word_char
+from fancity.lib.text import normalise
 
-_SPACES = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "").casefold()).strip()
-
-
-def _is_word_char(ch: str) -> bool:
-    """A letter or digit of a script written with spaces between words (Latin, Cyrillic, ...)."""
-    if not ch.isalnum():
-        return False
-    name = unicodedata.name(ch, "")
-    return not name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
+__all__ = ["contains_phrase", "matching_phrase", "normalise"]
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

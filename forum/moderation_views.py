@@ -1,0 +1,347 @@
+"""Moderation in the site (phone first): the queue of reports and held posts, the log, and every action.
+
+Thin views: each finds the object, checks `can_moderate` for its board (403 on a board the viewer
+does not moderate, 404 on one they cannot see), calls one function of forum/moderation.py, and goes
+back where the moderator came from. Hiding and deleting ask first: the server acts only on a form
+that carries `confirm=yes`, which only the confirmation page sends.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from fancity.lib.params import page_param, safe_next
+from forum import moderation, moderation_queries, posting
+from forum.boards import can_see, visible_boards
+from forum.forms import BanForm, MoveForm, ReasonForm
+from forum.models import HeldPost, ModerationKind, Post, Report, Thread
+from forum.moderators import can_moderate, moderated_boards, moderates_anything
+
+QUEUE = "forum:moderation"
+
+
+def _post(request, pk: int) -> Post:
+    post = get_object_or_404(Post.objects.select_related("thread__board", "author"), pk=pk)
+    if not can_see(request.user, post.thread.board):
+        raise Http404
+    return post
+
+
+def _moderated_post(request, pk: int) -> Post:
+    post = _post(request, pk)
+    if not can_moderate(request.user, post.thread.board):
+        raise PermissionDenied
+    return post
+
+
+def _moderated_thread(request, pk: int) -> Thread:
+    thread = get_object_or_404(Thread.objects.select_related("board", "author"), pk=pk)
+    if not can_see(request.user, thread.board):
+        raise Http404
+    if not can_moderate(request.user, thread.board):
+        raise PermissionDenied
+    return thread
+
+
+def _back(request, fallback: str):
+    return redirect(safe_next(request, request.POST.get("next") or request.GET.get("next"), fallback))
+
+
+def _refused(request, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+def _confirmed(request) -> bool:
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _form_page(request, post, form, action, title, button, status=200):
+    return render(
+        request,
+        "forum/reason.html",
+        {
+            "post": post,
+            "form": form,
+            "action": action,
+            "title": title,
+            "button": button,
+            "confirm": True,
+            "next": safe_next(request, request.POST.get("next") or request.GET.get("next"), ""),
+        },
+        status=400 if form.errors else status,
+    )
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@login_required
+def queue(request):
+    user = request.user
+    if not moderates_anything(user):
+        raise PermissionDenied
+    boards = list(moderated_boards(user).only("pk", "slug", "name", "name_en", "kind"))
+    board = next((b for b in boards if b.slug == request.GET.get("board")), None)
+    page = page_param(request.GET.get("page"))
+    reports, pages = moderation_queries.open_reports(user, page, board)
+    return render(
+        request,
+        "forum/moderation.html",
+        {
+            "boards": boards,
+            "board": board,
+            "reports": reports,
+            "pages": pages,
+            "query": f"board={board.slug}&" if board else "",
+            "held": moderation_queries.waiting_posts(user, board) if page == 1 else [],
+            "ban_form": BanForm(),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@login_required
+def log(request):
+    user = request.user
+    if not moderates_anything(user):
+        raise PermissionDenied
+    boards = list(moderated_boards(user).only("pk", "slug", "name", "name_en", "kind"))
+    get = request.GET
+    board = next((b for b in boards if b.slug == get.get("board")), None)
+    filters = {"board": board, "kind": get.get("kind") if get.get("kind") in ModerationKind.values else ""}
+    names = {name: (get.get(name) or "").strip()[:150] for name in ("moderator", "fan")}
+    wanted = [n for n in names.values() if n and "\x00" not in n]
+    found = {u.username: u for u in User.objects.filter(username__in=wanted)} if wanted else {}
+    for name, username in names.items():
+        if username:
+            filters[name] = found.get(username, User(pk=0))  # an unknown name matches nothing
+    page = page_param(get.get("page"))
+    actions, pages = moderation_queries.moderation_log(user, page, **filters)
+    query = "".join(
+        f"{k}={v}&" for k, v in (("board", board.slug if board else ""), ("kind", filters["kind"]), *names.items()) if v
+    )
+    return render(
+        request,
+        "forum/moderation_log.html",
+        {
+            "boards": boards,
+            "board": board,
+            "kinds": ModerationKind.choices,
+            "kind": filters["kind"],
+            "names": names,
+            "actions": actions,
+            "pages": pages,
+            "query": query,
+        },
+    )
+
+
+@login_required
+def pending(request):
+    """A fan's own posts held for review: waiting, approved (with a link) or not approved (and why)."""
+    return render(request, "forum/pending.html", {"held": moderation_queries.held_by(request.user)})
+
+
+# --- posts -------------------------------------------------------------------------------------
+
+
+@login_required
+def hide(request, pk):
+    post = _moderated_post(request, pk)
+    form = ReasonForm(request.POST or None)
+    if _confirmed(request) and form.is_valid():
+        try:
+            moderation.hide_post(request.user, post, form.cleaned_data["reason"])
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("The post is hidden; its author sees the reason."))
+        return _back(request, post.get_absolute_url())
+    if request.method == "POST" and not _confirmed(request):
+        form = ReasonForm(initial={"reason": request.POST.get("reason", "")[:500]})  # the confirmation step
+    return _form_page(
+        request, post, form, reverse("forum:hide", args=[post.pk]), _("Hide this post?"), _("Hide the post")
+    )
+
+
+@login_required
+@require_POST
+def unhide(request, pk):
+    post = _moderated_post(request, pk)
+    moderation.unhide_post(request.user, post, request.POST.get("reason", ""))
+    messages.success(request, _("The post shows again."))
+    return _back(request, post.get_absolute_url())
+
+
+@login_required
+def delete(request, pk):
+    """The author deletes their post, or a moderator someone's; both confirm first."""
+    post = _post(request, pk)
+    user = request.user
+    own = post.author_id == user.pk
+    if not posting.can_delete(user, post, post.thread.board):
+        raise posting.refusal(user)
+    if request.method != "POST":
+        return redirect(post)
+    if not _confirmed(request):
+        form = ReasonForm(initial={"reason": request.POST.get("reason", "")[:500]})
+        if own:
+            form.fields["reason"].required = False
+            form.fields["reason"].widget = form.fields["reason"].hidden_widget()
+        return _form_page(
+            request, post, form, reverse("forum:delete", args=[post.pk]), _("Delete this post?"), _("Delete the post")
+        )
+    if own:
+        posting.delete_post(user, post)
+    else:
+        moderation.delete_post(user, post, request.POST.get("reason", ""))
+    messages.success(request, _("The post was deleted."))
+    return _back(request, post.get_absolute_url())
+
+
+@login_required
+def warn(request, pk):
+    post = _moderated_post(request, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        moderation.warn(request.user, post, form.cleaned_data["reason"])
+        messages.success(request, _("%(name)s was warned.") % {"name": post.author.public_name})
+        return _back(request, post.get_absolute_url())
+    return _form_page(
+        request,
+        post,
+        form,
+        reverse("forum:warn", args=[post.pk]),
+        _("Warn %(name)s") % {"name": post.author.public_name},
+        _("Send the warning"),
+    )
+
+
+@login_required
+def ban(request, pk):
+    post = _moderated_post(request, pk)
+    form = BanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        duration = form.cleaned_data["duration"]
+        try:
+            moderation.ban_author(
+                request.user, post, form.cleaned_data["reason"], None if duration == "forever" else int(duration)
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("%(name)s is banned.") % {"name": post.author.public_name})
+        return _back(request, post.get_absolute_url())
+    return _form_page(
+        request,
+        post,
+        form,
+        reverse("forum:ban", args=[post.pk]),
+        _("Ban %(name)s") % {"name": post.author.public_name},
+        _("Ban"),
+    )
+
+
+# --- reports, threads, fans, held posts ----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def dismiss(request, pk):
+    report = get_object_or_404(Report.objects.select_related("post__thread__board"), pk=pk)
+    if not can_see(request.user, report.post.thread.board):
+        raise Http404
+    if not can_moderate(request.user, report.post.thread.board):
+        raise PermissionDenied
+    moderation.dismiss_report(request.user, report, request.POST.get("reason", "") or _("Dismissed"))
+    messages.success(request, _("The report is dismissed; the post stays."))
+    return _back(request, reverse(QUEUE))
+
+
+@login_required
+@require_POST
+def moderate(request, pk):
+    """Pin, unpin, lock, unlock or move a thread (with an optional reason the author is told)."""
+    thread = _moderated_thread(request, pk)
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+    try:
+        if action in ("pin", "unpin"):
+            moderation.set_pinned(request.user, thread, action == "pin", reason)
+        elif action in ("lock", "unlock"):
+            moderation.set_locked(request.user, thread, action == "lock", reason)
+        elif action == "move":
+            form = MoveForm(request.POST, boards=visible_boards(request.user))
+            if not form.is_valid():
+                return render(
+                    request,
+                    "forum/move.html",
+                    {"thread": thread, "form": form, "next": request.POST.get("next", "")},
+                    status=400,
+                )
+            moderation.move_thread(request.user, thread, form.cleaned_data["board"], reason)
+        else:
+            messages.error(request, _("Choose an action."))
+            return _back(request, thread.get_absolute_url())
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Done."))
+    return _back(request, thread.get_absolute_url())
+
+
+@login_required
+def move(request, pk):
+    thread = _moderated_thread(request, pk)
+    form = MoveForm(boards=visible_boards(request.user), initial={"board": thread.board_id})
+    return render(request, "forum/move.html", {"thread": thread, "form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+@require_POST
+def unban(request, pk):
+    fan = get_object_or_404(User, pk=pk)
+    moderation.unban(request.user, fan, request.POST.get("reason", ""))
+    messages.success(request, _("%(name)s may post again.") % {"name": fan.public_name})
+    return _back(request, reverse("forum:moderation_log"))
+
+
+def _held(request, pk: int) -> HeldPost:
+    held = get_object_or_404(HeldPost.objects.select_related("board", "thread", "author"), pk=pk)
+    if not can_see(request.user, held.board):
+        raise Http404
+    if not can_moderate(request.user, held.board):
+        raise PermissionDenied
+    return held
+
+
+@login_required
+@require_POST
+def approve(request, pk):
+    held = _held(request, pk)
+    try:
+        post = moderation.approve_held(request.user, held)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [])) or _("The post could not be posted."))
+    else:
+        messages.success(request, _("Approved: the post is at floor %(floor)d.") % {"floor": post.floor})
+    return _back(request, reverse(QUEUE))
+
+
+@login_required
+@require_POST
+def reject(request, pk):
+    held = _held(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason: the author will see it."))
+    else:
+        moderation.reject_held(request.user, held, form.cleaned_data["reason"])
+        messages.success(request, _("Not approved; the author is told why."))
+    return _back(request, reverse(QUEUE))

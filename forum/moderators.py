@@ -1,0 +1,101 @@
+"""Who moderates which board: the one rule, `can_moderate(user, board)`, and the same rule in SQL
+for many boards (`moderated_boards`), which the moderation page, the log and the navigation count
+use. tests/forum/test_moderation_permissions.py checks that the two agree for every kind of user.
+
+A board's own moderators (版主, `BoardModerator`, appointed by staff in the admin) moderate that
+board; site-wide moderators (the Moderators role, accounts.roles) and superusers moderate every
+board they can see. A banned, deactivated or deleted account moderates nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.moderation import may_act
+from accounts.roles import MODERATORS, holders, is_moderator
+from forum.boards import can_see, may_see_beta
+from forum.models import Board, BoardKind, BoardModerator
+
+NAV_TTL = 600
+
+
+def _own_board_ids(user: User) -> frozenset[int]:
+    """The boards `user` was appointed to, read once per user object (once per request)."""
+    if not hasattr(user, "_moderated_board_ids"):
+        if cache.get(_hint_key(user.pk)):
+            # `nav_boards` found this fan moderates nothing; appointing them drops that entry.
+            user._moderated_board_ids = frozenset()
+        else:
+            user._moderated_board_ids = frozenset(
+                BoardModerator.objects.filter(user_id=user.pk).values_list("board_id", flat=True)
+            )
+    return user._moderated_board_ids
+
+
+def is_site_moderator(user: User) -> bool:
+    return may_act(user) and is_moderator(user)
+
+
+def can_moderate(user: User, board: Board) -> bool:
+    """The one check for every moderation power on `board`: views, writes, templates and queries."""
+    if not may_act(user) or not can_see(user, board):
+        return False
+    return is_moderator(user) or board.pk in _own_board_ids(user)
+
+
+def moderated_boards(user: User) -> QuerySet[Board]:
+    """The boards `can_moderate(user, board)` lets `user` moderate, as SQL."""
+    if not may_act(user):
+        return Board.objects.none()
+    boards = Board.objects.all()
+    if not may_see_beta(user):
+        boards = boards.exclude(kind=BoardKind.BETA)
+    if is_moderator(user):
+        return boards
+    return boards.filter(pk__in=BoardModerator.objects.filter(user_id=user.pk).values("board_id"))
+
+
+def moderates_anything(user: User) -> bool:
+    return may_act(user) and (is_moderator(user) or bool(_own_board_ids(user)))
+
+
+def moderators_of(board: Board) -> QuerySet[User]:
+    """Who is told of a new report on `board`: its own moderators, or the site-wide ones if it has none."""
+    own = User.objects.filter(pk__in=BoardModerator.objects.filter(board=board).values("user_id"), is_active=True)
+    if own.exists():
+        return own
+    return holders(User.objects.all(), MODERATORS).filter(is_superuser=False)
+
+
+# --- the navigation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavBoards:
+    """The boards the navigation counts waiting work on: every board (site-wide) or these ids; the
+    private beta board only for its testers. The same rule as `moderated_boards`."""
+
+    every: bool
+    ids: tuple[int, ...]
+    beta: bool
+
+
+def _hint_key(user_pk: int) -> str:
+    return f"forum:moderates-nothing:{user_pk}"
+
+
+def nav_boards(user: User, *, site: bool, tester: bool, own: list[int]) -> NavBoards | None:
+    """What the navigation counts for `user`, from facts its one query read (forum.context_processors);
+    None for a fan who moderates nothing, which is remembered for ten minutes so that `can_moderate`
+    on their next pages needs no query either (appointing them drops it: `forget`)."""
+    if not may_act(user) or not (site or own):
+        cache.set(_hint_key(user.pk), True, NAV_TTL)
+        return None
+    cache.delete(_hint_key(user.pk))
+    return NavBoards(every=site, ids=tuple(sorted(own)), beta=tester or user.is_superuser)
+
+
+def forget(user_pk: int) -> None:
+    cache.delete(_hint_key(user_pk))

@@ -1,0 +1,128 @@
+"""The sensitive-word filter (敏感词): block, hold for a moderator, mask; titles, posts, names and bios."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts import wordfilter
+from accounts.models import Notification, SensitiveWord, WordAction
+from forum import moderation, posting, screening
+from forum.models import BoardModerator, HeldPost, ModerationAction, Post, Thread
+from forum.screening import HeldForReview
+from tests.forum.factories import board, fan, thread
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture
+def words(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        wordfilter.save_word("代购", WordAction.BLOCK)
+        wordfilter.save_word("加微信", WordAction.HOLD)
+        wordfilter.save_word("SB", WordAction.MASK)
+        wordfilter.save_word("ass", WordAction.MASK)
+
+
+def test_matching_is_nfkc_case_folded_and_respects_latin_word_ends():
+    automaton = wordfilter.build([("sb", WordAction.MASK, "SB"), ("代购", WordAction.BLOCK, "代购")])
+    assert wordfilter.check_with(automaton, "你是 Ｓｂ 吗").text == "你是 ＊＊ 吗"
+    assert wordfilter.check_with(automaton, "sbsb and usb").action is None  # glued to other Latin letters
+    assert wordfilter.check_with(automaton, "我sb了").text == "我＊＊了"  # Chinese next to it is an end
+    verdict = wordfilter.check_with(automaton, "ＳＢ代购")
+    assert verdict.action == WordAction.BLOCK and verdict.words == ("代购",)
+    assert wordfilter.check_with(None, "anything").action is None
+
+
+def test_a_blocked_word_refuses_the_post_with_a_clear_message(words, client):
+    author = fan()
+    with pytest.raises(ValidationError) as refused:
+        posting.start_thread(author, board(), "代购手机", "便宜")
+    assert "代购" in str(refused.value.message_dict["title"])
+    assert not Thread.objects.exists()
+    client.force_login(author)
+    response = client.post("/forum/b/general/new/", {"title": "hello", "body": "找 代购"})
+    assert response.status_code == 400 and "代购" in response.content.decode()
+
+
+def test_a_masked_word_is_starred_in_titles_and_posts(words):
+    t = thread(fan(), title="你 sb 吧", body="SB! class ass")
+    post = t.posts.get()
+    assert t.title == "你 ＊＊ 吧" and post.body == "＊＊! class ＊＊＊"
+
+
+def test_a_held_post_appears_only_after_approval(words, client):
+    author = fan()
+    t = thread(fan())
+    with pytest.raises(HeldForReview) as held:
+        posting.post_reply(author, t, "加微信 123")
+    waiting = screening.hold(held.value)
+    assert not Post.objects.filter(author=author).exists()
+    # The author sees it as pending; other fans do not see it in the thread.
+    client.force_login(author)
+    assert "加微信 123" in client.get("/forum/pending/").content.decode()
+    client.force_login(fan())
+    assert "加微信 123" not in client.get(t.get_absolute_url()).content.decode()
+    # It waits on the page of the board's moderators, and only theirs.
+    other = fan()
+    BoardModerator.objects.create(board=board("city-shenzhen"), user=other)
+    client.force_login(other)
+    assert "加微信 123" not in client.get("/forum/moderation/").content.decode()
+    assert client.post(f"/forum/moderation/held/{waiting.pk}/approve/").status_code == 403
+    mod = fan()
+    BoardModerator.objects.create(board=board(), user=mod)
+    client.force_login(mod)
+    assert "加微信 123" in client.get("/forum/moderation/").content.decode()
+    assert client.post(f"/forum/moderation/held/{waiting.pk}/approve/").status_code == 302
+    post = Post.objects.get(author=author)
+    assert post.thread == t and post.floor == 2
+    waiting.refresh_from_db()
+    assert waiting.approved and waiting.post == post
+    assert ModerationAction.objects.filter(kind="approve", post=post, moderator=mod).exists()
+    assert Notification.objects.filter(recipient=author, kind="moderation").exists()
+    client.force_login(fan())
+    assert "加微信 123" in client.get(t.get_absolute_url()).content.decode()
+
+
+def test_a_held_thread_from_the_form_goes_to_the_pending_page_and_can_be_rejected(words, client):
+    author = fan()
+    client.force_login(author)
+    response = client.post("/forum/b/general/new/", {"title": "求助", "body": "请加微信"})
+    assert response.status_code == 302 and response["Location"] == "/forum/pending/"
+    held = HeldPost.objects.get()
+    assert held.thread is None and not Thread.objects.filter(title="求助").exists()
+    moderation.reject_held(fan(is_superuser=True), held, "no contact details")
+    held.refresh_from_db()
+    assert held.approved is False
+    assert "no contact details" in client.get("/forum/pending/").content.decode()
+
+
+def test_a_held_word_cannot_be_added_by_editing(words):
+    author = fan()
+    t = thread(author)
+    with pytest.raises(ValidationError):
+        posting.edit_post(author, t.posts.get(), "加微信")
+
+
+def test_display_names_and_bios_are_screened(words, client):
+    user = fan()
+    client.force_login(user)
+    form = {"display_name": "代购王", "city": "深圳", "bio": "", "language": "", "email_kinds": []}
+    page = client.get("/settings/")
+    assert page.status_code == 200
+    response = client.post("/settings/", form)
+    assert response.status_code in (200, 400) and "代购" in response.content.decode()
+    user.refresh_from_db()
+    assert user.display_name != "代购王"
+    client.post("/settings/", {**form, "display_name": "小明", "bio": "我 sb 了"})
+    user.refresh_from_db()
+    assert user.bio == "我 ＊＊ 了"
+
+
+def test_the_automaton_is_rebuilt_when_the_list_changes(django_capture_on_commit_callbacks):
+    assert wordfilter.check("新词").action is None
+    with django_capture_on_commit_callbacks(execute=True):
+        wordfilter.save_word("新词", WordAction.BLOCK)
+    assert wordfilter.check("新词").action == WordAction.BLOCK
+    with django_capture_on_commit_callbacks(execute=True):
+        SensitiveWord.objects.filter(normalised="新词").delete()
+        wordfilter.list_changed()
+    assert wordfilter.check("新词").action is None
