@@ -93,7 +93,7 @@ def test_a_fan_gets_no_moderation_page_and_no_link(client):
 
 
 def test_the_navigation_counts_waiting_reports_for_moderators(client):
-    mod = board_moderator()
+    mod = board_moderator(language="en")
     t = thread(fan())
     moderation.report_post(fan(), t.posts.get(), "spam")
     client.force_login(mod)
@@ -210,3 +210,18 @@ def test_moderation_page_query_count(client, django_assert_max_num_queries, post
     assert response.status_code == 200 and "report me" in response.content.decode()
     with django_assert_max_num_queries(10):
         assert client.get("/forum/moderation/log/").status_code == 200
+
+
+def test_a_moderators_pages_add_at_most_two_queries_to_a_fans_budget(client, django_assert_max_num_queries):
+    """A fan's pages pay nothing for moderation (tests/forum/test_page_queries.py holds their budgets); a
+    moderator's add their own boards (thread page) and the waiting count (every 30 seconds)."""
+    t = thread(fan())
+    moderation.report_post(fan(), reply(fan(), t, "spam"), "spam")
+    client.force_login(board_moderator(language="en"))
+    client.get("/forum/")  # the session's first request records the day's activity
+    with django_assert_max_num_queries(8 + 2):
+        response = client.get("/forum/")
+    assert response.status_code == 200 and 'aria-label="1 waiting"' in response.content.decode()
+    with django_assert_max_num_queries(16 + 2):
+        response = client.get(t.get_absolute_url())
+    assert response.status_code == 200 and "/forum/p/" in response.content.decode()
