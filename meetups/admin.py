@@ -3,12 +3,14 @@ import csv
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
-from meetups import checkin, draw, proposals, publishing, registration, selection
+from meetups import capacity, checkin, draw, proposals, publishing, registration, selection
 from meetups.locking import RegistrationError
-from meetups.models import CitySnapshot, Meetup, Registration, SchedulerSettings
+from meetups.models import AttendeeMessage, CitySnapshot, Meetup, Registration, SchedulerSettings
 
 
 def _run(modeladmin, request, queryset, function, done_message):
@@ -42,7 +44,18 @@ class MeetupAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     autocomplete_fields = ["city"]
     raw_id_fields = ["proposed_by"]
-    readonly_fields = ["fortnight_key", "drawn_at", "published_at", "announcement_url", "proposed_by", "approval"]
+    readonly_fields = [
+        "fortnight_key",
+        "drawn_at",
+        "published_at",
+        "announcement_url",
+        "proposed_by",
+        "approval",
+        "draw_commitment",
+        "sequence",
+        "change_reason",
+        "staff_page",
+    ]
     inlines = [RegistrationInline]
     actions = [
         "publish",
@@ -54,7 +67,7 @@ class MeetupAdmin(admin.ModelAdmin):
         "reject_proposals",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "city", "kind", "status", "approval", "proposed_by"]}),
+        (None, {"fields": ["title", "city", "kind", "status", "approval", "proposed_by", "staff_page"]}),
         (_("Time and place"), {"fields": ["starts_at", "ends_at", "venue", "address", "agenda"]}),
         (
             _("Registration"),
@@ -67,20 +80,56 @@ class MeetupAdmin(admin.ModelAdmin):
                     "registration_closes_at",
                     "cancel_cutoff",
                     "question",
-                    "draw_seed",
+                    "draw_commitment",
+                    "late_promotion_hours",
+                    "late_confirm_hours",
                 ]
             },
         ),
-        (_("Record"), {"fields": ["fortnight_key", "drawn_at", "published_at", "announcement_url"]}),
+        (
+            _("Record"),
+            {"fields": ["fortnight_key", "drawn_at", "published_at", "announcement_url", "sequence", "change_reason"]},
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.status != Meetup.Status.DRAFT:
             fields += ["status", "kind", "mode"]  # change these only through the actions
-        if obj is not None and obj.drawn_at:
-            fields += ["draw_seed"]
         return fields
+
+    @admin.display(description=_("Cancel, reschedule, message"))
+    def staff_page(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("meetups:manage", args=[obj.pk]), _("Open the staff page"))
+
+    def save_model(self, request, obj, form, change):
+        """An existing meetup saves only its form's fields; its capacity changes through meetups.capacity.
+
+        The capacity (and its override) are never written from the form: `change_capacity` sets them
+        under the meetup's lock and promotes waiting fans, so no newcomer takes a new seat first.
+        """
+        if not change:
+            return super().save_model(request, obj, form, change)
+        seat_fields = {"capacity", "capacity_override"}
+        new, override = obj.capacity, obj.capacity_override
+        names = {f.name for f in obj._meta.concrete_fields}
+        obj.save(update_fields=[name for name in form.fields if name in names and name not in seat_fields])
+        if not seat_fields & set(form.changed_data):
+            return None
+        try:
+            promoted = capacity.change_capacity(request.user, obj, new, override)
+        except (RegistrationError, PermissionDenied) as error:
+            self.message_user(request, refusal_text(error), messages.ERROR)
+        else:
+            if promoted:
+                self.message_user(
+                    request,
+                    _("%(n)s fans were promoted from the waiting list.") % {"n": len(promoted)},
+                    messages.SUCCESS,
+                )
+        return None
 
     @admin.action(description=_("Publish (announce in the forum, notify the city's fans)"), permissions=["change"])
     def publish(self, request, queryset):
@@ -227,6 +276,27 @@ class SchedulerSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not SchedulerSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttendeeMessage)
+class AttendeeMessageAdmin(admin.ModelAdmin):
+    """The log of messages to attendees: sent from the meetup's staff page (meetups.messaging)."""
+
+    list_display = ["sent_at", "meetup", "sent_by", "audience", "recipients", "text"]
+    list_filter = ["audience", ("sent_at", admin.DateFieldListFilter)]
+    list_select_related = ["meetup", "sent_by"]
+    search_fields = ["meetup__title", "text", "sent_by__username"]
+    readonly_fields = ["meetup", "sent_by", "audience", "text", "recipients", "sent_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

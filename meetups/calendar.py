@@ -41,6 +41,9 @@ def meetup_ics(meetup: Meetup) -> str:
         "BEGIN:VEVENT",
         f"UID:meetup-{meetup.pk}@{host}",
         f"DTSTAMP:{_utc(datetime.datetime.now(datetime.UTC))}",
+        # Raised by every cancel or reschedule, so calendars replace the event they already hold.
+        f"SEQUENCE:{meetup.sequence}",
+        f"STATUS:{'CANCELLED' if meetup.status == Meetup.Status.CANCELLED else 'CONFIRMED'}",
         f"DTSTART:{_utc(meetup.starts_at)}",
         f"DTEND:{_utc(meetup.end)}",
         f"SUMMARY:{_escape(meetup.title)}",

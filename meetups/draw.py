@@ -1,9 +1,15 @@
 """The draw: after registration closes, applicants are ordered by a weighted, reproducible lottery.
 
 Weights and the order are explained to fans on the meetup page (templates/meetups/_draw_rules.html).
+Verifiable: when the meetup is published (registration opens) a seed is drawn with `secrets` and only
+its SHA-256 (the commitment) is shown; staff can neither choose nor read the seed. The draw publishes
+the seed, the seats, every applicant's application order, pseudonym and weight, and the order drawn
+(`Meetup.draw_record`, served as /meetups/<id>/draw.json); scripts/verify_draw.py (standard library
+only) checks the commitment and recomputes the order from that file.
 """
 
 import datetime
+import hashlib
 import random
 import secrets
 from dataclasses import dataclass
@@ -69,6 +75,28 @@ def draw_order(seed: str, entries: list[tuple[int, float]]) -> list[int]:
     return [key for _, key in scored]
 
 
+def commitment(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def commit_to_seed(meetup: Meetup) -> None:
+    """Give a draw meetup its secret seed and public commitment (unsaved), once; call when it is published."""
+    if meetup.mode == Meetup.Mode.DRAW and not meetup.draw_commitment:
+        meetup.draw_seed = secrets.token_hex(32)
+        meetup.draw_commitment = commitment(meetup.draw_seed)
+
+
+def pseudonym(seed: str, fan_id: int) -> str:
+    """A name for the published list that nobody can tie to a fan without the fan's id; the fan's page can."""
+    return "#" + hashlib.sha256(f"{seed}:{fan_id}".encode()).hexdigest()[:8]
+
+
+ALGORITHM = (
+    "applicants sorted by application; u = next random.Random(seed).random() (Python, str seed); "
+    "score = u ** (1 / weight); highest score first, ties by application; the first `seats` get a seat"
+)
+
+
 @dataclass
 class DrawResult:
     seed: str
@@ -92,7 +120,13 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
             meetup.registration_closes_at is None or meetup.registration_closes_at > now
         ):
             raise RegistrationError(_("Close registration before running the draw."))
-        seed = seed or meetup.draw_seed or secrets.token_hex(8)
+        if meetup.draw_commitment:  # committed when registration opened: only that seed is valid
+            if seed is not None and seed != meetup.draw_seed:
+                raise RegistrationError(_("This draw's seed was committed when registration opened."))
+            seed = meetup.draw_seed
+        else:  # published before seeds were committed: the commitment is published with the draw
+            seed = seed or secrets.token_hex(8)
+            meetup.draw_commitment = commitment(seed)
         applicants = list(
             Registration.objects.select_related("fan").filter(meetup=meetup, state=State.APPLIED).order_by("order")
         )
@@ -102,15 +136,30 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
         free = max(meetup.capacity - confirmed_count(meetup), 0)
         base = next_order(meetup)
         for rank, registration in enumerate(ordered):
+            registration.applied_order = registration.order
             registration.draw_weight = weights[registration.fan_id]
             registration.order = base + rank  # above every old order, so the unique order holds
             registration.state = State.CONFIRMED if rank < free else State.WAITING
             registration.confirmed_at = now if rank < free else None
-        Registration.objects.bulk_update(ordered, ["draw_weight", "order", "state", "confirmed_at"], batch_size=1000)
+        Registration.objects.bulk_update(
+            ordered, ["applied_order", "draw_weight", "order", "state", "confirmed_at"], batch_size=1000
+        )
         meetup.draw_seed = seed
         meetup.drawn_at = now
         meetup.status = Meetup.Status.CLOSED
-        meetup.save(update_fields=["draw_seed", "drawn_at", "status"])
+        meetup.draw_record = {
+            "meetup": meetup.pk,
+            "commitment": meetup.draw_commitment,
+            "seed": seed,
+            "seats": free,
+            "algorithm": ALGORITHM,
+            "applicants": [
+                {"application": r.applied_order, "name": pseudonym(seed, r.fan_id), "weight": r.draw_weight}
+                for r in sorted(ordered, key=lambda r: r.applied_order)
+            ],
+            "result": [r.applied_order for r in ordered],
+        }
+        meetup.save(update_fields=["draw_seed", "draw_commitment", "drawn_at", "status", "draw_record"])
     confirmed, waiting = ordered[:free], ordered[free:]
     for registration in confirmed:
         mail.send_confirmation(registration)

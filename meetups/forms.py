@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from meetups.models import DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY
+from meetups.models import DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY, AttendeeMessage
 
 
 class RegisterForm(forms.Form):
@@ -37,3 +37,30 @@ class ProposalForm(forms.Form):
         label=_("Seats"), min_value=MIN_CAPACITY, max_value=MAX_CAPACITY, initial=DEFAULT_CAPACITY
     )
     question = forms.CharField(label=_("A question for fans who register (optional)"), max_length=200, required=False)
+
+
+class CancelMeetupForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (fans read it)"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500})
+    )
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("New start"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    ends_at = forms.DateTimeField(
+        label=_("New end (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason (fans read it)"), max_length=500, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500})
+    )
+
+
+class AttendeeMessageForm(forms.Form):
+    audience = forms.ChoiceField(label=_("To"), choices=AttendeeMessage.Audience.choices)
+    text = forms.CharField(
+        label=_("Message"), max_length=280, widget=forms.Textarea(attrs={"rows": 4, "maxlength": 280})
+    )

@@ -23,6 +23,11 @@ def notify_in_language(fans: list[User], meetup, message) -> None:
     )
 
 
+def notify_text(fans: list[User], meetup, text, group: str) -> None:
+    """An in-site notification (and its email) whose text `text()` is made in each fan's language."""
+    notify(fans, NotificationKind.MEETUP, text, meetup.get_absolute_url(), group=group)
+
+
 def _send(registration, template: str) -> None:
     fan = registration.fan
     if not fan.email or fan.deleted_at:

@@ -148,7 +148,15 @@ class Meetup(models.Model):
         blank=True,
         help_text=_("Optional, e.g. “What would you ask our engineers?”"),
     )
-    draw_seed = models.CharField(_("draw seed"), max_length=64, blank=True)
+    # Generated with `secrets` when the meetup is published and kept hidden until the draw; its
+    # SHA-256 (the commitment) is public from publication on (meetups/draw.py).
+    draw_seed = models.CharField(_("draw seed"), max_length=64, blank=True, editable=False)
+    draw_commitment = models.CharField(
+        _("draw commitment (SHA-256 of the seed)"), max_length=64, blank=True, editable=False
+    )
+    # What the draw published (seed, seats, each applicant's application order, pseudonym and weight,
+    # the resulting order), kept as published: /meetups/<id>/draw.json, checked by scripts/verify_draw.py.
+    draw_record = models.JSONField(_("published draw"), null=True, blank=True, editable=False)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
     # "2025-F7": the scheduler's fortnight; one scheduled meetup per fortnight (NULL for others).
     fortnight_key = models.CharField(_("fortnight"), max_length=20, null=True, blank=True, editable=False)
@@ -157,6 +165,20 @@ class Meetup(models.Model):
     city_thread_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Raised by every cancel or reschedule: the calendar file's SEQUENCE (RFC 5545).
+    sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    change_reason = models.CharField(_("reason for the last change"), max_length=500, blank=True, editable=False)
+    late_promotion_hours = models.PositiveIntegerField(
+        _("late promotion window (hours)"),
+        default=48,
+        help_text=_("A fan promoted from the waiting list this close to the start must confirm the seat."),
+    )
+    late_confirm_hours = models.PositiveIntegerField(
+        _("hours to confirm a late promotion"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_("Unconfirmed after this long, the seat passes to the next fan on the waiting list."),
+    )
 
     class Meta:
         verbose_name = _("meetup")
@@ -268,6 +290,10 @@ class Registration(models.Model):
     order = models.PositiveIntegerField(_("order"))
     answer = models.CharField(_("answer"), max_length=300, blank=True)
     draw_weight = models.FloatField(_("draw weight"), null=True, blank=True)
+    # The `order` the fan applied with, kept when the draw reorders them (published with the draw).
+    applied_order = models.PositiveIntegerField(_("application order"), null=True, blank=True)
+    # A seat given late from the waiting list is held until then; unconfirmed, it passes on.
+    confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
     ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True, default=new_ticket_code)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
@@ -287,3 +313,30 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fan} · {self.meetup} · {self.get_state_display()}"
+
+
+class AttendeeMessage(models.Model):
+    """A message event staff sent to a meetup's attendees: the record of who sent what to whom."""
+
+    class Audience(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed fans")
+        WAITING = "waiting", _("Fans on the waiting list")
+        CHECKED_IN = "checked_in", _("Fans who checked in")
+        ALL = "all", _("Everyone registered")
+
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="messages")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    audience = models.CharField(_("to"), max_length=12, choices=Audience.choices)
+    text = models.CharField(_("message"), max_length=280)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message to attendees")
+        verbose_name_plural = _("messages to attendees")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.meetup} · {self.get_audience_display()} · {self.sent_at:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from forum.posting import MAX_TITLE
+from meetups.draw import commit_to_seed
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
 from outbox.queueing import enqueue
@@ -52,7 +53,8 @@ def publish_meetup(staff: User, meetup: Meetup) -> Meetup:
             raise RegistrationError(" ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
         meetup.status = Meetup.Status.PUBLISHED
         meetup.published_at = timezone.now()
-        meetup.save(update_fields=["status", "published_at"])
+        commit_to_seed(meetup)
+        meetup.save(update_fields=["status", "published_at", "draw_seed", "draw_commitment"])
     post_announcements(meetup.pk, staff.pk)
     from meetups.tasks import announce_meetup
 

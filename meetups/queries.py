@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from meetups.models import CitySnapshot, Meetup, Registration
+from meetups.models import AttendeeMessage, CitySnapshot, Meetup, Registration
 from meetups.ranking import latest_day
 
 VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED, Meetup.Status.CANCELLED]
@@ -102,3 +102,7 @@ def last_official_meetups(limit: int = 10) -> QuerySet[Meetup]:
         .exclude(status=Meetup.Status.CANCELLED)
         .order_by("-starts_at")[:limit]
     )
+
+
+def sent_messages(meetup: Meetup) -> QuerySet[AttendeeMessage]:
+    return AttendeeMessage.objects.filter(meetup=meetup).select_related("sent_by").order_by("-sent_at")

@@ -10,6 +10,7 @@ checkin.py.
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -108,27 +109,120 @@ def waiting_position(registration: Registration) -> int | None:
     ).count()
 
 
+def confirm_deadline(meetup: Meetup, now: datetime.datetime) -> datetime.datetime | None:
+    """When a fan promoted now must confirm: None unless the meetup starts within its late window."""
+    if meetup.starts_at - now > datetime.timedelta(hours=meetup.late_promotion_hours):
+        return None
+    return min(now + datetime.timedelta(hours=meetup.late_confirm_hours), meetup.starts_at)
+
+
 def _promote(meetup: Meetup, now: datetime.datetime) -> list[Registration]:
-    """Fill free seats from the waiting list, first in order first. Call with the meetup locked."""
+    """Fill free seats from the waiting list, first in order first. Call with the meetup locked.
+
+    Close to the start (`Meetup.late_promotion_hours`), the seat is held for the fan until
+    `confirm_by`; meetups.tasks.release_unconfirmed_seats passes it on when that goes by.
+    """
     free = meetup.capacity - confirmed_count(meetup)
     if free <= 0:
         return []
     promoted = list(
         Registration.objects.select_related("fan").filter(meetup=meetup, state=State.WAITING).order_by("order")[:free]
     )
+    deadline = confirm_deadline(meetup, now)
     for registration in promoted:
         registration.state = State.CONFIRMED
         registration.confirmed_at = now
-    Registration.objects.bulk_update(promoted, ["state", "confirmed_at"])
+        registration.confirm_by = deadline
+    Registration.objects.bulk_update(promoted, ["state", "confirmed_at", "confirm_by"])
     return promoted
 
 
+def _deadline_text(registration: Registration) -> str:
+    with timezone.override(settings.TIME_ZONE):
+        return timezone.localtime(registration.confirm_by).strftime("%Y-%m-%d %H:%M")
+
+
 def _tell_promoted(meetup: Meetup, promoted: list[Registration]) -> None:
+    held = [r for r in promoted if r.confirm_by]
     mail.notify_in_language(
-        [r.fan for r in promoted], meetup, _("A seat opened up: you are now confirmed for “%(title)s”.")
+        [r.fan for r in promoted if not r.confirm_by],
+        meetup,
+        _("A seat opened up: you are now confirmed for “%(title)s”."),
     )
+    if held:
+        deadline = _deadline_text(held[0])  # one promotion, one deadline
+        mail.notify_text(
+            [r.fan for r in held],
+            meetup,
+            lambda: str(
+                _(
+                    "A seat opened up late: please confirm by %(deadline)s that you are coming to “%(title)s”, "
+                    "or it passes to the next fan."
+                )
+            )
+            % {"deadline": deadline, "title": meetup.title},
+            f"meetup:{meetup.pk}:late",
+        )
     for registration in promoted:
-        mail.send_confirmation(registration)
+        if not registration.confirm_by:
+            mail.send_confirmation(registration)
+
+
+def confirm_seat(fan: User, registration: Registration) -> Registration:
+    """The fan takes the seat they were promoted to late, before its deadline."""
+    if registration.fan_id != fan.pk:
+        raise RegistrationError(_("This registration is not yours."))
+    now = timezone.now()
+    with transaction.atomic():
+        meetup = lock_meetup(registration.meetup_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.state != State.CONFIRMED or registration.confirm_by is None:
+            raise RegistrationError(_("You have no seat waiting for your confirmation."))
+        if registration.confirm_by <= now:
+            raise RegistrationError(_("The time to confirm this seat has passed."))
+        registration.confirm_by = None
+        registration.save(update_fields=["confirm_by"])
+    registration.meetup = meetup
+    registration.fan = fan
+    mail.send_confirmation(registration)
+    return registration
+
+
+def release_unconfirmed_seats(now: datetime.datetime | None = None) -> int:
+    """Seats held past their `confirm_by` go to the next waiting fans; returns how many were released.
+
+    Per meetup under its lock, re-reading the expired rows there: safe to run twice or at once.
+    """
+    now = now or timezone.now()
+    released = 0
+    meetup_ids = (
+        Registration.objects.filter(state=State.CONFIRMED, confirm_by__lte=now)
+        .order_by("meetup_id")
+        .values_list("meetup_id", flat=True)
+        .distinct()
+    )
+    for meetup_id in list(meetup_ids):
+        with transaction.atomic():
+            meetup = lock_meetup(meetup_id)
+            expired = list(
+                Registration.objects.select_related("fan").filter(
+                    meetup=meetup, state=State.CONFIRMED, confirm_by__lte=now
+                )
+            )
+            for registration in expired:
+                registration.state = State.CANCELLED
+                registration.cancelled_at = now
+                registration.confirm_by = None
+            Registration.objects.bulk_update(expired, ["state", "cancelled_at", "confirm_by"])
+            promoted = _promote(meetup, now) if meetup.starts_at > now else []
+            mail.notify_in_language(
+                [r.fan for r in expired],
+                meetup,
+                _("You did not confirm your seat at “%(title)s” in time, so it passed to the next fan."),
+            )
+        _tell_promoted(meetup, promoted)
+        released += len(expired)
+    return released
 
 
 ACTIVE = (State.CONFIRMED, State.WAITING, State.APPLIED)
@@ -139,7 +233,8 @@ def _cancel(meetup: Meetup, registration: Registration, now: datetime.datetime) 
     was_confirmed = registration.state == State.CONFIRMED
     registration.state = State.CANCELLED
     registration.cancelled_at = now
-    registration.save(update_fields=["state", "cancelled_at"])
+    registration.confirm_by = None
+    registration.save(update_fields=["state", "cancelled_at", "confirm_by"])
     return _promote(meetup, now) if was_confirmed else []
 
 

@@ -37,9 +37,17 @@ def select_applicants(staff: User, meetup: Meetup, registration_ids: list[int]) 
 
 
 def reject_applicants(staff: User, meetup: Meetup, registration_ids: list[int]) -> int:
+    """Staff turn these applicants (or waiting fans) down; each is told, and their page says so."""
     require_event_staff(staff)
     with transaction.atomic():
-        lock_meetup(meetup.pk)
-        return Registration.objects.filter(
-            meetup=meetup, pk__in=registration_ids, state__in=[State.APPLIED, State.WAITING]
-        ).update(state=State.REJECTED)
+        meetup = lock_meetup(meetup.pk)
+        rejected = list(
+            Registration.objects.select_related("fan").filter(
+                meetup=meetup, pk__in=registration_ids, state__in=[State.APPLIED, State.WAITING]
+            )
+        )
+        Registration.objects.filter(pk__in=[r.pk for r in rejected]).update(state=State.REJECTED)
+        mail.notify_in_language(
+            [r.fan for r in rejected], meetup, _("You were not selected for “%(title)s” this time.")
+        )
+    return len(rejected)

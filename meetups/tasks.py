@@ -104,3 +104,71 @@ def finish_meetups() -> int:
         checkin.finish_meetup(meetup)
         done += 1
     return done
+
+
+@shared_task(name="meetups.tasks.tell_attendees_of_change")
+def tell_attendees_of_change(meetup_id: int, sequence: int) -> int:
+    """Split the fans registered for a cancelled or rescheduled meetup into batches, one task each."""
+    from meetups.changes import told_fan_ids
+
+    meetup = Meetup.objects.get(pk=meetup_id)
+    if meetup.sequence != sequence:
+        return 0  # changed again since: that change's own run tells everyone the latest
+    ids = told_fan_ids(meetup)
+    for start in range(0, len(ids), publishing.NOTIFY_BATCH):
+        enqueue(tell_change_batch, meetup_id, sequence, ids[start : start + publishing.NOTIFY_BATCH])
+    return len(ids)
+
+
+@shared_task(name="meetups.tasks.tell_change_batch")
+def tell_change_batch(meetup_id: int, sequence: int, fan_ids: list[int]) -> int:
+    """Tell these fans of change `sequence`; fans already told of it are skipped (a re-run sends nothing twice)."""
+    from meetups.changes import change_group, change_text
+
+    meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
+    if meetup.sequence != sequence:
+        return 0
+    group = change_group(meetup, sequence)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"meetups.tell:{group}"])
+        fans = list(User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group))
+        mail.notify_text(fans, meetup, lambda: change_text(meetup), group)
+    return len(fans)
+
+
+@shared_task(name="meetups.tasks.message_attendees")
+def message_attendees(message_id: int) -> int:
+    """Split a staff message's recipients into batches, one task each."""
+    from meetups.messaging import audience_fan_ids
+    from meetups.models import AttendeeMessage
+
+    message = AttendeeMessage.objects.select_related("meetup").get(pk=message_id)
+    ids = list(audience_fan_ids(message.meetup, message.audience))
+    for start in range(0, len(ids), publishing.NOTIFY_BATCH):
+        enqueue(message_batch, message_id, ids[start : start + publishing.NOTIFY_BATCH])
+    return len(ids)
+
+
+@shared_task(name="meetups.tasks.message_batch")
+def message_batch(message_id: int, fan_ids: list[int]) -> int:
+    """Send a staff message to these fans; fans who already have it are skipped (safe to run twice)."""
+    from meetups.messaging import message_group, message_text
+    from meetups.models import AttendeeMessage
+
+    message = AttendeeMessage.objects.select_related("meetup").get(pk=message_id)
+    group = message_group(message)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"meetups.tell:{group}"])
+        fans = list(User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group))
+        mail.notify_text(fans, message.meetup, lambda: message_text(message), group)
+    return len(fans)
+
+
+@shared_task(name="meetups.tasks.release_unconfirmed_seats")
+def release_unconfirmed_seats() -> int:
+    """Beat, every 5 minutes: late-promoted seats not confirmed in time pass to the next waiting fans."""
+    from meetups.registration import release_unconfirmed_seats as release
+
+    return release()

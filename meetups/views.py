@@ -2,7 +2,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,13 +11,22 @@ from accounts.roles import is_event_staff
 from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
+from meetups.changes import cancel_meetup, reschedule_meetup
 from meetups.checkin import check_in, find_ticket
 from meetups.draw import MAX_ACTIVE_DAYS, NO_SHOW_FACTOR, NO_SHOW_MEMORY_DAYS, WEIGHT_PER_ACTIVE_DAY
-from meetups.forms import CheckInForm, ProposalForm, RegisterForm
+from meetups.forms import (
+    AttendeeMessageForm,
+    CancelMeetupForm,
+    CheckInForm,
+    ProposalForm,
+    RegisterForm,
+    RescheduleForm,
+)
 from meetups.locking import RegistrationError
+from meetups.messaging import message_attendees
 from meetups.models import Meetup, Registration
 from meetups.proposals import propose_meetup
-from meetups.registration import cancel_registration, register_for_meetup, waiting_position
+from meetups.registration import cancel_registration, confirm_seat, register_for_meetup, waiting_position
 from meetups.tickets import ticket_token
 
 ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
@@ -54,6 +63,9 @@ def detail(request, pk):
             "position": waiting_position(registration) if registration else None,
             "seats_left": max(meetup.capacity - meetup.confirmed, 0),
             "is_open": meetup.registration_is_open(),
+            # A fan who was turned down (or did not come) holds their row: no button that would fail.
+            "may_register": meetup.registration_is_open()
+            and (registration is None or registration.state == Registration.State.CANCELLED),
             "form": RegisterForm(),
             "weights": {
                 "per_day": WEIGHT_PER_ACTIVE_DAY,
@@ -191,3 +203,84 @@ def check_in_page(request, pk):
         "meetups/check_in.html",
         {"meetup": meetup, "form": form, "found": found, "done": done, "checked_in": checked_in},
     )
+
+
+STAFF_FORMS = {"cancel": CancelMeetupForm, "reschedule": RescheduleForm, "message": AttendeeMessageForm}
+
+
+@login_required
+def manage(request, pk):
+    """Event staff: cancel or reschedule the meetup (with a reason fans read), or write to its attendees."""
+    if not is_event_staff(request.user):
+        raise PermissionDenied
+    meetup = get_object_or_404(queries.with_seats(Meetup.objects.select_related("city")), pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = {name: form(request.POST if name == action else None, prefix=name) for name, form in STAFF_FORMS.items()}
+    if action in forms and forms[action].is_valid():
+        data = forms[action].cleaned_data
+        try:
+            if action == "cancel":
+                cancel_meetup(request.user, meetup, data["reason"])
+                messages.success(request, _("The meetup is cancelled; its fans are being told."))
+            elif action == "reschedule":
+                reschedule_meetup(request.user, meetup, data["starts_at"], data["ends_at"], data["reason"])
+                messages.success(request, _("The meetup has its new time; its fans are being told."))
+            else:
+                sent = message_attendees(request.user, meetup, data["audience"], data["text"])
+                messages.success(request, _("Your message is on its way to %(n)s fans.") % {"n": sent.recipients})
+        except RegistrationError as error:
+            forms[action].add_error(None, str(error))
+        else:
+            return redirect("meetups:manage", meetup.pk)
+    return render(
+        request,
+        "meetups/manage.html",
+        {"meetup": meetup, "forms": forms, "sent": list(queries.sent_messages(meetup)[:20])},
+    )
+
+
+def _drawn_or_404(request, pk) -> Meetup:
+    meetup = _meetup_or_404(request, pk, seats=False)
+    if not meetup.draw_record:
+        raise Http404
+    return meetup
+
+
+def draw_result(request, pk):
+    """The published draw: seed, commitment, and every applicant's application, weight and rank."""
+    meetup = _meetup_or_404(request, pk, seats=False)
+    record = meetup.draw_record
+    rows, mine = [], None
+    if record:
+        registration = queries.registration_of(request.user, meetup)
+        if registration is not None and registration.applied_order is not None:
+            mine = registration.applied_order
+        by_application = {a["application"]: a for a in record["applicants"]}
+        rows = [
+            {**by_application[application], "rank": rank, "seat": rank <= record["seats"]}
+            for rank, application in enumerate(record["result"], start=1)
+        ]
+    return render(request, "meetups/draw.html", {"meetup": meetup, "record": record, "rows": rows, "mine": mine})
+
+
+def draw_json(request, pk):
+    meetup = _drawn_or_404(request, pk)
+    response = JsonResponse(meetup.draw_record, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'inline; filename="fancity-draw-{meetup.pk}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    """The fan confirms a seat they were promoted to shortly before the start."""
+    registration = Registration.objects.filter(pk=pk, fan=request.user).first()
+    if registration is None:
+        raise Http404
+    try:
+        confirm_seat(request.user, registration)
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your seat is confirmed."))
+    return redirect("meetups:detail", registration.meetup_id)
