@@ -59,4 +59,3 @@ def test_an_admin_action_shows_each_refusal_and_goes_on_with_the_batch(client):
     blank.refresh_from_db()
     fine.refresh_from_db()
     assert blank.hidden_at is None and fine.hidden_at is not None
-
