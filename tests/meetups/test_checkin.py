@@ -79,6 +79,7 @@ def test_check_in_page_for_staff_only(client, staff, django_assert_max_num_queri
     client.get("/")
     with django_assert_max_num_queries(9):
         response = client.post(url, {"code": registration.ticket_code})
+    assert response.status_code == 200
     assert "小明" in response.content.decode() and not Registration.objects.get().checked_in_at
     response = client.post(url, {"code": registration.ticket_code, "confirm": "1"})
     assert "Welcome" in response.content.decode() and Registration.objects.get().checked_in_at
