@@ -430,3 +430,51 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Draft(models.Model):
+    """What a fan has typed and not yet posted: one per fan and thread (a reply) or per fan and board
+    (a new thread). Saved as they type (forum/drafts.py), dropped in the transaction that posts it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"], condition=Q(thread__isnull=False), name="draft_once_per_thread"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "board"], condition=Q(board__isnull=False), name="draft_once_per_board"
+            ),
+            models.CheckConstraint(
+                condition=Q(thread__isnull=False, board__isnull=True) | Q(thread__isnull=True, board__isnull=False),
+                name="draft_for_a_thread_or_a_board",
+            ),
+        ]
+        indexes = [models.Index(fields=["updated_at"], name="draft_updated")]
+
+
+class PostVersion(models.Model):
+    """A post's text as it was before one edit (forum/history.py): the text that edit replaced, and who
+    made the edit and when. The first version was written by the post's author at `Post.created_at`;
+    each later one by the editor of the row before it."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="versions")
+    body = models.TextField(_("body"))
+    html = models.TextField(editable=False)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    edited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("post version")
+        verbose_name_plural = _("post versions")
+        ordering = ["post", "edited_at", "id"]
+        indexes = [models.Index(fields=["post", "edited_at"], name="postversion_post")]
