@@ -38,6 +38,7 @@ class NotificationKind(models.TextChoices):
     MEETUP = "meetup", _("Meetups in my city and my registrations")
     STAFF = "staff", _("Staff work queues")
     MODERATION = "moderation", _("Moderators' decisions about my posts, and reports to handle")
+    LIKE = "like", _("Likes of my posts")
 
 
 class User(AbstractUser):
@@ -109,6 +110,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Held for the fan's digest mail (its group was mailed within the hour): sent once this passes.
+    digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -118,6 +121,11 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
             models.Index(fields=["recipient", "group", "emailed_at"], name="notification_mailed"),
+            models.Index(
+                fields=["digest_at"],
+                condition=Q(emailed_at__isnull=True, read_at__isnull=True, digest_at__isnull=False),
+                name="notification_digest_due",
+            ),
         ]
 
 

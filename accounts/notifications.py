@@ -1,11 +1,17 @@
-"""In-site notifications, and their email through Celery (at most one mail per group per hour)."""
+"""In-site notifications, and their email through Celery.
+
+Mail: the first notification of a group (one thread, say) is mailed at once; what follows in that
+group within the hour is held (`Notification.digest_at`) and goes out in one digest mail per fan
+once the hour has passed (`accounts.tasks.queue_digests`, every few minutes), with every other
+unread notification of that fan not yet mailed. Nothing is dropped and nothing is mailed twice.
+"""
 
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Func, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -60,6 +66,29 @@ def unread_count_expression() -> Func:
     return Coalesce(Subquery(counted), 0)
 
 
+def notify_grouped(recipient: User, kind: str, text: Callable[[], str], url: str, group: str) -> Notification | None:
+    """One notification per `group` for `recipient`, brought up to date instead of adding rows.
+
+    The first call creates it (and mails it, as `notify` does); later calls rewrite its text, move it
+    to the top of the inbox and mark it unread, without another mail ("A and 3 others liked your
+    post"). Calls for the same recipient and group are serialised by an advisory lock.
+    """
+    if recipient.deleted_at:
+        return None
+    group = group[:100]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"notification:{recipient.pk}:{group}"])
+        existing = Notification.objects.filter(recipient=recipient, kind=kind, group=group).order_by("-pk").first()
+        if existing is None:
+            return notify([recipient], kind, text, url, group=group)[0]
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            existing.text = str(text())[:300]
+        existing.url, existing.created_at, existing.read_at = url, timezone.now(), None
+        existing.save(update_fields=["text", "url", "created_at", "read_at"])
+    return existing
+
+
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notifications read (all of them when no ids are given)."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -68,14 +97,40 @@ def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def due_for_email(notification: Notification) -> bool:
-    """A grouped notification is mailed only if nothing of its group was mailed within the hour."""
-    if notification.read_at or not notification.recipient.wants_email(notification.kind):
-        return False
+def wants_mail(notification: Notification) -> bool:
+    return not notification.read_at and notification.recipient.wants_email(notification.kind)
+
+
+def held_until(notification: Notification) -> datetime.datetime | None:
+    """When a notification may be mailed, if not now: an hour after the last mail of its group."""
     if not notification.group:
-        return True
-    return not Notification.objects.filter(
-        recipient_id=notification.recipient_id,
-        group=notification.group,
-        emailed_at__gte=timezone.now() - EMAIL_INTERVAL,
-    ).exists()
+        return None
+    last = (
+        Notification.objects.filter(
+            recipient_id=notification.recipient_id,
+            group=notification.group,
+            emailed_at__gte=timezone.now() - EMAIL_INTERVAL,
+        )
+        .order_by("-emailed_at")
+        .values_list("emailed_at", flat=True)
+        .first()
+    )
+    return last + EMAIL_INTERVAL if last else None
+
+
+def digest_recipients(now: datetime.datetime | None = None) -> list[int]:
+    """The fans with a held notification whose hour has passed (unread, not mailed yet)."""
+    due = Notification.objects.filter(
+        emailed_at__isnull=True, read_at__isnull=True, digest_at__isnull=False, digest_at__lte=now or timezone.now()
+    )
+    return list(due.order_by().values_list("recipient_id", flat=True).distinct())
+
+
+def digest_items(user: User) -> QuerySet[Notification]:
+    """What a fan's digest holds: every unread notification not mailed yet of a kind they want by mail,
+    oldest first. The caller locks them (`select_for_update`) in the transaction that records the mail."""
+    return (
+        Notification.objects.filter(recipient=user, emailed_at__isnull=True, read_at__isnull=True)
+        .exclude(kind__in=user.muted_emails or [])
+        .order_by("created_at", "pk")
+    )

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import Notification
-from accounts.notifications import due_for_email
+from accounts.models import Notification, NotificationKind, User
+from accounts.notifications import digest_items, digest_recipients, held_until, wants_mail
 from outbox.queueing import enqueue, once
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
@@ -115,7 +115,11 @@ def email_notifications(notification_ids: list[int]) -> int:
                     .filter(pk=notification_id, emailed_at__isnull=True)
                     .first()
                 )
-                if notification is None or not due_for_email(notification):
+                if notification is None or not wants_mail(notification):
+                    continue
+                if held := held_until(notification):  # its group was mailed within the hour: the digest takes it
+                    notification.digest_at = held
+                    notification.save(update_fields=["digest_at"])
                     continue
                 notification.emailed_at = timezone.now()
                 notification.save(update_fields=["emailed_at"])
@@ -130,3 +134,75 @@ def email_notifications(notification_ids: list[int]) -> int:
     finally:
         connection.close()
     return sent
+
+
+def digest_email(user: User, items: list[Notification]) -> EmailMultiAlternatives:
+    """One mail with `items` grouped by their group (a thread), in the fan's language, with a link to
+    stop each kind it holds."""
+    groups: dict[str, list[Notification]] = {}
+    for item in items:
+        groups.setdefault(item.group or f"#{item.pk}", []).append(item)
+    kinds = sorted({item.kind for item in items}, key=lambda k: -sum(item.kind == k for item in items))
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {
+            "user": user,
+            "groups": list(groups.values()),
+            "count": len(items),
+            "site_url": settings.SITE_URL,
+            "unsubscribe": [(NotificationKind(k).label, unsubscribe_url(user.pk, k)) for k in kinds],
+        }
+        subject = render_to_string("accounts/email/digest_subject.txt", context).strip()
+        body = render_to_string("accounts/email/digest.txt", context)
+    host = urlsplit(settings.SITE_URL).hostname or "fancity"
+    return EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe'][0][1]}>",
+            "Message-ID": f"<digest.{user.pk}.{items[0].pk}.{items[-1].pk}@{host}>",
+        },
+    )
+
+
+@shared_task(
+    name="accounts.tasks.send_digest",
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    max_retries=20,
+    bind=True,
+)
+def send_digest(self, user_id: int) -> int:
+    """Mail a fan their digest: every unread notification not mailed yet, in one mail; returns how many.
+
+    The notifications are locked and marked mailed in the transaction that sends, inside `once`: a
+    repeat delivery of the same message sends nothing, a failed send is retried with the rows still
+    unmarked, and a second digest task for the same fan finds nothing left.
+    """
+    with once(self.request.id) as first:
+        if not first:
+            return 0
+        user = User.objects.filter(pk=user_id, deleted_at__isnull=True).first()
+        if user is None or not user.email:
+            return 0
+        items = list(digest_items(user).select_for_update(of=("self",)).select_related("recipient"))
+        if not items:
+            return 0
+        Notification.objects.filter(pk__in=[item.pk for item in items]).update(emailed_at=timezone.now())
+        try:
+            digest_email(user, items).send()
+        except smtplib.SMTPRecipientsRefused as refused:
+            logger.warning("Digest for fan %s not mailed: %s", user_id, refused.recipients)
+        return len(items)
+
+
+@shared_task(name="accounts.tasks.queue_digests")
+def queue_digests() -> int:
+    """Beat, every 5 minutes: queue a digest for each fan whose held notifications are due."""
+    fans = digest_recipients()
+    with transaction.atomic():
+        for fan_id in fans:
+            enqueue(send_digest, fan_id)
+    return len(fans)

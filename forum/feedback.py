@@ -8,9 +8,17 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationKind, User
 from accounts.roles import is_desk_staff
 from fancity.lib.rows import insert_once
-from forum.boards import can_see
+from forum.boards import can_see, who_may_see
 from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
 from forum.posting import can_write, notify_fans
+
+
+def _voters(thread: Thread, acting: User) -> list[User]:
+    """Who voted "me too" on `thread` and may still see it, but not its author or the one acting."""
+    voters = User.objects.filter(pk__in=MeToo.objects.filter(thread=thread).values("user_id")).exclude(
+        pk__in=[thread.author_id, acting.pk]
+    )
+    return list(who_may_see(thread.board, voters.filter(deleted_at__isnull=True)))
 
 
 def change_feedback_status(
@@ -31,6 +39,7 @@ def change_feedback_status(
         if not thread.is_feedback:
             raise ValidationError(_("Only feedback threads have a status."))
         original = None
+        voters = _voters(thread, staff)  # before a duplicate's votes move to the original
         if status == FeedbackStatus.DUPLICATE:
             if duplicate_of is None:
                 raise ValidationError({"duplicate_of": _("Say which thread this duplicates.")})
@@ -48,17 +57,26 @@ def change_feedback_status(
         thread.status = status
         thread.duplicate_of = original
         if original is not None:
-            voters = set(MeToo.objects.filter(thread=thread).values_list("user_id", flat=True)) | {thread.author_id}
-            MeToo.objects.bulk_create([MeToo(thread=original, user_id=v) for v in voters], ignore_conflicts=True)
+            moved = set(MeToo.objects.filter(thread=thread).values_list("user_id", flat=True)) | {thread.author_id}
+            MeToo.objects.bulk_create([MeToo(thread=original, user_id=v) for v in moved], ignore_conflicts=True)
             MeToo.objects.filter(thread=thread).delete()
             thread.me_too_count = 0
             Thread.objects.filter(pk=original.pk).update(me_too_count=MeToo.objects.filter(thread=original).count())
         thread.save(update_fields=["status", "duplicate_of", "me_too_count"])
         label = FeedbackStatus(status).label
+        if thread.author_id != staff.pk:
+            notify_fans(
+                [thread.author],
+                NotificationKind.FEEDBACK,
+                lambda: _("Your feedback “%(title)s” is now: %(status)s") % {"title": thread.title, "status": label},
+                thread.get_absolute_url(),
+                thread,
+            )
         notify_fans(
-            [thread.author],
+            voters,
             NotificationKind.FEEDBACK,
-            lambda: _("Your feedback “%(title)s” is now: %(status)s") % {"title": thread.title, "status": label},
+            lambda: _("Feedback you said “me too” to, “%(title)s”, is now: %(status)s")
+            % {"title": thread.title, "status": label},
             thread.get_absolute_url(),
             thread,
         )
@@ -70,7 +88,7 @@ def mark_official_answer(staff: User, post: Post) -> Thread:
     if not is_desk_staff(staff):
         raise PermissionDenied
     with transaction.atomic():
-        thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+        thread = Thread.objects.select_for_update(of=("self",)).select_related("board").get(pk=post.thread_id)
         if not thread.is_feedback or post.floor == 1 or not post.by_staff or not post.is_visible:
             raise ValidationError(_("Only a visible staff reply in a feedback thread can be the official answer."))
         thread.official_post = post
@@ -83,6 +101,13 @@ def mark_official_answer(staff: User, post: Post) -> Thread:
                 post.get_absolute_url(),
                 thread,
             )
+        notify_fans(
+            _voters(thread, staff),
+            NotificationKind.FEEDBACK,
+            lambda: _("Staff answered feedback you said “me too” to: “%(title)s”") % {"title": thread.title},
+            post.get_absolute_url(),
+            thread,
+        )
     return thread
 
 

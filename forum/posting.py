@@ -20,7 +20,7 @@ from accounts.moderation import ban_notice, may_act
 from accounts.notifications import notify
 from fancity.lib import when
 from fancity.lib.rows import insert_once
-from forum import hooks, limits, markup, screening, search
+from forum import hooks, likes, limits, markup, screening, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 from forum.moderators import can_moderate
@@ -376,6 +376,8 @@ def toggle_like(user: User, post: Post, on: bool | None = None) -> tuple[bool, i
         if added or removed:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + (1 if added else -1))
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
+        if added:
+            likes.tell_author(post, user, count)  # one notification per post, rewritten (forum/likes.py)
     return (not removed if on is None else on), count
 
 

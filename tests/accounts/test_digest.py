@@ -1,0 +1,95 @@
+"""Mail held within the hour goes out in one digest per fan: none lost, none mailed twice."""
+
+import datetime
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Notification
+from accounts.notifications import notify
+from accounts.tasks import queue_digests, send_digest
+from outbox.models import Message
+from outbox.queueing import _publish
+from tests.factories import UserFactory
+from tests.helpers import celery_idle, wait_until
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def _an_hour_passes() -> None:
+    """Drive the clock: the mails and the holds of this test are moved back by an hour."""
+    Notification.objects.filter(emailed_at__isnull=False).update(emailed_at=F("emailed_at") - HOUR)
+    Notification.objects.filter(digest_at__isnull=False).update(digest_at=F("digest_at") - HOUR)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_events_in_one_thread_give_one_mail_at_once_and_one_digest_later(celery_worker, mailoutbox):
+    fan = UserFactory()
+    notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已确认", "/forum/t/1/", group="thread:1")
+    wait_until(lambda: len(mailoutbox) == 1)
+    notify([fan], "reply", "客服回复了“蓝牙断连”", "/forum/t/1/?page=1", group="thread:1")
+    notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已修复", "/forum/t/1/?page=2", group="thread:1")
+    wait_until(lambda: Notification.objects.filter(digest_at__isnull=False).count() == 2)
+    wait_until(celery_idle)
+    assert len(mailoutbox) == 1 and "已确认" in mailoutbox[0].body
+    assert queue_digests() == 0  # the hour has not passed
+
+    _an_hour_passes()
+    assert queue_digests() == 1
+    wait_until(lambda: len(mailoutbox) == 2)
+    digest = mailoutbox[1]
+    assert digest.to == [fan.email]
+    assert "客服回复了" in digest.body and "已修复" in digest.body and "已确认" not in digest.body
+    assert "2 条新通知" in digest.subject
+    assert "/unsubscribe/" in digest.body and "/unsubscribe/" in digest.extra_headers["List-Unsubscribe"]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+    # The broker delivers the digest's message again (a worker died before acknowledging it): no mail.
+    wait_until(lambda: Message.objects.filter(task="accounts.tasks.send_digest", done_at__isnull=False).exists())
+    _publish(Message.objects.get(task="accounts.tasks.send_digest"))
+    assert queue_digests() == 0
+    wait_until(celery_idle)
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
+def test_the_digest_holds_every_unread_unmailed_notification_grouped_by_thread(mailoutbox):
+    fan = UserFactory(language="en", muted_emails=["mention"])
+    now = timezone.now()
+    rows = [
+        ("reply", "A replied to “Battery”", "/forum/t/1/", "thread:1", None),
+        ("reply", "B replied to “Camera”", "/forum/t/2/", "thread:2", None),
+        ("reply", "C replied to “Battery”", "/forum/t/1/?page=2", "thread:1", None),
+        ("reply", "read on the site already", "/forum/t/3/", "thread:3", now),
+        ("mention", "muted kind", "/forum/t/4/", "thread:4", None),
+    ]
+    for kind, text, url, group, read_at in rows:
+        Notification.objects.create(
+            recipient=fan, kind=kind, text=text, url=url, group=group, read_at=read_at, digest_at=now
+        )
+
+    assert send_digest(fan.pk) == 3
+    assert send_digest(fan.pk) == 0  # a second task for the same fan finds nothing left
+    (mail,) = mailoutbox
+    body = mail.body
+    assert mail.subject == "[Fancity] 3 new notifications"
+    assert body.index("A replied") < body.index("C replied") < body.index("B replied")  # by thread
+    assert "read on the site" not in body and "muted kind" not in body
+    assert "Stop emails about “Replies to threads I watch”" in body
+    assert "http://127.0.0.1:8000/forum/t/1/?page=2" in body
+
+
+@pytest.mark.django_db
+def test_a_notification_in_a_quiet_group_is_mailed_at_once_not_held(mailoutbox):
+    from accounts.tasks import email_notifications
+
+    fan = UserFactory()
+    first = notify([fan], "reply", "一", "/t/1/", group="thread:1")[0]
+    assert email_notifications([first.pk]) == 1
+    second = notify([fan], "reply", "二", "/t/2/", group="thread:2")[0]
+    held = notify([fan], "reply", "三", "/t/1/", group="thread:1")[0]
+    assert email_notifications([second.pk, held.pk]) == 1
+    held.refresh_from_db()
+    first.refresh_from_db()
+    assert held.emailed_at is None and held.digest_at == first.emailed_at + HOUR
