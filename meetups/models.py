@@ -66,6 +66,14 @@ class SchedulerSettings(models.Model):
         default=DEFAULT_CAPACITY,
         validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)],
     )
+    # The door (meetups/checkin.py): tickets are accepted from this long before the start until this
+    # long after the end of every meetup, not weeks early.
+    checkin_opens_hours = models.PositiveIntegerField(
+        _("check-in opens (hours before the start)"), default=2, validators=[MaxValueValidator(72)]
+    )
+    checkin_closes_hours = models.PositiveIntegerField(
+        _("check-in closes (hours after the end)"), default=2, validators=[MaxValueValidator(72)]
+    )
 
     class Meta:
         verbose_name = _("scheduler settings")
@@ -300,6 +308,8 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # A late seat not yet confirmed: the fan was reminded halfway to `confirm_by` (once).
+    late_reminded_at = models.DateTimeField(_("reminded to confirm at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("registration")

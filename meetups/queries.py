@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -106,3 +106,145 @@ def last_official_meetups(limit: int = 10) -> QuerySet[Meetup]:
 
 def sent_messages(meetup: Meetup) -> QuerySet[AttendeeMessage]:
     return AttendeeMessage.objects.filter(meetup=meetup).select_related("sent_by").order_by("-sent_at")
+
+
+# "My meetups": a meetup stays among a fan's upcoming ones until some hours after its start (the ticket
+# is still needed at the door); then it is past (meetups.tasks.finish_meetups marks the no-shows).
+STILL_UPCOMING = datetime.timedelta(hours=6)
+UPCOMING_STATES = (
+    Registration.State.CONFIRMED,
+    Registration.State.WAITING,
+    Registration.State.APPLIED,
+    Registration.State.REJECTED,
+)
+PAST_STATES = (Registration.State.CONFIRMED, Registration.State.NO_SHOW)
+MY_UPCOMING_MAX = 50
+PAST_PAGE = 20
+
+
+def my_upcoming(user: User) -> QuerySet[Registration]:
+    """The fan's registrations for meetups still ahead, soonest first, each with its waiting
+    `position` (1 = next in line; None unless waiting) counted in the same query."""
+    ahead = (
+        Registration.objects.filter(
+            meetup=OuterRef("meetup"), state=Registration.State.WAITING, order__lte=OuterRef("order")
+        )
+        .order_by()
+        .values("meetup")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Registration.objects.filter(
+            fan=user,
+            state__in=UPCOMING_STATES,
+            meetup__starts_at__gte=timezone.now() - STILL_UPCOMING,
+        )
+        .exclude(meetup__status=Meetup.Status.DRAFT)
+        .select_related("meetup__city")
+        .annotate(
+            position=Case(
+                When(state=Registration.State.WAITING, then=Subquery(ahead)), default=None, output_field=IntegerField()
+            )
+        )
+        .order_by("meetup__starts_at", "pk")[:MY_UPCOMING_MAX]
+    )
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def past_cursor(registration: Registration) -> str:
+    """Where the next page of past meetups starts: the meetup's start (microseconds) and the row."""
+    return f"{(registration.meetup.starts_at - EPOCH) // datetime.timedelta(microseconds=1)}.{registration.pk}"
+
+
+def parse_past_cursor(text: str | None) -> tuple[datetime.datetime, int] | None:
+    """`past_cursor`'s text back, or None for anything else (a hand-edited URL is the first page)."""
+    head, _, tail = (text or "").partition(".")
+    if not (head.isascii() and head.isdigit() and tail.isascii() and tail.isdigit()):
+        return None
+    if len(head) > 17 or len(tail) > 18:
+        return None
+    try:
+        return EPOCH + datetime.timedelta(microseconds=int(head)), int(tail)
+    except OverflowError:
+        return None
+
+
+def my_past(user: User, before: tuple[datetime.datetime, int] | None = None) -> tuple[list[Registration], str | None]:
+    """One page of the fan's past meetups (checked in, did not come, or not yet counted), latest
+    first, by keyset (the meetup's start, then the row); and the cursor of the next page, if any."""
+    rows = (
+        Registration.objects.filter(
+            fan=user, state__in=PAST_STATES, meetup__starts_at__lt=timezone.now() - STILL_UPCOMING
+        )
+        .exclude(meetup__status__in=[Meetup.Status.DRAFT, Meetup.Status.CANCELLED])
+        .select_related("meetup__city")
+        .order_by("-meetup__starts_at", "-pk")
+    )
+    if before is not None:
+        starts, pk = before
+        rows = rows.filter(Q(meetup__starts_at__lt=starts) | Q(meetup__starts_at=starts, pk__lt=pk))
+    page = list(rows[: PAST_PAGE + 1])
+    more = len(page) > PAST_PAGE
+    page = page[:PAST_PAGE]
+    return page, (past_cursor(page[-1]) if more else None)
+
+
+def organised_by(user: User) -> QuerySet[Meetup]:
+    """Approved fan meetups this fan organises that are not over yet: they run their door."""
+    if not user.is_authenticated:
+        return Meetup.objects.none()
+    return Meetup.objects.filter(
+        proposed_by=user,
+        kind=Meetup.Kind.FAN,
+        approval=Meetup.Approval.APPROVED,
+        status__in=[Meetup.Status.PUBLISHED, Meetup.Status.CLOSED],
+        starts_at__gte=timezone.now() - STILL_UPCOMING,
+    ).order_by("starts_at", "pk")[:10]
+
+
+def attendee_counts(meetup: Meetup) -> dict[str, int]:
+    """Confirmed (checked in or not), checked in, and waiting, in one query."""
+    state = Registration.State
+    return Registration.objects.filter(meetup=meetup).aggregate(
+        confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        waiting=Count("pk", filter=Q(state=state.WAITING)),
+    )
+
+
+ATTENDEE_FILTERS = {
+    "confirmed": Q(state=Registration.State.CONFIRMED, checked_in_at__isnull=True),
+    "checked_in": Q(checked_in_at__isnull=False),
+    "waiting": Q(state=Registration.State.WAITING),
+}
+ATTENDEE_PAGE = 50
+
+
+def attendees(meetup: Meetup, which: str, after: int = 0) -> tuple[list[Registration], int | None]:
+    """One page of a meetup's attendees in `which` group, in the meetup's order, by keyset on
+    `order`; and where the next page starts (None on the last)."""
+    rows = list(
+        Registration.objects.filter(ATTENDEE_FILTERS[which], meetup=meetup, order__gt=after)
+        .select_related("fan")
+        .order_by("order")[: ATTENDEE_PAGE + 1]
+    )
+    more = len(rows) > ATTENDEE_PAGE
+    rows = rows[:ATTENDEE_PAGE]
+    return rows, (rows[-1].order if more else None)
+
+
+SEARCH_RESULTS = 20
+
+
+def search_attendees(meetup: Meetup, text: str) -> list[Registration]:
+    """The door's search for a fan without their ticket: by display name or username (any part)."""
+    match = Q(fan__display_name__icontains=text) | Q(fan__username__icontains=text)
+    return list(
+        Registration.objects.filter(match, meetup=meetup)
+        .exclude(state=Registration.State.CANCELLED)
+        .select_related("fan")
+        .order_by("order")[:SEARCH_RESULTS]
+    )

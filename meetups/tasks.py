@@ -172,3 +172,11 @@ def release_unconfirmed_seats() -> int:
     from meetups.registration import release_unconfirmed_seats as release
 
     return release()
+
+
+@shared_task(name="meetups.tasks.remind_unconfirmed_seats")
+def remind_unconfirmed_seats() -> int:
+    """Beat, every 5 minutes: fans holding a late seat are reminded to confirm it halfway to the deadline, once."""
+    from meetups.reminders import remind_unconfirmed_seats as remind
+
+    return remind()

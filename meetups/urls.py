@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/draw/", views.draw_result, name="draw"),
     path("<int:pk>/draw.json", views.draw_json, name="draw_json"),
     path("<int:pk>/check-in/", views.check_in_page, name="check_in"),
+    path("<int:pk>/attendees/", views.attendees, name="attendees"),
+    path("mine/", views.my_meetups, name="mine"),
     path("registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("registrations/<int:pk>/confirm/", views.confirm, name="confirm"),
 ]

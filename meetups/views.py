@@ -12,7 +12,7 @@ from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
 from meetups.changes import cancel_meetup, reschedule_meetup
-from meetups.checkin import check_in, find_ticket
+from meetups.checkin import check_in, check_in_registration, find_ticket, may_run_door, window_refusal
 from meetups.draw import MAX_ACTIVE_DAYS, NO_SHOW_FACTOR, NO_SHOW_MEMORY_DAYS, WEIGHT_PER_ACTIVE_DAY
 from meetups.forms import (
     AttendeeMessageForm,
@@ -114,7 +114,7 @@ def cancel(request, pk):
         messages.success(request, _("Your registration is cancelled."))
     if registration.fan_id != request.user.pk:
         return redirect("meetups:index")
-    return redirect("meetups:detail", registration.meetup_id)
+    return _back(request, registration)
 
 
 @login_required
@@ -177,31 +177,102 @@ def cities(request):
     )
 
 
+def _door_or_403(request, pk) -> Meetup:
+    """The meetup, for whoever runs its door (event staff, or the fan organising it); else 403."""
+    meetup = get_object_or_404(Meetup.objects.select_related("city"), pk=pk)
+    if not may_run_door(request.user, meetup):
+        raise PermissionDenied
+    return meetup
+
+
+def _search_text(value) -> str:
+    """The door's search box: at most 50 characters, no NUL bytes, trimmed."""
+    return str(value or "").replace("\x00", "")[:50].strip()
+
+
+def _registration_id(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 @login_required
 def check_in_page(request, pk):
-    if not is_event_staff(request.user):
-        raise PermissionDenied
-    meetup = get_object_or_404(queries.with_seats(Meetup.objects.select_related("city")), pk=pk)
-    form = CheckInForm(request.POST or None)
+    """The door: a scanned or typed ticket (looked up, then confirmed), or a search by name, username
+    or the last digits of a phone number for fans without their ticket."""
+    meetup = _door_or_403(request, pk)
+    form = CheckInForm(request.POST if "code" in request.POST else None)
     found = done = None
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
+    errors = []
+    if request.method == "POST":
+        registration_id = _registration_id(request.POST.get("registration"))
         try:
-            if request.POST.get("confirm"):
-                done = check_in(request.user, meetup, code)
-                form = CheckInForm()
-            else:
-                found = find_ticket(meetup, code)
-                if found.checked_in_at:
-                    found = None
-                    check_in(request.user, meetup, code)  # raises "already used"
+            if registration_id is not None:
+                done = check_in_registration(request.user, meetup, registration_id)
+            elif form.is_valid():
+                code = form.cleaned_data["code"]
+                if request.POST.get("confirm"):
+                    done = check_in(request.user, meetup, code)
+                    form = CheckInForm()
+                else:
+                    found = find_ticket(meetup, code)
+                    if found.checked_in_at:
+                        found = None
+                        check_in(request.user, meetup, code)  # raises "already used"
         except RegistrationError as error:
-            form.add_error(None, str(error))
-    checked_in = meetup.registrations.filter(checked_in_at__isnull=False).count()
+            errors.append(str(error))
+    search = _search_text(request.GET.get("q"))
     return render(
         request,
         "meetups/check_in.html",
-        {"meetup": meetup, "form": form, "found": found, "done": done, "checked_in": checked_in},
+        {
+            "meetup": meetup,
+            "form": form,
+            "found": found,
+            "done": done,
+            "errors": errors,
+            "closed": window_refusal(meetup),
+            "counts": queries.attendee_counts(meetup),
+            "search": search,
+            "results": queries.search_attendees(meetup, search) if search else None,
+        },
+    )
+
+
+@login_required
+def attendees(request, pk):
+    """Event staff (or the fan organiser): the meetup's confirmed, checked-in or waiting fans, paged."""
+    meetup = _door_or_403(request, pk)
+    which = request.GET.get("show")
+    which = which if which in queries.ATTENDEE_FILTERS else "confirmed"
+    after = _registration_id(request.GET.get("after")) or 0
+    rows, next_after = queries.attendees(meetup, which, after)
+    return render(
+        request,
+        "meetups/attendees.html",
+        {
+            "meetup": meetup,
+            "rows": rows,
+            "which": which,
+            "next_after": next_after,
+            "counts": queries.attendee_counts(meetup),
+        },
+    )
+
+
+@login_required
+def my_meetups(request):
+    """The fan's upcoming registrations (state, waiting position, ticket, cancel) and past attendance."""
+    past, next_cursor = queries.my_past(request.user, queries.parse_past_cursor(request.GET.get("before")))
+    return render(
+        request,
+        "meetups/my_meetups.html",
+        {
+            "upcoming": list(queries.my_upcoming(request.user)),
+            "past": past,
+            "next_cursor": next_cursor,
+            "organised": list(queries.organised_by(request.user)),
+            "first_page": "before" not in request.GET,
+        },
     )
 
 
@@ -283,4 +354,11 @@ def confirm(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(request, _("Your seat is confirmed."))
+    return _back(request, registration)
+
+
+def _back(request, registration: Registration):
+    """Back to "My meetups" when the fan acted there, else to the meetup's page."""
+    if request.POST.get("next") == "mine":
+        return redirect("meetups:mine")
     return redirect("meetups:detail", registration.meetup_id)

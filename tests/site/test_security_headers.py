@@ -99,4 +99,4 @@ def test_the_browser_runs_the_pages_scripts_and_reports_no_csp_violation(browser
         page.wait_for_load_state("load")
 
     assert violations == []
-    assert scripts.get("forum.js") == 200 and scripts.get("check_in.js") == 200
+    assert scripts.get("forum.js") == 200 and scripts.get("checkin.js") == 200
