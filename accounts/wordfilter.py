@@ -193,3 +193,36 @@ def save_word(word: str, action: str, note: str = "") -> SensitiveWord:
         )
         list_changed()
     return entry
+
+
+MAX_IMPORT = 50_000
+
+
+def import_words(text: str, action: str, note: str = "") -> tuple[int, int]:
+    """Add every word of `text` (one a line) with `action`; returns (added, skipped).
+
+    Words are keyed on their normalised form: a word already listed (or repeated in the paste, or that
+    normalises to the same as another) is skipped and keeps its own action. One INSERT ... ON CONFLICT
+    DO NOTHING per batch, then every process rebuilds its automaton.
+    """
+    if action not in WordAction.values:
+        raise ValidationError({"action": _("Choose an action.")})
+    lines = [line.strip().replace("\x00", "") for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_IMPORT:
+        raise ValidationError({"words": _("At most %(n)d words at a time.") % {"n": MAX_IMPORT}})
+    entries: dict[str, str] = {}
+    for line in lines:
+        normalised = normalise(line)[:100]
+        if normalised and normalised not in entries:
+            entries[normalised] = line[:100]
+    with transaction.atomic():
+        before = SensitiveWord.objects.count()
+        SensitiveWord.objects.bulk_create(
+            [SensitiveWord(word=w, normalised=n, action=action, note=note[:200]) for n, w in entries.items()],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        added = SensitiveWord.objects.count() - before
+        list_changed()
+    return added, len(lines) - added

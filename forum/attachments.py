@@ -41,7 +41,8 @@ from fancity.lib import when
 from forum import posting, tasks
 from forum.boards import can_see
 from forum.limits import PostingLimited
-from forum.models import Attachment, AttachmentKind, AttachmentState, Board, Post, Thread
+from forum.models import Attachment, AttachmentKind, AttachmentState, Board, HeldPost, Post, Thread
+from forum.screening import HeldForReview
 from outbox.queueing import enqueue
 
 pillow_heif.register_heif_opener()
@@ -293,6 +294,12 @@ def _with_files(author: User, uploads: Uploads, write) -> Post:
             # A resent form returns the post it made moments ago: its files came with it.
             if uploads and post.created_at >= started:
                 _attach(author, post, uploads, written)
+    except HeldForReview as held:
+        # The post waits for a moderator (forum.screening): its files wait with it, privately, and are
+        # attached when it is approved (forum.moderation.approve_held calls `attach_held`).
+        if uploads:
+            held.held.extra = {**(held.held.extra or {}), HELD_FILES: _keep_for_held(uploads)}
+        raise
     except BaseException:
         for name in written:
             _private().delete(name)
@@ -317,6 +324,71 @@ def start_thread(author: User, board: Board, title: str, body: str, uploads: Upl
         lambda: posting.start_thread(author, board, title, body, **extra).posts.select_related("thread").get(floor=1),
     )
     return post.thread
+
+
+# --- files of a post held for a moderator's review ------------------------------------------------
+
+HELD_FILES = "attachments"  # the key of HeldPost.extra that lists them
+
+
+def _keep_for_held(uploads: Uploads) -> list[dict]:
+    private = _private()
+    kept = []
+    for upload in [*uploads.images, *uploads.logs]:
+        upload.file.seek(0)
+        name = private.save(
+            f"forum/held/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}{upload.extension}", upload.file
+        )
+        kept.append(
+            {
+                "kind": upload.kind,
+                "name": upload.name,
+                "content_type": upload.content_type,
+                "size": upload.size,
+                "original": name,
+            }
+        )
+    return kept
+
+
+def held_extra(extra: dict | None) -> tuple[dict, list[dict]]:
+    """A held post's `extra` split into the thread's own fields and the files waiting with it."""
+    extra = dict(extra or {})
+    return extra, extra.pop(HELD_FILES, None) or []
+
+
+def attach_held(author: User, post: Post, files: list[dict]) -> None:
+    """The held post was approved and written as `post`: its waiting files become its attachments
+    (images are processed as any other), in the approval's transaction."""
+    for kept in files:
+        is_image = kept["kind"] == AttachmentKind.IMAGE
+        attachment = Attachment.objects.create(
+            post=post,
+            uploader=author,
+            kind=kept["kind"],
+            state=AttachmentState.PENDING if is_image else AttachmentState.READY,
+            name=kept["name"][:200],
+            content_type=kept["content_type"][:100],
+            size=kept["size"],
+            original=kept["original"],
+        )
+        if is_image:
+            enqueue(tasks.process_attachment, attachment.pk)
+
+
+def drop_held(files: list[dict]) -> None:
+    """The held post was rejected (or its author erased): its waiting files go once the transaction commits."""
+    names = [kept["original"] for kept in files if kept.get("original")]
+
+    def remove():
+        for name in names:
+            try:
+                _private().delete(name)
+            except Exception:  # noqa: BLE001 - a file left behind must not fail a rejection
+                log.warning("could not delete held file %s", name, exc_info=True)
+
+    if names:
+        transaction.on_commit(remove)
 
 
 def _drop_files(attachments) -> None:
@@ -536,3 +608,5 @@ def attachments_data(user: User) -> dict:
 def erase_attachments(user: User) -> None:
     """settings.PERSONAL_DATA_ERASERS: every file the fan attached goes (rows now, files after the commit)."""
     _drop_files(list(Attachment.objects.filter(uploader=user).select_for_update()))
+    for extra in HeldPost.objects.filter(author=user, decided_at__isnull=True).values_list("extra", flat=True):
+        drop_held(held_extra(extra)[1])

@@ -11,13 +11,15 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice, ban_user, unban_user
 from accounts.notifications import notify
-from forum import posting, search
+from accounts.roles import is_desk_staff
+from forum import attachments, posting, search
 from forum.boards import can_see
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
@@ -144,6 +146,46 @@ def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "")
                 thread.get_absolute_url(),
             )
     return thread
+
+
+def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str = "") -> int:
+    """Take a whole thread out of public view without deleting it: every visible post is hidden (the
+    author, moderators and staff still read them; the admin keeps them), the thread is locked, and
+    `public_title`, if given, replaces a title that carried personal data. Logged once, as hiding the
+    thread's posts. The desk calls it when it moves a feedback thread into a private request
+    (servicedesk.private.move_thread); desk staff may do this on feedback threads. Returns the posts hidden.
+    """
+    if not (can_moderate(user, thread.board) or (thread.is_feedback and is_desk_staff(user))):
+        raise PermissionDenied
+    reason = _reason(reason, required=True)
+    public_title = (public_title or "").strip().replace("\x00", "")[:120]
+    with transaction.atomic():
+        now = timezone.now()
+        ids = list(
+            Post.objects.select_for_update()
+            .filter(thread=thread, deleted_at__isnull=True, hidden_at__isnull=True)
+            .values_list("pk", "floor")
+        )
+        Post.objects.filter(pk__in=[pk for pk, _floor in ids]).update(
+            hidden_at=now, hidden_by=user, hidden_reason=reason[:200], search=None
+        )
+        replies = sum(1 for _pk, floor in ids if floor > 1)
+        fields = {"is_locked": True, "reply_count": Greatest(F("reply_count") - replies, 0)}
+        if public_title:
+            fields["title"] = public_title
+        Thread.objects.filter(pk=thread.pk).update(**fields)
+        Board.objects.filter(pk=thread.board_id).update(post_count=Greatest(F("post_count") - len(ids), 0))
+        Report.objects.filter(post__thread=thread, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=user, resolution=_("Thread withdrawn")[:200]
+        )
+        _log(
+            user, ModerationKind.HIDE, thread.board, thread=thread, fan=thread.author, reason=reason,
+            detail=(_("The whole thread (%(n)d posts)") % {"n": len(ids)})[:200],
+        )  # fmt: skip
+    thread.is_locked = True
+    if public_title:
+        thread.title = public_title
+    return len(ids)
 
 
 # --- posts -------------------------------------------------------------------------------------
@@ -366,13 +408,13 @@ def approve_held(moderator: User, held: HeldPost) -> Post:
             if held.post_id:
                 return held.post
             raise ValidationError(_("This post was already rejected."))
+        extra, files = attachments.held_extra(held.extra)
         if held.thread_id is None:
-            thread = posting.start_thread(
-                held.author, held.board, held.title, held.body, reviewed=True, **(held.extra or {})
-            )
+            thread = posting.start_thread(held.author, held.board, held.title, held.body, reviewed=True, **extra)
             post = thread.posts.get(floor=1)
         else:
             post = posting.post_reply(held.author, held.thread, held.body, quote=held.quote, reviewed=True)
+        attachments.attach_held(held.author, post, files)
         held.decided_at, held.decided_by, held.approved, held.post = timezone.now(), moderator, True, post
         held.save(update_fields=["decided_at", "decided_by", "approved", "post"])
         _log(moderator, ModerationKind.APPROVE, held.board, thread=post.thread, post=post, fan=held.author)
@@ -391,6 +433,7 @@ def reject_held(moderator: User, held: HeldPost, reason: str) -> None:
             decided_at=timezone.now(), decided_by=moderator, approved=False, reason=reason
         ):
             return
+        attachments.drop_held(attachments.held_extra(held.extra)[1])
         _log(moderator, ModerationKind.REJECT, held.board, thread=held.thread, fan=held.author, reason=reason)
         excerpt = (held.title or held.body)[:30]
         _tell(

@@ -114,6 +114,6 @@ def answer(staff: User, ticket_id: int, body: str, confirm: bool = False) -> Pos
         move(
             ticket, TicketState.ANSWERED, TicketEvent.Kind.ANSWERED, staff, now,
             claimed_by=staff, claimed_at=ticket.claimed_at if ticket.claimed_by_id == staff.pk else now,
-            answered_by=staff, answered_at=now,
+            answered_by=staff, answered_at=now, **({} if ticket.is_private else {"answer_post": post}),
         )  # fmt: skip
     return post

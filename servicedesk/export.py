@@ -2,14 +2,15 @@
 erased when the account is deleted (settings.PERSONAL_DATA_ERASERS).
 
 Per fan the desk stores: the fan's home city at the time of each ticket (Ticket.city, for the per-city
-figures), the history of their tickets (TicketEvent, where the fan reopened one), and their private
-requests with every message in them. Feedback threads themselves are the forum's.
+figures), the history of their tickets (TicketEvent, where the fan reopened one), their private
+requests with every message in them, and their ratings of the answers they got (Rating).
+Feedback threads themselves are the forum's.
 """
 
 from django.db.models import Q
 
 from accounts.models import User
-from servicedesk.models import PrivateRequest, Ticket, TicketEvent
+from servicedesk.models import PrivateRequest, Rating, Ticket, TicketEvent
 
 
 def _fans_tickets(user: User):
@@ -20,6 +21,7 @@ def servicedesk_data(user: User) -> dict:
     tickets = _fans_tickets(user).select_related("city").order_by("pk")
     events = TicketEvent.objects.filter(ticket__in=_fans_tickets(user)).order_by("ticket_id", "at", "pk")
     requests = PrivateRequest.objects.filter(fan=user).prefetch_related("messages__author").order_by("pk")
+    ratings = Rating.objects.filter(fan=user).order_by("rated_at", "pk")
     return {
         "servicedesk": {
             "tickets": [
@@ -57,6 +59,18 @@ def servicedesk_data(user: User) -> dict:
                 }
                 for r in requests
             ],
+            "ratings": [
+                {
+                    "ticket": r.ticket_id,
+                    "answer_post": r.post_id,
+                    "answer_message": r.message_id,
+                    "automatic": r.automatic,
+                    "helped": r.helpful,
+                    "comment": r.comment,
+                    "rated_at": r.rated_at.isoformat(),
+                }
+                for r in ratings
+            ],
         }
     }
 
@@ -64,7 +78,9 @@ def servicedesk_data(user: User) -> dict:
 def erase_servicedesk_data(user: User) -> None:
     """Private requests go with the account (only the fan and staff ever read them). Tickets on public
     threads stay (staff still answer the thread) without the fan's city, which leaves the per-city figures
-    as it left the profile, and without the fan's name on their history."""
+    as it left the profile, and without the fan's name on their history. The fan's ratings go too."""
+    Rating.objects.filter(fan=user).delete()
+    Rating.objects.filter(answered_by=user).update(answered_by=None)
     PrivateRequest.objects.filter(fan=user).delete()
     Ticket.objects.filter(thread__author=user, city__isnull=False).update(city=None)
     TicketEvent.objects.filter(actor=user).update(actor=None)

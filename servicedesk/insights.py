@@ -15,7 +15,7 @@ from accounts.models import City, User
 from accounts.roles import CORE_TESTERS
 from forum.models import BoardKind, FeedbackKind, FeedbackStatus, Thread
 from servicedesk.activity_weeks import fans
-from servicedesk.models import OPEN_STATES, ActivityWeek, Ticket
+from servicedesk.models import OPEN_STATES, ActivityWeek, Rating, Ticket
 
 DAYS = 30
 WEEKS = 26
@@ -155,6 +155,60 @@ def automatic_share(days: int = DAYS, city: City | None = None) -> AutomaticShar
         if row["day"] in per_day:
             per_day[row["day"]] = (row["day"], row["n"], row["auto"])
     result.days = list(per_day.values())
+    return result
+
+
+@dataclass
+class Rated:
+    """Ratings of some answers: how many helped and how many did not."""
+
+    label: str
+    helped: int = 0
+    not_helped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.helped + self.not_helped
+
+    @property
+    def rate(self) -> float:
+        return self.helped / self.total if self.total else 0.0
+
+    @property
+    def annoys(self) -> bool:
+        """Enough ratings, and most of them say it did not help: a rule to rewrite or switch off."""
+        return self.total >= ANNOYING_MIN_RATINGS and self.rate < 0.5
+
+
+ANNOYING_MIN_RATINGS = 3
+
+
+@dataclass
+class Satisfaction:
+    automatic: Rated
+    human: Rated
+    rules: list[Rated]  # automatic answers per keyword rule, the least helpful first
+
+
+def satisfaction(days: int = DAYS, city: City | None = None) -> Satisfaction:
+    """Fans' ratings of answers in the last `days`: automatic vs by a person, and per keyword rule (one query)."""
+    _first, start = _start(days)
+    ratings = Rating.objects.filter(rated_at__gte=start)
+    if city:
+        ratings = ratings.filter(ticket__city=city)
+    rows = (
+        ratings.values("automatic", "rule_name")
+        .annotate(helped=Count("id", filter=Q(helpful=True)), not_helped=Count("id", filter=Q(helpful=False)))
+        .order_by()
+    )
+    result = Satisfaction(Rated("automatic"), Rated("human"), [])
+    for row in rows:
+        side = result.automatic if row["automatic"] else result.human
+        side.helped += row["helped"]
+        side.not_helped += row["not_helped"]
+        if row["automatic"]:
+            result.rules.append(Rated(row["rule_name"], row["helped"], row["not_helped"]))
+    result.rules.sort(key=lambda r: (r.rate, -r.total, r.label))
     return result
 
 

@@ -69,11 +69,13 @@ def reopen(ticket: Ticket, fan: User, now: datetime.datetime) -> None:
         )
 
 
-def answered_in_thread(ticket: Ticket, staff: User, now: datetime.datetime) -> None:
+def answered_in_thread(ticket: Ticket, staff: User, now: datetime.datetime, post: Post | None = None) -> None:
     """A staff reply made in the thread (not from the desk) answers the open item all the same."""
+    extra = {"answer_post": post} if post is not None else {}
     move(
         ticket, TicketState.ANSWERED, TicketEvent.Kind.ANSWERED, staff, now,
         claimed_by=ticket.claimed_by or staff, claimed_at=ticket.claimed_at or now, answered_by=staff, answered_at=now,
+        **extra,
     )  # fmt: skip
 
 
@@ -95,8 +97,11 @@ def thread_reply_posted(post_id: int) -> None:
         if post.author_id == post.thread.author_id:
             if ticket.state in (TicketState.ANSWERED, TicketState.SOLVED):
                 reopen(ticket, post.author, now)
-        elif (post.by_staff or is_desk_staff(post.author)) and ticket.is_open:
-            answered_in_thread(ticket, post.author, now)
+        elif post.by_staff or is_desk_staff(post.author):
+            if ticket.is_open:
+                answered_in_thread(ticket, post.author, now, post)
+            else:  # a further answer: the one the fan rates now
+                Ticket.objects.filter(pk=ticket.pk).update(answer_post=post)
 
 
 def solve(staff: User, ticket_id: int) -> Ticket:

@@ -127,6 +127,15 @@ class PrivateRequest(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=120)
     created_at = models.DateTimeField(_("opened at"))
+    # A public feedback thread that carried personal data, moved here by staff (servicedesk.private.move_thread).
+    moved_from = models.OneToOneField(
+        "forum.Thread",
+        verbose_name=_("moved from the thread"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moved_to_request",
+    )
 
     class Meta:
         verbose_name = _("private request")
@@ -234,6 +243,15 @@ class Ticket(models.Model):
     state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
     # When the item last joined the queue (escalated, or reopened by the fan): its age counts from here.
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    # The latest answer in the thread (the bot's or a person's): what the fan rates on the thread page.
+    answer_post = models.ForeignKey(
+        "forum.Post",
+        verbose_name=_("latest answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -292,6 +310,7 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", _("reopened by the fan")
         SOLVED = "solved", _("solved")
         AUTO_SOLVED = "auto_solved", _("solved automatically (no reply from the fan)")
+        MOVED = "moved", _("moved to a private request")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what happened"), max_length=20, choices=Kind.choices)
@@ -315,6 +334,56 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.from_state} → {self.to_state}"
+
+
+class Rating(models.Model):
+    """The fan who asked says whether one answer helped (once per answer; they may change their mind).
+
+    The answer is a post in the feedback thread or a message in the private request; `automatic`
+    and `rule` say the bot answered and by which keyword rule, `answered_by` the person who did.
+    """
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="ratings")
+    post = models.OneToOneField(
+        "forum.Post", verbose_name=_("answer"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.OneToOneField(
+        PrivateMessage,
+        verbose_name=_("answer"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rating",
+    )
+    fan = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE, related_name="+")
+    automatic = models.BooleanField(_("answered automatically"))
+    rule = models.ForeignKey(
+        Rule, verbose_name=_("rule"), on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings"
+    )
+    rule_name = models.CharField(_("rule"), max_length=80, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    helpful = models.BooleanField(_("helped"))
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-rated_at"]
+        indexes = [models.Index(fields=["rated_at"], name="rating_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(post__isnull=True) ^ Q(message__isnull=True), name="rating_one_answer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {'+' if self.helpful else '-'}"
 
 
 class DeskSettings(models.Model):

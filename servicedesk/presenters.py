@@ -50,6 +50,19 @@ def insights_context(city: City | None, target: int) -> dict:
         [("auto", [a for _d, _n, a in automatic.days]), ("person", [n - a for _d, n, a in automatic.days])],
     )
 
+    rated = insights.satisfaction(city=city)
+    satisfaction_chart = charts.bars(
+        [
+            (label, 100 * r.rate, f"{_percent(r.helped, r.total)} ({r.helped}/{r.total})")
+            for label, r in [(_("Automatic"), rated.automatic), (_("By a person"), rated.human)]
+        ],
+        top=100,
+    )
+    rule_chart = charts.bars(
+        [(r.label or "—", 100 * r.rate, f"{_percent(r.helped, r.total)} ({r.helped}/{r.total})") for r in rated.rules],
+        top=100,
+    )
+
     weeks = insights.activity_weeks(city)
     activity_chart = charts.line_chart(
         [w.week.strftime("%m-%d") for w in weeks], [("rate", [round(100 * w.rate, 1) for w in weeks])], every=4
@@ -82,6 +95,9 @@ def insights_context(city: City | None, target: int) -> dict:
         "automatic": automatic,
         "automatic_chart": automatic_chart,
         "automatic_share": _percent(automatic.automatic, automatic.tickets),
+        "satisfaction": rated,
+        "satisfaction_chart": satisfaction_chart,
+        "rule_chart": rule_chart,
         "weeks": weeks,
         "activity_chart": activity_chart,
         "latest_week": weeks[-1] if weeks else None,

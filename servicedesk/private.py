@@ -5,6 +5,11 @@ the same keyword rules as feedback threads (rules limited to forum boards are fo
 bot may answer, and the item may go to the queue as normal or urgent. Its ticket lives in the same
 queue and the same lifecycle (servicedesk/lifecycle.py): the fan's message reopens an answered item,
 a staff message answers an open one, and each side is notified of the other's message.
+
+A public feedback thread that turns out to carry an order number, a phone number or an address is
+moved into a private request by desk staff (`move_thread`): its visible posts become the request's
+messages, the same ticket (with its history and ratings) now points at the request, and the thread is
+withdrawn from public view (forum.moderation.withdraw_thread: hidden and locked, not deleted).
 """
 
 import datetime
@@ -20,11 +25,12 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import may_act
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
-from forum import markup
+from forum import markup, moderation
+from forum.models import Post, Thread
 from forum.posting import MAX_BODY, MAX_TITLE, clean_text
 from servicedesk import lifecycle, triage
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Ticket, TicketEvent, TicketState
+from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +142,60 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
         else:
             raise PermissionDenied
     return message
+
+
+def move_thread(staff: User, ticket_id: int, public_title: str = "") -> PrivateRequest:
+    """Move a feedback thread's conversation into a private request for the same fan; idempotent.
+
+    The ticket row is locked first, so of two staff (or a double click) moving at once the second finds
+    the request the first made and returns it; `PrivateRequest.moved_from` is unique besides.
+    """
+    if not is_desk_staff(staff):
+        raise PermissionDenied
+    with transaction.atomic():
+        ticket = lifecycle.locked(ticket_id)
+        if ticket.request_id:
+            # Read afresh: the lock waited for the other mover, whose request the row's join could not see.
+            return PrivateRequest.objects.get(pk=ticket.request_id)
+        thread = Thread.objects.select_related("author", "board").get(pk=ticket.thread_id)
+        # The conversation between the fan and the desk: the fan's posts, staff answers, the bot's answer.
+        # Other fans' replies stay in the withdrawn thread.
+        posts = [
+            p
+            for p in Post.objects.filter(thread=thread, deleted_at__isnull=True, hidden_at__isnull=True).order_by(
+                "floor"
+            )
+            if p.author_id == thread.author_id or p.by_staff or p.pk == ticket.auto_post_id
+        ]
+        request = PrivateRequest.objects.create(
+            fan=thread.author, subject=thread.title, created_at=thread.created_at, moved_from=thread
+        )
+        messages = PrivateMessage.objects.bulk_create(
+            PrivateMessage(
+                request=request, author_id=p.author_id, body=p.body, html=p.html, created_at=p.created_at,
+                by_staff=p.by_staff and p.author_id != thread.author_id,
+            )
+            for p in posts
+        )  # fmt: skip
+        for post, message in zip(posts, messages, strict=True):
+            Rating.objects.filter(post_id=post.pk).update(post=None, message=message)
+        now = timezone.now()
+        lifecycle.move(
+            ticket, ticket.state, TicketEvent.Kind.MOVED, staff, now, thread=None, request=request, answer_post=None
+        )
+        with translation.override(thread.author.language or settings.LANGUAGE_CODE):
+            reason = _("Moved to a private request: it carried personal data.")
+        moderation.withdraw_thread(staff, thread, reason, public_title)
+        subject = request.subject
+        notify(
+            [thread.author],
+            NotificationKind.FEEDBACK,
+            lambda: _(
+                "Your feedback “%(subject)s” carried personal data, so staff moved it to a private request: "
+                "only you and staff can read it now."
+            )
+            % {"subject": subject},
+            request.get_absolute_url(),
+            group=f"servicedesk:request:{request.pk}",
+        )
+    return request

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from forum.queries import Pages
@@ -11,6 +11,7 @@ from servicedesk.models import (
     CannedReply,
     PrivateMessage,
     PrivateRequest,
+    Rating,
     Ticket,
     TicketEvent,
     TicketState,
@@ -106,12 +107,26 @@ def waiting(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.ti
 
 
 def desk_state(thread_id: int) -> Ticket | None:
-    """What the thread page shows a fan: escalated, or answered automatically (one indexed query)."""
+    """What the thread page shows a fan: escalated, or answered automatically, and the latest answer with
+    its rating (`rated_helpful`, `rated_comment`; None when not rated) for the rating form. One indexed query:
+    the rating comes as subqueries on its unique index, so the thread page pays nothing more."""
+    rating = Rating.objects.filter(post_id=OuterRef("answer_post_id"))
     return (
         Ticket.objects.filter(thread_id=thread_id)
-        .only("id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason", "state")
+        .only(
+            "id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason", "state",
+            "answer_post_id",
+        )
+        .annotate(
+            rated_helpful=Subquery(rating.values("helpful")[:1]), rated_comment=Subquery(rating.values("comment")[:1])
+        )
         .first()
-    )
+    )  # fmt: skip
+
+
+def ratings(ticket: Ticket) -> list[Rating]:
+    """The fan's ratings of this ticket's answers, newest first (the ticket page)."""
+    return list(ticket.ratings.select_related("answered_by").order_by("-rated_at", "-pk"))
 
 
 def canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:

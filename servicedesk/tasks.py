@@ -33,6 +33,7 @@ def triage_missed() -> int:
             created_at__gte=now - MISSED_WINDOW,
             created_at__lt=now - MISSED_GRACE,
             desk_ticket__isnull=True,
+            moved_to_request__isnull=True,
         )
         .values_list("pk", flat=True)[:500]
     )

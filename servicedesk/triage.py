@@ -25,7 +25,7 @@ from forum.models import Post, Thread
 from forum.posting import post_reply
 from servicedesk.lifecycle import move
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import OPEN_STATES, Priority, Rule, Ticket, TicketEvent, TicketState
+from servicedesk.models import OPEN_STATES, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ def automatic_text(rule: Rule, fan: User, title: str, footer: str) -> str:
 def triage(thread_id: int) -> Ticket | None:
     """Apply the rules to a feedback thread once; running it again changes nothing."""
     thread = Thread.objects.select_related("author", "board").filter(pk=thread_id).first()
-    if thread is None or not thread.is_feedback:
-        return None
+    if thread is None or not thread.is_feedback or PrivateRequest.objects.filter(moved_from=thread).exists():
+        return None  # a thread moved into a private request has its ticket there
     ticket, _created = Ticket.objects.get_or_create(
         thread=thread, defaults={"created_at": thread.created_at, "city_id": thread.author.city_id}
     )
@@ -120,7 +120,7 @@ def _apply(rule: Rule, ticket_id: int, thread: Thread) -> Ticket:
         now = timezone.now()
         if reply is not None:
             bot = bot_account()
-            ticket.auto_post = post_reply(bot, thread, reply)
+            ticket.auto_post = ticket.answer_post = post_reply(bot, thread, reply)
             ticket.auto_answered_at = now
             move(ticket, TicketState.ANSWERED, TicketEvent.Kind.AUTO_ANSWERED, bot, now)
         if rule.escalate:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("servicedesk/ask/<int:thread_id>/", views.ask_for_person, name="ask"),
     path("servicedesk/requests/", views.my_requests, name="requests"),
     path("servicedesk/requests/<int:pk>/", views.private_request, name="request"),
+    path("servicedesk/rate/", views.rate, name="rate"),
 ]

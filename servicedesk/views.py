@@ -10,15 +10,16 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import City
 from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
 from forum.models import Thread
 from forum.queries import Pages, thread_posts
-from servicedesk import claims, lifecycle, private, queries, triage
+from servicedesk import claims, lifecycle, private, queries, satisfaction, triage
 from servicedesk import insights as figures
-from servicedesk.forms import AnswerForm, MessageForm, RequestForm
+from servicedesk.forms import AnswerForm, MessageForm, MoveForm, RatingForm, RequestForm
 from servicedesk.models import OPEN_STATES, DeskSettings, PrivateRequest, Ticket, TicketState
 from servicedesk.presenters import insights_context, segment_labels
 
@@ -86,6 +87,13 @@ def ticket(request, pk):
                 lifecycle.solve(request.user, item.pk)
                 messages.success(request, _("The item is solved."))
                 return redirect("servicedesk:queue")
+            elif action == "move" and not item.is_private:
+                move_form = MoveForm(request.POST)
+                if not move_form.is_valid():
+                    return _render_ticket(request, item, form, status=400, move_form=move_form)
+                moved = private.move_thread(request.user, item.pk, move_form.cleaned_data["public_title"])
+                messages.success(request, _("The thread is hidden from the public; continue here, privately."))
+                return redirect(moved)
             elif action == "answer" and form.is_valid():
                 post = claims.answer(
                     request.user, item.pk, form.cleaned_data["body"], confirm=form.cleaned_data["confirm"]
@@ -107,7 +115,9 @@ def ticket(request, pk):
     return _render_ticket(request, item, form)
 
 
-def _render_ticket(request, item: Ticket, form: AnswerForm, status: int = 200, confirm: bool = False):
+def _render_ticket(
+    request, item: Ticket, form: AnswerForm, status: int = 200, confirm: bool = False, move_form: MoveForm | None = None
+):
     target = DeskSettings.load().target_minutes
     item.age = queries.waiting(item) if item.is_open else queries.age(item)
     item.overdue = item.is_open and item.age.total_seconds() > target * 60
@@ -127,6 +137,8 @@ def _render_ticket(request, item: Ticket, form: AnswerForm, status: int = 200, c
         "held_by_other": item.claimed_by_id not in (None, request.user.pk),
         "canned": queries.canned_replies(item) if item.is_open else [],
         "ask_confirm": confirm,
+        "ratings": queries.ratings(item),
+        "move_form": None if item.is_private else move_form or MoveForm(),
     }
     return render(request, "servicedesk/ticket.html", context, status=status)
 
@@ -164,8 +176,38 @@ def private_request(request, pk):
             else:
                 return redirect(message)
     rows, pages = queries.request_messages(opened, page_param(request.GET.get("page")))
+    if request.user.pk == opened.fan_id:
+        rated = satisfaction.ratings_of_messages(rows)
+        for row in rows:
+            row.rateable = satisfaction.is_answer(row, opened.fan_id)
+            rating = rated.get(row.pk)
+            row.rated_helpful, row.rated_comment = (rating.helpful, rating.comment) if rating else (None, "")
     context = {"opened": opened, "rows": rows, "pages": pages, "form": form, "is_staff": is_desk_staff(request.user)}
     return render(request, "servicedesk/request.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def rate(request):
+    """The asker says whether an answer helped (servicedesk.satisfaction); back to the answer."""
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return render(request, "400.html", status=400)
+    data = form.cleaned_data
+    helpful = data["helpful"] == "yes"
+    try:
+        if data["post"]:
+            rating = satisfaction.rate_post(request.user, data["post"], helpful, data["comment"])
+            target = f"{rating.post.thread.get_absolute_url()}#rate-post-{rating.post_id}"
+        else:
+            rating = satisfaction.rate_message(request.user, data["message"], helpful, data["comment"])
+            target = rating.message.get_absolute_url()
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError:
+        return render(request, "400.html", status=400)
+    messages.success(request, _("Thank you: your rating helps us answer better."))
+    return redirect(target)
 
 
 @login_required

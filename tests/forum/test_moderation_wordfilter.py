@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 
 from accounts import wordfilter
 from accounts.models import Notification, SensitiveWord, WordAction
-from forum import moderation, posting, screening
+from forum import attachments, moderation, posting, screening
 from forum.models import BoardModerator, HeldPost, ModerationAction, Post, Thread
 from forum.screening import HeldForReview
 from tests.forum.factories import board, fan, thread
@@ -126,3 +127,79 @@ def test_the_automaton_is_rebuilt_when_the_list_changes(django_capture_on_commit
         SensitiveWord.objects.filter(normalised="新词").delete()
         wordfilter.list_changed()
     assert wordfilter.check("新词").action is None
+
+
+def test_words_pasted_in_the_admin_are_imported_once_normalised_with_the_chosen_action(
+    client, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        wordfilter.save_word("代购", WordAction.BLOCK)
+    client.force_login(fan(is_staff=True, is_superuser=True))
+    url = "/admin/accounts/sensitiveword/import/"
+    assert (
+        'href="/admin/accounts/sensitiveword/import/"' in client.get("/admin/accounts/sensitiveword/").content.decode()
+    )
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
+    assert client.post(url, {"words": "x", "action": "explode"}).status_code == 400
+    pasted = "加微信\n\n  ＶＸ号  \nvx号\n代购\n加微信\n刷单\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"words": pasted, "action": WordAction.HOLD, "note": "spam list"})
+    assert response.status_code == 302 and response["Location"] == "/admin/accounts/sensitiveword/"
+    listed = dict(SensitiveWord.objects.values_list("normalised", "action"))
+    assert listed == {
+        "代购": WordAction.BLOCK,
+        "加微信": WordAction.HOLD,
+        "vx号": WordAction.HOLD,
+        "刷单": WordAction.HOLD,
+    }
+    assert (
+        SensitiveWord.objects.get(normalised="vx号").word == "ＶＸ号"
+        and SensitiveWord.objects.get(normalised="刷单").note == "spam list"
+    )
+    assert wordfilter.check("请 VX号 联系").action == WordAction.HOLD  # the filter was rebuilt
+    assert wordfilter.import_words("刷单\n新词", WordAction.MASK) == (1, 1)
+    client.force_login(fan(is_staff=True))
+    assert client.get(url).status_code in (302, 403)
+
+
+def _held_reply_with_files(client, t):
+    from tests.forum.test_attachments import png, upload
+
+    author = fan()
+    client.force_login(author)
+    response = client.post(
+        f"/forum/t/{t.pk}/reply/",
+        {"body": "加微信 看图", "images": [upload("a.png", png())], "logs": [upload("a.log", b"boot failed\n")]},
+    )
+    assert response.status_code == 302 and response["Location"] == "/forum/pending/"
+    return author, HeldPost.objects.get(author=author)
+
+
+def test_a_held_posts_attachments_wait_with_it_and_are_kept_when_approved(words, client):
+    from forum.models import Attachment
+
+    t = thread(fan(), slug="feedback", feedback_kind="bug")
+    author, held = _held_reply_with_files(client, t)
+    assert not Attachment.objects.exists()
+    kept = held.extra["attachments"]
+    assert sorted(f["kind"] for f in kept) == ["image", "log"]
+    assert all(storages["private"].exists(f["original"]) for f in kept)
+
+    post = moderation.approve_held(fan(is_superuser=True), held)
+
+    image, log = Attachment.objects.filter(post=post).order_by("kind")
+    assert (image.kind, image.state, image.uploader, image.name) == ("image", "pending", author, "a.png")
+    assert (log.kind, log.state, log.original) == ("log", "ready", kept[1]["original"])
+    assert attachments.process_image(image.pk) == "ready"  # processed as any other image
+    client.force_login(author)
+    assert client.get(f"/forum/a/{log.pk}/").status_code == 200
+
+
+def test_a_rejected_held_posts_attachments_are_deleted(words, client, django_capture_on_commit_callbacks):
+    t = thread(fan(), slug="feedback", feedback_kind="bug")
+    _author, held = _held_reply_with_files(client, t)
+    kept = held.extra["attachments"]
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.reject_held(fan(is_superuser=True), held, "no contact details")
+    assert not any(storages["private"].exists(f["original"]) for f in kept)
