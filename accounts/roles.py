@@ -7,9 +7,14 @@ admin user sees there comes from model permissions, which each group carries for
 | group        | power                                                                  |
 |--------------|------------------------------------------------------------------------|
 | Moderators   | hide posts, ban fans, pin/lock/move threads; forum models in the admin |
-| Event staff  | meetups: drafts, publishing, approval, check-in; meetups in the admin  |
+| Event staff  | meetups: drafts, publishing, approval, cancel/reschedule, messages,    |
+|              | attendee lists and check-in, the attendees CSV; meetups in the admin   |
 | Service desk | the staff queue, insights and the fans CSV; the desk in the admin       |
 | Core testers | read and write the private beta board                                  |
+
+Event staff need `is_staff` (to open the admin) and the group, never `is_superuser`. The door of one
+fan-organised meetup (its attendee list and check-in) is also open to the fan who organised it, once
+approved: that rule is `meetups.checkin.may_run_door`, per meetup, not a group.
 
 Each power is a Python check for one user and the same rule in SQL for many (`holders`), which
 notifications use; tests/site/test_roles.py checks that the two agree.
