@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",  # Django's, the user in one query (accounts.backends)
     "accounts.middleware.FanMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -114,15 +114,19 @@ CACHES = {
         "KEY_PREFIX": "fancity",
     }
 }
-# Sessions live in PostgreSQL only (one primary-key read per signed-in request): a session must not
-# depend on Redis, and a cached copy that outlived a Redis outage would undo a sign-out made during it.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are kept in PostgreSQL and read from Redis (accounts/sessions.py: Django's cached_db, the
+# cached copy kept 5 minutes); with Redis down they are read from PostgreSQL. The user query checks
+# that the session's row still exists (accounts/backends.py), so a sign-out made while Redis was
+# unreachable is not undone by the cached copy when Redis returns.
+SESSION_ENGINE = "accounts.sessions"
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, whose get_user reads the fan with their groups, unread count and
+# session check in one query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -57,14 +57,14 @@ def test_anonymous_pages_query_counts(client, django_assert_max_num_queries):
 
 # The thread page's exact budget, whatever the number of posts and replies. Anonymous: the thread
 # with its board, the page's posts, their authors (role groups in the same query), the quoted posts.
-# Signed in adds the session, the user, watch/read/me-too state, the user's groups, their likes, the
-# read mark and the unread notification count. A feedback thread adds its status history and the
-# service desk's panel (settings.FORUM_THREAD_PANELS).
+# Signed in adds the user (with their groups, unread count and the session check: accounts.backends;
+# the session itself comes from Redis), watch/read/me-too state, their likes and the read mark. A
+# feedback thread adds its status history and the service desk's panel (settings.FORUM_THREAD_PANELS).
 THREAD_PAGE_QUERIES = {
     ("anonymous", "plain"): 4,
     ("anonymous", "feedback"): 6,
-    ("signed in", "plain"): 11,
-    ("signed in", "feedback"): 13,
+    ("signed in", "plain"): 8,
+    ("signed in", "feedback"): 10,
 }
 
 
