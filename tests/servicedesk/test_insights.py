@@ -145,7 +145,7 @@ def test_insights_page_shows_the_figures_in_a_fixed_number_of_queries(
     snapshot_cities()  # the page also shows the city ranking when there is one
     client.force_login(staff())
     client.get("/staff/insights/")
-    with django_assert_max_num_queries(19):  # 17, the session read from PostgreSQL, the staff member's groups
+    with django_assert_max_num_queries(20):  # 18 (one for the ratings), the session read from PostgreSQL, the groups
         page = client.get("/staff/insights/")
     html = page.content.decode()
     assert page.status_code == 200 and "<svg" in html
