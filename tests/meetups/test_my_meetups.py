@@ -145,3 +145,14 @@ def test_past_meetups_are_paged_by_keyset(client, django_assert_max_num_queries)
 def test_my_meetups_needs_a_sign_in(client):
     response = client.get("/meetups/mine/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reminder_runs_at_once_remind_once():
+    from tests.helpers import race
+
+    meetup, fans, held = _late_seat(prefix="race")
+    later = held.confirm_by - datetime.timedelta(minutes=1)
+    results = race(lambda: remind_unconfirmed_seats(later), lambda: remind_unconfirmed_seats(later))
+    assert sorted(results) == [0, 1]
+    assert _reminders(fans[30], meetup).count() == 1
