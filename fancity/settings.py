@@ -275,6 +275,8 @@ PERSONAL_DATA_EXPORTS = [
     "accounts.export.accounts_data",
     "forum.export.forum_data",
     "forum.attachments.attachments_data",
+    "forum.drafts.drafts_data",
+    "forum.history.versions_data",
     "meetups.export.meetups_data",
     "servicedesk.export.servicedesk_data",
 ]
@@ -282,6 +284,8 @@ PERSONAL_DATA_ERASERS = [
     "accounts.export.erase_accounts_data",
     "forum.export.erase_forum_data",
     "forum.attachments.erase_attachments",
+    "forum.drafts.erase_drafts",
+    "forum.history.erase_versions",
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
 ]

@@ -409,6 +409,49 @@ def _drop_files(attachments) -> None:
     transaction.on_commit(remove)
 
 
+def edit_post(
+    editor: User, post: Post, body: str, uploads: Uploads, remove: list[int] = (), title: str | None = None
+) -> Post:
+    """forum.posting.edit_post, removing the post's attachments listed in `remove` (their files go after
+    the commit) and attaching `uploads`, with the limits of a new post (per post, per fan and day), in
+    one transaction under the editor's row lock; files written before a refusal are removed again."""
+    if uploads.logs and not post.thread.is_feedback:
+        raise ValidationError({"logs": _("Logs can only be attached in feedback threads.")})
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=editor.pk).values_list("pk", flat=True).first()
+            post = posting.edit_post(editor, post, body, title=title)
+            current = list(Attachment.objects.filter(post=post).select_for_update())
+            removing = [a for a in current if a.pk in set(remove)]
+            kept = [a for a in current if a not in removing]
+            for kind, adding, most, message in (
+                (AttachmentKind.IMAGE, uploads.images, MAX_IMAGES_PER_POST, "images"),
+                (AttachmentKind.LOG, uploads.logs, MAX_LOGS_PER_POST, "logs"),
+            ):
+                total = len(adding) + sum(a.kind == kind for a in kept)
+                if adding and total > most:
+                    raise ValidationError(
+                        {
+                            message: ngettext(
+                                "A post can have at most %(n)d file of this kind; it would have %(count)d.",
+                                "A post can have at most %(n)d files of this kind; it would have %(count)d.",
+                                most,
+                            )
+                            % {"n": most, "count": total}
+                        }
+                    )
+            if removing:
+                _drop_files(removing)
+            if uploads:
+                _attach(editor, post, uploads, written)
+    except BaseException:
+        for name in written:
+            _private().delete(name)
+        raise
+    return post
+
+
 def drop_for_post(post: Post) -> None:
     """Called by forum.posting.delete_post, in its transaction: the post's files go with it."""
     _drop_files(list(Attachment.objects.filter(post=post).select_for_update()))

@@ -45,7 +45,7 @@ class BoardFeed(Feed):
 
     def item_description(self, thread):
         first = next((p for p in thread.posts.all() if p.floor == 1), None)
-        return plain_excerpt(first.body, 400) if first and first.is_visible else ""
+        return plain_excerpt(first.html, 400) if first and first.is_visible else ""
 
     def item_author_name(self, thread):
         return thread.author.public_name

@@ -103,6 +103,19 @@ class ReplyForm(forms.Form):
 class EditForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE, required=False)
     body = BodyField()
+    remove = forms.TypedMultipleChoiceField(
+        label=_("Remove attachments"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    images = images_field()
+    logs = logs_field()  # feedback threads only (the view drops it elsewhere)
+
+    def __init__(self, *args, attachments=(), **kwargs):
+        """`attachments`: the post's (id, file name) pairs, offered for removal."""
+        super().__init__(*args, **kwargs)
+        if attachments:
+            self.fields["remove"].choices = list(attachments)
+        else:
+            del self.fields["remove"]
 
 
 class StatusForm(forms.Form):

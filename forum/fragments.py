@@ -82,7 +82,7 @@ def _post_inputs(post: Post) -> tuple:
         post.like_count,
         post.html,
         _author(post.author),
-        quote and (quote.pk, quote.floor, quote.is_visible, quote.body, quote.author.public_name),
+        quote and (quote.pk, quote.floor, quote.is_visible, quote.html, quote.author.public_name),
         getattr(post, "images", ()),  # forum.attachments.decorate: a thumbnail made since gives a new key
     )
 
@@ -130,7 +130,7 @@ def _hit_inputs(hit) -> tuple:
         post.pk,
         post.floor,
         post.thread.title,
-        post.body,
+        post.html,
         board.pk,
         board.name,
         board.name_en,

@@ -7,6 +7,7 @@ can keep a worker busy: the worst input we know of renders in a few tens of mill
 """
 
 import re
+from html.parser import HTMLParser
 from itertools import accumulate
 
 import cmarkgfm
@@ -210,8 +211,64 @@ def rerender_posts(batch_size: int = 200) -> int:
         last = posts[-1].pk
 
 
-def plain_excerpt(text: str, length: int = 140) -> str:
-    """A short plain-text excerpt of Markdown source (for quotes and feeds)."""
-    text = re.sub(r"[`*_>#\[\]()!~|]", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
+class _TextOf(HTMLParser):
+    """The text a reader sees in a post's (sanitised) HTML: paragraphs apart, list items and table rows
+    on lines of their own, images by their description, entities decoded."""
+
+    PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "blockquote", "pre", "hr", "table", "ul", "ol"})
+    LINES = frozenset({"br", "li", "tr"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_pre = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.PARAGRAPHS:
+            self.parts.append("\n\n")
+        elif tag in self.LINES:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        elif tag == "img" and (alt := dict(attrs).get("alt")):
+            self.parts.append(alt)
+        self.in_pre += tag == "pre"
+
+    def handle_endtag(self, tag):
+        if tag in self.PARAGRAPHS:
+            self.parts.append("\n\n")
+        self.in_pre -= tag == "pre" and self.in_pre > 0
+
+    def handle_data(self, data):
+        self.parts.append(data if self.in_pre else data.replace("\n", " "))
+
+
+def plain_text(html: str) -> str:
+    """A post's rendered HTML as plain text: what quotes, search snippets and feed summaries show
+    (never the Markdown source, never tags). Lines are kept; runs of blank lines become one."""
+    parser = _TextOf()
+    parser.feed(html or "")
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def plain_excerpt(html: str, length: int = 140) -> str:
+    """A short one-line excerpt of a post's rendered HTML, as plain text (for quotes and feeds)."""
+    text = " ".join(plain_text(html).split())
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!])")
+
+
+def _escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def quote_markdown(name: str, floor: int, url: str, text: str) -> str:
+    """A Markdown quote of `text` (plain text, as `plain_text` gives), signed with the author's name and
+    a link to the floor; static/js/quote.js builds the same for a selection."""
+    lines = [f"> **{_escape_markdown(name)}** [#{floor}]({url}):"]
+    lines += [f"> {_escape_markdown(line)}".rstrip() for line in text.splitlines()]
+    return "\n".join(lines) + "\n\n"

@@ -20,7 +20,7 @@ from accounts.moderation import ban_notice, may_act
 from accounts.notifications import notify
 from fancity.lib import when
 from fancity.lib.rows import insert_once
-from forum import hooks, likes, limits, markup, screening, search
+from forum import drafts, history, hooks, likes, limits, markup, screening, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 from forum.moderators import can_moderate
@@ -255,6 +255,7 @@ def start_thread(author: User, board: Board, title: str, body: str, reviewed: bo
             **fields,
         )
         _new_post(thread, author, body, 1, now, title=title)
+        drafts.drop_draft(author, board=board)
         Board.objects.filter(pk=board.pk).update(
             thread_count=F("thread_count") + 1,
             post_count=F("post_count") + 1,
@@ -290,6 +291,7 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         now = timezone.now()
         floor = thread.post_count + 1
         post = _new_post(thread, author, body, floor, now, quote=quote)
+        drafts.drop_draft(author, thread=thread)
         changes = {"post_count": floor, "reply_count": F("reply_count") + 1, "last_post_at": now, "last_poster": author}
         if (
             author.is_staff
@@ -322,7 +324,10 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         thread = post.thread
         checked_title, body = screening.screen(editor, thread.board, title or "", body, editing=True)
         title = checked_title if title is not None else None
-        if post.floor == 1 and title is not None and title != thread.title:
+        new_title = post.floor == 1 and title is not None and title != thread.title
+        if body != post.body or new_title:
+            history.keep_version(post, editor)  # the text this edit replaces, before it changes
+        if new_title:
             Thread.objects.filter(pk=thread.pk).update(title=title)
             thread.title = title
         added = [n for n in markup.mentioned_usernames(body) if n not in markup.mentioned_usernames(post.body)]

@@ -139,7 +139,7 @@ def thread_posts(thread: Thread, page: int) -> list[Post]:
         )
     )
     quotes = Post.objects.select_related("author").only(
-        "floor", "body", "deleted_at", "hidden_at", *(f"author__{f}" for f in AUTHOR_FIELDS)
+        "floor", "html", "deleted_at", "hidden_at", *(f"author__{f}" for f in AUTHOR_FIELDS)
     )
     # Authors and quotes come by prefetch, not by join: the planner cannot know that a floor range
     # holds 20 rows, and a join planned for thousands of rows costs more than four small queries.

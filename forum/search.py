@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from forum.boards import may_see_beta
+from forum.markup import plain_text
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W{CJK}_]+", re.UNICODE)
@@ -91,7 +92,7 @@ class Hit:
 
     @cached_property
     def snippet(self) -> SafeString:
-        return highlight(self.post.body, self.terms)
+        return highlight(plain_text(self.post.html), self.terms)
 
 
 def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
@@ -155,7 +156,7 @@ def search_posts(user: User, q: str, board=None) -> list | None:
         .only(
             "pk",
             "floor",
-            "body",
+            "html",
             "thread__title",
             "thread__board__slug",
             "thread__board__name",

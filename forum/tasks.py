@@ -24,3 +24,11 @@ def process_attachment(attachment_id: int) -> str:
     from forum.attachments import process_image
 
     return process_image(attachment_id)
+
+
+@shared_task(name="forum.tasks.purge_drafts")
+def purge_drafts() -> int:
+    """Delete drafts nobody touched for 30 days (idempotent)."""
+    from forum.drafts import purge_old_drafts
+
+    return purge_old_drafts()

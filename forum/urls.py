@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum import moderation_views, views
+from forum import moderation_views, views, writing_views
 from forum.feeds import BoardFeed
 
 app_name = "forum"
@@ -11,9 +11,11 @@ urlpatterns = [
     path("b/<slug:slug>/", views.board, name="board"),
     path("b/<slug:slug>/new/", views.new_thread, name="new_thread"),
     path("b/<slug:slug>/feed.atom", BoardFeed(), name="board_feed"),
+    path("b/<slug:slug>/draft/", writing_views.board_draft, name="board_draft"),
     path("t/<int:pk>/", views.thread, name="thread"),
     path("t/<int:pk>/unread/", views.first_unread, name="first_unread"),
     path("t/<int:pk>/reply/", views.reply, name="reply"),
+    path("t/<int:pk>/draft/", writing_views.thread_draft, name="thread_draft"),
     path("t/<int:pk>/watch/", views.watch, name="watch"),
     path("t/<int:pk>/me-too/", views.me_too, name="me_too"),
     path("t/<int:pk>/status/", views.change_status, name="change_status"),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("t/<int:pk>/move/", moderation_views.move, name="move"),
     path("p/<int:pk>/", views.post_link, name="post"),
     path("p/<int:pk>/edit/", views.edit, name="edit"),
+    path("p/<int:pk>/versions/", writing_views.versions, name="versions"),
     path("p/<int:pk>/delete/", moderation_views.delete, name="delete"),
     path("p/<int:pk>/like/", views.like, name="like"),
     path("a/<int:pk>/", views.attachment, name="attachment"),

@@ -20,6 +20,7 @@ from forum.markup import render as render_markdown
 from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
 from forum.moderators import can_moderate
 from forum.screening import HeldForReview
+from forum.writing_views import quote_initial
 
 
 def _visible_board(request, slug: str) -> Board:
@@ -161,7 +162,7 @@ def thread(request, pk):
     quote = None
     if quote_id := int_param(request.GET.get("quote")):
         quote = Post.objects.filter(thread=thread, pk=quote_id).select_related("author").first()
-    form = ReplyForm(initial={"quote": quote.pk if quote else None})
+    form = ReplyForm(initial=quote_initial(quote))
     context = _thread_context(request, thread, page, posts, form, quote)
     first_unread = read_floor + 1 if read_floor < thread.post_count else None
     context.update(watching=watching, me_too=me_too, first_unread=first_unread)
@@ -259,17 +260,33 @@ def edit(request, pk):
     if not posting.can_edit(request.user, post):
         raise posting.refusal(request.user, editing=post)
     first = post.floor == 1
-    form = EditForm(request.POST or None, initial={"body": post.body, "title": post.thread.title if first else ""})
+    form = EditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"body": post.body, "title": post.thread.title if first else ""},
+        attachments=[
+            (a.pk, a.name)
+            for a in post.attachments.order_by("pk")
+            if a.kind == "image" or attachments.may_read_private(request.user, a.uploader_id)
+        ],
+    )
     if not first:
         del form.fields["title"]
+    if not post.thread.is_feedback:
+        del form.fields["logs"]
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             preview = _preview(request, form)
         else:
             try:
-                posting.edit_post(
-                    request.user, post, form.cleaned_data["body"], title=form.cleaned_data.get("title") or None
+                attachments.edit_post(
+                    request.user,
+                    post,
+                    form.cleaned_data["body"],
+                    _uploads(request, form, allow_logs=post.thread.is_feedback),
+                    remove=form.cleaned_data.get("remove") or [],
+                    title=form.cleaned_data.get("title") or None,
                 )
             except ValidationError as error:
                 _apply_errors(form, error)

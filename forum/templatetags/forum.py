@@ -9,6 +9,14 @@ register = template.Library()
 
 
 @register.filter
+def plain_excerpt(html: str, length: int = 300) -> str:
+    """A post's rendered HTML as one line of plain text (forum.markup.plain_excerpt)."""
+    from forum.markup import plain_excerpt as excerpt
+
+    return excerpt(html, length)
+
+
+@register.filter
 def role_badge(user) -> str:
     """Staff, moderator or core tester; the thread page fetches the group names as `forum_roles`."""
     if user is None:

@@ -27,7 +27,7 @@ def test_thread_reply_quote_mention_then_feedback_answered_by_staff(browser, liv
         # Bob quotes her post and mentions her.
         b.goto(thread_url)
         b.locator("#floor-1").get_by_role("link", name="引用").click()
-        b.get_by_text("引用 爱丽丝（#1）").wait_for()
+        assert "> **爱丽丝** [#1]" in b.get_by_label("正文").input_value()  # quote.js put her words in the box
         b.get_by_label("正文").fill("@alice 我的也差不多，两天一充。")
         b.get_by_role("button", name="发表回复").click()
         b.locator("#floor-2").wait_for()
