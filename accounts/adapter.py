@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.client_ip import client_ip
-from accounts.mail import queue_email
+from accounts.mail import queue_email, sender
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,6 +29,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
         """Security notices (password changed, email changed) speak the account owner's language."""
         super().send_notification_mail(template_prefix, user, {"user": user, **(context or {})}, email)
+
+    def get_from_email(self) -> str:
+        """The brand in the mail's language as the sender's name (send_mail renders inside it)."""
+        return sender()
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{gettext('Fancity')}] {subject}"

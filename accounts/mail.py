@@ -1,6 +1,10 @@
 """All mail leaves through the send_email Celery task, after the commit."""
 
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.translation import gettext
 
 from outbox.queueing import enqueue
 
@@ -19,3 +23,12 @@ def queue_email(message: EmailMultiAlternatives) -> None:
             "headers": message.extra_headers,
         },
     )
+
+
+def sender() -> str:
+    """DEFAULT_FROM_EMAIL with the brand in the active language as its name: "粉丝城 <noreply@…>" to a
+    Chinese reader, "Fancity <noreply@…>" to an English one. A name the operator set is kept."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if name not in ("", "Fancity", "粉丝城"):
+        return settings.DEFAULT_FROM_EMAIL
+    return f"{gettext('Fancity')} <{address}>"

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.mail import sender
 from accounts.models import Notification, NotificationKind, User
 from accounts.notifications import digest_items, digest_recipients, held_until, wants_mail
 from outbox.queueing import enqueue, once
@@ -72,11 +73,12 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         }
         subject = render_to_string("accounts/email/notification_subject.txt", context).strip()
         body = render_to_string("accounts/email/notification.txt", context)
+        from_email = sender()
     host = urlsplit(settings.SITE_URL).hostname or "fancity"
     return EmailMultiAlternatives(
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[user.email],
         headers={
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
@@ -153,11 +155,12 @@ def digest_email(user: User, items: list[Notification]) -> EmailMultiAlternative
         }
         subject = render_to_string("accounts/email/digest_subject.txt", context).strip()
         body = render_to_string("accounts/email/digest.txt", context)
+        from_email = sender()
     host = urlsplit(settings.SITE_URL).hostname or "fancity"
     return EmailMultiAlternatives(
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[user.email],
         headers={
             "List-Unsubscribe": f"<{context['unsubscribe'][0][1]}>",

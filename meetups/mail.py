@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts.mail import queue_email
+from accounts.mail import queue_email, sender
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 
@@ -46,11 +46,12 @@ def _send(registration, template: str) -> None:
         subject = render_to_string(f"meetups/email/{template}_subject.txt", context).strip()
         subject = f"[{gettext('Fancity')}] {subject}"  # the brand in the fan's language, as allauth's mail
         body = render_to_string(f"meetups/email/{template}.txt", context)
+        from_email = sender()  # the brand in the fan's language as the sender's name
     queue_email(
         EmailMultiAlternatives(
             subject=subject,
             body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=from_email,
             to=[fan.email],
         )
     )

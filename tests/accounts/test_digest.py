@@ -93,3 +93,17 @@ def test_a_notification_in_a_quiet_group_is_mailed_at_once_not_held(mailoutbox):
     held.refresh_from_db()
     first.refresh_from_db()
     assert held.emailed_at is None and held.digest_at == first.emailed_at + HOUR
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "name"), [("zh-hans", "粉丝城"), ("en", "Fancity")])
+def test_mail_is_sent_in_the_brands_name_of_the_readers_language(client, mailoutbox, language, name):
+    fan = UserFactory(language=language)
+    Notification.objects.create(recipient=fan, kind="reply", text="新回复", url="/", group="thread:1")
+    assert send_digest(fan.pk) == 1
+    assert mailoutbox[0].from_email == f"{name} <noreply@fancity.example>"
+
+    response = client.post("/accounts/password/reset/", {"email": fan.email})  # allauth's mail, queued
+    assert response.status_code == 302
+    (queued,) = Message.objects.filter(task="accounts.tasks.send_email")
+    assert queued.args[0]["from_email"] == f"{name} <noreply@fancity.example>"
