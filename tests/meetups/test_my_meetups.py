@@ -115,8 +115,11 @@ def test_my_meetups_shows_each_state_with_position_ticket_and_cancel(client, dja
 def test_a_late_seat_shows_its_deadline_and_confirms_from_my_meetups(client):
     meetup, fans, held = _late_seat(prefix="page")
     client.force_login(fans[30])
-    page = client.get("/meetups/mine/").content.decode()
-    assert "A seat is held for you: confirm by" in page
+    response = client.get("/meetups/mine/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="state held"' in page and 'class="confirm-seat"' in page  # the fan reads it in Chinese
+    assert timezone.localtime(held.confirm_by).strftime("%Y-%m-%d %H:%M") in page
     response = client.post(f"/meetups/registrations/{held.pk}/confirm/", {"next": "mine"})
     assert response.status_code == 302 and response["Location"] == "/meetups/mine/"
     assert Registration.objects.get(pk=held.pk).confirm_by is None
