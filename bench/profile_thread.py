@@ -81,6 +81,7 @@ def main() -> int:
     if not (datadir / "postgres").exists():
         sys.exit(f"no benchmark data in {datadir}: run bench/forum_pages.py --posts {args.posts} first")
     with devtools.services(datadir, throwaway=False, pg_port=devtools.free_port(), redis_port=devtools.free_port()):
+        devtools.manage("migrate", "--no-input", "-v", "0")
         import django
 
         sys.path.insert(0, str(devtools.ROOT))
