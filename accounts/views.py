@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -7,6 +8,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +23,9 @@ from fancity.lib.params import int_params, safe_next
 
 def profile(request, username):
     fan = get_object_or_404(User.objects.select_related("city"), username=username, deleted_at__isnull=True)
-    return render(request, "accounts/profile.html", {"fan": fan})
+    # What higher apps show on a profile (the forum's threads and posts), without accounts importing them.
+    panels = [shown for path in settings.ACCOUNT_PROFILE_PANELS if (shown := import_string(path)(request, fan))]
+    return render(request, "accounts/profile.html", {"fan": fan, "panels": panels})
 
 
 @login_required
@@ -32,8 +36,6 @@ def settings_page(request):
         messages.success(request, _("Your settings are saved."))
         response = redirect("settings")
         if user.language:
-            from django.conf import settings
-
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         return response
     return render(request, "accounts/settings.html", {"form": form, "cities": City.objects.all()})

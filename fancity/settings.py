@@ -268,6 +268,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 FORUM_FEEDBACK_HOOKS = ["servicedesk.forum_hooks.triage_new_feedback"]
 FORUM_REPLY_HOOKS = ["servicedesk.lifecycle.thread_reply_posted"]
 FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
+# What higher apps show on a fan's profile page (accounts/views.py): `panel(request, fan)` returns
+# `(template name, context)` or None; the template gets that context as `panel`.
+ACCOUNT_PROFILE_PANELS = ["forum.profile.profile_panel"]
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.
@@ -277,6 +280,7 @@ PERSONAL_DATA_EXPORTS = [
     "forum.attachments.attachments_data",
     "forum.drafts.drafts_data",
     "forum.history.versions_data",
+    "forum.bookmarks.bookmarks_data",
     "meetups.export.meetups_data",
     "servicedesk.export.servicedesk_data",
 ]
@@ -286,6 +290,7 @@ PERSONAL_DATA_ERASERS = [
     "forum.attachments.erase_attachments",
     "forum.drafts.erase_drafts",
     "forum.history.erase_versions",
+    "forum.bookmarks.erase_bookmarks",
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
 ]

@@ -66,7 +66,14 @@ def render_cached(
 
 def _author(user) -> tuple:
     city = user.city
-    return (user.pk, user.public_name, role_badge(user), city and (city.pk, city.name, city.name_en))
+    return (
+        user.pk,
+        user.username,
+        user.public_name,
+        user.avatar.name,
+        role_badge(user),
+        city and (city.pk, city.name, city.name_en),
+    )
 
 
 def _post_inputs(post: Post) -> tuple:

@@ -192,6 +192,8 @@ class Post(models.Model):
         ]
         indexes = [
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            # 只看楼主 (only the original poster): the OP's floors of one thread in order, by key.
+            models.Index(fields=["thread", "author", "floor"], name="post_thread_author_floor"),
             GinIndex(fields=["search"], name="post_search"),
         ]
 
@@ -234,6 +236,20 @@ class ReadMark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="readmark_once")]
+
+
+class Bookmark(models.Model):
+    """A thread a fan keeps (收藏), listed newest first on their bookmarks page (forum/bookmarks.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bookmark")
+        verbose_name_plural = _("bookmarks")
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="bookmark_once")]
+        indexes = [models.Index(fields=["user", "-id"], name="bookmark_user_newest")]
 
 
 class MeToo(models.Model):

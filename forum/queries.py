@@ -1,6 +1,7 @@
 """Reads the forum pages share, with their joins set so that each page runs a fixed number of queries."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
@@ -14,6 +15,7 @@ from forum.boards import visible_boards
 from forum.models import (
     POSTS_PER_PAGE,
     Board,
+    Bookmark,
     FeedbackKind,
     FeedbackStatus,
     Like,
@@ -27,7 +29,7 @@ from forum.models import (
 
 THREADS_PER_PAGE = 30
 # What a post's header needs of its author (public_name, role badge, city).
-AUTHOR_FIELDS = ("username", "display_name", "deleted_at", "is_staff", "city")
+AUTHOR_FIELDS = ("username", "display_name", "avatar", "deleted_at", "is_staff", "city")
 BADGE_GROUPS = (MODERATORS, CORE_TESTERS)
 
 
@@ -126,11 +128,10 @@ def thread_for_page(pk: int) -> Thread:
     return thread
 
 
-def thread_posts(thread: Thread, page: int) -> list[Post]:
-    """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
-    first = (page - 1) * POSTS_PER_PAGE + 1
-    # Only the columns the page shows (no password, bio, search vector); the role badge's groups come
-    # as an array in the same query instead of a prefetch (which builds a manager per author).
+def _posts_for_page(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """`posts` with what the thread page shows of them: only the columns it shows (no password, bio,
+    search vector); the role badge's groups as an array in the authors query instead of a prefetch
+    (which builds a manager per author); the attachments as a JSON column of the posts query."""
     authors = (
         User.objects.select_related("city")
         .only(*AUTHOR_FIELDS, "city__name", "city__name_en")
@@ -143,13 +144,48 @@ def thread_posts(thread: Thread, page: int) -> list[Post]:
     )
     # Authors and quotes come by prefetch, not by join: the planner cannot know that a floor range
     # holds 20 rows, and a join planned for thousands of rows costs more than four small queries.
-    return list(
-        Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
-        .defer("body", "search")
+    return (
+        posts.defer("body", "search")
         .annotate(attachment_rows=attachments_annotation())  # in this query, not one more (forum.attachments)
         .prefetch_related(Prefetch("author", queryset=authors), Prefetch("quote", queryset=quotes))
-        .order_by("floor")
     )
+
+
+def thread_posts(thread: Thread, page: int) -> list[Post]:
+    """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    posts = Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
+    return list(_posts_for_page(posts).order_by("floor"))
+
+
+@dataclass
+class OpPages:
+    """只看楼主 paging by floor key: `before` is the first floor shown (for "previous"), `after` the
+    last (for "next"); None where there is nothing that way."""
+
+    before: int | None
+    after: int | None
+
+
+def op_posts(thread: Thread, after: int | None = None, before: int | None = None) -> tuple[list[Post], OpPages]:
+    """The thread author's floors, 20 at a time by key on (thread, author, floor): after floor `after`,
+    or the 20 before floor `before`, or the first 20. One more row is read to know whether there is more."""
+    posts = Post.objects.filter(thread=thread, author_id=thread.author_id)
+    if before is not None and after is None:
+        rows = list(_posts_for_page(posts.filter(floor__lt=before)).order_by("-floor")[: POSTS_PER_PAGE + 1])
+        more_before = len(rows) > POSTS_PER_PAGE
+        rows = rows[:POSTS_PER_PAGE][::-1]
+        more_after = True
+    else:
+        if after is not None:
+            posts = posts.filter(floor__gt=after)
+        rows = list(_posts_for_page(posts).order_by("floor")[: POSTS_PER_PAGE + 1])
+        more_after = len(rows) > POSTS_PER_PAGE
+        rows = rows[:POSTS_PER_PAGE]
+        more_before = after is not None
+    if not rows:
+        return [], OpPages(None, None)
+    return rows, OpPages(rows[0].floor if more_before else None, rows[-1].floor if more_after else None)
 
 
 def liked_post_ids(user: User, posts: list[Post]) -> set[int]:
@@ -158,19 +194,27 @@ def liked_post_ids(user: User, posts: list[Post]) -> set[int]:
     return set(Like.objects.filter(user=user, post__in=[p.pk for p in posts]).values_list("post_id", flat=True))
 
 
-def thread_state(user: User, thread: Thread) -> tuple[bool, int, bool]:
-    """(watching, floor read up to, voted "me too") for one fan and one thread, in one query."""
+class ThreadState(NamedTuple):
+    watching: bool
+    read_floor: int
+    me_too: bool
+    bookmarked: bool
+
+
+def thread_state(user: User, thread: Thread) -> ThreadState:
+    """Watching, floor read up to, voted "me too", bookmarked: one fan and one thread, in one query."""
     if not user.is_authenticated:
-        return False, 0, False
+        return ThreadState(False, 0, False, False)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {Watch._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
             f"(SELECT floor FROM {ReadMark._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
-            f"EXISTS (SELECT 1 FROM {MeToo._meta.db_table} WHERE user_id = %s AND thread_id = %s)",
-            [user.pk, thread.pk] * 3,
+            f"EXISTS (SELECT 1 FROM {MeToo._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
+            f"EXISTS (SELECT 1 FROM {Bookmark._meta.db_table} WHERE user_id = %s AND thread_id = %s)",
+            [user.pk, thread.pk] * 4,
         )
-        watching, read_floor, me_too = cursor.fetchone()
-    return watching, read_floor or 0, me_too
+        watching, read_floor, me_too, bookmarked = cursor.fetchone()
+    return ThreadState(watching, read_floor or 0, me_too, bookmarked)
 
 
 def read_floors(user: User, threads: list[Thread]) -> dict[int, int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum import moderation_views, views, writing_views
+from forum import moderation_views, profile_views, views, writing_views
 from forum.feeds import BoardFeed
 
 app_name = "forum"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("t/<int:pk>/reply/", views.reply, name="reply"),
     path("t/<int:pk>/draft/", writing_views.thread_draft, name="thread_draft"),
     path("t/<int:pk>/watch/", views.watch, name="watch"),
+    path("t/<int:pk>/bookmark/", profile_views.bookmark, name="bookmark"),
     path("t/<int:pk>/me-too/", views.me_too, name="me_too"),
     path("t/<int:pk>/status/", views.change_status, name="change_status"),
     path("t/<int:pk>/moderate/", moderation_views.moderate, name="moderate"),
@@ -40,4 +41,7 @@ urlpatterns = [
     path("moderation/held/<int:pk>/reject/", moderation_views.reject, name="reject_held"),
     path("moderation/fans/<int:pk>/unban/", moderation_views.unban, name="unban"),
     path("pending/", moderation_views.pending, name="pending"),
+    path("bookmarks/", profile_views.bookmark_list, name="bookmarks"),
+    path("u/<str:username>/threads/", profile_views.fan_threads, name="fan_threads"),
+    path("u/<str:username>/posts/", profile_views.fan_posts, name="fan_posts"),
 ]

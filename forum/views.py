@@ -7,17 +7,18 @@ from django.http import FileResponse, Http404, HttpResponseRedirect, JsonRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_desk_staff
-from fancity.lib.params import int_param, page_param
+from fancity.lib.params import MAX_PAGE, int_param, page_param
 from fancity.lib.uploads import refused_uploads
 from forum import attachments, feedback, fragments, limits, moderation, posting, queries, screening, search, view_counts
 from forum.boards import can_see, may_see_beta, visible_boards
 from forum.forms import EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.limits import PostingLimited
 from forum.markup import render as render_markdown
-from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.models import POSTS_PER_PAGE, Board, FeedbackKind, FeedbackStatus, Post, Thread
 from forum.moderators import can_moderate
 from forum.screening import HeldForReview
 from forum.writing_views import quote_initial
@@ -155,21 +156,62 @@ def new_thread(request, slug):
 
 def thread(request, pk):
     thread = _visible_thread(request, pk)
+    if "floor" in request.GET:
+        return _jump_to_floor(request, thread)
     user = request.user
-    page = page_param(request.GET.get("page"), thread.page_count)
-    posts = queries.thread_posts(thread, page)
-    watching, read_floor, me_too = queries.thread_state(user, thread)
+    only_op = request.GET.get("op") == "1"
+    op_pages = None
+    if only_op:  # 只看楼主: the thread author's floors, paged by key
+        posts, op_pages = queries.op_posts(
+            thread,
+            after=int_param(request.GET.get("after")),
+            before=int_param(request.GET.get("before")),
+        )
+        page = thread.page_of_floor(posts[0].floor) if posts else 1
+    else:
+        page = page_param(request.GET.get("page"), thread.page_count)
+        posts = queries.thread_posts(thread, page)
+    state = queries.thread_state(user, thread)
     quote = None
     if quote_id := int_param(request.GET.get("quote")):
         quote = Post.objects.filter(thread=thread, pk=quote_id).select_related("author").first()
     form = ReplyForm(initial=quote_initial(quote))
     context = _thread_context(request, thread, page, posts, form, quote)
-    first_unread = read_floor + 1 if read_floor < thread.post_count else None
-    context.update(watching=watching, me_too=me_too, first_unread=first_unread)
+    first_unread = state.read_floor + 1 if state.read_floor < thread.post_count else None
+    context.update(
+        watching=state.watching,
+        me_too=state.me_too,
+        bookmarked=state.bookmarked,
+        first_unread=first_unread,
+        only_op=only_op,
+        op_pages=op_pages,
+    )
     view_counts.count_view(thread)
-    if posts:
+    if posts and not only_op:  # the OP's floors are not every floor up to the last one shown
         posting.mark_read(user, thread, posts[-1].floor)
     return render(request, "forum/thread.html", context)
+
+
+def _jump_to_floor(request, thread):
+    """?floor=N (the jump box, which works without JavaScript): the page that holds floor N, at #floor-N.
+    Past the last floor goes to the last one; anything that is not a floor number says so."""
+    last = max(thread.post_count, 1)
+    floor = int_param(request.GET.get("floor", "").strip(), maximum=MAX_PAGE * POSTS_PER_PAGE)
+    if floor is None:
+        messages.error(request, _("Enter a floor number from 1 to %(last)s.") % {"last": last})
+        return HttpResponseRedirect(thread.get_absolute_url())
+    if floor > last:
+        messages.info(
+            request,
+            ngettext(
+                "This thread has %(last)s floor; here it is.",
+                "This thread has %(last)s floors; here is the last one.",
+                last,
+            )
+            % {"last": last},
+        )
+        floor = last
+    return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(floor)}#floor-{floor}")
 
 
 def _thread_context(request, thread, page, posts, form, quote, preview=None):
@@ -249,8 +291,7 @@ def post_link(request, pk):
 
 def first_unread(request, pk):
     thread = _visible_thread(request, pk)
-    _watching, read_floor, _me_too = queries.thread_state(request.user, thread)
-    floor = min(read_floor + 1, thread.post_count)
+    floor = min(queries.thread_state(request.user, thread).read_floor + 1, thread.post_count)
     return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(floor)}#floor-{floor}")
 
 

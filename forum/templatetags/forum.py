@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import CORE_TESTERS, MODERATORS
 from forum import hooks
@@ -31,6 +32,14 @@ def role_badge(user) -> str:
     if CORE_TESTERS in names:
         return _("Core tester")
     return ""
+
+
+@register.filter
+def floor_label(floor: int) -> str:
+    """楼主 / 2楼 / 3楼 in Chinese, OP / #2 / #3 in English."""
+    if floor == 1:
+        return pgettext("floor 1", "OP")
+    return pgettext("floor label", "#%(floor)s") % {"floor": floor}
 
 
 @register.filter

@@ -251,7 +251,10 @@ MEETUPS = [
     Endpoint("GET", "/meetups/{meetup}/", ("page",)),
     Endpoint("GET", "/meetups/{meetup}/calendar.ics", ("page",)),
     Endpoint("POST", "/meetups/{meetup}/register/", ("answer",)),
-    Endpoint("POST", "/meetups/{meetup}/check-in/", ("code", "confirm"), staff_only=True),
+    Endpoint("POST", "/meetups/{meetup}/check-in/", ("code", "confirm", "registration"), staff_only=True),
+    Endpoint("GET", "/meetups/{meetup}/check-in/", ("q",), staff_only=True),
+    Endpoint("GET", "/meetups/{meetup}/attendees/", ("show", "after"), staff_only=True),
+    Endpoint("GET", "/meetups/mine/", ("before",)),
 ]
 SERVICEDESK = [
     Endpoint("GET", "/staff/queue/", ("page",), staff_only=True),
