@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from forum import hot
 from forum.boards import ANNOUNCEMENTS_SLUG
 from forum.models import Board, Thread
 from meetups.queries import upcoming_meetups
@@ -21,5 +22,6 @@ def home(request):
             "announcements": announcements,
             "meetups": upcoming_meetups(request.user)[:HOME_MEETUPS],
             "club": club,
+            "hot": hot.for_site(request.user),  # ranked by a beat task, read from the cache (forum/hot.py)
         },
     )

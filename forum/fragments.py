@@ -111,6 +111,7 @@ def _thread_inputs(thread: Thread) -> tuple:
         thread.title,
         thread.is_pinned,
         thread.is_locked,
+        thread.is_featured,
         thread.status,
         thread.feedback_kind,
         thread.author.public_name,

@@ -105,6 +105,7 @@ class Thread(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
+    is_featured = models.BooleanField(_("featured"), default=False)  # 精华, set by forum.moderation.set_featured
     # Counters: floors handed out (deleted posts keep theirs), visible replies, views, last post.
     post_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
@@ -137,6 +138,9 @@ class Thread(models.Model):
             ),
             models.Index(fields=["board", "-created_at"], name="thread_board_newest"),
             models.Index(fields=["author", "-created_at"], name="thread_author_recent"),
+            models.Index(
+                fields=["board", "-last_post_at"], condition=Q(is_featured=True), name="thread_board_featured"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(duplicate_of=models.F("id")), name="thread_not_duplicate_of_itself"),
@@ -215,7 +219,10 @@ class Like(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="like_once")]
-        indexes = [models.Index(fields=["user", "post"], name="like_user_post")]
+        indexes = [
+            models.Index(fields=["user", "post"], name="like_user_post"),
+            models.Index(fields=["created_at"], name="like_recent"),  # the last days' likes, for forum/hot.py
+        ]
 
 
 class Watch(models.Model):
@@ -331,6 +338,23 @@ class ModerationKind(models.TextChoices):
     WARN = "warn", _("Warned a fan")
     APPROVE = "approve", _("Approved a held post")
     REJECT = "reject", _("Rejected a held post")
+    FEATURE = "feature", _("Featured a thread")
+    UNFEATURE = "unfeature", _("Unfeatured a thread")
+
+
+class HotThread(models.Model):
+    """A thread's place in the hot lists, written every few minutes by forum.hot.rank (never per request)."""
+
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["board", "-score"], name="hot_board_score"),
+            models.Index(fields=["-score"], name="hot_score"),
+        ]
 
 
 class ModerationAction(models.Model):

@@ -21,6 +21,7 @@ from accounts.notifications import notify
 from accounts.roles import is_desk_staff
 from forum import attachments, posting, search
 from forum.boards import can_see
+from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
 
@@ -63,6 +64,24 @@ def set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str = "") 
             kind = ModerationKind.PIN if pinned else ModerationKind.UNPIN
             _log(moderator, kind, thread.board, thread=thread, fan=thread.author, reason=_reason(reason))
     thread.is_pinned = pinned
+
+
+def set_featured(moderator: User, thread: Thread, featured: bool, reason: str = "") -> None:
+    """Mark a thread as featured (精华) or take the mark off; logged, and its author is told when it is featured."""
+    _require(moderator, thread.board)
+    reason = _reason(reason)
+    title = thread.title
+    with transaction.atomic():
+        if Thread.objects.filter(pk=thread.pk, is_featured=not featured).update(is_featured=featured):
+            kind = ModerationKind.FEATURE if featured else ModerationKind.UNFEATURE
+            _log(moderator, kind, thread.board, thread=thread, fan=thread.author, reason=reason)
+            if featured and thread.author_id != moderator.pk:
+                _tell(
+                    thread.author,
+                    lambda: _("A moderator featured your thread “%(title)s” (精华).") % {"title": title},
+                    thread.get_absolute_url(),
+                )
+    thread.is_featured = featured
 
 
 def set_locked(moderator: User, thread: Thread, locked: bool, reason: str = "") -> None:
@@ -125,6 +144,7 @@ def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "")
         source = boards[old]
         thread.board = board
         thread.save(update_fields=["board"])
+        drop_from_hot_lists(thread)  # ranked on the old board; the next ranking places it again
         _log(
             moderator,
             ModerationKind.MOVE,
@@ -218,6 +238,8 @@ def hide_post(moderator: User, post: Post, reason: str) -> Post:
             posting._take_out_of_counts(post)
         _resolve_reports(moderator, post, _("Post hidden"))
         thread = post.thread
+        if post.floor == 1:
+            drop_from_hot_lists(thread)
         _log(moderator, ModerationKind.HIDE, thread.board, thread=thread, post=post, fan=post.author, reason=reason)
         if post.author_id != moderator.pk:
             title, floor = thread.title, post.floor

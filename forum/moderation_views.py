@@ -267,7 +267,7 @@ def dismiss(request, pk):
 @login_required
 @require_POST
 def moderate(request, pk):
-    """Pin, unpin, lock, unlock or move a thread (with an optional reason the author is told)."""
+    """Pin, unpin, lock, unlock, feature, unfeature or move a thread (with an optional reason the author is told)."""
     thread = _moderated_thread(request, pk)
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
@@ -276,6 +276,8 @@ def moderate(request, pk):
             moderation.set_pinned(request.user, thread, action == "pin", reason)
         elif action in ("lock", "unlock"):
             moderation.set_locked(request.user, thread, action == "lock", reason)
+        elif action in ("feature", "unfeature"):
+            moderation.set_featured(request.user, thread, action == "feature", reason)
         elif action == "move":
             form = MoveForm(request.POST, boards=visible_boards(request.user))
             if not form.is_valid():

@@ -68,6 +68,7 @@ THREAD_ROW_FIELDS = (
     "title",
     "is_pinned",
     "is_locked",
+    "is_featured",
     "post_count",
     "reply_count",
     "view_count",
@@ -97,6 +98,14 @@ def board_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
     )
     rows = {t.pk: t for t in _thread_list(Thread.objects.filter(pk__in=ids))}
     return [rows[pk] for pk in ids if pk in rows], Pages(page, count, page < count)
+
+
+def featured_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
+    """The board's featured (精华) threads, newest activity first (a partial index holds them)."""
+    start = (page - 1) * THREADS_PER_PAGE
+    threads = board.threads.filter(is_featured=True).order_by("-last_post_at")
+    rows = list(_thread_list(threads)[start : start + THREADS_PER_PAGE + 1])
+    return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
 FEEDBACK_SORTS = {"votes": ["-me_too_count", "-created_at"], "newest": ["-created_at"], "unanswered": ["created_at"]}

@@ -26,6 +26,14 @@ def process_attachment(attachment_id: int) -> str:
     return process_image(attachment_id)
 
 
+@shared_task(name="forum.tasks.rank_hot_threads")
+def rank_hot_threads() -> int:
+    """Beat, every 5 minutes: recompute the hot lists (forum/hot.py); safe to run twice."""
+    from forum.hot import rank
+
+    return rank()
+
+
 @shared_task(name="forum.tasks.purge_drafts")
 def purge_drafts() -> int:
     """Delete drafts nobody touched for 30 days (idempotent)."""

@@ -13,7 +13,19 @@ from django.views.decorators.http import require_POST
 from accounts.roles import is_desk_staff
 from fancity.lib.params import MAX_PAGE, int_param, page_param
 from fancity.lib.uploads import refused_uploads
-from forum import attachments, feedback, fragments, limits, moderation, posting, queries, screening, search, view_counts
+from forum import (
+    attachments,
+    feedback,
+    fragments,
+    hot,
+    limits,
+    moderation,
+    posting,
+    queries,
+    screening,
+    search,
+    view_counts,
+)
 from forum.boards import can_see, may_see_beta, visible_boards
 from forum.forms import EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.limits import PostingLimited
@@ -100,7 +112,10 @@ def board(request, slug):
     board = _visible_board(request, slug)
     page = page_param(request.GET.get("page"))
     filters = {}
-    if board.is_feedback:
+    featured = request.GET.get("featured") == "1"
+    if featured:
+        threads, pages = queries.featured_threads(board, page)
+    elif board.is_feedback:
         filters = {k: request.GET.get(k, "") for k in ("status", "kind", "sort")}
         threads, pages = queries.feedback_threads(board, page, **filters)
     else:
@@ -119,6 +134,9 @@ def board(request, slug):
             "statuses": FeedbackStatus.choices,
             "kinds": FeedbackKind.choices,
             "can_start": posting.can_start_thread(request.user, board),
+            "featured": featured,
+            # From the cache (one GET; one small query when it misses), on the first page of the full list.
+            "hot": hot.for_board(board) if page == 1 and not featured and not any(filters.values()) else [],
         },
     )
 
