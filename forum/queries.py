@@ -5,8 +5,8 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
 from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from accounts.roles import CORE_TESTERS, MODERATORS
@@ -81,11 +81,16 @@ THREAD_ROW_FIELDS = (
 )
 
 
-def _thread_list(threads: QuerySet) -> QuerySet:
-    return threads.select_related("author", "last_poster").only(*THREAD_ROW_FIELDS)
+def _thread_list(threads: QuerySet, viewer: User | None = None) -> QuerySet:
+    """Board-page rows; for a signed-in `viewer` with the floor they read up to (`viewer_read_floor`,
+    None if never opened) as a column of the same query, for the unread marks (`read_floors`)."""
+    threads = threads.select_related("author", "last_poster").only(*THREAD_ROW_FIELDS)
+    if viewer is not None and viewer.is_authenticated:
+        threads = threads.annotate(viewer_read_floor=RawSQL(_READ_FLOOR_SQL, [viewer.pk]))
+    return threads
 
 
-def board_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
+def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
     """Pinned first, then newest activity. The page count comes from the board's counter."""
     count = max(1, -(-board.thread_count // THREADS_PER_PAGE))
     page = min(page, count)
@@ -96,15 +101,15 @@ def board_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
             start : start + THREADS_PER_PAGE
         ]
     )
-    rows = {t.pk: t for t in _thread_list(Thread.objects.filter(pk__in=ids))}
+    rows = {t.pk: t for t in _thread_list(Thread.objects.filter(pk__in=ids), viewer)}
     return [rows[pk] for pk in ids if pk in rows], Pages(page, count, page < count)
 
 
-def featured_threads(board: Board, page: int) -> tuple[list[Thread], Pages]:
+def featured_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
     """The board's featured (精华) threads, newest activity first (a partial index holds them)."""
     start = (page - 1) * THREADS_PER_PAGE
     threads = board.threads.filter(is_featured=True).order_by("-last_post_at")
-    rows = list(_thread_list(threads)[start : start + THREADS_PER_PAGE + 1])
+    rows = list(_thread_list(threads, viewer)[start : start + THREADS_PER_PAGE + 1])
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
@@ -112,7 +117,7 @@ FEEDBACK_SORTS = {"votes": ["-me_too_count", "-created_at"], "newest": ["-create
 
 
 def feedback_threads(
-    board: Board, page: int, status: str = "", kind: str = "", sort: str = ""
+    board: Board, page: int, status: str = "", kind: str = "", sort: str = "", viewer: User | None = None
 ) -> tuple[list[Thread], Pages]:
     """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
     threads = board.threads.all()
@@ -125,19 +130,23 @@ def feedback_threads(
     order = FEEDBACK_SORTS.get(sort)
     threads = threads.order_by(*order) if order else threads.order_by("-is_pinned", "-last_post_at")
     start = (page - 1) * THREADS_PER_PAGE
-    rows = list(_thread_list(threads)[start : start + THREADS_PER_PAGE + 1])
+    rows = list(_thread_list(threads, viewer)[start : start + THREADS_PER_PAGE + 1])
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
-def thread_for_page(pk: int) -> Thread:
-    """The thread and its board; the official answer (feedback only) comes in a query of its own."""
-    thread = Thread.objects.select_related("board").get(pk=pk)
+def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
+    """The thread and its board, and for a signed-in `viewer` their state on it as columns of the same
+    query (`thread_state`); the official answer (feedback only) comes in a query of its own."""
+    threads = Thread.objects.select_related("board")
+    if viewer is not None and viewer.is_authenticated:
+        threads = threads.annotate(**_state_columns(viewer))
+    thread = threads.get(pk=pk)
     if thread.official_post_id:
         thread.official_post = Post.objects.select_related("author").get(pk=thread.official_post_id)
     return thread
 
 
-def _posts_for_page(posts: QuerySet[Post]) -> QuerySet[Post]:
+def _posts_for_page(posts: QuerySet[Post], viewer: User | None = None) -> QuerySet[Post]:
     """`posts` with what the thread page shows of them: only the columns it shows (no password, bio,
     search vector); the role badge's groups as an array in the authors query instead of a prefetch
     (which builds a manager per author); the attachments as a JSON column of the posts query."""
@@ -153,6 +162,8 @@ def _posts_for_page(posts: QuerySet[Post]) -> QuerySet[Post]:
     )
     # Authors and quotes come by prefetch, not by join: the planner cannot know that a floor range
     # holds 20 rows, and a join planned for thousands of rows costs more than four small queries.
+    if viewer is not None and viewer.is_authenticated:  # whether they liked each post, in the same query
+        posts = posts.annotate(viewer_liked=RawSQL(_LIKED_SQL, [viewer.pk]))
     return (
         posts.defer("body", "search")
         .annotate(attachment_rows=attachments_annotation())  # in this query, not one more (forum.attachments)
@@ -160,11 +171,11 @@ def _posts_for_page(posts: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
-def thread_posts(thread: Thread, page: int) -> list[Post]:
+def thread_posts(thread: Thread, page: int, viewer: User | None = None) -> list[Post]:
     """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
     first = (page - 1) * POSTS_PER_PAGE + 1
     posts = Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
-    return list(_posts_for_page(posts).order_by("floor"))
+    return list(_posts_for_page(posts, viewer).order_by("floor"))
 
 
 @dataclass
@@ -176,19 +187,21 @@ class OpPages:
     after: int | None
 
 
-def op_posts(thread: Thread, after: int | None = None, before: int | None = None) -> tuple[list[Post], OpPages]:
+def op_posts(
+    thread: Thread, after: int | None = None, before: int | None = None, viewer: User | None = None
+) -> tuple[list[Post], OpPages]:
     """The thread author's floors, 20 at a time by key on (thread, author, floor): after floor `after`,
     or the 20 before floor `before`, or the first 20. One more row is read to know whether there is more."""
     posts = Post.objects.filter(thread=thread, author_id=thread.author_id)
     if before is not None and after is None:
-        rows = list(_posts_for_page(posts.filter(floor__lt=before)).order_by("-floor")[: POSTS_PER_PAGE + 1])
+        rows = list(_posts_for_page(posts.filter(floor__lt=before), viewer).order_by("-floor")[: POSTS_PER_PAGE + 1])
         more_before = len(rows) > POSTS_PER_PAGE
         rows = rows[:POSTS_PER_PAGE][::-1]
         more_after = True
     else:
         if after is not None:
             posts = posts.filter(floor__gt=after)
-        rows = list(_posts_for_page(posts).order_by("floor")[: POSTS_PER_PAGE + 1])
+        rows = list(_posts_for_page(posts, viewer).order_by("floor")[: POSTS_PER_PAGE + 1])
         more_after = len(rows) > POSTS_PER_PAGE
         rows = rows[:POSTS_PER_PAGE]
         more_before = after is not None
@@ -200,35 +213,60 @@ def op_posts(thread: Thread, after: int | None = None, before: int | None = None
 def liked_post_ids(user: User, posts: list[Post]) -> set[int]:
     if not user.is_authenticated or not posts:
         return set()
+    if hasattr(posts[0], "viewer_liked"):  # read with the posts (thread_posts with a viewer)
+        return {p.pk for p in posts if p.viewer_liked}
     return set(Like.objects.filter(user=user, post__in=[p.pk for p in posts]).values_list("post_id", flat=True))
 
 
 class ThreadState(NamedTuple):
-    watching: bool
-    read_floor: int
-    me_too: bool
-    bookmarked: bool
+    watching: bool = False
+    read_floor: int = 0
+    me_too: bool = False
+    bookmarked: bool = False
+
+
+# One fan's state on a thread, as SQL on the thread's row (the one parameter is the fan's id): the
+# thread page reads it as columns of the thread's own query (thread_for_page), so a signed-in page
+# costs no query for it. A new piece of per-viewer state is one more entry here and in ThreadState.
+_THREAD = Thread._meta.db_table
+_STATE_SQL = {
+    "watching": f"EXISTS (SELECT 1 FROM {Watch._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id)",
+    "read_floor": f"COALESCE((SELECT s.floor FROM {ReadMark._meta.db_table} s "
+    f"WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id), 0)",
+    "me_too": f"EXISTS (SELECT 1 FROM {MeToo._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id)",
+    "bookmarked": f"EXISTS (SELECT 1 FROM {Bookmark._meta.db_table} s "
+    f"WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id)",
+}
+_READ_FLOOR_SQL = f"SELECT s.floor FROM {ReadMark._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id"
+_LIKED_SQL = (
+    f"EXISTS (SELECT 1 FROM {Like._meta.db_table} s WHERE s.user_id = %s AND s.post_id = {Post._meta.db_table}.id)"
+)
+
+
+def _state_columns(user: User) -> dict[str, RawSQL]:
+    return {f"viewer_{name}": RawSQL(sql, [user.pk]) for name, sql in _STATE_SQL.items()}
 
 
 def thread_state(user: User, thread: Thread) -> ThreadState:
-    """Watching, floor read up to, voted "me too", bookmarked: one fan and one thread, in one query."""
+    """Watching, floor read up to, voted "me too", bookmarked: one fan and one thread. No query when
+    the thread came from `thread_for_page(pk, viewer=user)`, else one."""
     if not user.is_authenticated:
-        return ThreadState(False, 0, False, False)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {Watch._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
-            f"(SELECT floor FROM {ReadMark._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
-            f"EXISTS (SELECT 1 FROM {MeToo._meta.db_table} WHERE user_id = %s AND thread_id = %s), "
-            f"EXISTS (SELECT 1 FROM {Bookmark._meta.db_table} WHERE user_id = %s AND thread_id = %s)",
-            [user.pk, thread.pk] * 4,
-        )
-        watching, read_floor, me_too, bookmarked = cursor.fetchone()
-    return ThreadState(watching, read_floor or 0, me_too, bookmarked)
+        return ThreadState()
+    if not hasattr(thread, "viewer_watching"):
+        columns = _state_columns(user)
+        row = Thread.objects.filter(pk=thread.pk).annotate(**columns).values(*columns).first() or {}
+        for name, value in row.items():
+            setattr(thread, name, value)
+    return ThreadState(
+        **{name: getattr(thread, f"viewer_{name}", default) for name, default in ThreadState._field_defaults.items()}
+    )
 
 
 def read_floors(user: User, threads: list[Thread]) -> dict[int, int]:
     if not user.is_authenticated or not threads:
         return {}
+    if hasattr(threads[0], "viewer_read_floor"):  # read with the rows (_thread_list with a viewer)
+        return {t.pk: t.viewer_read_floor for t in threads if t.viewer_read_floor is not None}
     return dict(
         ReadMark.objects.filter(user=user, thread__in=[t.pk for t in threads]).values_list("thread_id", "floor")
     )

@@ -43,9 +43,10 @@ def _visible_board(request, slug: str) -> Board:
     return board
 
 
-def _visible_thread(request, pk: int) -> Thread:
+def _visible_thread(request, pk: int, with_state: bool = False) -> Thread:
+    """The thread, 404 if the viewer may not see it; `with_state`: their state on it in the same query."""
     try:
-        thread = queries.thread_for_page(pk)
+        thread = queries.thread_for_page(pk, viewer=request.user if with_state else None)
     except Thread.DoesNotExist:
         raise Http404 from None
     if not can_see(request.user, thread.board):
@@ -114,13 +115,13 @@ def board(request, slug):
     filters = {}
     featured = request.GET.get("featured") == "1"
     if featured:
-        threads, pages = queries.featured_threads(board, page)
+        threads, pages = queries.featured_threads(board, page, viewer=request.user)
     elif board.is_feedback:
         filters = {k: request.GET.get(k, "") for k in ("status", "kind", "sort")}
-        threads, pages = queries.feedback_threads(board, page, **filters)
+        threads, pages = queries.feedback_threads(board, page, **filters, viewer=request.user)
     else:
-        threads, pages = queries.board_threads(board, page)
-    read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None
+        threads, pages = queries.board_threads(board, page, viewer=request.user)
+    read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None  # no query
     fragments.thread_rows(threads)
     return render(
         request,
@@ -173,7 +174,7 @@ def new_thread(request, slug):
 
 
 def thread(request, pk):
-    thread = _visible_thread(request, pk)
+    thread = _visible_thread(request, pk, with_state=True)
     if "floor" in request.GET:
         return _jump_to_floor(request, thread)
     user = request.user
@@ -184,12 +185,13 @@ def thread(request, pk):
             thread,
             after=int_param(request.GET.get("after")),
             before=int_param(request.GET.get("before")),
+            viewer=user,
         )
         page = thread.page_of_floor(posts[0].floor) if posts else 1
     else:
         page = page_param(request.GET.get("page"), thread.page_count)
-        posts = queries.thread_posts(thread, page)
-    state = queries.thread_state(user, thread)
+        posts = queries.thread_posts(thread, page, viewer=user)
+    state = queries.thread_state(user, thread)  # read with the thread: no query
     quote = None
     if quote_id := int_param(request.GET.get("quote")):
         quote = Post.objects.filter(thread=thread, pk=quote_id).select_related("author").first()
@@ -205,7 +207,9 @@ def thread(request, pk):
         op_pages=op_pages,
     )
     view_counts.count_view(thread)
-    if posts and not only_op:  # the OP's floors are not every floor up to the last one shown
+    # The read mark only moves forward, so a page that shows nothing past it writes nothing (a re-read).
+    # The OP's floors are not every floor up to the last one shown.
+    if posts and not only_op and posts[-1].floor > state.read_floor:
         posting.mark_read(user, thread, posts[-1].floor)
     return render(request, "forum/thread.html", context)
 
@@ -294,7 +298,7 @@ def reply(request, pk):
             else:
                 return redirect(post)
     page = thread.page_count
-    posts = queries.thread_posts(thread, page)
+    posts = queries.thread_posts(thread, page, viewer=request.user)
     context = _thread_context(request, thread, page, posts, form, quote, preview)
     return render(request, "forum/thread.html", context, status=200 if preview is not None else 400)
 
@@ -308,7 +312,7 @@ def post_link(request, pk):
 
 
 def first_unread(request, pk):
-    thread = _visible_thread(request, pk)
+    thread = _visible_thread(request, pk, with_state=True)
     floor = min(queries.thread_state(request.user, thread).read_floor + 1, thread.post_count)
     return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(floor)}#floor-{floor}")
 
