@@ -245,26 +245,43 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         form.fields.pop("logs", None)
     attachments.decorate(posts, user)
     fragments.posts(posts, anonymous=not user.is_authenticated)
+    liked = queries.liked_post_ids(user, posts)
+    can_reply = posting.can_reply(user, thread)
+    edit_ids = {p.pk for p in posts if posting.can_edit(user, p)}
+    delete_ids = {p.pk for p in posts if posting.can_delete(user, p, thread.board)}
+    if user.is_authenticated:  # the buttons under each visible post, from the cache (forum.fragments)
+        fragments.post_actions(
+            request,
+            [p for p in posts if p.deleted_at is None and p.hidden_at is None],
+            liked=liked,
+            edit_ids=edit_ids,
+            delete_ids=delete_ids,
+            thread=thread,
+            page=page,
+            can_reply=can_reply,
+            is_staff=is_desk_staff(user),
+            is_moderator=is_mod,
+        )
     return {
         "thread": thread,
         "board": thread.board,
         "posts": posts,
         "page": page,
         "pages": queries.Pages(page, thread.page_count, page < thread.page_count),
-        "liked": queries.liked_post_ids(user, posts),
+        "liked": liked,
         "status_log": queries.status_log(thread),
         "form": form,
         "quote": quote,
         "preview": preview,
-        "can_reply": posting.can_reply(user, thread),
+        "can_reply": can_reply,
         "is_moderator": is_mod,
         "is_staff": is_desk_staff(user),
         "status_form": StatusForm(initial={"status": thread.status})
         if is_desk_staff(user) and thread.is_feedback
         else None,
         "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
-        "edit_ids": {p.pk for p in posts if posting.can_edit(user, p)},
-        "delete_ids": {p.pk for p in posts if posting.can_delete(user, p, thread.board)},
+        "edit_ids": edit_ids,
+        "delete_ids": delete_ids,
     }
 
 
