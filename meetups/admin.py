@@ -1,16 +1,18 @@
-import csv
-
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
 from meetups import capacity, checkin, draw, proposals, publishing, registration, selection
+from meetups.export import attendees_csv
 from meetups.locking import RegistrationError
-from meetups.models import AttendeeMessage, CitySnapshot, Meetup, Registration, SchedulerSettings
+from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, SchedulerSettings
 
 
 def _run(modeladmin, request, queryset, function, done_message):
@@ -18,21 +20,14 @@ def _run(modeladmin, request, queryset, function, done_message):
     run_each(modeladmin, request, queryset, lambda obj: function(request.user, obj), done_message, (RegistrationError,))
 
 
-class RegistrationInline(admin.TabularInline):
-    model = Registration
+class QuestionInline(admin.TabularInline):
+    """The registration form's questions, asked in `position` order (answers: meetups.registration)."""
+
+    model = Question
     extra = 0
-    can_delete = False
-    fields = ["order", "fan", "state", "answer", "draw_weight", "created_at", "checked_in_at"]
-    readonly_fields = fields
-    ordering = ["order"]
-    show_change_link = True
-    classes = ["collapse"]
-
-    def has_add_permission(self, request, obj=None):
-        return False  # seats change only through the meetups functions, under the meetup's lock
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("fan")
+    fields = ["position", "label", "kind", "options", "required"]
+    ordering = ["position", "pk"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
 
 
 @admin.register(Meetup)
@@ -55,8 +50,11 @@ class MeetupAdmin(admin.ModelAdmin):
         "sequence",
         "change_reason",
         "staff_page",
+        "registrations_link",
     ]
-    inlines = [RegistrationInline]
+    # The registrations have their own list (5,000 inline rows would take seconds to render): the
+    # change page links to it, filtered by the meetup, with the counts per state.
+    inlines = [QuestionInline]
     actions = [
         "publish",
         "close_registration",
@@ -67,7 +65,21 @@ class MeetupAdmin(admin.ModelAdmin):
         "reject_proposals",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "city", "kind", "status", "approval", "proposed_by", "staff_page"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "city",
+                    "kind",
+                    "status",
+                    "approval",
+                    "proposed_by",
+                    "staff_page",
+                    "registrations_link",
+                ]
+            },
+        ),
         (_("Time and place"), {"fields": ["starts_at", "ends_at", "venue", "address", "agenda"]}),
         (
             _("Registration"),
@@ -104,20 +116,48 @@ class MeetupAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("meetups:manage", args=[obj.pk]), _("Open the staff page"))
 
+    @admin.display(description=_("Registrations"))
+    def registrations_link(self, obj):
+        """Counts per state (one grouped query) and a link to the registrations list of this meetup."""
+        if obj is None or obj.pk is None:
+            return "—"
+        counts = dict(Registration.objects.filter(meetup=obj).order_by().values_list("state").annotate(n=Count("pk")))
+        labels = dict(Registration.State.choices)
+        summary = format_html_join(
+            " · ", "{}: {}", ((labels[state], counts[state]) for state in labels if counts.get(state))
+        )
+        url = reverse("admin:meetups_registration_changelist") + f"?meetup__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}" id="registrations-link">{}</a> {}',
+            url,
+            _("%(n)s registrations") % {"n": sum(counts.values())},
+            format_html("({})", summary) if counts else "",
+        )
+
     def save_model(self, request, obj, form, change):
         """An existing meetup saves only its form's fields; its capacity changes through meetups.capacity.
 
         The capacity (and its override) are never written from the form: `change_capacity` sets them
         under the meetup's lock and promotes waiting fans, so no newcomer takes a new seat first.
+        A published meetup's announcement threads then follow what changed (publishing.refresh_announcements).
         """
         if not change:
             return super().save_model(request, obj, form, change)
+        self._save_existing(request, obj, form)
+        if publishing.ANNOUNCED_FIELDS & set(form.changed_data):
+            try:
+                publishing.refresh_announcements(request.user, obj)
+            except (RegistrationError, PermissionDenied, ValidationError) as error:
+                self.message_user(request, refusal_text(error), messages.WARNING)
+        return None
+
+    def _save_existing(self, request, obj, form):
         seat_fields = {"capacity", "capacity_override"}
         new, override = obj.capacity, obj.capacity_override
         names = {f.name for f in obj._meta.concrete_fields}
         obj.save(update_fields=[name for name in form.fields if name in names and name not in seat_fields])
         if not seat_fields & set(form.changed_data):
-            return None
+            return
         try:
             promoted = capacity.change_capacity(request.user, obj, new, override)
         except (RegistrationError, PermissionDenied) as error:
@@ -129,7 +169,6 @@ class MeetupAdmin(admin.ModelAdmin):
                     _("%(n)s fans were promoted from the waiting list.") % {"n": len(promoted)},
                     messages.SUCCESS,
                 )
-        return None
 
     @admin.action(description=_("Publish (announce in the forum, notify the city's fans)"), permissions=["change"])
     def publish(self, request, queryset):
@@ -157,46 +196,29 @@ class MeetupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export attendees (CSV)"), permissions=["view"])
     def export_attendees(self, request, queryset):
+        if not request.user.has_perm("meetups.view_answer"):
+            raise PermissionDenied  # the CSV holds the fans' answers, private to event staff
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="attendees.csv"'
-        response.write("\ufeff")  # so that spreadsheet programs read the Chinese names right
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "meetup",
-                "starts_at",
-                "order",
-                "state",
-                "username",
-                "display_name",
-                "email",
-                "answer",
-                "ticket_code",
-                "checked_in_at",
-            ]
-        )
-        rows = (
-            Registration.objects.filter(meetup__in=queryset)
-            .exclude(state=Registration.State.CANCELLED)
-            .select_related("fan", "meetup")
-            .order_by("meetup__starts_at", "meetup_id", "order")
-        )
-        for r in rows.iterator(chunk_size=1000):
-            writer.writerow(
-                [
-                    r.meetup.title,
-                    r.meetup.starts_at.isoformat(),
-                    r.order,
-                    r.state,
-                    r.fan.username,
-                    r.fan.display_name,
-                    r.fan.email,
-                    r.answer,
-                    r.ticket_code,
-                    r.checked_in_at.isoformat() if r.checked_in_at else "",
-                ]
-            )
+        attendees_csv(request.user, queryset, response)
         return response
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    can_delete = False
+    fields = ["question", "value"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # answers are written with the registration (meetups.registration)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question")
 
 
 @admin.register(Registration)
@@ -204,6 +226,9 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_display = ["meetup", "order", "fan", "state", "draw_weight", "created_at", "checked_in_at"]
     list_filter = ["state", ("meetup", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["meetup", "fan"]
+    raw_id_fields = ["meetup", "fan"]
+    inlines = [AnswerInline]
+    list_per_page = 100
     search_fields = ["fan__username", "fan__display_name", "ticket_code", "meetup__title"]
     ordering = ["meetup", "order"]
     readonly_fields = [

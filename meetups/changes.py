@@ -140,25 +140,15 @@ def update_announcements(staff: User, meetup: Meetup) -> None:
     In the site's language, like the announcement itself. A retry replies once: the forum returns
     an identical reply sent again by the same author instead of posting it twice.
     """
-    from forum.models import Post, Thread
-    from forum.posting import edit_post, post_reply
-    from meetups.publishing import announcement_text
+    from forum.models import Thread
+    from forum.posting import post_reply
+    from meetups.publishing import refresh_announcements
 
     thread_ids = [t for t in (meetup.announcement_thread_id, meetup.city_thread_id) if t]
     if not thread_ids:
         return
+    refresh_announcements(staff, meetup)  # the first posts, with a "Cancelled"/"New time" line on top
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         notice = change_text(meetup)
-        title, body = announcement_text(meetup)
-        if meetup.status == Meetup.Status.CANCELLED:
-            banner = str(_("**Cancelled.** %(reason)s")) % {"reason": meetup.change_reason}
-        else:
-            banner = str(_("**New time: %(when)s.** %(reason)s")) % {
-                "when": _when(meetup),
-                "reason": meetup.change_reason,
-            }
     for thread in Thread.objects.filter(pk__in=thread_ids):
-        first = Post.objects.filter(thread=thread, floor=1).first()
-        if first is not None:
-            edit_post(staff, first, f"{banner}\n\n{body}")
         post_reply(staff, thread, notice)

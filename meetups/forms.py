@@ -1,16 +1,57 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from meetups.models import DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY, AttendeeMessage
+from meetups.models import ANSWER_MAX, DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY, AttendeeMessage, Question
 
 
 class RegisterForm(forms.Form):
+    """The registration form: the meetup's old free question, then event staff's questions in order.
+
+    Each question's field validates with `Question.clean_answer`, the rule register_for_meetup
+    applies again before writing; errors are in the fan's language.
+    """
+
     answer = forms.CharField(
         label=_("Your answer"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
     )
+
+    def __init__(self, *args, questions: list[Question] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[self.field_name(question)] = self._field(question)
+
+    @staticmethod
+    def field_name(question: Question) -> str:
+        return f"q{question.pk}"
+
+    @staticmethod
+    def _field(question: Question) -> forms.Field:
+        common = {
+            "label": question.label,
+            "required": question.required,
+            "validators": [question.clean_answer],
+            "error_messages": {"required": _("Please answer this question.")},
+        }
+        if question.kind == Question.Kind.CHOICE:
+            choices = [(option, option) for option in question.option_list]
+            return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        if question.kind == Question.Kind.YES_NO:
+            choices = [(Question.YES, _("Yes")), (Question.NO, _("No"))]
+            return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        attrs = {"maxlength": ANSWER_MAX}
+        if question.kind == Question.Kind.PHONE:
+            attrs.update({"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
+        return forms.CharField(max_length=ANSWER_MAX, widget=forms.TextInput(attrs=attrs), **common)
+
+    def answers(self) -> dict[int, str]:
+        return {q.pk: self.cleaned_data.get(self.field_name(q), "") for q in self.questions}
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[self.field_name(q)] for q in self.questions]
 
 
 class CheckInForm(forms.Form):

@@ -350,3 +350,113 @@ class AttendeeMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meetup} · {self.get_audience_display()} · {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+# Registration questions (issue 11): event staff ask what the venue needs (a real name, a phone
+# number, a meal choice); answers are private to event staff (meetups.queries.answers_for), in the
+# staff CSV, in the fan's data export and erased with the account.
+ANSWER_MAX = 300
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 5, 20
+_PHONE_CHARS = set("0123456789 +-()")
+
+
+def phone_digits(value: str) -> str:
+    """The digits of a phone number as typed ("+86 138-0013-8000" -> "8613800138000")."""
+    return "".join(c for c in value if c.isdigit())
+
+
+class Question(models.Model):
+    """One question of a meetup's registration form, in the order event staff give."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Short text")
+        PHONE = "phone", _("Phone number")
+        CHOICE = "choice", _("Single choice")
+        YES_NO = "yes_no", _("Yes or no")
+
+    YES, NO = "yes", "no"
+
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(_("question"), max_length=200)
+    kind = models.CharField(_("kind of answer"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    options = models.TextField(
+        _("options"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Single choice only: one option per line."),
+    )
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+        ordering = ["meetup", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def option_list(self) -> list[str]:
+        return [line.strip() for line in self.options.splitlines() if line.strip()]
+
+    def clean(self):
+        if self.kind == self.Kind.CHOICE and len(self.option_list) < 2:
+            raise ValidationError({"options": _("A single-choice question needs at least two options, one per line.")})
+        if self.kind != self.Kind.CHOICE and self.option_list:
+            raise ValidationError({"options": _("Only a single-choice question has options.")})
+        if any(len(option) > ANSWER_MAX for option in self.option_list):
+            raise ValidationError({"options": _("Each option must be under %(n)s characters.") % {"n": ANSWER_MAX}})
+
+    def clean_answer(self, value: str | None) -> tuple[str, str]:
+        """The one rule for an answer: returns (the answer as stored, its phone digits or "").
+
+        An empty answer to an optional question is ("", ""); anything else that does not fit raises
+        ValidationError with a message in the active language (the fan's).
+        """
+        value = " ".join(str(value or "").split())
+        if not value:
+            if self.required:
+                raise ValidationError(_("Please answer this question."), code="required")
+            return "", ""
+        if len(value) > ANSWER_MAX:
+            raise ValidationError(_("Please keep your answer under %(n)s characters.") % {"n": ANSWER_MAX})
+        if self.kind == self.Kind.PHONE:
+            digits = phone_digits(value)
+            if not set(value) <= _PHONE_CHARS or not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS:
+                raise ValidationError(_("Please enter a phone number (digits, spaces, + and - only)."))
+            return value, digits
+        if self.kind == self.Kind.CHOICE and value not in self.option_list:
+            raise ValidationError(_("Please pick one of the options."))
+        if self.kind == self.Kind.YES_NO and value not in (self.YES, self.NO):
+            raise ValidationError(_("Please answer yes or no."))
+        return value, ""
+
+    def answer_display(self, value: str) -> str:
+        """An answer as a person reads it (yes/no in the active language)."""
+        if self.kind == self.Kind.YES_NO and value in (self.YES, self.NO):
+            return str(_("Yes") if value == self.YES else _("No"))
+        return value
+
+
+class Answer(models.Model):
+    """A fan's answer to a registration question; written with the registration, in one statement
+    (the database function meetups_register), so a registration never lacks a required answer."""
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(_("answer"), max_length=ANSWER_MAX)
+    # Phone questions: the digits alone, for the door's search by the last digits
+    # (meetups.queries.phone_ends_with); "" for other kinds.
+    digits = models.CharField(_("phone digits"), max_length=PHONE_MAX_DIGITS, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["registration", "question__position", "question_id"]
+        constraints = [models.UniqueConstraint(fields=["registration", "question"], name="answer_once_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question} · {self.value}"

@@ -109,6 +109,68 @@ def announcement_text(meetup: Meetup) -> tuple[str, str]:
     return title, body
 
 
+def _when(meetup: Meetup) -> str:
+    return timezone.localtime(meetup.starts_at).strftime("%Y-%m-%d %H:%M")
+
+
+def first_post_text(meetup: Meetup) -> tuple[str, str]:
+    """Title and first post of the announcement threads as they should read now, in the site's language.
+
+    After a cancel or reschedule (meetups.changes) a line on top says so, with staff's reason.
+    """
+    title, body = announcement_text(meetup)
+    if not (meetup.sequence and meetup.change_reason):
+        return title, body
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        if meetup.status == Meetup.Status.CANCELLED:
+            banner = str(_("**Cancelled.** %(reason)s")) % {"reason": meetup.change_reason}
+        else:
+            banner = str(_("**New time: %(when)s.** %(reason)s")) % {
+                "when": _when(meetup),
+                "reason": meetup.change_reason,
+            }
+    return title, f"{banner}\n\n{body}"
+
+
+# What the announcement shows: an admin edit of any of these re-renders its first post.
+ANNOUNCED_FIELDS = frozenset(
+    {
+        "title",
+        "starts_at",
+        "ends_at",
+        "venue",
+        "address",
+        "agenda",
+        "capacity",
+        "mode",
+        "registration_opens_at",
+        "registration_closes_at",
+    }
+)
+
+
+def refresh_announcements(staff: User, meetup: Meetup) -> int:
+    """Re-render the first post (and title) of the meetup's announcement threads from the meetup as
+    it is now; returns how many posts changed. A post already up to date is left alone (no "edited").
+    """
+    from forum.models import Post
+    from forum.posting import edit_post
+
+    require_event_staff(staff)
+    meetup = Meetup.objects.select_related("city", "proposed_by").get(pk=meetup.pk)
+    thread_ids = [t for t in (meetup.announcement_thread_id, meetup.city_thread_id) if t]
+    if not thread_ids:
+        return 0
+    title, body = first_post_text(meetup)
+    changed = 0
+    for first in Post.objects.filter(thread_id__in=thread_ids, floor=1).select_related("thread"):
+        if first.body == body and first.thread.title == title:
+            continue
+        edit_post(staff, first, body, title=title)
+        changed += 1
+    return changed
+
+
 def post_announcements(meetup_id: int, staff_id: int) -> None:
     """Post the missing announcement threads (official: announcements and city board; fan-organised:
     city board). Idempotent: a thread already posted is not posted again.

@@ -2,12 +2,12 @@
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from meetups.models import AttendeeMessage, CitySnapshot, Meetup, Registration
+from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, phone_digits
 from meetups.ranking import latest_day
 
 VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED, Meetup.Status.CANCELLED]
@@ -248,3 +248,46 @@ def search_attendees(meetup: Meetup, text: str) -> list[Registration]:
         .select_related("fan")
         .order_by("order")[:SEARCH_RESULTS]
     )
+
+
+def questions_of(meetup: Meetup) -> list[Question]:
+    """The meetup's registration questions, in the order event staff gave."""
+    return list(Question.objects.filter(meetup=meetup).order_by("position", "pk"))
+
+
+def answers_for(meetup: Meetup) -> dict[int, dict[int, Answer]]:
+    """Every answer to the meetup's questions: {registration id: {question id: Answer}}.
+
+    Private to event staff (and to whoever else may see the meetup's attendees): callers check the
+    permission. One query, however many registrations.
+    """
+    answers: dict[int, dict[int, Answer]] = {}
+    for answer in Answer.objects.filter(question__meetup=meetup).order_by():
+        answers.setdefault(answer.registration_id, {})[answer.question_id] = answer
+    return answers
+
+
+def phone_answer(registration: Registration) -> str:
+    """The fan's answer to the meetup's first phone question, as typed ("" when none)."""
+    answer = (
+        Answer.objects.filter(registration=registration, question__kind=Question.Kind.PHONE)
+        .order_by("question__position", "question_id")
+        .first()
+    )
+    return answer.value if answer else ""
+
+
+def phone_ends_with(digits: str) -> Q:
+    """A filter on Registration: a phone answer ending with these digits (spaces, dashes, "+" ignored).
+
+    For the door's search by the last digits of a fan's phone number, e.g.
+    `Registration.objects.filter(meetup=meetup).filter(phone_ends_with("8000"))`. `Answer.digits`
+    holds the phone answers' digits alone, written with the answer.
+    """
+    digits = phone_digits(digits)
+    if not digits:
+        return Q(pk__in=[])
+    phone = Answer.objects.filter(
+        registration=OuterRef("pk"), question__kind=Question.Kind.PHONE, digits__endswith=digits
+    )
+    return Q(Exists(phone))

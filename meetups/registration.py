@@ -9,8 +9,10 @@ checkin.py.
 """
 
 import datetime
+import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -21,7 +23,7 @@ from accounts.models import User
 from accounts.moderation import BANNED, why_may_not_act
 from meetups import mail
 from meetups.locking import RegistrationError, TryAgain, lock_meetup, lock_timed_out, require_event_staff
-from meetups.models import Meetup, Registration, new_ticket_code
+from meetups.models import Meetup, Question, Registration, new_ticket_code
 
 State = Registration.State
 ANSWER_MAX = 300
@@ -54,16 +56,51 @@ def next_order(meetup: Meetup) -> int:
     return (Registration.objects.filter(meetup=meetup).aggregate(m=Max("order"))["m"] or 0) + 1
 
 
-def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registration:
+class AnswersInvalid(RegistrationError):
+    """Answers to the meetup's questions that do not fit: `errors` maps question ids to messages."""
+
+    def __init__(self, errors: dict[int, str]):
+        self.errors = errors
+        super().__init__(_("Please check your answers to the questions."))
+
+
+def clean_answers(questions: list[Question], answers: dict[int, str]) -> list[dict]:
+    """Every question's answer checked by `Question.clean_answer`, as meetups_register stores them.
+
+    Raises AnswersInvalid with a message per question (in the active language) when any is missing
+    or does not fit; an optional question left empty stores no answer.
+    """
+    rows, errors = [], {}
+    for question in questions:
+        try:
+            value, digits = question.clean_answer(answers.get(question.pk))
+        except ValidationError as error:
+            errors[question.pk] = " ".join(error.messages)
+            continue
+        if value:
+            rows.append({"q": question.pk, "v": value, "d": digits})
+    if errors:
+        raise AnswersInvalid(errors)
+    return rows
+
+
+def register_for_meetup(
+    fan: User, meetup: Meetup, answer: str = "", answers: dict[int, str] | None = None
+) -> Registration:
     """Register `fan`: confirmed or waiting (first come), or applied (draw, staff selection).
 
+    `answers` maps the meetup's question ids (`meetup.questions`) to what the fan typed; they are
+    checked before anything is written (AnswersInvalid) and written by the same database statement
+    as the registration, so a registration never exists without its required answers.
+
     A fan who cancelled may register again: same row, a new place at the end and a new ticket code
-    (so the old ticket stops working).
+    (so the old ticket stops working), and their new answers replace the old.
     """
     _check_fan(fan)
     answer = (answer or "").strip()
     if len(answer) > ANSWER_MAX:
         raise RegistrationError(_("Please keep your answer under %(n)s characters.") % {"n": ANSWER_MAX})
+    answer_rows = clean_answers(list(Question.objects.filter(meetup=meetup)), answers or {})
     now = timezone.now()
     # Cheap checks on what the page saw, for a clear answer without queueing for the lock; the
     # database function checks again under the lock.
@@ -77,15 +114,15 @@ def register_for_meetup(fan: User, meetup: Meetup, answer: str = "") -> Registra
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s)",
-                [meetup.pk, fan.pk, answer, new_ticket_code(), now],
+                "SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s, %s::jsonb)",
+                [meetup.pk, fan.pk, answer, new_ticket_code(), now, json.dumps(answer_rows)],
             )
             outcome, registration_id = cursor.fetchone()
     except OperationalError as exc:
         if lock_timed_out(exc):
             raise TryAgain() from exc
         raise
-    except IntegrityError as exc:  # a ticket code collision (50 random bits): vanishingly rare
+    except IntegrityError as exc:  # a ticket code collision (50 random bits), or a question deleted meanwhile
         raise TryAgain() from exc
     if outcome == "missing":
         raise Meetup.DoesNotExist

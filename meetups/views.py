@@ -26,7 +26,13 @@ from meetups.locking import RegistrationError
 from meetups.messaging import message_attendees
 from meetups.models import Meetup, Registration
 from meetups.proposals import propose_meetup
-from meetups.registration import cancel_registration, confirm_seat, register_for_meetup, waiting_position
+from meetups.registration import (
+    AnswersInvalid,
+    cancel_registration,
+    confirm_seat,
+    register_for_meetup,
+    waiting_position,
+)
 from meetups.tickets import ticket_token
 
 ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
@@ -50,54 +56,66 @@ def index(request):
     )
 
 
+def _detail_context(request, meetup: Meetup, form: RegisterForm | None = None) -> dict:
+    registration = queries.registration_of(request.user, meetup)
+    may_register = meetup.registration_is_open() and (
+        registration is None or registration.state == Registration.State.CANCELLED
+    )
+    if form is None:
+        # The questions are read only when the form is shown (a signed-in fan who may register).
+        show_form = may_register and request.user.is_authenticated
+        form = RegisterForm(questions=queries.questions_of(meetup) if show_form else ())
+    return {
+        "meetup": meetup,
+        "registration": registration,
+        "active": registration is not None and registration.state in ACTIVE_STATES,
+        "position": waiting_position(registration) if registration else None,
+        "seats_left": max(meetup.capacity - meetup.confirmed, 0),
+        "is_open": meetup.registration_is_open(),
+        # A fan who was turned down (or did not come) holds their row: no button that would fail.
+        "may_register": may_register,
+        "form": form,
+        "weights": {
+            "per_day": WEIGHT_PER_ACTIVE_DAY,
+            "max_days": MAX_ACTIVE_DAYS,
+            "max_bonus": WEIGHT_PER_ACTIVE_DAY * MAX_ACTIVE_DAYS,
+            "no_show": NO_SHOW_FACTOR,
+            "memory": NO_SHOW_MEMORY_DAYS,
+        },
+    }
+
+
 def detail(request, pk):
     meetup = _meetup_or_404(request, pk)
-    registration = queries.registration_of(request.user, meetup)
-    return render(
-        request,
-        "meetups/detail.html",
-        {
-            "meetup": meetup,
-            "registration": registration,
-            "active": registration is not None and registration.state in ACTIVE_STATES,
-            "position": waiting_position(registration) if registration else None,
-            "seats_left": max(meetup.capacity - meetup.confirmed, 0),
-            "is_open": meetup.registration_is_open(),
-            # A fan who was turned down (or did not come) holds their row: no button that would fail.
-            "may_register": meetup.registration_is_open()
-            and (registration is None or registration.state == Registration.State.CANCELLED),
-            "form": RegisterForm(),
-            "weights": {
-                "per_day": WEIGHT_PER_ACTIVE_DAY,
-                "max_days": MAX_ACTIVE_DAYS,
-                "max_bonus": WEIGHT_PER_ACTIVE_DAY * MAX_ACTIVE_DAYS,
-                "no_show": NO_SHOW_FACTOR,
-                "memory": NO_SHOW_MEMORY_DAYS,
-            },
-        },
-    )
+    return render(request, "meetups/detail.html", _detail_context(request, meetup))
 
 
 @login_required
 @require_POST
 def register(request, pk):
+    """Register; answers that do not fit show the page again with what the fan typed and the errors."""
     meetup = _meetup_or_404(request, pk, seats=False)
-    form = RegisterForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(meetup)
-    try:
-        registration = register_for_meetup(request.user, meetup, form.cleaned_data["answer"])
-    except RegistrationError as error:
-        messages.error(request, str(error))
-        return redirect(meetup)
-    if registration.state == Registration.State.CONFIRMED:
-        messages.success(request, _("You are confirmed! Your ticket is ready."))
-    elif registration.state == Registration.State.WAITING:
-        messages.success(request, _("The meetup is full: you are on the waiting list."))
-    else:
-        messages.success(request, _("Your application is in. We will tell you the result."))
-    return redirect(meetup)
+    form = RegisterForm(request.POST, questions=queries.questions_of(meetup))
+    if form.is_valid():
+        try:
+            registration = register_for_meetup(request.user, meetup, form.cleaned_data["answer"], form.answers())
+        except AnswersInvalid as error:
+            for question in form.questions:
+                if question.pk in error.errors:
+                    form.add_error(form.field_name(question), error.errors[question.pk])
+        except RegistrationError as error:
+            messages.error(request, str(error))
+            return redirect(meetup)
+        else:
+            if registration.state == Registration.State.CONFIRMED:
+                messages.success(request, _("You are confirmed! Your ticket is ready."))
+            elif registration.state == Registration.State.WAITING:
+                messages.success(request, _("The meetup is full: you are on the waiting list."))
+            else:
+                messages.success(request, _("Your application is in. We will tell you the result."))
+            return redirect(meetup)
+    meetup = _meetup_or_404(request, pk)  # with its seats, for the page
+    return render(request, "meetups/detail.html", _detail_context(request, meetup, form), status=400)
 
 
 @login_required

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from accounts.models import City, Notification
 from forum.models import Thread
@@ -107,3 +108,53 @@ def test_a_proposal_needs_a_home_city_and_a_date_a_week_ahead():
             UserFactory(), title="t", starts_at=timezone.now() + datetime.timedelta(days=2), venue="v", address="a"
         )
     assert not Meetup.objects.exists()
+
+
+def _publish_without_notifying(meetup):
+    """Publish and post the threads (the fans' notifications are queued and not run here)."""
+    staff = event_staff(language="en")
+    publishing.publish_meetup(staff, meetup)
+    meetup.refresh_from_db()
+    return staff
+
+
+@pytest.mark.django_db
+def test_the_announcement_is_in_chinese_with_a_real_link():
+    from django.conf import settings
+
+    from forum.models import Post
+
+    meetup = MeetupFactory(status=Meetup.Status.DRAFT, city=City.objects.get(slug="chengdu"), title="茶馆见")
+    _publish_without_notifying(meetup)
+    thread = Thread.objects.get(pk=meetup.announcement_thread_id)
+    body = Post.objects.get(thread=thread, floor=1).body
+    url = settings.SITE_URL + meetup.get_absolute_url()
+    assert thread.title == "官方见面会：茶馆见"
+    assert body.startswith("成都见面会来啦！") and "时间：" in body and "名额：40（先到先得）" in body
+    assert f"**[在见面会页面报名]({url})**" in body
+    assert "Register" not in body and "A meetup" not in body
+
+
+@pytest.mark.django_db
+def test_editing_a_published_meetup_in_the_admin_rewrites_its_announcements(client):
+    from forum.models import Post
+    from tests.meetups.test_capacity import _form_data
+
+    meetup = MeetupFactory(status=Meetup.Status.DRAFT, agenda="旧的安排")
+    staff = _publish_without_notifying(meetup)
+    client.force_login(staff)
+    url = reverse("admin:meetups_meetup_change", args=[meetup.pk])
+    data = _form_data(client.get(url), meetup)
+    data.update(title="新标题", venue="新场地", agenda="新的安排", capacity=45)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    for thread_id in (meetup.announcement_thread_id, meetup.city_thread_id):
+        thread = Thread.objects.get(pk=thread_id)
+        first = Post.objects.get(thread=thread, floor=1)
+        assert thread.title == "官方见面会：新标题" and "新场地" in first.body
+        assert "新的安排" in first.body and "旧的安排" not in first.body and "45" in first.body
+        assert first.edited_at and Post.objects.filter(thread=thread).count() == 1  # no reply for an edit
+    # Saving the same form again changes nothing, and leaves the posts alone.
+    edited = Post.objects.get(thread_id=meetup.announcement_thread_id, floor=1).edited_at
+    assert client.post(url, data).status_code == 302
+    assert Post.objects.get(thread_id=meetup.announcement_thread_id, floor=1).edited_at == edited
