@@ -237,11 +237,16 @@ def attendees(meetup: Meetup, which: str, after: int = 0) -> tuple[list[Registra
 
 
 SEARCH_RESULTS = 20
+PHONE_SEARCH_MIN_DIGITS = 3
 
 
 def search_attendees(meetup: Meetup, text: str) -> list[Registration]:
-    """The door's search for a fan without their ticket: by display name or username (any part)."""
+    """The door's search for a fan without their ticket: by display name or username (any part), or
+    by the last digits of the phone number they gave (3 or more digits; spaces, dashes and + ignored)."""
     match = Q(fan__display_name__icontains=text) | Q(fan__username__icontains=text)
+    digits = phone_digits(text)
+    if len(digits) >= PHONE_SEARCH_MIN_DIGITS and set(text) <= set("0123456789 +-"):
+        match |= phone_ends_with(digits)
     return list(
         Registration.objects.filter(match, meetup=meetup)
         .exclude(state=Registration.State.CANCELLED)
