@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, OuterRef
+from django.db.models import F, OuterRef, Q
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.urls import reverse
@@ -42,7 +42,9 @@ from forum import posting, tasks
 from forum.boards import can_see
 from forum.limits import PostingLimited
 from forum.models import Attachment, AttachmentKind, AttachmentState, Board, HeldPost, Post, Thread
+from forum.moderators import can_moderate
 from forum.screening import HeldForReview
+from forum.withdrawal import may_read_withdrawn
 from outbox.queueing import enqueue
 
 pillow_heif.register_heif_opener()
@@ -505,6 +507,9 @@ def process_image(attachment_id: int) -> str:
             private.delete(attachment.original)
         return "failed"
     stem = posixpath.splitext(attachment.original)[0]
+    # A post hidden, or a thread withdrawn, before its images were processed keeps them private.
+    if Post.objects.filter(pk=attachment.post_id).filter(hidden_filter()).exists():
+        public = private
     web_name = public.save(f"{stem}{OUTPUT_EXTENSION}", ContentFile(web))
     thumb_name = public.save(f"{stem}-thumb{OUTPUT_EXTENSION}", ContentFile(thumb))
     done = Attachment.objects.filter(pk=attachment_id, state=AttachmentState.PENDING).update(
@@ -577,12 +582,24 @@ def may_read_private(user: User, uploader_id: int) -> bool:
     return user.is_authenticated and (user.pk == uploader_id or is_desk_staff(user))
 
 
-def decorate(posts: list[Post], user: User) -> None:
+def _image_urls(row: dict, private: bool, public) -> tuple[str, str]:
+    """The web copy's and thumbnail's URLs: the public storage's, or the permission-checked view's for a
+    hidden post or a withdrawn thread (whose copies were moved out of the public storage)."""
+    if private:
+        return (
+            reverse("forum:image", args=[row["id"]]) if row["web"] else "",
+            reverse("forum:image_thumb", args=[row["id"]]) if row["thumb"] else "",
+        )
+    return (public.url(row["web"]) if row["web"] else "", public.url(row["thumb"]) if row["thumb"] else "")
+
+
+def decorate(posts: list[Post], user: User, withdrawn: bool = False) -> None:
     """Set `post.images` (every viewer) and `post.logs` (only those this viewer may read) from the
-    annotation `forum.queries.thread_posts` added; no query."""
+    annotation `forum.queries.thread_posts` added; no query. `withdrawn`: the posts' thread is withdrawn."""
     public = _public()
     for post in posts:
         rows = getattr(post, "attachment_rows", None) or []
+        private = withdrawn or post.hidden_at is not None
         post.images = tuple(
             Shown(
                 r["id"],
@@ -590,8 +607,7 @@ def decorate(posts: list[Post], user: User) -> None:
                 r["state"],
                 r["name"],
                 r["size"],
-                public.url(r["web"]) if r["web"] else "",
-                public.url(r["thumb"]) if r["thumb"] else "",
+                *_image_urls(r, private, public),
                 r["width"],
                 r["height"],
             )
@@ -622,6 +638,83 @@ def open_private(user: User, attachment_id: int):
     ):
         raise Http404
     return _private().open(attachment.original, "rb"), attachment
+
+
+def hidden_filter() -> Q:
+    """Posts whose images are kept out of the public storage: hidden, or in a withdrawn thread."""
+    return Q(hidden_at__isnull=False) | Q(thread__hidden_at__isnull=False)
+
+
+def _move_images(posts: Q, source, target) -> None:
+    """After the commit, move the web copies and thumbnails of the images of `posts` from `source` to
+    `target` storage under the same names (a name already there is only deleted from `source`)."""
+    names = [
+        name
+        for web, thumb in Attachment.objects.filter(kind=AttachmentKind.IMAGE)
+        .filter(**{"post__in": Post.objects.filter(posts)})
+        .exclude(web="")
+        .values_list("web", "thumb")
+        for name in (web, thumb)
+        if name
+    ]
+
+    def move():
+        from_storage, to_storage = source(), target()
+        for name in names:
+            try:
+                if not from_storage.exists(name):
+                    continue
+                if not to_storage.exists(name):
+                    with from_storage.open(name, "rb") as file:
+                        saved = to_storage.save(name, file)
+                    if saved != name:  # never expected: the names are unique; keep the copy that is served
+                        to_storage.delete(saved)
+                        continue
+                from_storage.delete(name)
+            except Exception:  # noqa: BLE001 - one file that cannot move must not stop the others
+                log.warning("could not move attachment file %s", name, exc_info=True)
+
+    if names:
+        transaction.on_commit(move)
+
+
+def make_private(posts: Q) -> None:
+    """In the transaction that hides posts or withdraws a thread: their images stop being public files."""
+    _move_images(posts, _public, _private)
+
+
+def make_public(posts: Q) -> None:
+    """In the transaction that shows them again: their images are public files again."""
+    _move_images(posts, _private, _public)
+
+
+def open_image(user: User, attachment_id: int, thumb: bool = False):
+    """(file, attachment) of an image's web copy or thumbnail, for the viewers who may read its post:
+    the one way to see the images of a hidden post or a withdrawn thread. Http404 otherwise."""
+    attachment = (
+        Attachment.objects.select_related("post__thread__board")
+        .filter(pk=attachment_id, kind=AttachmentKind.IMAGE, state=AttachmentState.READY)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    post, thread = attachment.post, attachment.post.thread
+    if (
+        not can_see(user, thread.board)
+        or not may_read_withdrawn(user, thread)
+        or post.deleted_at is not None
+        or (post.hidden_at is not None and not may_read_private(user, post.author_id) and not _moderates(user, thread))
+    ):
+        raise Http404
+    name = attachment.thumb if thumb else attachment.web
+    for storage in (_private(), _public()):  # private once moved; public until the move has run
+        if storage.exists(name):
+            return storage.open(name, "rb"), attachment
+    raise Http404
+
+
+def _moderates(user: User, thread: Thread) -> bool:
+    return can_moderate(user, thread.board)
 
 
 # --- personal data -----------------------------------------------------------------------------

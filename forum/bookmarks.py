@@ -37,7 +37,9 @@ class BookmarkPage:
 
 
 def _visible(user: User, bookmarks: QuerySet[Bookmark]) -> QuerySet[Bookmark]:
-    """A thread moved to a board the fan may not see (the private beta) drops out of their list."""
+    """A thread moved to a board the fan may not see (the private beta), or withdrawn from public view
+    (forum.withdrawal), drops out of their list."""
+    bookmarks = bookmarks.filter(thread__hidden_at__isnull=True)
     return bookmarks if may_see_beta(user) else bookmarks.exclude(thread__board__kind=BoardKind.BETA)
 
 

@@ -34,7 +34,7 @@ class BoardFeed(Feed):
 
     def items(self, board):
         return (
-            Thread.objects.filter(board=board)
+            Thread.objects.filter(board=board, hidden_at__isnull=True)
             .select_related("author")
             .prefetch_related("posts")
             .order_by("-created_at")[:ITEMS]

@@ -72,7 +72,7 @@ def _sql() -> str:
                    SUM(e.weight / power(GREATEST(EXTRACT(EPOCH FROM (%(now)s - e.at)), 0) / 3600.0 + 2, %(gravity)s))
                        AS score
             FROM events e JOIN {thread} t ON t.id = e.thread_id
-            WHERE NOT EXISTS (
+            WHERE t.hidden_at IS NULL AND NOT EXISTS (
                 SELECT 1 FROM {post} f WHERE f.thread_id = t.id AND f.floor = 1
                 AND (f.deleted_at IS NOT NULL OR f.hidden_at IS NOT NULL)
             )
@@ -126,11 +126,14 @@ def forget(thread: Thread) -> None:
 
 
 def _visible() -> "QuerySet[HotThread]":  # noqa: F821 - a string, for the reader
-    """Hot rows still on the board they were ranked on, whose first post is neither hidden nor deleted."""
+    """Hot rows still on the board they were ranked on, not withdrawn, whose first post is neither hidden
+    nor deleted."""
     gone = Post.objects.filter(thread=OuterRef("thread_id"), floor=1).filter(
         Q(deleted_at__isnull=False) | Q(hidden_at__isnull=False)
     )
-    return HotThread.objects.filter(thread__board_id=F("board_id")).exclude(Exists(gone))
+    return HotThread.objects.filter(thread__board_id=F("board_id"), thread__hidden_at__isnull=True).exclude(
+        Exists(gone)
+    )
 
 
 def _items(rows) -> list[HotItem]:

@@ -126,20 +126,35 @@ class Thread(models.Model):
     official_post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     first_staff_reply_at = models.DateTimeField(null=True, blank=True)
     time_to_first_staff_reply = models.DurationField(null=True, blank=True)
+    # Withdrawn from public view (forum.moderation.withdraw_thread): out of every list, feed and search,
+    # its page a 404 for all but its author, the board's moderators and staff; its images served privately.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("thread")
         verbose_name_plural = _("threads")
         indexes = [
             # Covers the id too, so that skipping to page N of a board is an index-only scan.
-            models.Index(fields=["board", "-is_pinned", "-last_post_at"], include=["id"], name="thread_board_activity"),
+            # Withdrawn threads are left out of the board page, so the partial index holds only the others.
+            models.Index(
+                fields=["board", "-is_pinned", "-last_post_at"],
+                include=["id"],
+                condition=Q(hidden_at__isnull=True),
+                name="thread_board_activity",
+            ),
             models.Index(
                 fields=["board", "status", "-me_too_count"], name="thread_feedback_votes", condition=~Q(status="")
             ),
             models.Index(fields=["board", "-created_at"], name="thread_board_newest"),
             models.Index(fields=["author", "-created_at"], name="thread_author_recent"),
             models.Index(
-                fields=["board", "-last_post_at"], condition=Q(is_featured=True), name="thread_board_featured"
+                fields=["board", "-last_post_at"],
+                condition=Q(is_featured=True, hidden_at__isnull=True),
+                name="thread_board_featured",
             ),
         ]
         constraints = [

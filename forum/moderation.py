@@ -10,7 +10,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -169,9 +169,12 @@ def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "")
 
 
 def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str = "") -> int:
-    """Take a whole thread out of public view without deleting it: every visible post is hidden (the
-    author, moderators and staff still read them; the admin keeps them), the thread is locked, and
-    `public_title`, if given, replaces a title that carried personal data. Logged once, as hiding the
+    """Take a whole thread out of public view without deleting it: the thread is withdrawn (`hidden_at`:
+    out of board pages and their counters, the index's last-thread cell, search, feeds, hot lists,
+    profile lists and bookmarks; its page a 404 for all but its author, the board's moderators and
+    staff, forum.withdrawal), every visible post is hidden, their images leave the public storage
+    (served only by the permission-checked view), the thread is locked, and `public_title`, if given,
+    replaces a title that carried personal data. Logged once, as hiding the
     thread's posts. The desk calls it when it moves a feedback thread into a private request
     (servicedesk.private.move_thread); desk staff may do this on feedback threads. Returns the posts hidden.
     """
@@ -193,8 +196,32 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
         fields = {"is_locked": True, "reply_count": Greatest(F("reply_count") - replies, 0)}
         if public_title:
             fields["title"] = public_title
-        Thread.objects.filter(pk=thread.pk).update(**fields)
-        Board.objects.filter(pk=thread.board_id).update(post_count=Greatest(F("post_count") - len(ids), 0))
+        # The thread itself leaves public view (forum.withdrawal): lists, feeds, search, its page.
+        first_time = Thread.objects.filter(pk=thread.pk, hidden_at__isnull=True).update(
+            hidden_at=now, hidden_by=user, hidden_reason=reason[:200], **fields
+        )
+        if not first_time:
+            Thread.objects.filter(pk=thread.pk).update(**fields)
+        board = Board.objects.select_for_update().get(pk=thread.board_id)
+        board_fields = {"post_count": Greatest(F("post_count") - len(ids), 0)}
+        if first_time:
+            board_fields["thread_count"] = Greatest(F("thread_count") - 1, 0)
+        if board.last_thread_id == thread.pk:  # the index's "last" cell shows the newest thread still public
+            last = (
+                Thread.objects.filter(board_id=board.pk, hidden_at__isnull=True)
+                .exclude(pk=thread.pk)
+                .order_by("-last_post_at")
+                .values("pk", "last_post_at", "last_poster_id")
+                .first()
+            )
+            board_fields.update(
+                last_thread=last and last["pk"],
+                last_post_at=last and last["last_post_at"],
+                last_poster=last and last["last_poster_id"],
+            )
+        Board.objects.filter(pk=board.pk).update(**board_fields)
+        attachments.make_private(Q(thread_id=thread.pk))
+        drop_from_hot_lists(thread)
         Report.objects.filter(post__thread=thread, resolved_at__isnull=True).update(
             resolved_at=now, resolved_by=user, resolution=_("Thread withdrawn")[:200]
         )
@@ -203,6 +230,8 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
             detail=(_("The whole thread (%(n)d posts)") % {"n": len(ids)})[:200],
         )  # fmt: skip
     thread.is_locked = True
+    if thread.hidden_at is None:
+        thread.hidden_at, thread.hidden_by, thread.hidden_reason = now, user, reason[:200]
     if public_title:
         thread.title = public_title
     return len(ids)
@@ -236,6 +265,7 @@ def hide_post(moderator: User, post: Post, reason: str) -> Post:
         post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "search"])
         if was_visible:
             posting._take_out_of_counts(post)
+        attachments.make_private(Q(pk=post.pk))  # its images stop being public files
         _resolve_reports(moderator, post, _("Post hidden"))
         thread = post.thread
         if post.floor == 1:
@@ -272,6 +302,8 @@ def unhide_post(moderator: User, post: Post, reason: str = "") -> Post:
                 Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
             Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1)
         post.save(update_fields=fields)
+        if thread.hidden_at is None:  # a withdrawn thread's images stay private
+            attachments.make_public(Q(pk=post.pk))
         _log(moderator, ModerationKind.UNHIDE, thread.board, thread=thread, post=post, fan=post.author, reason=reason)
         if post.author_id != moderator.pk:
             title, floor = thread.title, post.floor

@@ -6,7 +6,8 @@ with 100,000 posts is an index range like the first. The profile page (accounts,
 links here through settings.ACCOUNT_PROFILE_PANELS (`profile_panel`).
 
 What a viewer sees follows the forum's rules: posts deleted or hidden by a moderator are left out,
-and so is everything on the private beta board for a viewer who may not see it (forum.boards).
+and so is everything on the private beta board for a viewer who may not see it (forum.boards), and
+every thread withdrawn from public view (forum.withdrawal), for every viewer.
 """
 
 from dataclasses import dataclass
@@ -50,7 +51,11 @@ def _page(rows: QuerySet, model, before: int | None) -> ProfilePage:
 
 
 def fan_threads(viewer: User, fan: User, before: int | None = None) -> ProfilePage:
-    threads = Thread.objects.filter(author=fan).select_related("author", "last_poster").only(*THREAD_ROW_FIELDS)
+    threads = (
+        Thread.objects.filter(author=fan, hidden_at__isnull=True)
+        .select_related("author", "last_poster")
+        .only(*THREAD_ROW_FIELDS)
+    )
     if not may_see_beta(viewer):
         threads = threads.exclude(board__kind=BoardKind.BETA)
     return _page(threads, Thread, before)
@@ -66,7 +71,7 @@ def excerpt(html_head: str) -> str:
 
 def fan_posts(viewer: User, fan: User, before: int | None = None) -> ProfilePage:
     posts = (
-        Post.objects.filter(author=fan, deleted_at__isnull=True, hidden_at__isnull=True)
+        Post.objects.filter(author=fan, deleted_at__isnull=True, hidden_at__isnull=True, thread__hidden_at__isnull=True)
         .select_related("thread")
         .only("floor", "created_at", "thread__title")
         .annotate(html_head=Left("html", EXCERPT_HTML))

@@ -90,6 +90,12 @@ def _thread_list(threads: QuerySet, viewer: User | None = None) -> QuerySet:
     return threads
 
 
+def public_threads(board: Board) -> QuerySet[Thread]:
+    """The board's threads that lists show: all but the withdrawn ones (forum.withdrawal), which the
+    board page's partial indexes leave out too."""
+    return board.threads.filter(hidden_at__isnull=True)
+
+
 def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
     """Pinned first, then newest activity. The page count comes from the board's counter."""
     count = max(1, -(-board.thread_count // THREADS_PER_PAGE))
@@ -97,9 +103,9 @@ def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[
     start = (page - 1) * THREADS_PER_PAGE
     # The page's ids first (an index-only scan, whatever the page), then only those rows with joins.
     ids = list(
-        board.threads.order_by("-is_pinned", "-last_post_at").values_list("pk", flat=True)[
-            start : start + THREADS_PER_PAGE
-        ]
+        public_threads(board)
+        .order_by("-is_pinned", "-last_post_at")
+        .values_list("pk", flat=True)[start : start + THREADS_PER_PAGE]
     )
     rows = {t.pk: t for t in _thread_list(Thread.objects.filter(pk__in=ids), viewer)}
     return [rows[pk] for pk in ids if pk in rows], Pages(page, count, page < count)
@@ -108,7 +114,7 @@ def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[
 def featured_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
     """The board's featured (精华) threads, newest activity first (a partial index holds them)."""
     start = (page - 1) * THREADS_PER_PAGE
-    threads = board.threads.filter(is_featured=True).order_by("-last_post_at")
+    threads = public_threads(board).filter(is_featured=True).order_by("-last_post_at")
     rows = list(_thread_list(threads, viewer)[start : start + THREADS_PER_PAGE + 1])
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
@@ -120,7 +126,7 @@ def feedback_threads(
     board: Board, page: int, status: str = "", kind: str = "", sort: str = "", viewer: User | None = None
 ) -> tuple[list[Thread], Pages]:
     """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
-    threads = board.threads.all()
+    threads = public_threads(board)
     if status in FeedbackStatus.values:
         threads = threads.filter(status=status)
     if kind in FeedbackKind.values:

@@ -151,7 +151,7 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     # The same visibility filters again: a post deleted, hidden or moved since the ranking is left out.
     rows = {
         p.pk: p
-        for p in visible.filter(pk__in=ids)
+        for p in visible.filter(pk__in=ids, thread__hidden_at__isnull=True)  # nor a withdrawn thread's
         .select_related("thread", "thread__board", "author")
         .only(
             "pk",

@@ -33,6 +33,7 @@ from forum.markup import render as render_markdown
 from forum.models import POSTS_PER_PAGE, Board, FeedbackKind, FeedbackStatus, Post, Thread
 from forum.moderators import can_moderate
 from forum.screening import HeldForReview
+from forum.withdrawal import may_read_withdrawn
 from forum.writing_views import quote_initial
 
 
@@ -49,14 +50,14 @@ def _visible_thread(request, pk: int, with_state: bool = False) -> Thread:
         thread = queries.thread_for_page(pk, viewer=request.user if with_state else None)
     except Thread.DoesNotExist:
         raise Http404 from None
-    if not can_see(request.user, thread.board):
+    if not can_see(request.user, thread.board) or not may_read_withdrawn(request.user, thread):
         raise Http404
     return thread
 
 
 def _visible_post(request, pk: int) -> Post:
     post = get_object_or_404(Post.objects.select_related("thread", "thread__board", "author"), pk=pk)
-    if not can_see(request.user, post.thread.board):
+    if not can_see(request.user, post.thread.board) or not may_read_withdrawn(request.user, post.thread):
         raise Http404
     return post
 
@@ -243,7 +244,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         form.fields.pop("official", None)
     if not thread.is_feedback:
         form.fields.pop("logs", None)
-    attachments.decorate(posts, user)
+    attachments.decorate(posts, user, withdrawn=thread.hidden_at is not None)
     fragments.posts(posts, anonymous=not user.is_authenticated)
     liked = queries.liked_post_ids(user, posts)
     can_reply = posting.can_reply(user, thread)
@@ -473,6 +474,16 @@ def search_page(request):
         results = search.hits(posts, q) if posts is not None else []
         fragments.search_hits(results)
     return render(request, "forum/search.html", {"q": q, "board": board, "boards": boards, "results": results})
+
+
+def image(request, pk, thumb=False):
+    """An image of a hidden post or a withdrawn thread, which has no public URL: streamed to those who
+    may read its post; 404 for everyone else."""
+    file, attachment = attachments.open_image(request.user, pk, thumb=thumb)
+    response = FileResponse(file, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -1,0 +1,21 @@
+"""Who may still read a withdrawn thread (forum.moderation.withdraw_thread), written once.
+
+A thread the desk moved into a private request, or a moderator withdrew, leaves public view entirely:
+board pages, search, feeds, hot lists, profile lists and bookmarks leave it out (each filters on
+`Thread.hidden_at`), and its page, its posts' links and its images answer 404 to everyone but its
+author, the board's moderators and staff, who see a "withdrawn" banner.
+"""
+
+from accounts.models import User
+from accounts.roles import is_desk_staff
+from forum.models import Thread
+from forum.moderators import can_moderate
+
+
+def may_read_withdrawn(user: User, thread: Thread) -> bool:
+    """Whether `user` may open `thread` although it is withdrawn (True for a thread that is not)."""
+    if thread.hidden_at is None:
+        return True
+    if not user.is_authenticated:
+        return False
+    return user.pk == thread.author_id or user.is_staff or is_desk_staff(user) or can_moderate(user, thread.board)
