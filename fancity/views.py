@@ -12,7 +12,9 @@ HOME_MEETUPS = 3
 
 
 def home(request):
-    announcements = Thread.objects.filter(board__slug=ANNOUNCEMENTS_SLUG).order_by("-created_at")[:HOME_ANNOUNCEMENTS]
+    announcements = Thread.objects.filter(board__slug=ANNOUNCEMENTS_SLUG, hidden_at__isnull=True).order_by(
+        "-created_at"
+    )[:HOME_ANNOUNCEMENTS]
     city_id = request.user.city_id if request.user.is_authenticated else None
     club = Board.objects.filter(city_id=city_id).select_related("city").first() if city_id else None
     return render(

@@ -75,6 +75,7 @@ def test_a_moved_thread_leaves_every_public_list_and_its_urls_answer_404(
         else:
             client.force_login(viewer)
         for url in (
+            "/",
             "/forum/",
             f"/forum/b/{board.slug}/",
             f"/forum/b/{board.slug}/feed.atom",
