@@ -237,6 +237,58 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
     return len(ids)
 
 
+def may_restore_thread(user: User) -> bool:
+    """Only staff undo a withdrawal: it may have taken personal data out of view, which staff judge."""
+    return user.is_authenticated and user.is_active and (user.is_staff or is_desk_staff(user))
+
+
+def restore_thread(user: User, thread: Thread, reason: str = "") -> int:
+    """Undo `withdraw_thread`: the thread is public again (it stays locked; unlocking is separate), the
+    posts the withdrawal hid show again with their images, and the counts come back. Posts hidden on
+    their own stay hidden; a title replaced for privacy stays replaced. Returns the posts shown again."""
+    if not may_restore_thread(user):
+        raise PermissionDenied
+    reason = _reason(reason)
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().select_related("board", "author").get(pk=thread.pk)
+        if thread.hidden_at is None:
+            return 0
+        posts = list(
+            Post.objects.select_for_update()
+            .filter(thread=thread, hidden_at=thread.hidden_at, deleted_at__isnull=True)
+            .only("pk", "floor", "body")
+        )
+        for post in posts:
+            Post.objects.filter(pk=post.pk).update(
+                hidden_at=None,
+                hidden_by=None,
+                hidden_reason="",
+                search=search.vector_literal(thread.title if post.floor == 1 else "", post.body),
+            )
+        replies = sum(1 for p in posts if p.floor > 1)
+        Thread.objects.filter(pk=thread.pk).update(
+            hidden_at=None, hidden_by=None, hidden_reason="", reply_count=F("reply_count") + replies
+        )
+        board = Board.objects.select_for_update().get(pk=thread.board_id)
+        board_fields = {"thread_count": F("thread_count") + 1, "post_count": F("post_count") + len(posts)}
+        if board.last_post_at is None or thread.last_post_at > board.last_post_at:
+            board_fields.update(last_thread=thread, last_post_at=thread.last_post_at, last_poster=thread.last_poster_id)
+        Board.objects.filter(pk=board.pk).update(**board_fields)
+        attachments.make_public(Q(thread_id=thread.pk, hidden_at__isnull=True))
+        _log(
+            user, ModerationKind.UNHIDE, thread.board, thread=thread, fan=thread.author, reason=reason,
+            detail=(_("The whole thread (%(n)d posts)") % {"n": len(posts)})[:200],
+        )  # fmt: skip
+        if thread.author_id != user.pk:
+            title = thread.title
+            _tell(
+                thread.author,
+                lambda: _("Staff made your thread “%(title)s” public again.") % {"title": title},
+                thread.get_absolute_url(),
+            )
+    return len(posts)
+
+
 # --- posts -------------------------------------------------------------------------------------
 
 

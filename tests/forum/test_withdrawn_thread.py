@@ -5,6 +5,7 @@ posts and images answer 404 to all but its author, the board's moderators and st
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -153,3 +154,24 @@ def test_unhiding_a_hidden_post_makes_its_images_public_again(client, django_cap
         moderation.unhide_post(moderator, image.post)
     assert public.exists(image.web) and public.exists(image.thumb) and not private_storage.exists(image.web)
     assert client.get(public.url(image.web)).status_code == 200
+
+
+def test_only_staff_restore_a_withdrawn_thread_and_it_is_public_again(client, django_capture_on_commit_callbacks):
+    author, bystander, desk, thread, image, board = _moved_thread(client, django_capture_on_commit_callbacks)
+    moderator = member(MODERATORS)
+    for outsider in (moderator, author, bystander):
+        with pytest.raises(PermissionDenied):
+            moderation.restore_thread(outsider, thread)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert moderation.restore_thread(desk, thread, "没有个人信息") == 3
+    restored = Thread.objects.get(pk=thread.pk)
+    assert restored.hidden_at is None and restored.reply_count == 2 and restored.is_locked
+    after = Board.objects.get(pk=board.pk)
+    assert after.thread_count == board.thread_count and after.last_thread_id == thread.pk
+    assert not Post.objects.filter(thread=thread, hidden_at__isnull=False).exists()
+    assert storages["default"].exists(image.web) and not storages["private"].exists(image.web)
+    client.logout()
+    assert client.get(thread.get_absolute_url()).status_code == 200
+    assert f"/forum/t/{thread.pk}/" in client.get(f"/forum/b/{board.slug}/").content.decode()
+    assert client.get(storages["default"].url(image.web)).status_code == 200
+    assert moderation.restore_thread(desk, thread) == 0  # twice changes nothing
