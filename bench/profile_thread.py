@@ -39,6 +39,8 @@ PARTS = [
     ("rendering the page (render)", "forum.views", "render"),
     ("  navigation (context processor)", "forum.context_processors", "navigation"),
     ("  CSRF tokens (get_token)", "django.template.context_processors", "get_token"),
+    ("  form fields (Widget.render)", "django.forms.widgets", "Widget.render"),
+    ("  post buttons (fragments.post_actions)", "forum.fragments", "post_actions"),
 ]
 
 
