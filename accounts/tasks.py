@@ -64,15 +64,17 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     dies between the mail server taking it and the commit that records it) mail clients show it once.
     """
     user = notification.recipient
+    stop_url = unsubscribe_url(user.pk, notification.kind)
+    context = {"notification": notification, "unsubscribe_url": stop_url}
+    return _mail(user, "notification", context, stop_url, f"notification.{notification.pk}")
+
+
+def _mail(user: User, template: str, context: dict, stop_url: str, message_id: str) -> EmailMultiAlternatives:
+    """A mail to `user` from accounts/email/<template>.txt and <template>_subject.txt, in their language."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        context = {
-            "notification": notification,
-            "user": user,
-            "site_url": settings.SITE_URL,
-            "unsubscribe_url": unsubscribe_url(user.pk, notification.kind),
-        }
-        subject = render_to_string("accounts/email/notification_subject.txt", context).strip()
-        body = render_to_string("accounts/email/notification.txt", context)
+        context = {**context, "user": user, "site_url": settings.SITE_URL}
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
         from_email = sender()
     host = urlsplit(settings.SITE_URL).hostname or "fancity"
     return EmailMultiAlternatives(
@@ -80,10 +82,7 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
         body=body,
         from_email=from_email,
         to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "Message-ID": f"<notification.{notification.pk}@{host}>",
-        },
+        headers={"List-Unsubscribe": f"<{stop_url}>", "Message-ID": f"<{message_id}@{host}>"},
     )
 
 
@@ -145,28 +144,9 @@ def digest_email(user: User, items: list[Notification]) -> EmailMultiAlternative
     for item in items:
         groups.setdefault(item.group or f"#{item.pk}", []).append(item)
     kinds = sorted({item.kind for item in items}, key=lambda k: -sum(item.kind == k for item in items))
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        context = {
-            "user": user,
-            "groups": list(groups.values()),
-            "count": len(items),
-            "site_url": settings.SITE_URL,
-            "unsubscribe": [(NotificationKind(k).label, unsubscribe_url(user.pk, k)) for k in kinds],
-        }
-        subject = render_to_string("accounts/email/digest_subject.txt", context).strip()
-        body = render_to_string("accounts/email/digest.txt", context)
-        from_email = sender()
-    host = urlsplit(settings.SITE_URL).hostname or "fancity"
-    return EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=from_email,
-        to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{context['unsubscribe'][0][1]}>",
-            "Message-ID": f"<digest.{user.pk}.{items[0].pk}.{items[-1].pk}@{host}>",
-        },
-    )
+    stops = [(NotificationKind(k).label, unsubscribe_url(user.pk, k)) for k in kinds]
+    context = {"groups": list(groups.values()), "count": len(items), "unsubscribe": stops}
+    return _mail(user, "digest", context, stops[0][1], f"digest.{user.pk}.{items[0].pk}.{items[-1].pk}")
 
 
 @shared_task(
