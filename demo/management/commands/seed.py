@@ -185,6 +185,7 @@ class Command(BaseCommand):
             "created_at",
             "is_pinned",
             "is_locked",
+            "is_featured",
             "post_count",
             "reply_count",
             "view_count",
@@ -195,6 +196,7 @@ class Command(BaseCommand):
             "software_version",
             "status",
             "me_too_count",
+            "hidden_reason",
         ]
         post_columns = [
             "id",
@@ -261,6 +263,7 @@ class Command(BaseCommand):
                             created,
                             False,
                             False,
+                            False,
                             floors,
                             floors - 1,
                             rng.randint(floors, floors * 20),
@@ -271,6 +274,7 @@ class Command(BaseCommand):
                             "",
                             rng.choice(FeedbackStatus.values[:5]) if is_feedback else "",
                             rng.randint(0, 40) if is_feedback else 0,
+                            "",
                         )
                     )
             self.log(f"{thread_count} threads copied; copying {len(posts_rows)} posts")
