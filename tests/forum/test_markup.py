@@ -188,22 +188,31 @@ def test_line_breaks_count_as_one_character_as_in_the_browser(client):
 
 @pytest.mark.django_db
 def test_previews_have_a_budget_per_fan_shared_by_every_form(client):
-    author = fan()
-    t = thread(author=author)
-    client.force_login(author)
-    post = Post.objects.get(thread=t)
-    urls = ["/forum/b/general/new/", f"/forum/t/{t.pk}/reply/", f"/forum/p/{post.pk}/edit/"]
-    for n in range(limits.PREVIEWS_PER_WINDOW):
-        response = client.post(urls[n % 3], {"title": "t", "body": f"**{n}**", "preview": "1"})
-        assert response.status_code == 200, n
-        assert f"<strong>{n}</strong>" in response.content.decode()
-    response = client.post(urls[0], {"title": "t", "body": "**over**", "preview": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    def minute() -> int:
+        return int(time.time()) // limits.PREVIEW_WINDOW
+
+    # The budget is per clock minute, so a run that crosses into the next minute starts a fresh
+    # budget half-way: then the whole run is made again by a new fan (the requests take seconds).
+    for _attempt in range(2):
+        author = fan()
+        t = thread(author=author)
+        client.force_login(author)
+        post = Post.objects.get(thread=t)
+        urls = ["/forum/b/general/new/", f"/forum/t/{t.pk}/reply/", f"/forum/p/{post.pk}/edit/"]
+        started = minute()
+        for n in range(limits.PREVIEWS_PER_WINDOW):
+            response = client.post(urls[n % 3], {"title": "t", "body": f"**{n}**", "preview": "1"})
+            assert response.status_code == 200, n
+            assert f"<strong>{n}</strong>" in response.content.decode()
+        response = client.post(urls[0], {"title": "t", "body": "**over**", "preview": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+        if minute() == started:
+            break
     html = response.content.decode()
     assert response.status_code == 400
     assert f"You may preview {limits.PREVIEWS_PER_WINDOW} times a minute. You can preview again in" in html
     assert "<strong>over</strong>" not in html
     assert "**over**" in html  # the text is kept in the form
-    assert Post.objects.count() == 1
+    assert Post.objects.filter(author=author).count() == 1
     client.force_login(fan())  # another fan has a budget of their own
     assert client.post(urls[0], {"title": "t", "body": "x", "preview": "1"}).status_code == 200
     rewind(author)
