@@ -24,6 +24,7 @@ from forum.boards import can_see
 from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
+from forum.withdrawal import may_restore_thread
 
 BAN_DAYS = (1, 7, 30)  # and None: for good, which only site-wide moderators may give
 MAX_REASON = 500
@@ -235,11 +236,6 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
     if public_title:
         thread.title = public_title
     return len(ids)
-
-
-def may_restore_thread(user: User) -> bool:
-    """Only staff undo a withdrawal: it may have taken personal data out of view, which staff judge."""
-    return user.is_authenticated and user.is_active and (user.is_staff or is_desk_staff(user))
 
 
 def restore_thread(user: User, thread: Thread, reason: str = "") -> int:

@@ -22,6 +22,7 @@ from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, MoveForm, ReasonForm
 from forum.models import HeldPost, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, moderated_boards, moderates_anything
+from forum.withdrawal import may_read_withdrawn
 
 QUEUE = "forum:moderation"
 
@@ -177,6 +178,18 @@ def unhide(request, pk):
     moderation.unhide_post(request.user, post, request.POST.get("reason", ""))
     messages.success(request, _("The post shows again."))
     return _back(request, post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def restore(request, pk):
+    """Staff bring a withdrawn thread back into public view (forum.moderation.restore_thread)."""
+    thread = get_object_or_404(Thread.objects.select_related("board", "author"), pk=pk)
+    if not can_see(request.user, thread.board) or not may_read_withdrawn(request.user, thread):
+        raise Http404
+    moderation.restore_thread(request.user, thread, request.POST.get("reason", ""))
+    messages.success(request, _("The thread is public again."))
+    return redirect(thread)
 
 
 @login_required

@@ -22,6 +22,7 @@ urlpatterns = [
     path("t/<int:pk>/status/", views.change_status, name="change_status"),
     path("t/<int:pk>/moderate/", moderation_views.moderate, name="moderate"),
     path("t/<int:pk>/move/", moderation_views.move, name="move"),
+    path("t/<int:pk>/restore/", moderation_views.restore, name="restore_thread"),
     path("p/<int:pk>/", views.post_link, name="post"),
     path("p/<int:pk>/edit/", views.edit, name="edit"),
     path("p/<int:pk>/versions/", writing_views.versions, name="versions"),

@@ -33,7 +33,7 @@ from forum.markup import render as render_markdown
 from forum.models import POSTS_PER_PAGE, Board, FeedbackKind, FeedbackStatus, Post, Thread
 from forum.moderators import can_moderate
 from forum.screening import HeldForReview
-from forum.withdrawal import may_read_withdrawn
+from forum.withdrawal import may_read_withdrawn, may_restore_thread
 from forum.writing_views import quote_initial
 
 
@@ -283,6 +283,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
         "edit_ids": edit_ids,
         "delete_ids": delete_ids,
+        "may_restore": thread.hidden_at is not None and may_restore_thread(user),
     }
 
 

@@ -1,4 +1,4 @@
-"""Who may still read a withdrawn thread (forum.moderation.withdraw_thread), written once.
+"""Who may still read a withdrawn thread (forum.moderation.withdraw_thread), and who may restore it.
 
 A thread the desk moved into a private request, or a moderator withdrew, leaves public view entirely:
 board pages, search, feeds, hot lists, profile lists and bookmarks leave it out (each filters on
@@ -19,3 +19,8 @@ def may_read_withdrawn(user: User, thread: Thread) -> bool:
     if not user.is_authenticated:
         return False
     return user.pk == thread.author_id or user.is_staff or is_desk_staff(user) or can_moderate(user, thread.board)
+
+
+def may_restore_thread(user: User) -> bool:
+    """Only staff undo a withdrawal: it may have taken personal data out of view, which staff judge."""
+    return user.is_authenticated and user.is_active and (user.is_staff or is_desk_staff(user))

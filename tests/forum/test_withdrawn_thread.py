@@ -159,11 +159,21 @@ def test_unhiding_a_hidden_post_makes_its_images_public_again(client, django_cap
 def test_only_staff_restore_a_withdrawn_thread_and_it_is_public_again(client, django_capture_on_commit_callbacks):
     author, bystander, desk, thread, image, board = _moved_thread(client, django_capture_on_commit_callbacks)
     moderator = member(MODERATORS)
-    for outsider in (moderator, author, bystander):
+    url = f"/forum/t/{thread.pk}/restore/"
+    # From the site: those who read it but may not restore get 403, everyone else 404; no button for them.
+    for outsider, status in ((moderator, 403), (author, 403), (bystander, 404)):
         with pytest.raises(PermissionDenied):
             moderation.restore_thread(outsider, thread)
+        client.force_login(outsider)
+        assert client.post(url, {"reason": "x"}).status_code == status
+        if status == 403:
+            assert url not in client.get(thread.get_absolute_url()).content.decode()
+    client.force_login(desk)
+    page = client.get(thread.get_absolute_url())
+    assert page.status_code == 200 and f'action="{url}"' in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        assert moderation.restore_thread(desk, thread, "没有个人信息") == 3
+        response = client.post(url, {"reason": "没有个人信息"})
+    assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()
     restored = Thread.objects.get(pk=thread.pk)
     assert restored.hidden_at is None and restored.reply_count == 2 and restored.is_locked
     after = Board.objects.get(pk=board.pk)
@@ -175,3 +185,5 @@ def test_only_staff_restore_a_withdrawn_thread_and_it_is_public_again(client, dj
     assert f"/forum/t/{thread.pk}/" in client.get(f"/forum/b/{board.slug}/").content.decode()
     assert client.get(storages["default"].url(image.web)).status_code == 200
     assert moderation.restore_thread(desk, thread) == 0  # twice changes nothing
+    client.force_login(desk)
+    assert client.post(url).status_code == 302
