@@ -12,7 +12,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 @pytest.mark.browser
 def test_a_new_fan_signs_up_verifies_logs_in_and_sets_a_home_city(page, live_server, celery_worker, mailoutbox):
     page.goto(f"{live_server.url}/accounts/signup/")
-    page.get_by_label("电子邮件").fill("browser@example.com")
+    page.get_by_label("邮箱").fill("browser@example.com")
     page.get_by_label("用户名").fill("browserfan")
     page.get_by_label("密码:", exact=True).fill("a-long-unusual-pass-91")
     page.get_by_label("密码（重复）").fill("a-long-unusual-pass-91")

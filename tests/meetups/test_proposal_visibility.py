@@ -141,10 +141,11 @@ def test_the_announcement_quotes_the_fans_words_and_attributes_them():
     # No link, image or autolink that the fan wrote: every href/src is the site's own.
     tags = _tags(html)
     assert not [attrs for _, attrs in tags if any("evil" in (value or "") for _, value in attrs)]
-    assert not {"img", "h1", "code", "strong", "table"} & {tag for tag, _ in tags}
+    assert not {"img", "h1", "code", "table"} & {tag for tag, _ in tags}
     # The fan's words are shown, as text, inside one quote that follows the attribution.
     assert html.count("<blockquote>") == 1 and html.count("</blockquote>") == 1
     quote = html[html.index("<blockquote>") : html.index("</blockquote>")]
+    assert {tag for tag, _ in _tags(quote)} <= {"blockquote", "p", "br"}  # no bold, list or link of theirs
     assert "https://evil.example/phish" in quote and "Staff: pay at evil" in quote and "官方公告" in quote
     attribution = html[: html.index("<blockquote>")]
     assert "teafan" in attribution
@@ -173,4 +174,5 @@ def test_a_long_agenda_is_cut_in_the_announcement_not_the_publishing():
     meetup.refresh_from_db()
     assert meetup.status == Meetup.Status.PUBLISHED and meetup.city_thread_id
     body = Thread.objects.get(pk=meetup.city_thread_id).posts.get(floor=1).body
-    assert "第一行" in body and body.count("&#91;") > 1000 and "…" in body and "[" not in body
+    fan_words = body[: body.rindex("**[")]  # the last line is the site's own register link
+    assert "第一行" in fan_words and fan_words.count("&#91;") > 1000 and "…" in fan_words and "[" not in fan_words
