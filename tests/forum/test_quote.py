@@ -79,13 +79,15 @@ def test_delete_asks_first_for_the_author_and_for_moderators():
     from tests.forum.factories import staff
 
     author, t = fan(), thread()
-    post = reply(author, t, "to go")
+    post = reply(author, t, "**to go** `now`")
     for who in (author, staff()):
         client = Client()
         client.force_login(who)
         response = client.post(f"/forum/p/{post.pk}/delete/")
         assert response.status_code == 200
-        assert 'name="confirm" value="yes"' in response.content.decode()
+        page = response.content.decode()
+        assert 'name="confirm" value="yes"' in page
+        assert "to go now" in page and "**" not in page  # the post as it reads, not its Markdown
         post.refresh_from_db()
         assert post.deleted_at is None
     client = Client()
