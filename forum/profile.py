@@ -40,7 +40,7 @@ def _older_than(rows: QuerySet, model: type[Thread] | type[Post], before: int | 
     PostgreSQL runs once), and the redundant `created_at <=` lets the index range start there."""
     if before is None:
         return rows
-    at = Subquery(model.objects.filter(pk=before).values("created_at")[:1])
+    at = Subquery(model.objects.filter(pk=before).order_by().values("created_at")[:1])
     return rows.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))
 
 
