@@ -233,6 +233,15 @@ FORUM = [
     Endpoint("POST", "/forum/p/{post}/report/", ("reason",)),
     Endpoint("POST", "/forum/p/{post}/hide/", ("reason",), staff_only=True),
     Endpoint("POST", "/forum/p/{post}/ban/", ("reason", "duration"), staff_only=True),
+    Endpoint("GET", "/forum/t/{thread}/", ("op", "after", "before", "floor")),
+    Endpoint("POST", "/forum/t/{thread}/draft/", ("body", "title")),
+    Endpoint("POST", "/forum/b/general/draft/", ("body", "title")),
+    Endpoint("POST", "/forum/t/{thread}/bookmark/", ("on", "next")),
+    Endpoint("GET", "/forum/bookmarks/", ("before",)),
+    Endpoint("GET", "/forum/u/{username}/posts/", ("before",)),
+    Endpoint("GET", "/forum/u/{username}/threads/", ("before",)),
+    Endpoint("GET", "/forum/p/{own_post}/versions/", ("page",)),
+    Endpoint("POST", "/forum/t/{thread}/restore/", ("reason",), staff_only=True),
 ]
 ACCOUNTS = [
     Endpoint("GET", "/", ("page",)),
@@ -263,6 +272,7 @@ SERVICEDESK = [
     Endpoint("GET", "/staff/insights/segments/", ("segment", "city", "after"), staff_only=True),
     Endpoint("GET", "/staff/insights/segments.csv", ("segment", "city"), staff_only=True),
     Endpoint("POST", "/servicedesk/ask/{feedback}/", ("x",)),
+    Endpoint("POST", "/servicedesk/rate/", ("post", "message", "helpful", "comment")),
 ]
 ENDPOINTS = FORUM + ACCOUNTS + MEETUPS + SERVICEDESK
 EXAMPLES_PER_ENDPOINT = 6
