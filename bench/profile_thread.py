@@ -13,7 +13,9 @@ rendering.
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -74,6 +76,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--page", choices=["first", "last"], default="first")
     parser.add_argument("--path", default="", help="profile this path instead of the 5,000-post thread")
+    parser.add_argument("--cprofile", type=int, default=0, help="also print the N costliest functions (cProfile)")
     args = parser.parse_args()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="fancity.settings", DEBUG="0", SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING"
@@ -129,6 +132,10 @@ def main() -> int:
                 for _ in range(args.requests):
                     client.get(path, **headers)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if args.cprofile:
+                profiler = cProfile.Profile()
+                profiler.runcall(lambda: [client.get(path, **headers) for _ in range(args.requests)])
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
             n = args.requests
             per = len(statements) // n
             print(f"\n== {reader}: {path}")

@@ -20,14 +20,12 @@ import zipfile
 from dataclasses import dataclass, field
 
 import pillow_heif
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, OuterRef, Q
-from django.db.models.functions import JSONObject
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -532,28 +530,18 @@ def process_image(attachment_id: int) -> str:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def annotation():
-    """The attachments of each post as one array column of the posts query (forum.queries.thread_posts):
-    no query of its own, whatever the number of posts."""
-    rows = (
-        Attachment.objects.filter(post=OuterRef("pk"))
-        .order_by("pk")
-        .values(
-            json=JSONObject(
-                id=F("pk"),
-                kind=F("kind"),
-                state=F("state"),
-                name=F("name"),
-                size=F("size"),
-                web=F("web"),
-                thumb=F("thumb"),
-                width=F("width"),
-                height=F("height"),
-                uploader=F("uploader_id"),
-            )
-        )
+# What `decorate` reads of each attachment.
+_SHOWN_COLUMNS = ("id", "kind", "state", "name", "size", "web", "thumb", "width", "height", "uploader_id")
+
+
+def rows_sql(post_id_column: str) -> str:
+    """SQL for the attachments of the post whose id is `post_id_column`, as one array of JSON objects:
+    a column of the posts query (forum.queries), no query of its own whatever the number of posts."""
+    pairs = ", ".join(f"'{c}', a.{c}" for c in _SHOWN_COLUMNS)
+    return (
+        f"ARRAY(SELECT json_build_object({pairs}) FROM {Attachment._meta.db_table} a "
+        f"WHERE a.post_id = {post_id_column} ORDER BY a.id)"
     )
-    return ArraySubquery(rows)
 
 
 @dataclass(frozen=True)
@@ -595,7 +583,8 @@ def _image_urls(row: dict, private: bool, public) -> tuple[str, str]:
 
 def decorate(posts: list[Post], user: User, withdrawn: bool = False) -> None:
     """Set `post.images` (every viewer) and `post.logs` (only those this viewer may read) from the
-    annotation `forum.queries.thread_posts` added; no query. `withdrawn`: the posts' thread is withdrawn."""
+    `attachment_rows` column `forum.queries` reads with the posts (`rows_sql`); no query. `withdrawn`:
+    the posts' thread is withdrawn."""
     public = _public()
     for post in posts:
         rows = getattr(post, "attachment_rows", None) or []
@@ -617,7 +606,7 @@ def decorate(posts: list[Post], user: User, withdrawn: bool = False) -> None:
         post.logs = tuple(
             Shown(r["id"], r["kind"], r["state"], r["name"], r["size"])
             for r in rows
-            if r["kind"] == AttachmentKind.LOG and may_read_private(user, r["uploader"])
+            if r["kind"] == AttachmentKind.LOG and may_read_private(user, r["uploader_id"])
         )
 
 

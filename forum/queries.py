@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.contrib.auth.models import Group
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from accounts.models import User
+from accounts.models import City, User
 from accounts.roles import CORE_TESTERS, MODERATORS
-from forum.attachments import annotation as attachments_annotation
+from fancity.lib import raw
+from forum.attachments import rows_sql as attachments_rows_sql
 from forum.boards import visible_boards
 from forum.models import (
     POSTS_PER_PAGE,
@@ -33,7 +33,7 @@ AUTHOR_FIELDS = ("username", "display_name", "avatar", "deleted_at", "is_staff",
 BADGE_GROUPS = (MODERATORS, CORE_TESTERS)
 
 
-@dataclass
+@dataclass(frozen=True)  # hashable: the rendered links are kept per Pages (forum.templatetags)
 class Pages:
     number: int
     count: int | None  # None when unknown (filtered lists): then only "next" is offered
@@ -140,48 +140,110 @@ def feedback_threads(
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
+# The thread page's two reads are written in SQL (fancity.lib.raw): building them with the ORM
+# (annotations, subqueries, prefetches) cost ~12 ms of CPU a page, PostgreSQL ~1 ms.
+_THREAD_COLUMNS = raw.Columns(Thread, Thread._meta.db_table)
+_BOARD_COLUMNS = raw.Columns(Board, "b")
+_THREAD_SQL = (
+    f"SELECT {_THREAD_COLUMNS.sql}, {_BOARD_COLUMNS.sql}{{state}} FROM {Thread._meta.db_table} "
+    f"JOIN {Board._meta.db_table} b ON b.id = {Thread._meta.db_table}.board_id WHERE {Thread._meta.db_table}.id = %s"
+)
+
+
 def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
-    """The thread and its board, and for a signed-in `viewer` their state on it as columns of the same
-    query (`thread_state`); the official answer (feedback only) comes in a query of its own."""
-    threads = Thread.objects.select_related("board")
-    if viewer is not None and viewer.is_authenticated:
-        threads = threads.annotate(**_state_columns(viewer))
-    thread = threads.get(pk=pk)
+    """The thread and its board (Thread.DoesNotExist if there is none), and for a signed-in `viewer`
+    their state on it as columns of the same query (`thread_state`); the official answer (feedback
+    only) comes in a query of its own."""
+    signed_in = viewer is not None and viewer.is_authenticated
+    state = "".join(f", {sql} AS viewer_{name}" for name, sql in _STATE_SQL.items()) if signed_in else ""
+    rows = raw.fetch(_THREAD_SQL.format(state=state), [*([viewer.pk] * len(_STATE_SQL) if signed_in else []), pk])
+    if not rows:
+        raise Thread.DoesNotExist
+    row = rows[0]
+    thread = _THREAD_COLUMNS.build(row, 0)
+    raw.cache_related(thread, "board", _BOARD_COLUMNS.build(row, _THREAD_COLUMNS.width))
+    for name, value in zip(_STATE_SQL, row[_THREAD_COLUMNS.width + _BOARD_COLUMNS.width :], strict=False):
+        setattr(thread, f"viewer_{name}", value)
     if thread.official_post_id:
         thread.official_post = Post.objects.select_related("author").get(pk=thread.official_post_id)
     return thread
 
 
-def _posts_for_page(posts: QuerySet[Post], viewer: User | None = None) -> QuerySet[Post]:
-    """`posts` with what the thread page shows of them: only the columns it shows (no password, bio,
-    search vector); the role badge's groups as an array in the authors query instead of a prefetch
-    (which builds a manager per author); the attachments as a JSON column of the posts query."""
-    authors = (
-        User.objects.select_related("city")
-        .only(*AUTHOR_FIELDS, "city__name", "city__name_en")
-        .annotate(
-            forum_roles=ArraySubquery(Group.objects.filter(user=OuterRef("pk"), name__in=BADGE_GROUPS).values("name"))
-        )
+# What the thread page shows of a post, its author (the header: public_name, role badge, city), the
+# quoted post and its author; the body and search vector stay out.
+_POST_COLUMNS = raw.Columns(
+    Post,
+    "p",
+    ("thread", "floor", "author", "html", "by_staff", "quote", "created_at", "edited_at", "deleted_at")
+    + ("hidden_at", "hidden_by", "hidden_reason", "like_count"),
+)
+_AUTHOR_COLUMNS = raw.Columns(User, "u", AUTHOR_FIELDS)
+_CITY_COLUMNS = raw.Columns(City, "c", ("name", "name_en"))
+_QUOTE_COLUMNS = raw.Columns(Post, "q", ("floor", "html", "deleted_at", "hidden_at", "author"))
+_QUOTE_AUTHOR_COLUMNS = raw.Columns(User, "qu", ("username", "display_name", "deleted_at"))
+_POST_PARTS = (_POST_COLUMNS, _AUTHOR_COLUMNS, _CITY_COLUMNS, _QUOTE_COLUMNS, _QUOTE_AUTHOR_COLUMNS)
+_USER, _POST = User._meta.db_table, Post._meta.db_table
+# The page's posts come from a subquery with a LIMIT, so that the planner knows there are at most 21
+# rows to join (a floor range's row count it cannot estimate, and a join planned for thousands of
+# rows would cost more than the page).
+_POSTS_SQL = f"""
+SELECT {", ".join(part.sql for part in _POST_PARTS)},
+  ARRAY(SELECT g.name FROM {User.groups.through._meta.db_table} ug JOIN {Group._meta.db_table} g ON g.id = ug.group_id
+        WHERE ug.user_id = u.id AND g.name = ANY(%s)) AS roles,
+  {attachments_rows_sql("p.id")} AS attachment_rows,
+  {{liked}} AS viewer_liked
+FROM (SELECT {_POST_COLUMNS.select("")} FROM {_POST} WHERE {{where}} ORDER BY floor {{direction}} LIMIT %s) p
+JOIN {_USER} u ON u.id = p.author_id
+LEFT JOIN {City._meta.db_table} c ON c.id = u.city_id
+LEFT JOIN {_POST} q ON q.id = p.quote_id
+LEFT JOIN {_USER} qu ON qu.id = q.author_id
+ORDER BY p.floor {{direction}}
+""".strip()
+_LIKED_SQL = f"EXISTS (SELECT 1 FROM {Like._meta.db_table} s WHERE s.user_id = %s AND s.post_id = p.id)"
+
+
+def _posts(where: str, params: list, limit: int, viewer: User | None, descending: bool = False) -> list[Post]:
+    """Up to `limit` posts of the `where` filter (SQL on forum_post, with `params`) in floor order, with
+    what the thread page shows of them in one query: the author (with `forum_roles`, the badge's group
+    names, and city), the quoted post and its author, `attachment_rows` (forum.attachments.decorate)
+    and, for a signed-in `viewer`, whether they liked each post (`viewer_liked`)."""
+    signed_in = viewer is not None and viewer.is_authenticated
+    sql = _POSTS_SQL.format(
+        liked=_LIKED_SQL if signed_in else "NULL", where=where, direction="DESC" if descending else "ASC"
     )
-    quotes = Post.objects.select_related("author").only(
-        "floor", "html", "deleted_at", "hidden_at", *(f"author__{f}" for f in AUTHOR_FIELDS)
-    )
-    # Authors and quotes come by prefetch, not by join: the planner cannot know that a floor range
-    # holds 20 rows, and a join planned for thousands of rows costs more than four small queries.
-    if viewer is not None and viewer.is_authenticated:  # whether they liked each post, in the same query
-        posts = posts.annotate(viewer_liked=RawSQL(_LIKED_SQL, [viewer.pk]))
-    return (
-        posts.defer("body", "search")
-        .annotate(attachment_rows=attachments_annotation())  # in this query, not one more (forum.attachments)
-        .prefetch_related(Prefetch("author", queryset=authors), Prefetch("quote", queryset=quotes))
-    )
+    rows = raw.fetch(sql, [list(BADGE_GROUPS), *([viewer.pk] if signed_in else []), *params, limit])
+    posts = []
+    for row in rows:
+        post, author, city, quote, quote_author = _build(row)
+        *_, author.forum_roles, post.attachment_rows, liked = row
+        raw.cache_related(author, "city", city)
+        raw.cache_related(post, "author", author)
+        if quote is not None:
+            raw.cache_related(quote, "author", quote_author)
+        raw.cache_related(post, "quote", quote)
+        if signed_in:
+            post.viewer_liked = liked
+        posts.append(post)
+    return posts
+
+
+def _build(row: tuple) -> list:
+    instances, start = [], 0
+    for part in _POST_PARTS:
+        instances.append(part.build(row, start))
+        start += part.width
+    return instances
 
 
 def thread_posts(thread: Thread, page: int, viewer: User | None = None) -> list[Post]:
     """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
     first = (page - 1) * POSTS_PER_PAGE + 1
-    posts = Post.objects.filter(thread=thread, floor__gte=first, floor__lt=first + POSTS_PER_PAGE)
-    return list(_posts_for_page(posts, viewer).order_by("floor"))
+    return _posts(
+        "thread_id = %s AND floor >= %s AND floor < %s",
+        [thread.pk, first, first + POSTS_PER_PAGE],
+        POSTS_PER_PAGE,
+        viewer,
+    )
 
 
 @dataclass
@@ -198,16 +260,16 @@ def op_posts(
 ) -> tuple[list[Post], OpPages]:
     """The thread author's floors, 20 at a time by key on (thread, author, floor): after floor `after`,
     or the 20 before floor `before`, or the first 20. One more row is read to know whether there is more."""
-    posts = Post.objects.filter(thread=thread, author_id=thread.author_id)
+    where, params = "thread_id = %s AND author_id = %s", [thread.pk, thread.author_id]
     if before is not None and after is None:
-        rows = list(_posts_for_page(posts.filter(floor__lt=before), viewer).order_by("-floor")[: POSTS_PER_PAGE + 1])
+        rows = _posts(f"{where} AND floor < %s", [*params, before], POSTS_PER_PAGE + 1, viewer, descending=True)
         more_before = len(rows) > POSTS_PER_PAGE
         rows = rows[:POSTS_PER_PAGE][::-1]
         more_after = True
     else:
         if after is not None:
-            posts = posts.filter(floor__gt=after)
-        rows = list(_posts_for_page(posts, viewer).order_by("floor")[: POSTS_PER_PAGE + 1])
+            where, params = f"{where} AND floor > %s", [*params, after]
+        rows = _posts(where, params, POSTS_PER_PAGE + 1, viewer)
         more_after = len(rows) > POSTS_PER_PAGE
         rows = rows[:POSTS_PER_PAGE]
         more_before = after is not None
@@ -244,9 +306,6 @@ _STATE_SQL = {
     f"WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id)",
 }
 _READ_FLOOR_SQL = f"SELECT s.floor FROM {ReadMark._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id"
-_LIKED_SQL = (
-    f"EXISTS (SELECT 1 FROM {Like._meta.db_table} s WHERE s.user_id = %s AND s.post_id = {Post._meta.db_table}.id)"
-)
 
 
 def _state_columns(user: User) -> dict[str, RawSQL]:

@@ -1,0 +1,49 @@
+"""Model instances from hand-written SQL, for the few hot reads where the ORM's building of a query
+costs more CPU than PostgreSQL takes to answer it (the thread page: ~12 ms to build its querysets,
+~1 ms to run them).
+
+`Columns` names a model's columns in a SELECT list and builds the instance back from its slice of
+the row, so a statement lists each model's fields once and stays readable. The instances are what
+the ORM would give with `.only(...)`: a field left out is deferred (read on access, one query).
+"""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connection, models
+
+
+class Columns:
+    def __init__(self, model: type[models.Model], alias: str, fields: Iterable[str] | None = None):
+        """`fields` by name (a foreign key gives its id column); the primary key always; None: all of them.
+        `alias` is the table's name in the statement."""
+        wanted = None if fields is None else {*fields, model._meta.pk.name}
+        # In the model's field order, which is the order Model.from_db takes values in.
+        self.fields = [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
+        self.model = model
+        self.attnames = [f.attname for f in self.fields]
+        self.width = len(self.fields)
+        self.sql = self.select(alias)
+
+    def select(self, alias: str) -> str:
+        """The SELECT list of these columns of the table named `alias` ("" for no table name)."""
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(prefix + connection.ops.quote_name(f.column) for f in self.fields)
+
+    def build(self, row: Sequence, start: int) -> models.Model | None:
+        """The instance from `row[start : start + width]`; None when its primary key is NULL (an outer
+        join that found nothing)."""
+        values = row[start : start + self.width]
+        if values[0] is None:
+            return None
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+
+
+def cache_related(instance: models.Model, name: str, related: models.Model | None) -> None:
+    """Set the foreign key `name` of `instance` as select_related would, so reading it runs no query."""
+    instance._state.fields_cache[name] = related
+
+
+def fetch(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
