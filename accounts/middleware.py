@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import middleware as auth_middleware
 from django.utils import timezone, translation
-from django.utils.functional import SimpleLazyObject
 
 from accounts import backends
 from accounts.activity import record_activity
@@ -27,16 +26,18 @@ def _user(request):
 
 
 class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
-    """Django's, loading the user through `_user` (one query: accounts.backends). Sessions signed in
+    """Django's, loading the user through `_user` (one query: accounts.backends), at once. Sessions signed in
     before accounts.backends replaced Django's and allauth's backends have their stored backend path
     moved to its replacement (the session is saved once with it), so that nobody is signed out."""
 
     def process_request(self, request):
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _user(request))
         old = request.session.get(auth.BACKEND_SESSION_KEY)
         if old in backends.RENAMED:
             request.session[auth.BACKEND_SESSION_KEY] = backends.RENAMED[old]
+        # Loaded now rather than lazily: FanMiddleware reads it on every request anyway, and a lazy
+        # object costs a function call on each of the hundreds of reads a page makes of it.
+        request.user = _user(request)
 
 
 class FanMiddleware:

@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Func, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from accounts.models import Notification, User
@@ -60,10 +59,10 @@ def unread_count(user: User) -> int:
     return _unread(user).count()
 
 
-def unread_count_expression() -> Func:
-    """`unread_count` as an expression on a User query (the navigation bar asks it in its own query)."""
-    counted = _unread(OuterRef("pk")).order_by().values("recipient").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
+# `unread_count` in SQL, for the user's own query (accounts.backends): `{user}` is the user id's column.
+UNREAD_COUNT_SQL = (
+    f"SELECT count(*) FROM {Notification._meta.db_table} n WHERE n.recipient_id = {{user}} AND n.read_at IS NULL"
+)
 
 
 def notify_grouped(recipient: User, kind: str, text: Callable[[], str], url: str, group: str) -> Notification | None:

@@ -26,7 +26,7 @@ def _own_board_ids(user: User) -> frozenset[int]:
     if not hasattr(user, "_moderated_board_ids"):
         if cache.get(_hint_key(user.pk)):
             # `nav_boards` found this fan moderates nothing; appointing them drops that entry.
-            user._moderated_board_ids = frozenset()
+            user._moderated_board_ids = user._moderates_nothing_remembered = frozenset()
         else:
             user._moderated_board_ids = frozenset(
                 BoardModerator.objects.filter(user_id=user.pk).values_list("board_id", flat=True)
@@ -97,7 +97,8 @@ def nav_boards(user: User, *, site: bool, tester: bool, own: list[int]) -> NavBo
     None for a fan who moderates nothing, which is remembered for ten minutes so that `can_moderate`
     on their next pages needs no query either (appointing them drops it: `forget`)."""
     if not may_act(user) or not (site or own):
-        cache.set(_hint_key(user.pk), True, NAV_TTL)
+        if not hasattr(user, "_moderates_nothing_remembered"):  # else it was read from the cache just now
+            cache.set(_hint_key(user.pk), True, NAV_TTL)
         return None
     cache.delete(_hint_key(user.pk))
     return NavBoards(every=site, ids=tuple(sorted(own)), beta=tester or user.is_superuser)

@@ -59,13 +59,14 @@ def can_edit(user: User, post: Post) -> bool:
     return post.author_id == user.pk and not post.hidden_at and timezone.now() - post.created_at < EDIT_WINDOW
 
 
-def can_delete(user: User, post: Post, board: Board | None = None) -> bool:
-    """`board` saves a query where the caller has it (the post's thread's board)."""
+def can_delete(user: User, post: Post, board: Board | None = None, moderates: bool | None = None) -> bool:
+    """`board` saves a query where the caller has it (the post's thread's board); `moderates`, the
+    checks of `can_moderate(user, board)` where the caller has made them (a page of posts)."""
     if post.deleted_at or not user.is_authenticated:
         return False
     if post.author_id == user.pk and can_write(user):
         return True
-    return can_moderate(user, board or post.thread.board)
+    return can_moderate(user, board or post.thread.board) if moderates is None else moderates
 
 
 def refusal(user: User, editing: Post | None = None) -> PermissionDenied:

@@ -63,7 +63,7 @@ def board_index(user: User) -> QuerySet[Board]:
 
 # What a board-page row shows (forum/_thread_row.html) and its unread mark needs: building 30 rows
 # with every column of the thread and of two users cost more than the query itself.
-THREAD_ROW_FIELDS = (
+_ROW_THREAD_FIELDS = (
     "board_id",
     "title",
     "is_pinned",
@@ -77,17 +77,22 @@ THREAD_ROW_FIELDS = (
     "feedback_kind",
     "created_at",
     "last_post_at",
-    *(f"{who}__{f}" for who in ("author", "last_poster") for f in ("username", "display_name", "deleted_at")),
+)
+_ROW_USER_FIELDS = ("username", "display_name", "deleted_at")  # of the author and the last poster
+THREAD_ROW_FIELDS = (
+    *_ROW_THREAD_FIELDS,
+    *(f"{who}__{f}" for who in ("author", "last_poster") for f in _ROW_USER_FIELDS),
 )
 
 
-def _thread_list(threads: QuerySet, viewer: User | None = None) -> QuerySet:
-    """Board-page rows; for a signed-in `viewer` with the floor they read up to (`viewer_read_floor`,
-    None if never opened) as a column of the same query, for the unread marks (`read_floors`)."""
-    threads = threads.select_related("author", "last_poster").only(*THREAD_ROW_FIELDS)
-    if viewer is not None and viewer.is_authenticated:
-        threads = threads.annotate(viewer_read_floor=RawSQL(_READ_FLOOR_SQL, [viewer.pk]))
-    return threads
+_BOARD_COLUMNS = raw.Columns(Board, "b")
+_BOARD_SQL = f"SELECT {_BOARD_COLUMNS.select('')} FROM {Board._meta.db_table} WHERE slug = %s"
+
+
+def board_for_page(slug: str) -> Board | None:
+    """The board with this slug (hand-written like the page's rows: fancity.lib.raw)."""
+    rows = raw.fetch(_BOARD_SQL, [slug])
+    return _BOARD_COLUMNS.build(rows[0], 0) if rows else None
 
 
 def public_threads(board: Board) -> QuerySet[Thread]:
@@ -96,54 +101,97 @@ def public_threads(board: Board) -> QuerySet[Thread]:
     return board.threads.filter(hidden_at__isnull=True)
 
 
+# A board page's rows, written in SQL (fancity.lib.raw) like the thread page's: the ORM took longer
+# to build 30 rows' query than PostgreSQL to answer it. The page's ids (and sort keys) come first
+# from the index, whatever the page, then only those rows are joined to their two users.
+_ROW_COLUMNS = raw.Columns(Thread, "t", (*_ROW_THREAD_FIELDS, "author", "last_poster"))
+_ROW_AUTHOR_COLUMNS = raw.Columns(User, "a", _ROW_USER_FIELDS)
+_ROW_LAST_POSTER_COLUMNS = raw.Columns(User, "l", _ROW_USER_FIELDS)
+_ROWS_SQL = f"""
+SELECT {_ROW_COLUMNS.sql}, {_ROW_AUTHOR_COLUMNS.sql}, {_ROW_LAST_POSTER_COLUMNS.sql}, {{read}} AS viewer_read_floor
+FROM (SELECT id, {{keys}} FROM {Thread._meta.db_table} WHERE {{where}} ORDER BY {{order}} LIMIT %s OFFSET %s) page
+JOIN {Thread._meta.db_table} t ON t.id = page.id
+JOIN {User._meta.db_table} a ON a.id = t.author_id
+LEFT JOIN {User._meta.db_table} l ON l.id = t.last_poster_id
+ORDER BY {{page_order}}
+""".strip()
+_ROW_READ_FLOOR_SQL = f"(SELECT s.floor FROM {ReadMark._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = t.id)"
+
+
+def _thread_rows(
+    where: str, params: list, order: tuple[str, ...], start: int, limit: int, viewer: User | None
+) -> list[Thread]:
+    """Board-page rows (forum/_thread_row.html) of the threads the `where` filter (SQL on forum_thread,
+    with `params`) gives, ordered by `order` (field names, "-" for descending), `limit` of them from
+    `start`; for a signed-in `viewer` with the floor they read up to (`viewer_read_floor`, None if never
+    opened) as a column of the same query, for the unread marks (`read_floors`)."""
+    signed_in = viewer is not None and viewer.is_authenticated
+    keys = [name.lstrip("-") for name in order]
+    directions = ["DESC" if name.startswith("-") else "ASC" for name in order]
+    sql = _ROWS_SQL.format(
+        read=_ROW_READ_FLOOR_SQL if signed_in else "NULL",
+        keys=", ".join(keys),
+        where=where,
+        order=", ".join(f"{key} {d}" for key, d in zip(keys, directions, strict=True)),
+        page_order=", ".join(f"page.{key} {d}" for key, d in zip(keys, directions, strict=True)),
+    )
+    threads = []
+    for row in raw.fetch(sql, [*([viewer.pk] if signed_in else []), *params, limit, start]):
+        thread = _ROW_COLUMNS.build(row, 0)
+        at = _ROW_COLUMNS.width
+        raw.cache_related(thread, "author", _ROW_AUTHOR_COLUMNS.build(row, at))
+        at += _ROW_AUTHOR_COLUMNS.width
+        raw.cache_related(thread, "last_poster", _ROW_LAST_POSTER_COLUMNS.build(row, at))
+        if signed_in:
+            thread.viewer_read_floor = row[-1]
+        threads.append(thread)
+    return threads
+
+
+_LISTED = "board_id = %s AND hidden_at IS NULL"  # public_threads, in SQL
+BOARD_ORDER = ("-is_pinned", "-last_post_at")
+
+
 def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
     """Pinned first, then newest activity. The page count comes from the board's counter."""
     count = max(1, -(-board.thread_count // THREADS_PER_PAGE))
     page = min(page, count)
     start = (page - 1) * THREADS_PER_PAGE
-    # The page's ids first (an index-only scan, whatever the page), then only those rows with joins.
-    ids = list(
-        public_threads(board)
-        .order_by("-is_pinned", "-last_post_at")
-        .values_list("pk", flat=True)[start : start + THREADS_PER_PAGE]
-    )
-    rows = {t.pk: t for t in _thread_list(Thread.objects.filter(pk__in=ids), viewer)}
-    return [rows[pk] for pk in ids if pk in rows], Pages(page, count, page < count)
+    threads = _thread_rows(_LISTED, [board.pk], BOARD_ORDER, start, THREADS_PER_PAGE, viewer)
+    return threads, Pages(page, count, page < count)
 
 
 def featured_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
     """The board's featured (精华) threads, newest activity first (a partial index holds them)."""
     start = (page - 1) * THREADS_PER_PAGE
-    threads = public_threads(board).filter(is_featured=True).order_by("-last_post_at")
-    rows = list(_thread_list(threads, viewer)[start : start + THREADS_PER_PAGE + 1])
+    rows = _thread_rows(
+        f"{_LISTED} AND is_featured", [board.pk], ("-last_post_at",), start, THREADS_PER_PAGE + 1, viewer
+    )
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
-FEEDBACK_SORTS = {"votes": ["-me_too_count", "-created_at"], "newest": ["-created_at"], "unanswered": ["created_at"]}
+FEEDBACK_SORTS = {"votes": ("-me_too_count", "-created_at"), "newest": ("-created_at",), "unanswered": ("created_at",)}
 
 
 def feedback_threads(
     board: Board, page: int, status: str = "", kind: str = "", sort: str = "", viewer: User | None = None
 ) -> tuple[list[Thread], Pages]:
     """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
-    threads = public_threads(board)
+    where, params = _LISTED, [board.pk]
     if status in FeedbackStatus.values:
-        threads = threads.filter(status=status)
+        where, params = f"{where} AND status = %s", [*params, status]
     if kind in FeedbackKind.values:
-        threads = threads.filter(feedback_kind=kind)
+        where, params = f"{where} AND feedback_kind = %s", [*params, kind]
     if sort == "unanswered":
-        threads = threads.filter(first_staff_reply_at__isnull=True)
-    order = FEEDBACK_SORTS.get(sort)
-    threads = threads.order_by(*order) if order else threads.order_by("-is_pinned", "-last_post_at")
+        where = f"{where} AND first_staff_reply_at IS NULL"
     start = (page - 1) * THREADS_PER_PAGE
-    rows = list(_thread_list(threads, viewer)[start : start + THREADS_PER_PAGE + 1])
+    rows = _thread_rows(where, params, FEEDBACK_SORTS.get(sort, BOARD_ORDER), start, THREADS_PER_PAGE + 1, viewer)
     return rows[:THREADS_PER_PAGE], Pages(page, None, len(rows) > THREADS_PER_PAGE)
 
 
 # The thread page's two reads are written in SQL (fancity.lib.raw): building them with the ORM
 # (annotations, subqueries, prefetches) cost ~12 ms of CPU a page, PostgreSQL ~1 ms.
 _THREAD_COLUMNS = raw.Columns(Thread, Thread._meta.db_table)
-_BOARD_COLUMNS = raw.Columns(Board, "b")
 _THREAD_SQL = (
     f"SELECT {_THREAD_COLUMNS.sql}, {_BOARD_COLUMNS.sql}{{state}} FROM {Thread._meta.db_table} "
     f"JOIN {Board._meta.db_table} b ON b.id = {Thread._meta.db_table}.board_id WHERE {Thread._meta.db_table}.id = %s"
@@ -305,7 +353,6 @@ _STATE_SQL = {
     "bookmarked": f"EXISTS (SELECT 1 FROM {Bookmark._meta.db_table} s "
     f"WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id)",
 }
-_READ_FLOOR_SQL = f"SELECT s.floor FROM {ReadMark._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = {_THREAD}.id"
 
 
 def _state_columns(user: User) -> dict[str, RawSQL]:

@@ -38,8 +38,8 @@ from forum.writing_views import quote_initial
 
 
 def _visible_board(request, slug: str) -> Board:
-    board = get_object_or_404(Board, slug=slug)
-    if not can_see(request.user, board):
+    board = queries.board_for_page(slug)
+    if board is None or not can_see(request.user, board):
         raise Http404
     return board
 
@@ -249,7 +249,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     liked = queries.liked_post_ids(user, posts)
     can_reply = posting.can_reply(user, thread)
     edit_ids = {p.pk for p in posts if posting.can_edit(user, p)}
-    delete_ids = {p.pk for p in posts if posting.can_delete(user, p, thread.board)}
+    delete_ids = {p.pk for p in posts if posting.can_delete(user, p, thread.board, moderates=is_mod)}
     if user.is_authenticated:  # the buttons under each visible post, from the cache (forum.fragments)
         fragments.post_actions(
             request,
@@ -467,14 +467,23 @@ def report(request, pk):
 
 def search_page(request):
     q = request.GET.get("q", "").strip()[:100]
-    boards = list(visible_boards(request.user).only("pk", "slug", "name", "name_en", "kind"))
-    board = next((b for b in boards if b.slug == request.GET.get("board")), None)
+    board = None
+    if slug := request.GET.get("board"):
+        board = queries.board_for_page(slug)
+        if board is not None and not can_see(request.user, board):
+            board = None
     results = None
     if q:
         posts = search.search_posts(request.user, q, board=board)
         results = search.hits(posts, q) if posts is not None else []
         fragments.search_hits(results)
-    return render(request, "forum/search.html", {"q": q, "board": board, "boards": boards, "results": results})
+    # The board list is a lazy queryset: the template's 60-second fragment cache skips the query on a hit.
+    boards = visible_boards(request.user).only("pk", "slug", "name", "name_en")
+    return render(
+        request,
+        "forum/search.html",
+        {"q": q, "board": board, "boards": boards, "sees_beta": may_see_beta(request.user), "results": results},
+    )
 
 
 def image(request, pk, thumb=False):

@@ -14,11 +14,12 @@ from django.db import DEFAULT_DB_ALIAS, connection, models
 
 class Columns:
     def __init__(self, model: type[models.Model], alias: str, fields: Iterable[str] | None = None):
-        """`fields` by name (a foreign key gives its id column); the primary key always; None: all of them.
+        """`fields` by name (a foreign key's name or attname gives its id column); the primary key always;
+        None: all of them.
         `alias` is the table's name in the statement."""
         wanted = None if fields is None else {*fields, model._meta.pk.name}
         # In the model's field order, which is the order Model.from_db takes values in.
-        self.fields = [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
+        self.fields = [f for f in model._meta.concrete_fields if wanted is None or wanted & {f.name, f.attname}]
         self.model = model
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)

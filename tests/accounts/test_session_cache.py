@@ -34,7 +34,7 @@ def test_a_signed_in_page_reads_the_user_groups_and_unread_count_in_one_query_an
     response, sql = _sql(client, "/forum/")
     assert response.status_code == 200
     assert not [s for s in sql if s.startswith('SELECT "django_session"')]
-    user_queries = [s for s in sql if s.startswith('SELECT "accounts_user"."id", "accounts_user"."password"')]
+    user_queries = [s for s in sql if s.startswith('SELECT u."id", u."password"')]
     assert len(user_queries) == 1 and "django_session" in user_queries[0] and "auth_group" in user_queries[0]
     assert not [s for s in sql if "accounts_notification" in s and s not in user_queries]
     page = response.content.decode()

@@ -111,3 +111,49 @@ def test_a_deleted_post_leaves_cached_search_results_at_once(client):
     posting.delete_post(author, t.posts.get())
     assert search.search_posts(fan(), "蓝牙") == []
     assert "蓝牙 耳机" not in client.get("/forum/search/", {"q": "蓝牙"}).content.decode()
+
+
+def test_a_worker_serves_the_fragments_it_rendered_from_its_own_memory(client):
+    """A key names its content, so the worker's copy is never stale: emptying Redis re-renders nothing."""
+    from django.core.cache import cache
+
+    t = thread(body="kept by the worker")
+    first = client.get(t.get_absolute_url())
+    assert "forum/_post.html" in [tpl.name for tpl in first.templates]
+    cache.clear()
+    again = client.get(t.get_absolute_url())
+    assert "kept by the worker" in again.content.decode()
+    assert "forum/_post.html" not in [tpl.name for tpl in again.templates]
+
+
+def test_the_worker_memory_keeps_only_the_most_recently_used_fragments():
+    from forum.fragments import _Recent
+
+    recent = _Recent(size=2)
+    recent.set_many({"a": "A", "b": "B"})
+    assert recent.get_many(["a"]) == {"a": "A"}  # "a" is now the most recent
+    recent.set_many({"c": "C"})
+    assert list(recent.items) == ["a", "c"]
+
+
+def test_kept_page_links_and_blank_reply_forms_follow_the_reader_s_language(client):
+    """Pagination links and the blank reply form are kept per worker, per language."""
+    t = thread()
+    for n in range(21):
+        reply(fan(), t, f"floor {n}")
+    client.force_login(fan())
+    for _ in range(2):  # the second round is served from what the first kept
+        zh = client.get(t.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        en = client.get(t.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "下一页" in zh and "末页" in zh and "Next" not in zh
+        assert "Next" in en and "Last page" in en and "下一页" not in en
+        assert "发表回复" in zh and "Post reply" in en
+
+
+def test_a_quote_link_fills_the_reply_form_although_blank_forms_are_kept(client):
+    t = thread(body="the words to quote")
+    client.force_login(fan())
+    client.get(t.get_absolute_url())  # the blank form is now kept
+    quoted = client.get(t.get_absolute_url(), {"quote": t.posts.get().pk}).content.decode()
+    assert "&gt; the words to quote" in quoted
+    assert "&gt; the words to quote" not in client.get(t.get_absolute_url()).content.decode()

@@ -36,17 +36,19 @@ def _fb():
 
 
 # (anonymous, signed in). Index: its board list is a fragment cached 15 s, so a warm page runs no
-# query. Board: the board, the page's thread ids, those rows. Feedback board: the board, its rows.
+# query. Board and feedback board: the board, its rows (the page's ids from the index and those rows
+# with their users, in one statement).
 # Thread: the thread with its board, the page's posts with their authors (role groups), quoted posts
 # and attachments. Feedback thread: its status history and the desk's panel too
-# (settings.FORUM_THREAD_PANELS). Search: the boards for the filter, the hits (ranking cached 60 s).
+# (settings.FORUM_THREAD_PANELS). Search: the hits (the ranking and the board filter's list are
+# cached 60 s).
 BUDGETS = {
     "index": (0, 1),
-    "board": (3, 4),
+    "board": (2, 3),
     "feedback board": (2, 3),
     "thread": (2, 3),
     "feedback thread": (4, 5),
-    "search": (2, 3),
+    "search": (1, 2),
 }
 
 

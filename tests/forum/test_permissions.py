@@ -157,3 +157,15 @@ def test_the_sql_beta_filter_lets_in_exactly_whom_may_see_beta_lets_in(who):
 def test_anonymous_readers_never_see_the_beta_board():
     assert not boards.may_see_beta(AnonymousUser())
     assert not boards.visible_boards(AnonymousUser()).filter(slug="beta").exists()
+
+
+def test_the_search_board_filter_lists_the_beta_board_only_to_those_who_see_it(client):
+    """The filter's board list is kept 60 s per kind of reader: a tester's list never reaches a fan."""
+    thread(member(CORE_TESTERS), slug="beta", body="secret build")
+    client.force_login(member(CORE_TESTERS))
+    assert 'value="beta"' in client.get("/forum/search/", {"q": "secret"}).content.decode()
+    assert 'value="beta" selected' in client.get("/forum/search/", {"q": "x", "board": "beta"}).content.decode()
+    client.force_login(fan())
+    for params in ({"q": "secret"}, {"q": "secret", "board": "beta"}):
+        html = client.get("/forum/search/", params).content.decode()
+        assert 'value="beta"' not in html and "secret build" not in html
