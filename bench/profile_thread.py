@@ -134,7 +134,8 @@ def main() -> int:
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             if args.cprofile:
                 profiler = cProfile.Profile()
-                profiler.runcall(lambda: [client.get(path, **headers) for _ in range(args.requests)])
+                for _ in range(args.requests):
+                    profiler.runcall(client.get, path, **headers)
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
             n = args.requests
             per = len(statements) // n
