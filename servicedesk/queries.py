@@ -2,9 +2,10 @@
 
 import datetime
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from fancity.lib import raw
 from forum.queries import Pages
 from servicedesk.models import (
     OPEN_STATES,
@@ -106,22 +107,29 @@ def waiting(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.ti
     return (now or timezone.now()) - (ticket.waiting_since or ticket.escalated_at or ticket.created_at)
 
 
+_DESK_COLUMNS = raw.Columns(
+    Ticket,
+    "t",
+    ("thread", "priority", "escalated_at", "auto_post", "answered_at", "reason", "state", "answer_post"),
+)
+# Written in SQL (fancity.lib.raw), as the thread page's own reads: the ORM took ~3 ms to build it.
+_DESK_SQL = f"""
+SELECT {_DESK_COLUMNS.sql}, r.helpful, r.comment FROM {Ticket._meta.db_table} t
+LEFT JOIN {Rating._meta.db_table} r ON r.post_id = t.answer_post_id
+WHERE t.thread_id = %s ORDER BY t.id LIMIT 1
+""".strip()
+
+
 def desk_state(thread_id: int) -> Ticket | None:
     """What the thread page shows a fan: escalated, or answered automatically, and the latest answer with
     its rating (`rated_helpful`, `rated_comment`; None when not rated) for the rating form. One indexed query:
-    the rating comes as subqueries on its unique index, so the thread page pays nothing more."""
-    rating = Rating.objects.filter(post_id=OuterRef("answer_post_id"))
-    return (
-        Ticket.objects.filter(thread_id=thread_id)
-        .only(
-            "id", "thread_id", "priority", "escalated_at", "auto_post_id", "answered_at", "reason", "state",
-            "answer_post_id",
-        )
-        .annotate(
-            rated_helpful=Subquery(rating.values("helpful")[:1]), rated_comment=Subquery(rating.values("comment")[:1])
-        )
-        .first()
-    )  # fmt: skip
+    the rating (one per answer, a unique index) is joined, so the thread page pays nothing more."""
+    rows = raw.fetch(_DESK_SQL, [thread_id])
+    if not rows:
+        return None
+    ticket = _DESK_COLUMNS.build(rows[0], 0)
+    ticket.rated_helpful, ticket.rated_comment = rows[0][_DESK_COLUMNS.width :]
+    return ticket
 
 
 def ratings(ticket: Ticket) -> list[Rating]:
