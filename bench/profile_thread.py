@@ -77,6 +77,7 @@ def main() -> int:
     parser.add_argument("--page", choices=["first", "last"], default="first")
     parser.add_argument("--path", default="", help="profile this path instead of the 5,000-post thread")
     parser.add_argument("--cprofile", type=int, default=0, help="also print the N costliest functions (cProfile)")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative or tottime")
     args = parser.parse_args()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="fancity.settings", DEBUG="0", SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING"
@@ -136,7 +137,7 @@ def main() -> int:
                 profiler = cProfile.Profile()
                 for _ in range(args.requests):
                     profiler.runcall(client.get, path, **headers)
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+                pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
             n = args.requests
             per = len(statements) // n
             print(f"\n== {reader}: {path}")

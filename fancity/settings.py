@@ -271,6 +271,9 @@ FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 # What higher apps show on a fan's profile page (accounts/views.py): `panel(request, fan)` returns
 # `(template name, context)` or None; the template gets that context as `panel`.
 ACCOUNT_PROFILE_PANELS = ["forum.profile.profile_panel"]
+# What higher apps read with the signed-in fan's own row (accounts/backends.py), so that no page runs
+# a query for it: attribute name -> dotted path of an SQL expression, `{user}` standing for the fan's id.
+ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.moderators.APPOINTED_BOARDS_SQL"}
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import run_each
-from forum import feedback, moderation, moderators
+from forum import feedback, moderation
 from forum.models import (
     Board,
     BoardModerator,
@@ -36,13 +36,6 @@ class BoardAdmin(admin.ModelAdmin):
     readonly_fields = ["thread_count", "post_count", "last_post_at", "last_thread", "last_poster"]
     raw_id_fields = ["city"]
     inlines = [BoardModeratorInline]
-
-    def save_formset(self, request, form, formset, change):
-        before = set(BoardModerator.objects.filter(board=form.instance).values_list("user_id", flat=True))
-        super().save_formset(request, form, formset, change)
-        after = set(BoardModerator.objects.filter(board=form.instance).values_list("user_id", flat=True))
-        for user_pk in before ^ after:
-            moderators.forget(user_pk)  # their navigation shows (or stops showing) the moderation link
 
 
 class StatusChangeInline(admin.TabularInline):

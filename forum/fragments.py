@@ -41,11 +41,11 @@ def _source_digest(template_name: str) -> str:
     return hashlib.blake2b(get_template(template_name).template.source.encode(), digest_size=8).hexdigest()
 
 
-def _key(template_name: str, values: Iterable[Any]) -> str:
-    digest = hashlib.blake2b(
-        repr((get_language(), get_current_timezone_name(), *values)).encode(), digest_size=16
-    ).hexdigest()
-    return f"forum:fragment:{_source_digest(template_name)}:{digest}"
+def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
+    """The cache key of each fragment of `template_name` that shows the values in `shown`."""
+    prefix = f"forum:fragment:{_source_digest(template_name)}:"
+    reader = (get_language(), get_current_timezone_name())
+    return [prefix + hashlib.blake2b(repr((*reader, *values)).encode(), digest_size=16).hexdigest() for values in shown]
 
 
 class _Recent:
@@ -88,7 +88,8 @@ def render_cached(
 
     `inputs(item)` must return every value the template reads from the item.
     """
-    keys = [_key(template_name, (*inputs(item), sorted(extra.items()))) for item in items]
+    page = sorted(extra.items())
+    keys = _keys(template_name, ((*inputs(item), page) for item in items))
     found = _recent.get_many(keys)
     fresh = {}
     template = None
@@ -211,9 +212,9 @@ def post_actions(
     template_name = "forum/_post_actions.html"
     user = request.user
     page_facts = (sorted(shared.items()), thread.is_feedback, thread.official_post_id)
-    keys = [
-        _key(
-            template_name,
+    keys = _keys(
+        template_name,
+        (
             (
                 post.pk,
                 post.floor,
@@ -226,10 +227,10 @@ def post_actions(
                 post.pk in delete_ids,
                 user.pk == post.author_id,
                 page_facts,
-            ),
-        )
-        for post in posts
-    ]
+            )
+            for post in posts
+        ),
+    )
     found = _recent.get_many(keys)
     fresh = {}
     template = None

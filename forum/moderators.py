@@ -9,7 +9,6 @@ board they can see. A banned, deactivated or deleted account moderates nothing.
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from accounts.models import User
@@ -18,25 +17,24 @@ from accounts.roles import MODERATORS, holders, is_moderator
 from forum.boards import can_see, may_see_beta
 from forum.models import Board, BoardKind, BoardModerator
 
-NAV_TTL = 600
+# The boards a fan was appointed to, read with their own row on every signed-in page
+# (settings.ACCOUNT_FAN_COLUMNS, accounts.backends): no query, no cache, never out of date.
+APPOINTED_BOARDS_SQL = f"ARRAY(SELECT board_id FROM {BoardModerator._meta.db_table} WHERE user_id = {{user}})"
 
 
 def _own_board_ids(user: User) -> frozenset[int]:
-    """The boards `user` was appointed to, read once per user object (once per request)."""
+    """The boards `user` was appointed to: from their row, or read once per user object when it was
+    loaded otherwise (a task, a test)."""
     if not hasattr(user, "_moderated_board_ids"):
-        if cache.get(_hint_key(user.pk)):
-            # `nav_boards` found this fan moderates nothing; appointing them drops that entry.
-            user._moderated_board_ids = user._moderates_nothing_remembered = frozenset()
-        else:
-            user._moderated_board_ids = frozenset(
-                BoardModerator.objects.filter(user_id=user.pk).values_list("board_id", flat=True)
-            )
+        ids = getattr(user, "appointed_board_ids", None)
+        if ids is None:
+            ids = BoardModerator.objects.filter(user_id=user.pk).values_list("board_id", flat=True)
+        user._moderated_board_ids = frozenset(ids)
     return user._moderated_board_ids
 
 
 def appointed_boards(user: User) -> frozenset[int]:
-    """The ids of the boards `user` was appointed to moderate (no query while the cache remembers
-    that they moderate nothing)."""
+    """The ids of the boards `user` was appointed to moderate (no query for the signed-in fan)."""
     return _own_board_ids(user)
 
 
@@ -88,21 +86,9 @@ class NavBoards:
     beta: bool
 
 
-def _hint_key(user_pk: int) -> str:
-    return f"forum:moderates-nothing:{user_pk}"
-
-
 def nav_boards(user: User, *, site: bool, tester: bool, own: list[int]) -> NavBoards | None:
-    """What the navigation counts for `user`, from facts its one query read (forum.context_processors);
-    None for a fan who moderates nothing, which is remembered for ten minutes so that `can_moderate`
-    on their next pages needs no query either (appointing them drops it: `forget`)."""
+    """What the navigation counts for `user`, from facts their own row brought (forum.context_processors);
+    None for a fan who moderates nothing."""
     if not may_act(user) or not (site or own):
-        if not hasattr(user, "_moderates_nothing_remembered"):  # else it was read from the cache just now
-            cache.set(_hint_key(user.pk), True, NAV_TTL)
         return None
-    cache.delete(_hint_key(user.pk))
     return NavBoards(every=site, ids=tuple(sorted(own)), beta=tester or user.is_superuser)
-
-
-def forget(user_pk: int) -> None:
-    cache.delete(_hint_key(user_pk))

@@ -23,18 +23,18 @@ def _warm():
 def test_adversarial_input_at_the_maximum_length_renders_quickly_and_stays_small(name):
     text = INPUTS[name](MAX_BODY)
     assert len(text) == MAX_BODY
-    start = time.process_time()
+    start = time.thread_time()  # this thread's CPU: the test process also runs live servers' threads
     html = render(text)
-    spent = time.process_time() - start
+    spent = time.thread_time() - start
     assert spent < BUDGET, f"{name}: {spent:.3f} s"
     assert len(html) < 8 * MAX_BODY
 
 
 def test_a_typical_post_renders_in_a_few_milliseconds():
-    start = time.process_time()
+    start = time.thread_time()
     for _ in range(20):
         render(TYPICAL)
-    assert (time.process_time() - start) / 20 < 0.01
+    assert (time.thread_time() - start) / 20 < 0.01
 
 
 def test_inline_markup_strikethrough_and_line_breaks():
