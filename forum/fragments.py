@@ -161,11 +161,19 @@ def _thread_inputs(thread: Thread) -> tuple:
         thread.me_too_count,
         thread.last_poster and thread.last_poster.public_name,
         thread.last_post_at,
+        thread.unread,
     )
 
 
-def thread_rows(items: Sequence[Thread]) -> None:
-    """Set `thread.fragment` (one row of a board page, `forum/_thread_row.html`) on each thread."""
+def thread_rows(items: Sequence[Thread], read_floors: dict[int, int] | None = None) -> None:
+    """Set `thread.fragment` (one row of a board page, `forum/_thread_row.html`) on each thread.
+
+    `read_floors` (the signed-in viewer's, `queries.read_floors`) sets `thread.unread` where there are
+    floors past theirs: the row then links to the first unread floor. That is the same for every fan
+    with unread floors there, so it is part of the cached row (building 30 such links per page cost
+    ~1 ms of `reverse`)."""
+    for thread in items:
+        thread.unread = read_floors is not None and thread.post_count > read_floors.get(thread.pk, 0)
     for thread, html in zip(
         items, render_cached("forum/_thread_row.html", "thread", items, _thread_inputs), strict=True
     ):

@@ -32,12 +32,8 @@ def bookmark(request, pk):
 def bookmark_list(request):
     page = bookmarks.bookmarks_page(request.user, before=int_param(request.GET.get("before")))
     threads = [b.thread for b in page.bookmarks]
-    fragments.thread_rows(threads)
-    return render(
-        request,
-        "forum/bookmarks.html",
-        {"page": page, "read_floors": queries.read_floors(request.user, threads)},
-    )
+    fragments.thread_rows(threads, queries.read_floors(request.user, threads))
+    return render(request, "forum/bookmarks.html", {"page": page})
 
 
 def _fan(username: str) -> User:

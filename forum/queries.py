@@ -377,7 +377,7 @@ def thread_state(user: User, thread: Thread) -> ThreadState:
 def read_floors(user: User, threads: list[Thread]) -> dict[int, int]:
     if not user.is_authenticated or not threads:
         return {}
-    if hasattr(threads[0], "viewer_read_floor"):  # read with the rows (_thread_list with a viewer)
+    if hasattr(threads[0], "viewer_read_floor"):  # read with the rows (_thread_rows with a viewer)
         return {t.pk: t.viewer_read_floor for t in threads if t.viewer_read_floor is not None}
     return dict(
         ReadMark.objects.filter(user=user, thread__in=[t.pk for t in threads]).values_list("thread_id", "floor")

@@ -122,8 +122,9 @@ def board(request, slug):
         threads, pages = queries.feedback_threads(board, page, **filters, viewer=request.user)
     else:
         threads, pages = queries.board_threads(board, page, viewer=request.user)
-    read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None  # no query
-    fragments.thread_rows(threads)
+    # The viewer's read floors came with the rows: no query.
+    read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None
+    fragments.thread_rows(threads, read)
     return render(
         request,
         "forum/board.html",
@@ -131,7 +132,6 @@ def board(request, slug):
             "board": board,
             "threads": threads,
             "pages": pages,
-            "read_floors": read,
             "filters": filters,
             "statuses": FeedbackStatus.choices,
             "kinds": FeedbackKind.choices,

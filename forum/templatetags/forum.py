@@ -45,11 +45,6 @@ def floor_label(floor: int) -> str:
     return pgettext("floor label", "#%(floor)s") % {"floor": floor}
 
 
-@register.filter
-def unread(thread, read_floors: dict) -> bool:
-    return read_floors is not None and thread.post_count > read_floors.get(thread.pk, 0)
-
-
 @register.simple_tag(takes_context=True)
 def thread_panels(context, thread) -> SafeString:
     """What other apps show on a thread page (settings.FORUM_THREAD_PANELS), each in the page's own context."""

@@ -157,3 +157,19 @@ def test_a_quote_link_fills_the_reply_form_although_blank_forms_are_kept(client)
     quoted = client.get(t.get_absolute_url(), {"quote": t.posts.get().pk}).content.decode()
     assert "&gt; the words to quote" in quoted
     assert "&gt; the words to quote" not in client.get(t.get_absolute_url()).content.decode()
+
+
+def test_a_board_row_carries_its_reader_s_unread_mark_and_nobody_else_s(client):
+    """The unread mark is part of the cached row: rows with and without it are different fragments."""
+    t = thread()
+    reader, other = fan(), fan()
+    client.force_login(reader)
+    client.get(t.get_absolute_url())  # read to the end
+    reply(fan(), t, "a new floor")
+    assert f"/forum/t/{t.pk}/unread/" in client.get("/forum/b/general/").content.decode()
+    client.force_login(other)
+    client.get(t.get_absolute_url())
+    assert f"/forum/t/{t.pk}/unread/" not in client.get("/forum/b/general/").content.decode()
+    client.logout()
+    html = client.get("/forum/b/general/").content.decode()
+    assert t.get_absolute_url() in html and "/unread/" not in html and "thread-row unread" not in html
