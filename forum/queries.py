@@ -107,8 +107,9 @@ def public_threads(board: Board) -> QuerySet[Thread]:
 _ROW_COLUMNS = raw.Columns(Thread, "t", (*_ROW_THREAD_FIELDS, "author", "last_poster"))
 _ROW_AUTHOR_COLUMNS = raw.Columns(User, "a", _ROW_USER_FIELDS)
 _ROW_LAST_POSTER_COLUMNS = raw.Columns(User, "l", _ROW_USER_FIELDS)
+_ROW_PARTS = (_ROW_COLUMNS, _ROW_AUTHOR_COLUMNS, _ROW_LAST_POSTER_COLUMNS)
 _ROWS_SQL = f"""
-SELECT {_ROW_COLUMNS.sql}, {_ROW_AUTHOR_COLUMNS.sql}, {_ROW_LAST_POSTER_COLUMNS.sql}, {{read}} AS viewer_read_floor
+SELECT {", ".join(part.sql for part in _ROW_PARTS)}, {{read}} AS viewer_read_floor
 FROM (SELECT id, {{keys}} FROM {Thread._meta.db_table} WHERE {{where}} ORDER BY {{order}} LIMIT %s OFFSET %s) page
 JOIN {Thread._meta.db_table} t ON t.id = page.id
 JOIN {User._meta.db_table} a ON a.id = t.author_id
@@ -137,13 +138,11 @@ def _thread_rows(
     )
     threads = []
     for row in raw.fetch(sql, [*([viewer.pk] if signed_in else []), *params, limit, start]):
-        thread = _ROW_COLUMNS.build(row, 0)
-        at = _ROW_COLUMNS.width
-        raw.cache_related(thread, "author", _ROW_AUTHOR_COLUMNS.build(row, at))
-        at += _ROW_AUTHOR_COLUMNS.width
-        raw.cache_related(thread, "last_poster", _ROW_LAST_POSTER_COLUMNS.build(row, at))
+        (thread, author, last_poster), (read_floor,) = raw.split(row, _ROW_PARTS)
+        raw.cache_related(thread, "author", author)
+        raw.cache_related(thread, "last_poster", last_poster)
         if signed_in:
-            thread.viewer_read_floor = row[-1]
+            thread.viewer_read_floor = read_floor
         threads.append(thread)
     return threads
 
@@ -207,10 +206,9 @@ def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
     rows = raw.fetch(_THREAD_SQL.format(state=state), [*([viewer.pk] * len(_STATE_SQL) if signed_in else []), pk])
     if not rows:
         raise Thread.DoesNotExist
-    row = rows[0]
-    thread = _THREAD_COLUMNS.build(row, 0)
-    raw.cache_related(thread, "board", _BOARD_COLUMNS.build(row, _THREAD_COLUMNS.width))
-    for name, value in zip(_STATE_SQL, row[_THREAD_COLUMNS.width + _BOARD_COLUMNS.width :], strict=False):
+    (thread, board), state = raw.split(rows[0], (_THREAD_COLUMNS, _BOARD_COLUMNS))
+    raw.cache_related(thread, "board", board)
+    for name, value in zip(_STATE_SQL, state, strict=False):  # none for an anonymous reader
         setattr(thread, f"viewer_{name}", value)
     if thread.official_post_id:
         thread.official_post = Post.objects.select_related("author").get(pk=thread.official_post_id)
@@ -262,8 +260,8 @@ def _posts(where: str, params: list, limit: int, viewer: User | None, descending
     rows = raw.fetch(sql, [list(BADGE_GROUPS), *([viewer.pk] if signed_in else []), *params, limit])
     posts = []
     for row in rows:
-        post, author, city, quote, quote_author = _build(row)
-        *_, author.forum_roles, post.attachment_rows, liked = row
+        (post, author, city, quote, quote_author), (roles, attachment_rows, liked) = raw.split(row, _POST_PARTS)
+        author.forum_roles, post.attachment_rows = roles, attachment_rows
         raw.cache_related(author, "city", city)
         raw.cache_related(post, "author", author)
         if quote is not None:
@@ -273,14 +271,6 @@ def _posts(where: str, params: list, limit: int, viewer: User | None, descending
             post.viewer_liked = liked
         posts.append(post)
     return posts
-
-
-def _build(row: tuple) -> list:
-    instances, start = [], 0
-    for part in _POST_PARTS:
-        instances.append(part.build(row, start))
-        start += part.width
-    return instances
 
 
 def thread_posts(thread: Thread, page: int, viewer: User | None = None) -> list[Post]:

@@ -176,20 +176,12 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     # so is a withdrawn thread's.
     posts = {}
     for row in raw.fetch(_HITS_SQL.format(scope=scope), [ids, *scope_params]):
-        post, thread, board_row, author = _build_hit(row)
+        (post, thread, board_row, author), _ = raw.split(row, _HIT_PARTS)
         raw.cache_related(thread, "board", board_row)
         raw.cache_related(post, "thread", thread)
         raw.cache_related(post, "author", author)
         posts[post.pk] = post
     return [posts[pk] for pk in ids if pk in posts]
-
-
-def _build_hit(row: tuple) -> list:
-    instances, start = [], 0
-    for part in _HIT_PARTS:
-        instances.append(part.build(row, start))
-        start += part.width
-    return instances
 
 
 def hits(posts, q: str) -> list[Hit]:

@@ -49,6 +49,16 @@ class Columns:
         return instance
 
 
+def split(row: Sequence, parts: Sequence[Columns]) -> tuple[list, Sequence]:
+    """The instances of `parts` (None for an outer join that found nothing), in order from the start
+    of `row`, and the columns that follow them."""
+    instances, start = [], 0
+    for part in parts:
+        instances.append(part.build(row, start))
+        start += part.width
+    return instances, row[start:]
+
+
 def cache_related(instance: models.Model, name: str, related: models.Model | None) -> None:
     """Set the foreign key `name` of `instance` as select_related would, so reading it runs no query."""
     instance._state.fields_cache[name] = related
