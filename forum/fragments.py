@@ -11,7 +11,8 @@ Because a key names its content, a worker can also keep the fragments it served 
 round trip and no unpickling.
 
 A fragment holds only what every viewer sees alike. What depends on the viewer (like, edit and
-delete buttons, the reason a post was hidden, unread marks) is rendered around it in the page.
+delete buttons, the reason a post was hidden) is rendered around it in the page, or is one of the
+key's values where it is the same for many viewers (a board row's unread mark, the buttons' facts).
 """
 
 import functools
@@ -49,11 +50,12 @@ def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
 
 
 class _Recent:
-    """The fragments a worker used last, by key, at most `size` of them (a few MB). A lock, for the
-    threads of a threaded server."""
+    """The fragments a worker used last, by key, at most `size` characters of them in all (a post's
+    fragment is a few KB, a 20,000-character post's up to ~100 KB). A lock, for the threads of a
+    threaded server."""
 
     def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.held, self.items, self.lock = size, 0, OrderedDict(), threading.Lock()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         """What this worker holds of `keys`, the rest from Redis; all of them remembered here."""
@@ -68,17 +70,21 @@ class _Recent:
     def remember(self, fragments: dict[str, str]) -> None:
         with self.lock:
             for key, html in fragments.items():
-                self.items[key] = html
-                self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+                if key in self.items:
+                    self.items.move_to_end(key)
+                else:
+                    self.items[key] = html
+                    self.held += len(html)
+            while self.held > self.size:
+                _, html = self.items.popitem(last=False)
+                self.held -= len(html)
 
     def set_many(self, fragments: dict[str, str]) -> None:
         self.remember(fragments)
         cache.set_many(fragments, TIMEOUT)
 
 
-_recent = _Recent(size=5000)
+_recent = _Recent(size=20_000_000)  # characters: ~20-80 MB a worker
 
 
 def render_cached(

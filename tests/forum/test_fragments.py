@@ -129,11 +129,13 @@ def test_a_worker_serves_the_fragments_it_rendered_from_its_own_memory(client):
 def test_the_worker_memory_keeps_only_the_most_recently_used_fragments():
     from forum.fragments import _Recent
 
-    recent = _Recent(size=2)
-    recent.set_many({"a": "A", "b": "B"})
-    assert recent.get_many(["a"]) == {"a": "A"}  # "a" is now the most recent
-    recent.set_many({"c": "C"})
-    assert list(recent.items) == ["a", "c"]
+    recent = _Recent(size=5)  # characters
+    recent.set_many({"a": "AA", "b": "BB"})
+    assert recent.get_many(["a"]) == {"a": "AA"}  # "a" is now the most recent
+    recent.set_many({"c": "CC"})
+    assert list(recent.items) == ["a", "c"] and recent.held == 4
+    recent.set_many({"big": "B" * 6})  # larger than the whole size: not kept
+    assert list(recent.items) == [] and recent.held == 0
 
 
 def test_kept_page_links_and_blank_reply_forms_follow_the_reader_s_language(client):
