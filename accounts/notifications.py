@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from accounts.models import Notification, User
+from fancity.lib import raw
 from outbox.queueing import enqueue
 
 EMAIL_INTERVAL = datetime.timedelta(hours=1)
@@ -51,18 +52,15 @@ def notify(
     return created
 
 
-def _unread(recipient) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=recipient, read_at__isnull=True)
-
-
-def unread_count(user: User) -> int:
-    return _unread(user).count()
-
-
-# `unread_count` in SQL, for the user's own query (accounts.backends): `{user}` is the user id's column.
+# A fan's unread notifications counted, the one rule in SQL: `{user}` is the column or placeholder
+# of their id. The user's own query reads it for every signed-in page (accounts.backends).
 UNREAD_COUNT_SQL = (
     f"SELECT count(*) FROM {Notification._meta.db_table} n WHERE n.recipient_id = {{user}} AND n.read_at IS NULL"
 )
+
+
+def unread_count(user: User) -> int:
+    return raw.fetch(UNREAD_COUNT_SQL.format(user="%s"), [user.pk])[0][0]
 
 
 def notify_grouped(recipient: User, kind: str, text: Callable[[], str], url: str, group: str) -> Notification | None:
