@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.navigation",
             ],
+            "libraries": {"kept": "fancity.lib.kept"},
         },
     },
 ]

@@ -8,9 +8,9 @@ def navigation(request):
     """The navigation bar's counts: unread notifications for every signed-in fan, and for moderators
     the reports and held posts waiting on their boards.
 
-    No query of its own for a fan: the unread count and the fan's groups come with the user row
-    (accounts.backends), and "moderates no board" is remembered in the cache (forum.moderators). A
-    moderator's pages add the waiting count, one query kept 30 seconds, and their own boards."""
+    No query of its own for a fan: the unread count, the fan's groups and the boards they were appointed
+    to moderate come with the user row (accounts.backends). A moderator's pages add the waiting count,
+    one query kept 30 seconds."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -17,8 +17,6 @@ key's values where it is the same for many viewers (a board row's unread mark, t
 
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -29,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
+from fancity.lib import kept
 from forum.models import Post, Thread
 from forum.templatetags.forum import role_badge
 
@@ -49,42 +48,22 @@ def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
     return [prefix + hashlib.blake2b(repr((*reader, *values)).encode(), digest_size=16).hexdigest() for values in shown]
 
 
-class _Recent:
-    """The fragments a worker used last, by key, at most `size` characters of them in all (a post's
-    fragment is a few KB, a 20,000-character post's up to ~100 KB). A lock, for the threads of a
-    threaded server."""
-
-    def __init__(self, size: int):
-        self.size, self.held, self.items, self.lock = size, 0, OrderedDict(), threading.Lock()
-
-    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
-        """What this worker holds of `keys`, the rest from Redis; all of them remembered here."""
-        with self.lock:
-            found = {key: self.items[key] for key in keys if key in self.items}
-        missing = [key for key in keys if key not in found]
-        if missing:
-            found.update(cache.get_many(missing))
-        self.remember(found)
-        return found
-
-    def remember(self, fragments: dict[str, str]) -> None:
-        with self.lock:
-            for key, html in fragments.items():
-                if key in self.items:
-                    self.items.move_to_end(key)
-                else:
-                    self.items[key] = html
-                    self.held += len(html)
-            while self.held > self.size:
-                _, html = self.items.popitem(last=False)
-                self.held -= len(html)
-
-    def set_many(self, fragments: dict[str, str]) -> None:
-        self.remember(fragments)
-        cache.set_many(fragments, TIMEOUT)
+_recent = kept.Kept(size=20_000_000)  # characters: ~20-80 MB a worker
 
 
-_recent = _Recent(size=20_000_000)  # characters: ~20-80 MB a worker
+def _get_many(keys: Sequence[str]) -> dict[str, str]:
+    """What this worker keeps of `keys`, the rest from Redis (then kept here too)."""
+    found = _recent.get_many(keys)
+    if missing := [key for key in keys if key not in found]:
+        from_redis = cache.get_many(missing)
+        _recent.remember(from_redis)
+        found.update(from_redis)
+    return found
+
+
+def _set_many(fragments: dict[str, str]) -> None:
+    _recent.remember(fragments)
+    cache.set_many(fragments, TIMEOUT)
 
 
 def render_cached(
@@ -96,7 +75,7 @@ def render_cached(
     """
     page = sorted(extra.items())
     keys = _keys(template_name, ((*inputs(item), page) for item in items))
-    found = _recent.get_many(keys)
+    found = _get_many(keys)
     fresh = {}
     template = None
     out = []
@@ -107,7 +86,7 @@ def render_cached(
             html = fresh[key] = template.render({name: item, **extra})
         out.append(mark_safe(html))
     if fresh:
-        _recent.set_many(fresh)
+        _set_many(fresh)
     return out
 
 
@@ -207,22 +186,27 @@ def search_hits(items: Sequence) -> None:
         hit.fragment = html
 
 
-# Stands in for the request's CSRF token in a cached fragment; each page puts its own token there.
-CSRF_PLACEHOLDER = "csrf0placeholder0for0a0cached0fragment0000000000000000000000000000"
-
-
 def post_actions(
     request, posts: Sequence[Post], *, liked: set, edit_ids: set, delete_ids: set, thread: Thread, **shared
 ) -> None:
-    """Set `post.actions` (`forum/_post_actions.html`: a signed-in viewer's buttons under a post) on
-    each post, cached like the posts themselves.
+    """Set `post.actions` on each post: what the viewer sees under it, cached like the posts themselves.
 
-    The buttons depend on the viewer only through a few facts per post (liked it, may edit, may delete,
-    wrote it) and a few per page (`shared`: the page, may reply, desk staff, moderator), so the key holds
-    those facts rather than the viewer, and fans in the same position share the fragments. Rendering
-    them was a quarter of a signed-in thread page's CPU. The forms' CSRF token is the one thing that
-    differs per request: the fragment holds a placeholder that is replaced with this request's token.
+    That is nothing for an anonymous viewer or under a deleted post; under a hidden post, the reason
+    (for its author and moderators) and a moderator's restore button; under any other, the logs the
+    viewer may read and the buttons (`forum/_post_actions.html`).
+
+    It depends on the viewer only through a few facts per post (liked it, may edit, may delete, wrote
+    it, the logs they may read) and a few per page (`shared`: the page, may reply, desk staff,
+    moderator), so the key holds those facts rather than the viewer, and fans in the same position
+    share the fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF
+    token is the one thing that differs per request: the fragment holds a placeholder that is replaced
+    with this request's token.
     """
+    for post in posts:
+        post.actions = ""
+    if not request.user.is_authenticated:
+        return
+    posts = [post for post in posts if post.deleted_at is None]
     template_name = "forum/_post_actions.html"
     user = request.user
     page_facts = (sorted(shared.items()), thread.is_feedback, thread.official_post_id)
@@ -240,12 +224,15 @@ def post_actions(
                 post.pk in edit_ids,
                 post.pk in delete_ids,
                 user.pk == post.author_id,
+                post.hidden_at is not None,
+                post.hidden_reason,
+                post.logs,
                 page_facts,
             )
             for post in posts
         ),
     )
-    found = _recent.get_many(keys)
+    found = _get_many(keys)
     fresh = {}
     template = None
     token = get_token(request)
@@ -261,10 +248,10 @@ def post_actions(
                     "delete_ids": delete_ids,
                     "thread": thread,
                     "user": user,
-                    "csrf_token": CSRF_PLACEHOLDER,
+                    "csrf_token": kept.CSRF_PLACEHOLDER,
                     **shared,
                 }
             )
-        post.actions = mark_safe(html.replace(CSRF_PLACEHOLDER, token))
+        post.actions = mark_safe(kept.with_token(html, token))
     if fresh:
-        _recent.set_many(fresh)
+        _set_many(fresh)

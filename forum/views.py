@@ -250,39 +250,36 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     can_reply = posting.can_reply(user, thread)
     edit_ids = {p.pk for p in posts if posting.can_edit(user, p)}
     delete_ids = {p.pk for p in posts if posting.can_delete(user, p, thread.board, moderates=is_mod)}
-    if user.is_authenticated:  # the buttons under each visible post, from the cache (forum.fragments)
-        fragments.post_actions(
-            request,
-            [p for p in posts if p.deleted_at is None and p.hidden_at is None],
-            liked=liked,
-            edit_ids=edit_ids,
-            delete_ids=delete_ids,
-            thread=thread,
-            page=page,
-            can_reply=can_reply,
-            is_staff=is_desk_staff(user),
-            is_moderator=is_mod,
-        )
+    fragments.post_actions(
+        request,
+        posts,
+        liked=liked,
+        edit_ids=edit_ids,
+        delete_ids=delete_ids,
+        thread=thread,
+        page=page,
+        can_reply=can_reply,
+        is_staff=is_desk_staff(user),
+        is_moderator=is_mod,
+    )
+    official = thread.official_post if thread.official_post_id else None
     return {
         "thread": thread,
         "board": thread.board,
         "posts": posts,
+        "official_answer": official if official and official.is_visible else None,
         "page": page,
         "pages": queries.Pages(page, thread.page_count, page < thread.page_count),
-        "liked": liked,
         "status_log": queries.status_log(thread),
         "form": form,
         "quote": quote,
         "preview": preview,
         "can_reply": can_reply,
         "is_moderator": is_mod,
-        "is_staff": is_desk_staff(user),
         "status_form": StatusForm(initial={"status": thread.status})
         if is_desk_staff(user) and thread.is_feedback
         else None,
         "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
-        "edit_ids": edit_ids,
-        "delete_ids": delete_ids,
         "may_restore": thread.hidden_at is not None and may_restore_thread(user),
     }
 

@@ -127,14 +127,15 @@ def test_a_worker_serves_the_fragments_it_rendered_from_its_own_memory(client):
 
 
 def test_the_worker_memory_keeps_only_the_most_recently_used_fragments():
-    from forum.fragments import _Recent
+    from fancity.lib.kept import Kept
 
-    recent = _Recent(size=5)  # characters
-    recent.set_many({"a": "AA", "b": "BB"})
+    recent = Kept(size=5)  # characters
+    recent.remember({"a": "AA", "b": "BB"})
     assert recent.get_many(["a"]) == {"a": "AA"}  # "a" is now the most recent
-    recent.set_many({"c": "CC"})
+    recent.remember({"c": "CC"})
     assert list(recent.items) == ["a", "c"] and recent.held == 4
-    recent.set_many({"big": "B" * 6})  # larger than the whole size: not kept
+    assert recent.get("c") == "CC" and recent.get("b") is None
+    recent.remember({"big": "B" * 6})  # larger than the whole size: not kept
     assert list(recent.items) == [] and recent.held == 0
 
 

@@ -1,0 +1,85 @@
+"""`{% kept %}` (fancity.lib.kept): a block of a page rendered once per worker for each set of the
+values it lists, never stale, each request with its own CSRF token."""
+
+import re
+
+import pytest
+from django.template import engines
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.notifications import notify
+from forum import posting
+from tests.forum.factories import fan, thread
+
+pytestmark = pytest.mark.django_db
+
+
+def _template(source: str):
+    return engines["django"].from_string("{% load kept i18n %}" + source)
+
+
+def _render(template, **context) -> str:
+    return template.render(context, RequestFactory().get("/"))
+
+
+def test_a_block_is_rendered_once_for_each_set_of_its_values():
+    template = _template("{% kept a %}{{ a }}-{{ b }}{% endkept %}")
+    assert _render(template, a=1, b="first") == "1-first"
+    # b is not listed, so the kept block does not read it again: the reason every value must be listed.
+    assert _render(template, a=1, b="second") == "1-first"
+    assert _render(template, a=2, b="second") == "2-second"
+
+
+def test_a_block_is_kept_per_language():
+    template = _template('{% kept %}{% translate "Log in" %}{% endkept %}')
+    with translation.override("zh-hans"):
+        assert _render(template) == "登录"
+    with translation.override("en"):
+        assert _render(template) == "Log in"
+
+
+def test_a_block_takes_plain_values_only():
+    with pytest.raises(TypeError, match="plain values"):
+        _render(_template("{% kept someone %}{{ someone }}{% endkept %}"), someone=fan())
+
+
+def test_the_navigation_shows_each_fan_their_own_name_and_counts():
+    first, second = fan(display_name="第一位"), fan(display_name="第二位")
+    pages = {}
+    for who in (first, second, first):
+        client = Client()
+        client.force_login(who)
+        pages[who.pk] = client.get(reverse("forum:index")).content.decode()
+    assert "第一位" in pages[first.pk] and "第二位" not in pages[first.pk]
+    assert "第二位" in pages[second.pk] and reverse("profile", args=[second.username]) in pages[second.pk]
+    notify([first], "reply", "有人回复了你", "/forum/")
+    client = Client()
+    client.force_login(first)
+    assert '<span class="badge"' in client.get(reverse("forum:index")).content.decode()
+
+
+def test_every_kept_form_carries_this_request_s_csrf_token_and_works():
+    t = thread(fan(), title="令牌")
+    for _ in range(2):  # the second fan's page comes from the blocks the first one's page kept
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(fan())
+        page = client.get(t.get_absolute_url()).content.decode()
+        tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        # watch, bookmark, reply, log out and the language switch
+        assert len(tokens) >= 5 and not any("placeholder" in token for token in tokens)
+        watch = page[page.index(f'action="{reverse("forum:watch", args=[t.pk])}"') :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', watch).group(1)
+        response = client.post(reverse("forum:watch", args=[t.pk]), {"on": "1", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+        assert "取消关注" in client.get(t.get_absolute_url()).content.decode()
+
+
+def test_the_thread_head_follows_the_thread():
+    author = fan()
+    t = thread(author, title="计数")
+    client = Client()
+    assert "0 条回复" in client.get(t.get_absolute_url()).content.decode()
+    posting.post_reply(fan(), t, "一楼回复")
+    assert "1 条回复" in client.get(t.get_absolute_url()).content.decode()
