@@ -173,7 +173,7 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     scope_params = [board.pk] if board is not None else []
     ids = cache.get(key)
     if ids is None:
-        rows = raw.fetch(_RANKING_SQL.format(scope=_RANK_SCOPES[scope]), [terms, *scope_params, terms])
+        rows = raw.fetch(_RANKING_SQL.format(scope=_RANK_SCOPES[scope]), [terms, *scope_params, terms], prepare=False)
         ids = [pk for (pk,) in rows]
         cache.set(key, ids, RANKING_CACHE_SECONDS)
     # The same visibility rule again: a post deleted, hidden or moved since the ranking is left out, and
