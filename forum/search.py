@@ -9,6 +9,7 @@ See forum/README.md for why this rather than pg_trgm or jieba.
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,10 +31,14 @@ MAX_POSITIONS_PER_LEXEME = 255
 MAX_QUERY_TERMS = 12
 RESULTS = 30
 CANDIDATES = 200
-# Finding and ranking the matches of a common word takes ~15 ms of PostgreSQL time, so the ranked
-# ids are kept this long: a new matching post can take a minute to be found. The rows themselves
-# are fetched on every request, so a deleted or hidden post drops out at once.
+# Finding and ranking the matches of a common word takes ~15 ms of PostgreSQL time (~45 ms at 10M
+# posts), so the ranked ids are kept: after RANKING_CACHE_SECONDS one request ranks again while the
+# others go on with the ranking they have, kept RANKING_KEEP_SECONDS (every worker ranking a popular
+# query at the same moment stalled both cores: p99 140 ms at 10M). A new matching post can take a
+# minute to be found. The rows themselves are fetched on every request, so a deleted or hidden post
+# drops out at once.
 RANKING_CACHE_SECONDS = 60
+RANKING_KEEP_SECONDS = 600
 
 
 def _tokens(text: str):
@@ -154,6 +159,13 @@ WHERE p.id = ANY(%s) AND {_HIT_VISIBLE}
 """.strip()
 
 
+def _ranking_key(terms: str, board, sees_beta: bool) -> str:
+    return (
+        "forum:search:"
+        + hashlib.blake2b(repr((terms, board and board.pk, sees_beta)).encode(), digest_size=16).hexdigest()
+    )
+
+
 def search_posts(user: User, q: str, board=None) -> list | None:
     """Visible posts matching `q`, best first; None when the query has nothing to search for.
 
@@ -165,17 +177,16 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     if not terms:
         return None
     sees_beta = may_see_beta(user)
-    key = (
-        "forum:search:"
-        + hashlib.blake2b(repr((terms, board and board.pk, sees_beta)).encode(), digest_size=16).hexdigest()
-    )
+    key = _ranking_key(terms, board, sees_beta)
     scope = "board" if board is not None else "all" if sees_beta else "no beta"
     scope_params = [board.pk] if board is not None else []
-    ids = cache.get(key)
-    if ids is None:
+    kept = cache.get(key)  # (when it was ranked, ids)
+    if kept is None or (time.time() - kept[0] > RANKING_CACHE_SECONDS and cache.add(f"{key}:ranking", 1, 10)):
         rows = raw.fetch(_RANKING_SQL.format(scope=_RANK_SCOPES[scope]), [terms, *scope_params, terms], prepare=False)
         ids = [pk for (pk,) in rows]
-        cache.set(key, ids, RANKING_CACHE_SECONDS)
+        cache.set(key, (time.time(), ids), RANKING_KEEP_SECONDS)
+    else:
+        ids = kept[1]
     # The same visibility rule again: a post deleted, hidden or moved since the ranking is left out, and
     # so is one whose thread was withdrawn since.
     posts = {}

@@ -1,5 +1,7 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from forum import search
 from forum.models import Post
@@ -80,3 +82,19 @@ def test_search_uses_the_gin_index():
 def test_empty_or_symbol_only_query_returns_nothing(client):
     assert client.get("/forum/search/", {"q": "!!! ??"}).status_code == 200
     assert search.search_posts(fan(), "%%") is None
+
+
+def test_an_old_ranking_is_ranked_again_by_one_request_while_the_others_keep_it(monkeypatch):
+    reader = fan()
+    first = thread(body="耳机 第一")
+    assert [p.thread_id for p in search.search_posts(reader, "耳机")] == [first.pk]
+    thread(body="耳机 第二")
+    assert len(search.search_posts(reader, "耳机")) == 1  # the kept ranking: a new post is found within a minute
+    monkeypatch.setattr(search, "RANKING_CACHE_SECONDS", -1)  # the kept ranking is now old
+    ranking = search._ranking_key(search.tsquery("耳机"), None, False) + ":ranking"
+    assert cache.add(ranking, 1, 10)  # another request is ranking it again
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(search.search_posts(reader, "耳机")) == 1
+    assert len(ctx) == 1  # the hits only: this request went on with the ranking it had
+    cache.delete(ranking)
+    assert len(search.search_posts(reader, "耳机")) == 2  # ranked again
