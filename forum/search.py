@@ -160,8 +160,10 @@ WHERE p.id = ANY(%s) AND {_HIT_VISIBLE}
 
 
 def _ranking_key(terms: str, board, sees_beta: bool) -> str:
+    # "ranked" since the entries hold (when ranked, ids): a deploy must not read the bare id lists
+    # that the "forum:search:" keys of the release before held.
     return (
-        "forum:search:"
+        "forum:search:ranked:"
         + hashlib.blake2b(repr((terms, board and board.pk, sees_beta)).encode(), digest_size=16).hexdigest()
     )
 
