@@ -223,7 +223,7 @@ class Meetup(models.Model):
         """Why registration is not open at `now`, as a code, or None when it is open.
 
         The one definition of "is registration open". The codes are the keys of
-        meetups.registration.CLOSED; the database function meetups_register (migration 0004)
+        meetups.registration.CLOSED; the database function meetups_register (meetups/sql/register.sql)
         repeats this CASE for speed, and tests/meetups/test_open_rule.py asserts that it agrees.
         """
         now = now or timezone.now()

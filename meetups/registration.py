@@ -2,7 +2,7 @@
 
 Every seat change happens under the meetup's row lock (meetups/locking.py). Registering (the rush:
 thousands of fans in the first minute) does the lock, the check, the count and the insert in one
-call of the database function `meetups_register` (migration 0004) in autocommit, so the lock
+call of the database function `meetups_register` (meetups/sql/register.sql) in autocommit, so the lock
 is held only while the server runs it; the rarer writes below lock with `lock_meetup` inside
 `transaction.atomic()`. The draw, staff selection and check-in live in draw.py, selection.py and
 checkin.py.
