@@ -162,8 +162,11 @@ def digest_email(user: User, items: list[Notification]) -> EmailMultiAlternative
         return None
     kinds = sorted({item.kind for item in items}, key=lambda k: -sum(item.kind == k for item in items))
     stops = [(NotificationKind(k).label, unsubscribe_url(user.pk, k)) for k in kinds]
-    context = {"lines": lines, "count": sum(line.count for line in lines), "unsubscribe": stops}
-    return _mail(user, "digest", context, stops[0][1], f"digest.{user.pk}.{items[0].pk}.{items[-1].pk}")
+    count = sum(line.count for line in lines)
+    context = {"lines": lines, "count": count, "unsubscribe": stops}
+    # A folded notification that grew is in a later digest again, with a larger count: another mail.
+    message_id = f"digest.{user.pk}.{items[0].pk}.{items[-1].pk}.{sum(item.count for item in items)}"
+    return _mail(user, "digest", context, stops[0][1], message_id)
 
 
 @shared_task(

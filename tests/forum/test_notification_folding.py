@@ -187,3 +187,32 @@ def test_existing_unread_rows_of_a_thread_collapse_into_one_by_the_migration():
     (folded,) = Notification.objects.filter(recipient=watcher, kind="reply")
     assert (folded.folds, folded.count, folded.target_id, folded.text) == (True, 3, posts[0].pk, "r0")
     assert Notification.objects.filter(recipient=watcher, kind="feedback").count() == 1
+
+
+def test_a_folded_notification_is_mailed_once_then_what_it_gains_goes_to_hourly_digests(mailoutbox):
+    from accounts.tasks import email_notifications
+
+    watcher = fan(language="en")
+    t = thread(watcher, title="Mail")
+    repliers = _repliers(3)
+    first = reply(repliers[0], t, "one")
+    (told,) = _unread(watcher)
+    assert email_notifications([told.pk]) == 1
+    assert mailoutbox[0].subject == "[Fancity] R0 replied to “Mail”"
+    assert f"?page=1#floor-{first.floor}" in mailoutbox[0].body
+
+    _flood(t, repliers[1:], 2)
+    told.refresh_from_db()
+    assert told.count == 3 and told.emailed_at is None and told.digest_at is not None
+    assert email_notifications([told.pk]) == 0  # a second delivery of the first mail's task: held
+    Notification.objects.filter(pk=told.pk).update(digest_at=timezone.now())  # the hour has passed
+    assert send_digest(watcher.pk) == 1
+    assert "- 3 new replies in “Mail”, the latest by R2" in mailoutbox[1].body
+
+    reply(repliers[0], t, "four")
+    told.refresh_from_db()
+    assert told.count == 4 and told.digest_at > timezone.now()  # an hour after the digest
+    Notification.objects.filter(pk=told.pk).update(digest_at=timezone.now())
+    assert send_digest(watcher.pk) == 1
+    assert "- 4 new replies in “Mail”, the latest by R0" in mailoutbox[2].body
+    assert mailoutbox[2].extra_headers["Message-ID"] != mailoutbox[1].extra_headers["Message-ID"]
