@@ -112,11 +112,29 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     # Held for the fan's digest mail (its group was mailed within the hour): sent once this passes.
     digest_at = models.DateTimeField(null=True, blank=True)
+    # A folded notification stands, while unread, for every event of its kind and group ("27 new
+    # replies in …"): later events update it (`count`, `actor`, `created_at`) instead of adding rows
+    # (accounts.notifications.notify_folded). `target_id` is the first unread item of the group (a
+    # forum post), which the app that owns the group resolves when it is shown.
+    folds = models.BooleanField(default=False)
+    count = models.PositiveIntegerField(default=1)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # One unread folded notification per fan, kind and group: concurrent events upsert into it.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "group"],
+                condition=Q(folds=True, read_at__isnull=True),
+                name="notification_one_unread_fold",
+            )
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),

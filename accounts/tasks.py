@@ -14,7 +14,15 @@ from django.utils import timezone, translation
 
 from accounts.mail import sender
 from accounts.models import Notification, NotificationKind, User
-from accounts.notifications import digest_items, digest_recipients, held_until, wants_mail
+from accounts.notifications import (
+    DigestLine,
+    describe,
+    digest_items,
+    digest_lines,
+    digest_recipients,
+    held_until,
+    wants_mail,
+)
 from outbox.queueing import enqueue, once
 
 UNSUBSCRIBE_SALT = "accounts.unsubscribe"
@@ -57,15 +65,20 @@ def unsubscribe_url(user_id: int, kind: str) -> str:
     return settings.SITE_URL + reverse("unsubscribe", args=[token])
 
 
-def notification_email(notification: Notification) -> EmailMultiAlternatives:
-    """The mail for one notification, in the recipient's language.
+def notification_email(notification: Notification) -> EmailMultiAlternatives | None:
+    """The mail for one notification, in the recipient's language, saying what it says now (the
+    thread's current title, its first post still readable); None if its subject is out of their reach.
 
     Its Message-ID is the notification's, so that in the one case where it can leave twice (the worker
     dies between the mail server taking it and the commit that records it) mail clients show it once.
     """
     user = notification.recipient
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        shown = describe(user, [notification])[notification.pk]
+    if shown is None:
+        return None
     stop_url = unsubscribe_url(user.pk, notification.kind)
-    context = {"notification": notification, "unsubscribe_url": stop_url}
+    context = {"notification": notification, "shown": shown, "unsubscribe_url": stop_url}
     return _mail(user, "notification", context, stop_url, f"notification.{notification.pk}")
 
 
@@ -112,8 +125,8 @@ def email_notifications(notification_ids: list[int]) -> int:
             with transaction.atomic():
                 notification = (
                     Notification.objects.select_for_update(of=("self",))
-                    .select_related("recipient")
-                    .filter(pk=notification_id, emailed_at__isnull=True)
+                    .select_related("recipient", "actor")
+                    .filter(pk=notification_id, emailed_at__isnull=True, digest_at__isnull=True)
                     .first()
                 )
                 if notification is None or not wants_mail(notification):
@@ -124,10 +137,12 @@ def email_notifications(notification_ids: list[int]) -> int:
                     continue
                 notification.emailed_at = timezone.now()
                 notification.save(update_fields=["emailed_at"])
+                if (mail := notification_email(notification)) is None:  # a thread they may no longer read
+                    continue
                 if not sent:
                     connection.open()  # one connection for the chunk, opened only if a mail is due
                 try:
-                    connection.send_messages([notification_email(notification)])
+                    connection.send_messages([mail])
                 except smtplib.SMTPRecipientsRefused as refused:
                     # This address will never take it: record it as done rather than retry the chunk.
                     logger.warning("Notification %s not mailed: %s", notification.pk, refused.recipients)
@@ -137,16 +152,21 @@ def email_notifications(notification_ids: list[int]) -> int:
     return sent
 
 
-def digest_email(user: User, items: list[Notification]) -> EmailMultiAlternatives:
-    """One mail with `items` grouped by their group (a thread), in the fan's language, with a link to
-    stop each kind it holds."""
-    groups: dict[str, list[Notification]] = {}
-    for item in items:
-        groups.setdefault(item.group or f"#{item.pk}", []).append(item)
+def digest_email(user: User, items: list[Notification]) -> EmailMultiAlternatives | None:
+    """One mail for `items`, in the fan's language: a line per thread with how many events it holds and
+    a link to its first post still readable (`digest_lines`), and a link to stop each kind it holds.
+    None when nothing is left to tell (every thread out of the fan's reach)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        lines: list[DigestLine] = digest_lines(user, items)
+    if not lines:
+        return None
     kinds = sorted({item.kind for item in items}, key=lambda k: -sum(item.kind == k for item in items))
     stops = [(NotificationKind(k).label, unsubscribe_url(user.pk, k)) for k in kinds]
-    context = {"groups": list(groups.values()), "count": len(items), "unsubscribe": stops}
-    return _mail(user, "digest", context, stops[0][1], f"digest.{user.pk}.{items[0].pk}.{items[-1].pk}")
+    count = sum(line.count for line in lines)
+    context = {"lines": lines, "count": count, "unsubscribe": stops}
+    # A folded notification that grew is in a later digest again, with a larger count: another mail.
+    message_id = f"digest.{user.pk}.{items[0].pk}.{items[-1].pk}.{sum(item.count for item in items)}"
+    return _mail(user, "digest", context, stops[0][1], message_id)
 
 
 @shared_task(
@@ -170,12 +190,14 @@ def send_digest(self, user_id: int) -> int:
         user = User.objects.filter(pk=user_id, deleted_at__isnull=True).first()
         if user is None or not user.email:
             return 0
-        items = list(digest_items(user).select_for_update(of=("self",)).select_related("recipient"))
+        items = list(digest_items(user).select_for_update(of=("self",)).select_related("recipient", "actor"))
         if not items:
             return 0
         Notification.objects.filter(pk__in=[item.pk for item in items]).update(emailed_at=timezone.now())
+        if (mail := digest_email(user, items)) is None:
+            return 0
         try:
-            digest_email(user, items).send()
+            mail.send()
         except smtplib.SMTPRecipientsRefused as refused:
             logger.warning("Digest for fan %s not mailed: %s", user_id, refused.recipients)
         return len(items)

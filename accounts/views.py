@@ -16,7 +16,7 @@ from accounts.deletion import delete_account
 from accounts.export import export_personal_data
 from accounts.forms import DeleteAccountForm, SettingsForm
 from accounts.models import City, Notification, User
-from accounts.notifications import mark_read
+from accounts.notifications import inbox, mark_read, open_url
 from accounts.tasks import UNSUBSCRIBE_SALT
 from fancity.lib.params import int_params, safe_next
 
@@ -64,8 +64,7 @@ def export_data(request):
 
 @login_required
 def notifications(request):
-    items = Notification.objects.filter(recipient=request.user)[:100]
-    return render(request, "accounts/notifications.html", {"items": items})
+    return render(request, "accounts/notifications.html", {"items": inbox(request.user)})
 
 
 @login_required
@@ -78,9 +77,9 @@ def notifications_read(request):
 
 @login_required
 def notification_open(request, pk):
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = get_object_or_404(Notification.objects.select_related("actor"), pk=pk, recipient=request.user)
     mark_read(request.user, [notification.pk])
-    return redirect(notification.url)
+    return redirect(open_url(request.user, notification) or "notifications")
 
 
 def unsubscribe(request, token):

@@ -279,6 +279,9 @@ ACCOUNT_PROFILE_PANELS = ["forum.profile.profile_panel"]
 # What higher apps read with the signed-in fan's own row (accounts/backends.py), so that no page runs
 # a query for it: attribute name -> dotted path of an SQL expression, `{user}` standing for the fan's id.
 ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.moderators.APPOINTED_BOARDS_SQL"}
+# How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
+# "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
+NOTIFICATION_SUBJECTS = {"thread": "forum.notifying.describe"}
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.

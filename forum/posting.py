@@ -20,7 +20,7 @@ from accounts.moderation import ban_notice, may_act
 from accounts.notifications import notify
 from fancity.lib import when
 from fancity.lib.rows import insert_once
-from forum import drafts, history, hooks, likes, limits, markup, screening, search
+from forum import drafts, history, hooks, likes, limits, markup, notifying, screening, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 from forum.moderators import can_moderate
@@ -123,28 +123,32 @@ def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str],
     )
     notified.update(u.pk for u in mentioned)
     name = author.public_name
-    notify_fans(
+    notifying.tell(
         mentioned,
         NotificationKind.MENTION,
         lambda: _("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
-        post.get_absolute_url(),
+        post,
         thread,
+        author,
     )
 
 
 def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
+    """Quoted and mentioned fans, and those watching the thread, each told once, folded per thread
+    and kind (forum/notifying.py). Replying does not watch a thread: a fan who replied hears of quotes
+    of their posts and mentions of them (Discourse's "tracking"), and of every reply only if they watch."""
     notified = {author.pk}
-    url = post.get_absolute_url()
     name = author.public_name
     if post.quote_id and post.quote.author_id not in notified:
         quoted = post.quote.author
         notified.add(quoted.pk)
-        notify_fans(
+        notifying.tell(
             [quoted],
             NotificationKind.QUOTE,
             lambda: _("%(name)s quoted your post in “%(title)s”") % {"name": name, "title": thread.title},
-            url,
+            post,
             thread,
+            author,
         )
     _notify_mentions(post, thread, author, markup.mentioned_usernames(post.body), notified)
     if post.floor > 1:
@@ -152,12 +156,13 @@ def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
             thread.board,
             User.objects.filter(pk__in=Watch.objects.filter(thread=thread).values("user_id")).exclude(pk__in=notified),
         )
-        notify_fans(
+        notifying.tell(
             list(watchers),
             NotificationKind.REPLY,
             lambda: _("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
-            url,
+            post,
             thread,
+            author,
         )
 
 
@@ -186,9 +191,11 @@ def _watch(user: User, thread: Thread) -> None:
 
 
 def mark_read(user: User, thread: Thread, floor: int) -> None:
-    """Remember that `user` has seen `thread` up to `floor` (never moving backwards)."""
+    """Remember that `user` has seen `thread` up to `floor` (never moving backwards), and mark read
+    the thread's notifications whose first unread post they have now seen."""
     if not user.is_authenticated:
         return
+    notifying.seen(user, thread, floor)
     table = ReadMark._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -305,7 +312,6 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         Board.objects.filter(pk=thread.board_id).update(
             post_count=F("post_count") + 1, last_post_at=now, last_thread=thread, last_poster=author
         )
-        _watch(author, thread)
         mark_read(author, thread, floor)
         record_activity(author)
         _notify_about_post(post, thread, author)

@@ -12,6 +12,7 @@ from accounts.tasks import queue_digests, send_digest
 from outbox.models import Message
 from outbox.queueing import _publish
 from tests.factories import UserFactory
+from tests.forum.factories import thread
 from tests.helpers import celery_idle, wait_until
 
 HOUR = datetime.timedelta(hours=1)
@@ -26,10 +27,12 @@ def _an_hour_passes() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_three_events_in_one_thread_give_one_mail_at_once_and_one_digest_later(celery_worker, mailoutbox):
     fan = UserFactory()
-    notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已确认", "/forum/t/1/", group="thread:1")
+    t = thread(fan, title="蓝牙断连")
+    group, url = f"thread:{t.pk}", t.get_absolute_url()
+    notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已确认", url, group=group)
     wait_until(lambda: len(mailoutbox) == 1)
-    notify([fan], "reply", "客服回复了“蓝牙断连”", "/forum/t/1/?page=1", group="thread:1")
-    notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已修复", "/forum/t/1/?page=2", group="thread:1")
+    notify([fan], "reply", "客服回复了“蓝牙断连”", f"{url}?page=1", group=group)
+    notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已修复", f"{url}?page=2", group=group)
     wait_until(lambda: Notification.objects.filter(digest_at__isnull=False).count() == 2)
     wait_until(celery_idle)
     assert len(mailoutbox) == 1 and "已确认" in mailoutbox[0].body
@@ -40,7 +43,9 @@ def test_three_events_in_one_thread_give_one_mail_at_once_and_one_digest_later(c
     wait_until(lambda: len(mailoutbox) == 2)
     digest = mailoutbox[1]
     assert digest.to == [fan.email]
-    assert "客服回复了" in digest.body and "已修复" in digest.body and "已确认" not in digest.body
+    # One line for the thread, with how many notifications it holds, linking to the first of them.
+    assert "关于“蓝牙断连”的 2 条新通知" in digest.body and f"{url}?page=1" in digest.body
+    assert "已确认" not in digest.body and "已修复" not in digest.body
     assert "2 条新通知" in digest.subject
     assert "/unsubscribe/" in digest.body and "/unsubscribe/" in digest.extra_headers["List-Unsubscribe"]
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
@@ -54,19 +59,20 @@ def test_three_events_in_one_thread_give_one_mail_at_once_and_one_digest_later(c
 
 
 @pytest.mark.django_db
-def test_the_digest_holds_every_unread_unmailed_notification_grouped_by_thread(mailoutbox):
+def test_the_digest_holds_every_unread_unmailed_notification_one_line_per_thread(mailoutbox):
     fan = UserFactory(language="en", muted_emails=["mention"])
     now = timezone.now()
+    battery, camera, third, fourth = (thread(title=title) for title in ("Battery", "Camera", "Third", "Fourth"))
     rows = [
-        ("reply", "A replied to “Battery”", "/forum/t/1/", "thread:1", None),
-        ("reply", "B replied to “Camera”", "/forum/t/2/", "thread:2", None),
-        ("reply", "C replied to “Battery”", "/forum/t/1/?page=2", "thread:1", None),
-        ("reply", "read on the site already", "/forum/t/3/", "thread:3", now),
-        ("mention", "muted kind", "/forum/t/4/", "thread:4", None),
+        ("reply", "A replied to “Battery”", f"/forum/t/{battery.pk}/", battery, None),
+        ("reply", "B replied to “Camera”", f"/forum/t/{camera.pk}/", camera, None),
+        ("feedback", "“Battery” is now: Fixed", f"/forum/t/{battery.pk}/?page=2", battery, None),
+        ("reply", "read on the site already", f"/forum/t/{third.pk}/", third, now),
+        ("mention", "muted kind", f"/forum/t/{fourth.pk}/", fourth, None),
     ]
-    for kind, text, url, group, read_at in rows:
+    for kind, text, url, t, read_at in rows:
         Notification.objects.create(
-            recipient=fan, kind=kind, text=text, url=url, group=group, read_at=read_at, digest_at=now
+            recipient=fan, kind=kind, text=text, url=url, group=f"thread:{t.pk}", read_at=read_at, digest_at=now
         )
 
     assert send_digest(fan.pk) == 3
@@ -74,10 +80,11 @@ def test_the_digest_holds_every_unread_unmailed_notification_grouped_by_thread(m
     (mail,) = mailoutbox
     body = mail.body
     assert mail.subject == "[Fancity] 3 new notifications"
-    assert body.index("A replied") < body.index("C replied") < body.index("B replied")  # by thread
+    assert body.index("2 new notifications about “Battery”") < body.index("B replied to “Camera”")
+    assert f"http://127.0.0.1:8000/forum/t/{battery.pk}/\n" in body  # the thread's first notification
+    assert "A replied" not in body and "is now: Fixed" not in body
     assert "read on the site" not in body and "muted kind" not in body
     assert "Stop emails about “Replies to threads I watch”" in body
-    assert "http://127.0.0.1:8000/forum/t/1/?page=2" in body
 
 
 @pytest.mark.django_db
@@ -85,10 +92,11 @@ def test_a_notification_in_a_quiet_group_is_mailed_at_once_not_held(mailoutbox):
     from accounts.tasks import email_notifications
 
     fan = UserFactory()
-    first = notify([fan], "reply", "一", "/t/1/", group="thread:1")[0]
+    one, two = f"thread:{thread().pk}", f"thread:{thread().pk}"
+    first = notify([fan], "reply", "一", "/t/1/", group=one)[0]
     assert email_notifications([first.pk]) == 1
-    second = notify([fan], "reply", "二", "/t/2/", group="thread:2")[0]
-    held = notify([fan], "reply", "三", "/t/1/", group="thread:1")[0]
+    second = notify([fan], "reply", "二", "/t/2/", group=two)[0]
+    held = notify([fan], "reply", "三", "/t/1/", group=one)[0]
     assert email_notifications([second.pk, held.pk]) == 1
     held.refresh_from_db()
     first.refresh_from_db()
@@ -99,7 +107,7 @@ def test_a_notification_in_a_quiet_group_is_mailed_at_once_not_held(mailoutbox):
 @pytest.mark.parametrize(("language", "name"), [("zh-hans", "粉丝城"), ("en", "Fancity")])
 def test_mail_is_sent_in_the_brands_name_of_the_readers_language(client, mailoutbox, language, name):
     fan = UserFactory(language=language)
-    Notification.objects.create(recipient=fan, kind="reply", text="新回复", url="/", group="thread:1")
+    Notification.objects.create(recipient=fan, kind="reply", text="新回复", url="/", group=f"thread:{thread().pk}")
     assert send_digest(fan.pk) == 1
     assert mailoutbox[0].from_email == f"{name} <noreply@fancity.example>"
 

@@ -6,16 +6,18 @@ from accounts.models import Notification
 from accounts.notifications import notify
 from accounts.tasks import UNSUBSCRIBE_SALT
 from tests.factories import UserFactory
+from tests.forum.factories import thread
 from tests.helpers import celery_idle, wait_until
 
 
 @pytest.mark.django_db(transaction=True)
 def test_notifications_of_one_thread_send_one_mail_an_hour(celery_worker, mailoutbox):
     fan = UserFactory()
-    notify([fan], "reply", "第一条回复", "/forum/t/1/", group="thread:1")
+    one, two = f"thread:{thread().pk}", f"thread:{thread().pk}"
+    notify([fan], "reply", "第一条回复", "/forum/t/1/", group=one)
     wait_until(lambda: len(mailoutbox) == 1)
-    notify([fan], "reply", "第二条回复", "/forum/t/1/", group="thread:1")
-    notify([fan], "reply", "另一个主题", "/forum/t/2/", group="thread:2")
+    notify([fan], "reply", "第二条回复", "/forum/t/1/", group=one)
+    notify([fan], "reply", "另一个主题", "/forum/t/2/", group=two)
     wait_until(lambda: len(mailoutbox) == 2)
     wait_until(celery_idle)  # a third mail would have been sent by now
 

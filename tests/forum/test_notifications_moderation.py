@@ -16,7 +16,8 @@ def test_reply_mention_and_quote_notify_once_each_grouped_by_thread():
     author = fan(username="author1")
     watcher = fan()
     t = thread(author, body="first")
-    reply(watcher, t, "I watch now")
+    reply(watcher, t, "a reply does not watch")
+    posting.set_watching(watcher, t, True)
     assert _kinds(author) == ["reply"]
     Notification.objects.all().delete()
     mentioned = fan(username="bob_m")

@@ -96,17 +96,20 @@ def test_likes_are_one_per_fan_and_counted(client):
     assert post.like_count == 2
 
 
-def test_authors_and_repliers_watch_by_default_and_can_stop(client):
+def test_authors_watch_by_default_repliers_do_not_and_either_can_change_it(client):
     from forum.models import Watch
 
     author = fan()
     t = thread(author)
     replier = fan()
     reply(replier, t)
-    assert set(Watch.objects.filter(thread=t).values_list("user", flat=True)) == {author.pk, replier.pk}
+    assert set(Watch.objects.filter(thread=t).values_list("user", flat=True)) == {author.pk}
     client.force_login(replier)
+    client.post(f"/forum/t/{t.pk}/watch/", {"on": "1"})
+    assert Watch.objects.filter(thread=t, user=replier).exists()
+    client.force_login(author)
     client.post(f"/forum/t/{t.pk}/watch/", {"on": "0"})
-    assert not Watch.objects.filter(thread=t, user=replier).exists()
+    assert not Watch.objects.filter(thread=t, user=author).exists()
 
 
 def test_unread_threads_are_marked_and_first_unread_jumps_there(client):
