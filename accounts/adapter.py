@@ -7,8 +7,10 @@ from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext
 
+from accounts import wordfilter
 from accounts.client_ip import client_ip
 from accounts.mail import queue_email, sender
+from accounts.models import SYSTEM_NAMES
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -36,6 +38,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{gettext('Fancity')}] {subject}"
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        """Not the name of one of the site's own accounts; and a username is shown where the fan has no
+        display name, so it may hold no listed word either."""
+        username = super().clean_username(username, shallow)
+        if username.lower() in SYSTEM_NAMES:
+            raise self.validation_error("username_blacklisted")
+        return wordfilter.clean_name(username)
 
     def get_client_ip(self, request) -> str:
         """Rate limits key on the address from accounts.client_ip (trusted proxies), never a 500."""

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import wordfilter
@@ -35,8 +36,38 @@ class CityField(forms.CharField):
         raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": text[:40]})
 
 
+class AvatarInput(forms.ClearableFileInput):
+    """The avatar box: the current avatar as a picture (Django's shows its file path), a labelled box
+    to remove it, and the file input under a label of our own (Django's is a bare "修改:")."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)["widget"]
+        file_input = format_html(
+            '<input type="file" name="{}" id="{}" accept="image/*" class="file-input">', name, context["attrs"]["id"]
+        )
+        choose = format_html(
+            '<label class="file-choose" for="{}">{}</label>',
+            context["attrs"]["id"],
+            _("Choose a new picture") if context["is_initial"] else _("Choose a picture"),
+        )
+        if not context["is_initial"]:
+            return format_html('<span class="avatar-input">{}{}</span>', choose, file_input)
+        return format_html(
+            '<span class="avatar-input"><img src="{}" alt="" width="48" height="48" class="avatar">'
+            '<span class="avatar-clear"><input type="checkbox" name="{}" id="{}"> <label for="{}">{}</label></span>'
+            "{}{}</span>",
+            value.url,
+            context["checkbox_name"],
+            context["checkbox_id"],
+            context["checkbox_id"],
+            _("Remove my avatar"),
+            choose,
+            file_input,
+        )
+
+
 def _screened(value: str, field_name: str) -> str:
-    """A display name or bio through the sensitive-word filter: masked, or refused with a message."""
+    """A bio through the sensitive-word filter: masked, or refused with a message."""
     try:
         return wordfilter.clean_profile_text(value, field_name)
     except forms.ValidationError as error:
@@ -50,7 +81,7 @@ class SignupForm(forms.Form):
     city = CityField()
 
     def clean_display_name(self):
-        return _screened(self.cleaned_data["display_name"], "display_name")
+        return wordfilter.clean_name(self.cleaned_data["display_name"])
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
@@ -70,6 +101,8 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "city", "bio", "avatar", "language"]
+        widgets = {"avatar": AvatarInput}
+        help_texts = {"avatar": _("An image of up to 2 MB; it is shown as a circle.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,7 +115,7 @@ class SettingsForm(forms.ModelForm):
         return super().save(commit)
 
     def clean_display_name(self):
-        return _screened(self.cleaned_data["display_name"], "display_name")
+        return wordfilter.clean_name(self.cleaned_data["display_name"])
 
     def clean_bio(self):
         return _screened(self.cleaned_data["bio"], "bio")

@@ -41,6 +41,12 @@ class NotificationKind(models.TextChoices):
     LIKE = "like", _("Likes of my posts")
 
 
+# Accounts the site itself writes with (the service desk's automatic answers): shown with a name in
+# the reader's language, whatever their display name says; nobody may sign up with one of these names.
+BOT_USERNAME = "fancity-bot"
+SYSTEM_NAMES = {BOT_USERNAME: _("Fancity auto-reply")}
+
+
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     city = models.ForeignKey(
@@ -70,6 +76,8 @@ class User(AbstractUser):
     def public_name(self) -> str:
         if self.deleted_at:
             return str(_("deleted user"))
+        if self.username in SYSTEM_NAMES:
+            return str(SYSTEM_NAMES[self.username])
         return self.display_name or self.username
 
     @property

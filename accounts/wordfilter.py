@@ -1,18 +1,41 @@
 """The sensitive-word filter (敏感词): an admin-edited list whose entries block a text, hold it for a
 moderator, or mask the word with ＊.
 
-Matching is one pass of an Aho-Corasick automaton (pyahocorasick, C) over the text normalised as the
-keyword rules are (NFKC, case-folded, white space collapsed: fancity.lib.text), so 20,000 entries
-cost what 20 do (`bench/wordfilter.py`). Each process builds the automaton once and rebuilds it when
-the list's version changes: a short string kept in the cache (one GET per check) and derived from
-the table (count, newest id, last change) when the cache has none; a change to the list drops it.
+Matching is one pass of an Aho-Corasick automaton (pyahocorasick, C) over the text's matching form
+(`skeleton`), so 20,000 entries cost what 20 do (`bench/wordfilter.py`). The matching form is NFKC,
+case-folded (as the keyword rules: fancity.lib.text), with the separators a writer slips between
+the characters of a word to get it past a filter ("赌 博", "赌*博", "赌.博", a full-width space, a
+zero-width space) taken out where they cannot be telling two words apart:
+
+- between two Chinese (CJK, kana, hangul) characters, and between one and a Latin letter or digit:
+  Chinese is written without spaces, so a space or symbol there is not a word boundary ("加 vx 号"
+  is "加vx号"). A word that straddles a full stop ("赌。博物馆") matches as "赌博物馆" always did:
+  that is one more neighbouring pair per punctuation mark, the same kind of risk as matching Chinese
+  words inside longer ones, and a writer sees the word named and can rephrase;
+- between Latin letters or digits standing alone ("s b", "a.s.s", "f-u-c-k": spelled out);
+- not between Latin words ("glass hole" is not "asshole"): there the run becomes one space, so "fuck
+  you" as listed matches "fuck.you" and "fuck  you" too.
+
+Separators are white space, punctuation, symbols (emoji too), control and format characters
+(zero-width, joiners, bidi marks) and combining marks. Every character of the matching form keeps
+the index of the character of the text it came from, so a masked word masks what the writer typed.
+Building the form is a few C-speed passes over the text (str.translate with per-character tables,
+regular expressions over one letter per character); Python runs only once per kept separator run.
+It stays linear in the text; masking sums the matched spans in one pass.
+
+Each process builds the automaton once and rebuilds it when the list's version changes: a short
+string kept in the cache (one GET per check) and derived from the table (count, newest id, last
+change) when the cache has none; a change to the list drops it.
 
 Like the keyword rules, a word whose end is a Latin letter or digit must not be glued to another one
 ("ass" does not match "class"); Chinese words match wherever they occur.
 """
 
+import re
 import threading
+import unicodedata
 from dataclasses import dataclass
+from itertools import compress
 
 import ahocorasick
 from django.core.cache import cache
@@ -72,13 +95,79 @@ def current_version() -> str:
     return version
 
 
+# What each character is to the matching form: its kind (a Separator, Chinese, a Latin Word
+# character, Other) and what it becomes (a separator: one space). Tables keyed by code point that fill
+# themselves, for str.translate, so that the matching form is built at C speed whatever the text.
+_SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+_TABLE_SIZE = 200_000
+
+
+def _describe(code: int) -> tuple[str, str]:
+    out = "".join(
+        c
+        for c in unicodedata.normalize("NFKC", chr(code)).casefold()
+        if unicodedata.category(c) not in _SEPARATOR_CATEGORIES and unicodedata.category(c)[0] not in "PS"
+    )
+    if not out:
+        return "s", " "
+    if all(is_word_char(c) for c in out):
+        return "w", out
+    if any(c.isalnum() and not is_word_char(c) for c in out):
+        return "c", out
+    return "o", out
+
+
+class _Table(dict):
+    def __init__(self, part: int):
+        super().__init__()
+        self.part = part
+
+    def __missing__(self, code: int) -> str:
+        value = _describe(code)[self.part]
+        if len(self) < _TABLE_SIZE:
+            self[code] = value
+        return value
+
+
+_KINDS = _Table(0)
+_FORMS = _Table(1)
+# A Latin letter or digit standing alone ("s b", "a.s.s") is of kind "v".
+_SINGLE = re.compile(r"(?<!w)w(?!w)")
+# The separator runs that stay (as one space): between Latin words (not two lone letters), and between
+# Chinese and a character that is neither Chinese nor Latin. Every other run is dropped, as are runs
+# at either end. (The leading look-ahead lets every other position fail at once.)
+_KEPT = re.compile(r"(?=s)(?:(?:(?<=[wo])|(?<=v)(?!s*v))s+(?=[wvo])|(?<=c)s+(?=o)|(?<=o)s+(?=c))")
+_SELECT = bytes(0 if b == ord("s") else 1 for b in range(256))
+
+
+def skeleton(text: str) -> tuple[str, list[int]]:
+    """The matching form of `text` (see the module's docstring), with the index in `text` of each
+    of its characters."""
+    kinds = _SINGLE.sub("v", text.translate(_KINDS))
+    kinds = _KEPT.sub(lambda run: "k" + "s" * (run.end() - run.start() - 1), kinds)
+    chosen = kinds.encode("ascii").translate(_SELECT)  # 1 for each character of `text` that stays
+    forms = text.translate(_FORMS)
+    if len(forms) == len(text):  # one character for one, as nearly always
+        return "".join(compress(forms, chosen)), list(compress(range(len(text)), chosen))
+    each = [_FORMS[ord(ch)] for ch in text]
+    where = [i for i in compress(range(len(text)), chosen) for _ in each[i]]
+    return "".join(compress(each, chosen)), where
+
+
 def build(entries) -> "ahocorasick.Automaton | None":
-    """An automaton over (normalised word, action, word as listed) entries; None for an empty list."""
+    """An automaton over (normalised word, action, word as listed) entries; None for an empty list.
+
+    Entries whose matching forms are the same ("赌博", "赌 博") keep the strongest action."""
     automaton = ahocorasick.Automaton()
     for normalised, action, word in entries:
-        if normalised:
-            glue = (is_word_char(normalised[0]), is_word_char(normalised[-1]))
-            automaton.add_word(normalised, (len(normalised), *glue, action, word))
+        key = skeleton(normalised)[0]
+        if not key:
+            continue
+        known = automaton.get(key, None)
+        if known is not None and _STRENGTH[known[3]] >= _STRENGTH[action]:
+            continue
+        glue = (is_word_char(key[0]), is_word_char(key[-1]))
+        automaton.add_word(key, (len(key), *glue, action, word))
     if not len(automaton):
         return None
     automaton.make_automaton()
@@ -114,33 +203,23 @@ def _matches(automaton, text: str):
         yield start, end + 1, action, word
 
 
-def _mapped(text: str) -> tuple[str, list[int]]:
-    """`text` normalised character by character, with the index in `text` of each character made."""
-    chars, where = [], []
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if chars and chars[-1] != " ":
-                chars.append(" ")
-                where.append(i)
-            continue
-        for out in normalise(ch) or "":
-            chars.append(out)
-            where.append(i)
-    return "".join(chars), where
+def _mask(automaton, text: str, form: str, where: list[int]) -> str:
+    """`text` with every MASK word masked; `form` and `where` are skeleton(text).
 
-
-def _mask(automaton, text: str, normalised: str) -> str:
-    """`text` with every MASK word masked; `normalised` is normalise(text)."""
-    if len(normalised) == len(text):
-        where = range(len(text))  # one character for one, as nearly always: no need to map positions
-    else:
-        normalised, where = _mapped(text)
-    out = list(text)
-    for start, end, action, _word in _matches(automaton, normalised):
+    What a match spans in `text` is masked, white space kept and format characters (zero-width)
+    dropped; the spans are summed in one pass, so overlapping matches cost no more than the text."""
+    cover = [0] * (len(text) + 1)
+    for start, end, action, _word in _matches(automaton, form):
         if action == WordAction.MASK:
-            for i in range(where[start], where[end - 1] + 1):
-                if not out[i].isspace():
-                    out[i] = MASK_CHAR
+            cover[where[start]] += 1
+            cover[where[end - 1] + 1] -= 1
+    out, depth = [], 0
+    for i, ch in enumerate(text):
+        depth += cover[i]
+        if not depth or ch.isspace():
+            out.append(ch)
+        elif unicodedata.category(ch) not in ("Cf", "Cc"):
+            out.append(MASK_CHAR)
     return "".join(out)
 
 
@@ -148,15 +227,15 @@ def check_with(automaton, text: str) -> Verdict:
     """The verdict of `automaton` (see `build`) on `text`."""
     if automaton is None or not text:
         return Verdict(None, (), text)
-    normalised = normalise(text)
+    form, where = skeleton(text)
     found: dict[str, list[str]] = {}
-    for _start, _end, action, word in _matches(automaton, normalised):
+    for _start, _end, action, word in _matches(automaton, form):
         if word not in found.setdefault(action, []):
             found[action].append(word)
     if not found:
         return Verdict(None, (), text)
     strongest = max(found, key=_STRENGTH.__getitem__)
-    masked = _mask(automaton, text, normalised) if WordAction.MASK in found else text
+    masked = _mask(automaton, text, form, where) if WordAction.MASK in found else text
     return Verdict(strongest, tuple(found[strongest]), masked)
 
 
@@ -172,18 +251,31 @@ def refusal(verdict: Verdict) -> str:
 
 
 def clean_profile_text(value: str, field_name: str) -> str:
-    """A display name or bio: masked words masked; a blocked or held word refused (a profile has no
-    review queue, so a word that needs a moderator cannot go into one)."""
+    """A bio: masked words masked; a blocked or held word refused (a profile has no review queue, so a
+    word that needs a moderator cannot go into one)."""
     verdict = check(value)
     if verdict.action in (WordAction.BLOCK, WordAction.HOLD):
         raise ValidationError({field_name: refusal(verdict)})
     return verdict.text
 
 
+def clean_name(value: str) -> str:
+    """A display name or username: refused when it holds any listed word, whatever its action. A name
+    is shown beside everything its owner writes, so "＊＊粉丝" would be a mask worn everywhere; the fan
+    picks another name instead."""
+    verdict = check(value)
+    if verdict.action is not None:
+        raise ValidationError(
+            _("A name cannot contain “%(words)s”. Choose another name.") % {"words": "”, “".join(verdict.words[:3])},
+            code="listed_word",
+        )
+    return value
+
+
 def save_word(word: str, action: str, note: str = "") -> SensitiveWord:
     """Add or change one entry (keyed on its normalised form)."""
     normalised = normalise(word)[:100]
-    if not normalised:
+    if not skeleton(normalised)[0]:
         raise ValidationError({"word": _("Enter a word.")})
     if action not in WordAction.values:
         raise ValidationError({"action": _("Choose an action.")})
@@ -214,7 +306,7 @@ def import_words(text: str, action: str, note: str = "") -> tuple[int, int]:
     entries: dict[str, str] = {}
     for line in lines:
         normalised = normalise(line)[:100]
-        if normalised and normalised not in entries:
+        if skeleton(normalised)[0] and normalised not in entries:
             entries[normalised] = line[:100]
     with transaction.atomic():
         before = SensitiveWord.objects.count()

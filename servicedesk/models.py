@@ -10,7 +10,17 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class RuleLabelled:
+    """A ticket or rating names the rule that answered it: in the reader's language while the rule
+    exists (load it with select_related), else as it was named then."""
+
+    @property
+    def rule_label(self) -> str:
+        return self.rule.label if self.rule_id is not None and self.rule is not None else self.rule_name
 
 
 class Priority(models.IntegerChoices):
@@ -35,6 +45,12 @@ OPEN_STATES = (TicketState.NEW, TicketState.CLAIMED, TicketState.REOPENED)
 
 class Rule(models.Model):
     name = models.CharField(_("name"), max_length=80)
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=80,
+        blank=True,
+        help_text=_("For staff who read the site in English; when empty they see the name above."),
+    )
     phrases = models.TextField(
         _("keywords or phrases"),
         help_text=_(
@@ -87,6 +103,11 @@ class Rule(models.Model):
     @property
     def phrase_list(self) -> list[str]:
         return [line.strip() for line in self.phrases.splitlines() if line.strip()]
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: English where written, else the Chinese one."""
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
 
     def template_for(self, language: str) -> str:
         """The automatic reply in `language` (a fan's setting): English where written, else the Chinese one."""
@@ -170,7 +191,7 @@ class PrivateMessage(models.Model):
         return f"{self.request.get_absolute_url()}#m{self.pk}"
 
 
-class Ticket(models.Model):
+class Ticket(RuleLabelled, models.Model):
     class Reason(models.TextChoices):
         RULE = "rule", _("A rule escalated it")
         NO_RULE = "no_rule", _("No rule answered it")
@@ -336,7 +357,7 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id}: {self.from_state} → {self.to_state}"
 
 
-class Rating(models.Model):
+class Rating(RuleLabelled, models.Model):
     """The fan who asked says whether one answer helped (once per answer; they may change their mind).
 
     The answer is a post in the feedback thread or a message in the private request; `automatic`

@@ -6,6 +6,7 @@ from accounts.models import City
 from fancity.lib import charts
 from forum.models import FeedbackKind
 from servicedesk import insights
+from servicedesk.models import Rule
 
 
 def segment_labels() -> dict[str, str]:
@@ -51,6 +52,10 @@ def insights_context(city: City | None, target: int) -> dict:
     )
 
     rated = insights.satisfaction(city=city)
+    if rated.rules:  # ratings keep the rule's name as it was; show the rule's name in the reader's language
+        labels = {rule.name: rule.label for rule in Rule.objects.only("name", "name_en")}
+        for r in rated.rules:
+            r.label = labels.get(r.label, r.label)
     satisfaction_chart = charts.bars(
         [
             (label, 100 * r.rate, f"{_percent(r.helped, r.total)} ({r.helped}/{r.total})")

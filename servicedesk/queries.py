@@ -134,7 +134,7 @@ def desk_state(thread_id: int) -> Ticket | None:
 
 def ratings(ticket: Ticket) -> list[Rating]:
     """The fan's ratings of this ticket's answers, newest first (the ticket page)."""
-    return list(ticket.ratings.select_related("answered_by").order_by("-rated_at", "-pk"))
+    return list(ticket.ratings.select_related("answered_by", "rule").order_by("-rated_at", "-pk"))
 
 
 def canned_replies(ticket: Ticket) -> list[tuple[int, str, str]]:

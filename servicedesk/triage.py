@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import NotificationKind, User
+from accounts.models import BOT_USERNAME, NotificationKind, User
 from accounts.notifications import notify
 from accounts.roles import SERVICE_DESK, holders
 from forum.models import Post, Thread
@@ -29,18 +29,16 @@ from servicedesk.models import OPEN_STATES, Priority, PrivateRequest, Rule, Tick
 
 logger = logging.getLogger(__name__)
 
-BOT_USERNAME = "fancity-bot"
 _ENGINE = Engine(autoescape=False)
 
 
 def bot_account() -> User:
-    """The system account that signs automatic answers.
+    """The system account that signs automatic answers, shown with a name in the reader's language
+    (accounts.models.SYSTEM_NAMES).
 
     Not staff, so its replies do not stop the clock; it may post without the forum's limits.
     """
-    bot, created = User.objects.get_or_create(
-        username=BOT_USERNAME, defaults={"display_name": "Fancity Bot 自动回复", "password": make_password(None)}
-    )
+    bot, created = User.objects.get_or_create(username=BOT_USERNAME, defaults={"password": make_password(None)})
     if created:
         unlimited = Permission.objects.get(codename="post_without_limits", content_type__app_label="forum")
         bot.user_permissions.add(unlimited)

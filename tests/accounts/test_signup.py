@@ -3,7 +3,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.models import City, User
+from accounts import wordfilter
+from accounts.models import City, User, WordAction
 from tests.factories import UserFactory
 from tests.helpers import wait_until
 
@@ -47,7 +48,7 @@ BAD_INPUT = [
         {"email": "taken@example.com"},
         {"zh-hans": "此电子邮件地址已被其他用户注册", "en": "already registered"},
     ),
-    ("malformed email", {"email": "not-an-email"}, {"zh-hans": "输入一个有效的 Email 地址", "en": "valid email"}),
+    ("malformed email", {"email": "not-an-email"}, {"zh-hans": "请输入有效的邮箱地址", "en": "valid email"}),
     (
         "weak password",
         {"password1": "12345678", "password2": "12345678"},
@@ -85,6 +86,52 @@ def test_bad_signup_input_gets_a_form_error_in_the_page_language_and_writes_noth
     assert response.status_code == 200
     assert message[language] in response.content.decode()
     assert User.objects.count() == users_before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "message"), [("zh-hans", "名字不能包含“赌博”"), ("en", "A name cannot contain “赌博”")]
+)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"display_name": "赌博粉丝"},
+        {"display_name": "赌 博粉丝"},
+        {"display_name": "赌\u200b博"},
+        {"username": "x_赌_博"},
+    ],
+    ids=["display name", "spaced display name", "zero-width display name", "username"],
+)
+def test_a_listed_word_in_a_name_is_a_form_error_at_signup_not_a_mask(
+    client, django_capture_on_commit_callbacks, language, message, changes
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        wordfilter.save_word("赌博", WordAction.MASK)  # a word a post would only mask
+
+    response = signup(client, language=language, **changes)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("password", "messages"),
+    [
+        ("1234", ["密码太短，至少需要 8 个字符。", "这个密码太常见了。", "密码不能全是数字。"]),
+        ("newfan12", ["密码与用户名太相似。"]),
+    ],
+)
+def test_a_bad_password_is_refused_in_chinese_only(client, password, messages):
+    response = signup(client, password1=password, password2=password)
+
+    html = response.content.decode()
+    assert response.status_code == 200 and not User.objects.exists()
+    for message in messages:
+        assert message in html
+    errors = " ".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S))
+    assert errors and not re.search(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", "", errors))
 
 
 @pytest.mark.django_db

@@ -1,8 +1,12 @@
 """The sensitive-word filter (敏感词): block, hold for a moderator, mask; titles, posts, names and bios."""
 
+import unicodedata
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts import wordfilter
 from accounts.models import Notification, SensitiveWord, WordAction
@@ -31,6 +35,119 @@ def test_matching_is_nfkc_case_folded_and_respects_latin_word_ends():
     verdict = wordfilter.check_with(automaton, "ＳＢ代购")
     assert verdict.action == WordAction.BLOCK and verdict.words == ("代购",)
     assert wordfilter.check_with(None, "anything").action is None
+
+
+SPACED = wordfilter.build(
+    [
+        ("赌博", WordAction.BLOCK, "赌博"),
+        ("sb", WordAction.MASK, "SB"),
+        ("ass", WordAction.MASK, "ass"),
+        ("vx号", WordAction.HOLD, "vx号"),
+        ("fuck you", WordAction.MASK, "fuck you"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "来赌 博吧",
+        "来赌*博吧",
+        "来赌.博吧",
+        "来赌　博吧",  # a full-width space
+        "来赌\u200b博吧",  # zero-width space
+        "来赌\u200d\u2060博吧",  # zero-width joiner, word joiner
+        "来赌\u00ad博吧",  # soft hyphen
+        "来赌\u0336博\u0336吧",  # combining strike-through
+        "来赌\n博吧",
+        "来赌🎲博吧",
+        "来赌 . * _ ~ 博吧",
+        "来赌，博吧",
+        "来ｄ赌　*　博吧",
+    ],
+)
+def test_separators_between_chinese_characters_do_not_hide_a_word(text):
+    assert wordfilter.check_with(SPACED, text).action == WordAction.BLOCK
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("你是 s b 吗", "你是 ＊ ＊ 吗"),
+        ("你是S.B吗", "你是＊＊＊吗"),
+        ("a.s.s!", "＊＊＊＊＊!"),
+        ("a s s hole", "＊ ＊ ＊ hole"),
+        ("f-u-c-k you", "＊＊＊＊＊＊＊ ＊＊＊"),  # spelled out, then a word
+        ("f-u-c-k it", "f-u-c-k it"),  # "fuck you" is listed, not "fuck"
+        ("fuck.you", "＊＊＊＊＊＊＊＊"),
+        ("fuck \u200b you", "＊＊＊＊  ＊＊＊"),  # the zero-width space inside a masked word goes
+    ],
+)
+def test_latin_letters_standing_alone_are_read_together_and_masked_where_they_were(text, masked):
+    assert wordfilter.check_with(SPACED, text).text == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "glass hole",  # two Latin words are never read as one
+        "as sorted",
+        "class a s",  # a lone letter next to a word is not glued to it
+        "x a s s y",  # the spelled-out letters are glued to their lone neighbours: "xassy"
+        "use usb",
+        "赌场 博物馆",
+    ],
+)
+def test_separators_between_latin_words_still_separate_them(text):
+    assert wordfilter.check_with(SPACED, text).action is None
+
+
+def test_a_mixed_word_matches_across_the_space_between_chinese_and_latin():
+    assert wordfilter.check_with(SPACED, "加 VX 号 123").action == WordAction.HOLD
+    assert wordfilter.check_with(SPACED, "加 vx 号 123").text == "加 vx 号 123"  # held, not masked
+
+
+def test_listed_words_are_read_as_the_text_is():
+    automaton = wordfilter.build([("赌 博", WordAction.MASK, "赌 博"), ("赌博", WordAction.BLOCK, "赌博")])
+    assert wordfilter.check_with(automaton, "赌博").action == WordAction.BLOCK  # the stronger of the two
+    assert wordfilter.build([("*** ", WordAction.BLOCK, "***")]) is None  # nothing left to match
+    with pytest.raises(ValidationError):
+        wordfilter.save_word("* * *", WordAction.BLOCK)
+
+
+SEPARATORS = st.text(
+    alphabet=st.sampled_from(" \t\n\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad.,*-_~·。，！!？|/\\😀\u0336"),
+    min_size=0,
+    max_size=4,
+)
+# Arbitrary text that holds no character of 赌博: whatever is around the word, it stays as it was.
+AROUND = st.text(alphabet=st.characters(exclude_characters="赌博", exclude_categories=("Cs",)), max_size=20)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(before=AROUND, gaps=st.lists(SEPARATORS, min_size=1, max_size=1), after=AROUND)
+def test_any_separators_between_the_characters_of_a_chinese_word_are_seen_through(before, gaps, after):
+    automaton = wordfilter.build([("赌博", WordAction.MASK, "赌博")])
+    text = f"{before}赌{gaps[0]}博{after}"
+    verdict = wordfilter.check_with(automaton, text)
+    assert verdict.action == WordAction.MASK
+    assert "赌" not in verdict.text and "博" not in verdict.text
+    assert verdict.text.startswith(before) and verdict.text.endswith(after)  # only the word is masked
+    middle = verdict.text[len(before) : len(verdict.text) - len(after)]
+    assert all(unicodedata.category(c) not in ("Cf", "Cc") or c.isspace() for c in middle)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=st.text(max_size=200))
+def test_any_text_has_a_matching_form_that_points_back_into_it(text):
+    form, where = wordfilter.skeleton(text)
+    assert len(form) == len(where)
+    assert where == sorted(where) and all(0 <= i < len(text) for i in where)
+    assert not form.startswith(" ") and not form.endswith(" ") and "  " not in form
+    verdict = wordfilter.check_with(SPACED, text)
+    assert len(verdict.text) <= len(text)
+    if verdict.action != WordAction.MASK:
+        assert verdict.text == text
 
 
 def test_a_blocked_word_refuses_the_post_with_a_clear_message(words, client):
@@ -116,6 +233,11 @@ def test_display_names_and_bios_are_screened(words, client):
     client.post("/settings/", {**form, "display_name": "小明", "bio": "我 sb 了"})
     user.refresh_from_db()
     assert user.bio == "我 ＊＊ 了"
+    # A name is never masked: even a word that a post would only mask is refused in a name.
+    response = client.post("/settings/", {**form, "display_name": "S.B粉丝"})
+    assert response.status_code in (200, 400) and "名字不能包含“SB”" in response.content.decode()
+    user.refresh_from_db()
+    assert user.display_name == "小明"
 
 
 def test_the_automaton_is_rebuilt_when_the_list_changes(django_capture_on_commit_callbacks):

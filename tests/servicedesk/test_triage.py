@@ -1,6 +1,7 @@
 """Keyword rules on new feedback threads: automatic answers, escalation, priorities, failures."""
 
 import logging
+import re
 
 import pytest
 
@@ -153,3 +154,68 @@ def test_demo_rules_escalate_orders_deliveries_and_flashing_and_answer_frequent_
     assert triage.triage(feedback(title="my order", body="?").pk).priority == Priority.URGENT
     answered = triage.triage(feedback(title="手机耗电很快", body="?").pk)
     assert answered.auto_post is not None and answered.escalated_at is None
+
+
+def test_the_bot_signs_in_the_readers_language_and_answers_in_the_fans_language_only(client):
+    from django.utils import translation
+
+    rule(
+        "耗电",
+        "耗电\nbattery drain",
+        reply="{{ name }}，请查看设置里的电池页面。",
+        reply_template_en="{{ name }}, check Settings › Battery.",
+    )
+    chinese, english = fan(display_name="小明"), fan(display_name="Sam", language="en")
+    for author in (chinese, english):
+        triage.triage(feedback(author, title="耗电太快", body="一天要充三次").pk)
+    to_chinese = Post.objects.get(thread__author=chinese, floor=2)
+    to_english = Post.objects.get(thread__author=english, floor=2)
+    assert "小明，请查看设置里的电池页面" in to_chinese.body and "Settings" not in to_chinese.body
+    assert "Sam, check Settings › Battery." in to_english.body and "电池" not in to_english.body
+    with translation.override("zh-hans"):
+        assert to_chinese.author.public_name == "粉丝城自动回复"
+    with translation.override("en"):
+        assert to_chinese.author.public_name == "Fancity auto-reply"
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(to_chinese.thread.get_absolute_url()).content.decode()
+    assert "粉丝城自动回复" in page and "Fancity Bot" not in page
+
+
+def test_a_fan_cannot_sign_up_as_the_bot(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "b@example.com",
+            "username": triage.BOT_USERNAME,
+            "password1": "a-long-unusual-pass-91",
+            "password2": "a-long-unusual-pass-91",
+            "city": "深圳",
+        },
+    )
+    assert response.status_code == 200 and not triage.User.objects.filter(username=triage.BOT_USERNAME).exists()
+
+
+def test_the_demo_rules_answer_in_one_language_and_name_the_meetups_page_as_the_menu_does():
+    from demo import servicedesk as demo_rules
+    from servicedesk.models import Rule
+
+    demo_rules.load()
+    meetups = Rule.objects.get(name="见面会")
+    assert "「见面会」" in meetups.reply_template and "活动」" not in meetups.reply_template
+    for r in Rule.objects.exclude(reply_template=""):
+        english = re.findall(r"[A-Za-z]{3,}", r.reply_template.replace("{{ name }}", ""))
+        assert english == [], (r.name, english)  # "GB", "Wi-Fi" are written so in Chinese too
+        assert r.reply_template_en and not any("\u4e00" <= c <= "\u9fff" for c in r.reply_template_en), r.name
+    assert all(" / " not in r.name and r.name_en for r in Rule.objects.all())
+
+
+def test_rule_names_show_in_the_readers_language_in_the_queue(client):
+    rule("订单", "订单\norder", escalate=Priority.URGENT, name_en="Orders")
+    triage.triage(feedback(title="订单没到", body="三天了").pk)
+    client.force_login(staff())
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/staff/queue/").content.decode()
+    assert "订单" in page and "Orders" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get("/staff/queue/").content.decode()
+    assert "Rule: Orders" in page
