@@ -172,3 +172,15 @@ def test_thread_sitemap_pages_are_ranges_of_ids_one_query_each(django_assert_num
     assert threads[1].pk not in seen and first in seen
     sql = str(paginator.page(1).object_list.query)
     assert re.search(r'ORDER BY "forum_thread"\."id" ASC', sql) and "OFFSET" not in sql
+
+
+@override_settings(SITE_URL=SITE)
+def test_sitemap_sections_cost_a_few_queries_and_refuse_pages_that_do_not_exist(client, django_assert_max_num_queries):
+    for n in range(3):
+        thread(title=f"帖子 {n}")
+    with django_assert_max_num_queries(3):  # the largest id, the page's range of threads (public boards inline)
+        assert len(_locations(client, "/sitemap-threads.xml")) == 3
+    with django_assert_max_num_queries(8):
+        assert len(_locations(client, "/sitemap.xml")) == 3
+    for url in ("/sitemap-threads.xml?p=2", "/sitemap-threads.xml?p=0", "/sitemap-threads.xml?p=x", "/sitemap-x.xml"):
+        assert client.get(url).status_code == 404, url
