@@ -108,9 +108,13 @@ def render_key_pages(client: Client) -> dict[str, str]:
     get("event staff meetup", meetup.get_absolute_url())
     get("event staff manage", f"/meetups/{meetup.pk}/manage/")
     get("event staff draw", f"/meetups/{drawn.pk}/draw/")
+    get("event staff attendees", f"/meetups/{meetup.pk}/attendees/")
+    get("event staff check-in", f"/meetups/{meetup.pk}/check-in/")
 
     client.force_login(w["desk"])
     get("desk queue", "/staff/queue/")
     get("desk ticket", f"/staff/queue/{w['ticket'].pk}/")
     get("desk feedback thread", w["problem"].get_absolute_url())
+    get("desk private request", f"/staff/queue/{w['request'].ticket.pk}/")
+    get("desk insights", "/staff/insights/")
     return pages
