@@ -3,6 +3,7 @@
 All pages go to one Java process (`--format json`): one JVM start for the lot.
 """
 
+import datetime
 import json
 import subprocess
 from pathlib import Path
@@ -12,9 +13,8 @@ import pytest
 from tests.site.checkers import vnu_jar
 from tests.site.key_pages import render_key_pages
 
-pytestmark = pytest.mark.django_db
 
-
+@pytest.mark.django_db
 def test_key_pages_of_every_role_have_no_html_errors(client, tmp_path):
     pages = render_key_pages(client)
     names = {}
@@ -37,3 +37,11 @@ def test_key_pages_of_every_role_have_no_html_errors(client, tmp_path):
     ]
     assert len(names) == len(pages) >= 40
     assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors)
+
+
+def test_the_iso_filter_writes_datetime_to_the_second_in_the_sites_time_zone():
+    from accounts.templatetags.fancity import iso
+
+    moment = datetime.datetime(2026, 12, 6, 1, 32, 5, 123456, tzinfo=datetime.UTC)
+    assert iso(moment) == "2026-12-06T09:32:05+08:00"
+    assert iso(datetime.date(2026, 12, 6)) == "2026-12-06" and iso(None) == ""
