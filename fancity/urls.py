@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_page
 from django.views.static import serve
 
-from fancity import health, views
+from fancity import health, site_files, views
+from forum.sitemaps import BoardSitemap, ThreadSitemap
+from meetups.sitemaps import MeetupSitemap
 
 # A database outage is a 503 "back in a moment" page, not a 500 (fancity.errors).
 handler500 = "fancity.errors.server_error"
@@ -13,9 +17,27 @@ handler500 = "fancity.errors.server_error"
 admin.site.site_header = _("Fancity admin")
 admin.site.site_title = _("Fancity admin")
 
+SITEMAPS = {"boards": BoardSitemap, "threads": ThreadSitemap, "meetups": MeetupSitemap}
+SITEMAP_CACHE = 3600  # crawlers may ask often; a new thread reaches the sitemap within the hour
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("robots.txt", site_files.robots_txt, name="robots_txt"),
+    path("favicon.ico", site_files.favicon, name="favicon"),
+    path("manifest.webmanifest", site_files.web_manifest, name="web_manifest"),
+    path(
+        "sitemap.xml",
+        cache_page(SITEMAP_CACHE)(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap_index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(SITEMAP_CACHE)(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -3,10 +3,12 @@
 
     python3 scripts/test.py [pytest arguments]
 
-Needs only python3; creates .venv, installs Debian's chromium for the browser tests when it runs
-as root and chromium is missing, starts the servers, runs pytest, and stops them.
+Needs only python3 and npm; creates .venv, installs Debian's chromium (browser tests) and a Java
+runtime (the Nu HTML checker) when it runs as root and they are missing, installs the checkers from npm
+(axe-core, vnu-jar) into .tools/npm, starts the servers, runs pytest, and stops them.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,24 +22,55 @@ import devtools  # noqa: E402
 devtools.ensure_venv()
 
 CHROMIUM = "/usr/bin/chromium"
+# The checkers of tests/site/test_a11y.py and test_valid_html.py, pinned: a new rule must not fail a build
+# that changed nothing. They live in .tools/npm (not committed), installed once.
+NPM_TOOLS = devtools.ROOT / ".tools" / "npm"
+NPM_PACKAGES = {"axe-core": "4.14.1", "vnu-jar": "26.9.27"}
+
+
+def _apt_install(packages: list[str], why: str) -> None:
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit(f"{why}: run `sudo apt-get install {' '.join(packages)}` and try again.")
+    print(f"Installing {' '.join(packages)} with apt-get ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
 
 
 def ensure_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit(
-            "The browser tests need Debian's chromium: run `sudo apt-get install chromium "
-            "fonts-noto-cjk` and try again."
+    if not Path(CHROMIUM).exists():
+        _apt_install(["chromium", "fonts-noto-cjk"], "The browser tests need Debian's chromium")
+
+
+def _installed_version(package: str) -> str | None:
+    try:
+        return json.loads((NPM_TOOLS / "node_modules" / package / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def ensure_checkers() -> None:
+    """Java for vnu.jar, and axe-core and vnu-jar from npm; their paths go to the tests in the environment."""
+    if not shutil.which("java"):
+        _apt_install(["default-jre-headless"], "The HTML checks need a Java runtime")
+    missing = [f"{name}@{version}" for name, version in NPM_PACKAGES.items() if _installed_version(name) != version]
+    if missing:
+        if not shutil.which("npm"):
+            _apt_install(["npm"], "The accessibility and HTML checks come from npm")
+        print(f"Installing {' '.join(missing)} into {NPM_TOOLS} with npm ...", flush=True)
+        NPM_TOOLS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(NPM_TOOLS), "--no-save", "--no-audit", "--no-fund", "--ignore-scripts"]
+            + [f"{name}@{version}" for name, version in NPM_PACKAGES.items()],
+            check=True,
         )
-    print("Installing chromium and fonts-noto-cjk with apt-get ...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], check=True, env=env)
+    os.environ["FANCITY_AXE_JS"] = str(NPM_TOOLS / "node_modules" / "axe-core" / "axe.min.js")
+    os.environ["FANCITY_VNU_JAR"] = str(NPM_TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
 
 
 def main() -> int:
     ensure_chromium()
+    ensure_checkers()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fancity.settings")
     # Production settings (DEBUG off), served over plain HTTP on loopback.
     os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + os.urandom(8).hex())

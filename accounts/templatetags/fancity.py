@@ -1,4 +1,8 @@
+import datetime
+
 from django import template
+from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import City
 from fancity.lib import when
@@ -15,3 +19,33 @@ def city_datalist():
 def ago(moment) -> str:
     """ "刚刚" / "just now", "5 分钟前", "昨天 22:09": never "0 分钟" (fancity.lib.when.ago)."""
     return when.ago(moment) if moment else ""
+
+
+@register.filter
+def iso(moment) -> str:
+    """A `<time datetime>` value: ISO 8601 to the second ("2026-12-06T09:32:05+08:00"), as HTML allows
+    (Django's `date:"c"` adds microseconds, which HTML's date-time syntax does not take)."""
+    if not moment:
+        return ""
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+        return moment.replace(microsecond=0).isoformat()
+    return moment.isoformat()
+
+
+@register.filter
+def absolute(path: str) -> str:
+    """`path` on `SITE_URL` (a link shared outside the site, a canonical URL); absolute URLs pass."""
+    return path if "//" in path else settings.SITE_URL + path
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """This page's address on `SITE_URL`: the path, and the page number where there is one (other
+    query parameters are views of the same page)."""
+    request = context.get("request")
+    if request is None:
+        return settings.SITE_URL + "/"
+    page = request.GET.get("page", "")
+    suffix = f"?page={int(page)}" if page.isascii() and page.isdigit() and int(page) > 1 else ""
+    return settings.SITE_URL + request.path + suffix

@@ -57,15 +57,16 @@ def thread_panels(context, thread) -> SafeString:
 
 
 @register.simple_tag
-def pagination(pages, query: str = "") -> str:
+def pagination(pages, query: str = "", where: str = "") -> str:
     """forum/_pagination.html for `pages` (forum.queries.Pages): the same links for every reader of
-    that page, so a worker keeps the ones it rendered (the page-number loop cost ~0.6 ms a render)."""
-    return _pagination(pages, query, get_language())
+    that page, so a worker keeps the ones it rendered (the page-number loop cost ~0.6 ms a render).
+    `where`: "top" or "bottom" on a page that shows the links twice, so each has its own label."""
+    return _pagination(pages, query, where, get_language())
 
 
 @functools.lru_cache(maxsize=4096)
-def _pagination(pages, query: str, language: str) -> str:
-    return render_to_string("forum/_pagination.html", {"pages": pages, "query": query})
+def _pagination(pages, query: str, where: str, language: str) -> str:
+    return render_to_string("forum/_pagination.html", {"pages": pages, "query": query, "where": where})
 
 
 @register.simple_tag
