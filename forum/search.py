@@ -67,6 +67,13 @@ def vector_literal(title: str, body: str) -> str:
     return " ".join(f"{token}:{','.join(slots)}" for token, slots in positions.items())
 
 
+def post_vector(title: str, html: str) -> str:
+    """A post's search document: its title (a first post's) and the text a reader sees in its rendered
+    HTML (`markup.plain_text`), never the Markdown source. Raw HTML the sanitiser drops, link targets and
+    image addresses are not shown, so they are not found either."""
+    return vector_literal(title, plain_text(html))
+
+
 def query_terms(q: str) -> list[str]:
     """The words and CJK runs of a query, as typed (for highlighting)."""
     return [m.group() for m in TOKEN_RE.finditer(q)][:MAX_QUERY_TERMS]

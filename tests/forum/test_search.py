@@ -98,3 +98,54 @@ def test_an_old_ranking_is_ranked_again_by_one_request_while_the_others_keep_it(
     assert len(ctx) == 1  # the hits only: this request went on with the ranking it had
     cache.delete(ranking)
     assert len(search.search_posts(reader, "耳机")) == 2  # ranked again
+
+
+def test_text_a_reader_never_sees_is_not_found():
+    """The document is the rendered text: raw HTML the sanitiser drops, link targets and image addresses
+    are not indexed; the text shown around them is."""
+    t = thread(
+        title="标题",
+        body='<img src=x onerror="alert(xss)"> <b class="evil">shown</b> [看这里](https://example.com/hiddenpath)',
+    )
+    post = t.posts.get()
+    assert [p.pk for p in search.search_posts(fan(), "看这里")] == [post.pk]
+    assert [p.pk for p in search.search_posts(fan(), "shown")] == [post.pk]
+    for never_shown in ("xss", "onerror", "evil", "hiddenpath", "example"):
+        assert search.search_posts(fan(), never_shown) == [], never_shown
+
+
+def test_an_edit_indexes_the_shown_text_of_the_new_version():
+    from forum import posting
+
+    author = fan()
+    t = thread(author, body="plain words")
+    posting.edit_post(author, t.posts.get(), 'now <a title="xss">链</a> 新词')
+    assert [p.thread_id for p in search.search_posts(fan(), "新词")] == [t.pk]
+    assert search.search_posts(fan(), "xss") == []
+
+
+def test_the_migration_rebuilds_documents_built_from_markdown():
+    """Posts indexed before the change (from their Markdown source) are rebuilt from their shown text;
+    hidden posts keep no document."""
+    import importlib
+
+    from django.apps import apps
+
+    from forum import moderation
+    from tests.forum.factories import staff
+
+    t = thread(title="老帖", body='<span title="xss">x</span> 旧文 [链接](https://example.com/oldpath)')
+    hidden = reply(fan(), t, '<i class="xss">i</i> hidden')
+    moderation.hide_post(staff(), hidden, "rude")
+    post = t.posts.get(floor=1)
+    Post.objects.filter(pk=post.pk).update(search=search.vector_literal(t.title, post.body))  # as before
+    assert [p.pk for p in search.search_posts(fan(), "xss")] == [post.pk]
+    cache.clear()
+
+    migration = importlib.import_module("forum.migrations.0015_search_documents_from_shown_text")
+    migration.rebuild(apps, None)
+
+    assert search.search_posts(fan(), "xss") == [] and search.search_posts(fan(), "oldpath") == []
+    assert [p.pk for p in search.search_posts(fan(), "旧文")] == [post.pk]
+    assert [p.pk for p in search.search_posts(fan(), "老帖")] == [post.pk]  # the title, weight A
+    assert Post.objects.get(pk=hidden.pk).search is None
