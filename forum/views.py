@@ -245,7 +245,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     if not thread.is_feedback:
         form.fields.pop("logs", None)
     attachments.decorate(posts, user, withdrawn=thread.hidden_at is not None)
-    fragments.posts(posts, anonymous=not user.is_authenticated)
+    fragments.posts(posts, anonymous=not user.is_authenticated, thread_author_id=thread.author_id)
     liked = queries.liked_post_ids(user, posts)
     can_reply = posting.can_reply(user, thread)
     edit_ids = {p.pk for p in posts if posting.can_edit(user, p)}

@@ -7,6 +7,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from accounts.roles import CORE_TESTERS, MODERATORS
+from fancity.lib import when
 from forum import hooks
 
 register = template.Library()
@@ -43,6 +44,18 @@ def floor_label(floor: int) -> str:
     if floor == 1:
         return pgettext("floor 1", "OP")
     return pgettext("floor label", "#%(floor)s") % {"floor": floor}
+
+
+@register.filter
+def iso_time(moment) -> str:
+    """For `<time datetime>`: ISO 8601 to the second (fancity.lib.when.iso)."""
+    return when.iso(moment) if moment else ""
+
+
+@register.filter
+def exact_time(moment) -> str:
+    """ "2026-12-06 09:32", the title of a time shown in words (fancity.lib.when.exact)."""
+    return when.exact(moment) if moment else ""
 
 
 @register.simple_tag(takes_context=True)
