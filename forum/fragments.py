@@ -195,6 +195,10 @@ def _hit_inputs(hit) -> tuple:
         board.name,
         board.name_en,
         post.author.public_name,
+        post.created_at,
+        hit.words,
+        hit.more,
+        hit.more_url,
     )
 
 
