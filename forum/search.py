@@ -154,16 +154,17 @@ _NO_BETA = (
 )
 _HIT_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.hidden_at IS NULL"
 _HIT_NO_BETA = f"b.kind <> '{BoardKind.BETA}'"
-# The newest CANDIDATES matches from the GIN index, with their thread, rank and time; grouped and
-# ordered in Python (at most CANDIDATES small rows). With an author, thread or date filter the newest
+# The newest CANDIDATES matches from the GIN index, with their thread, rank and time (ranked outside
+# the LIMIT, so only those are ranked, and with no second lookup of their rows); grouped and ordered
+# in Python (at most CANDIDATES small rows). With an author, thread or date filter the newest
 # matches are not taken by walking the primary key backwards (`p.id + 0`): a filter the planner
 # believes common but whose rows are all old (a date range a year back) would walk the whole table;
 # the index of the filter and the GIN index are intersected instead.
 _RANKING_SQL = f"""
-SELECT id, thread_id, ts_rank(search, to_tsquery('simple', %s)), created_at FROM {_POST} WHERE id IN (
-  SELECT p.id FROM {_POST} p WHERE p.search @@ to_tsquery('simple', %s) AND {{where}}
-  ORDER BY {{order}} DESC LIMIT {CANDIDATES}
-)
+SELECT c.id, c.thread_id, ts_rank(c.search, to_tsquery('simple', %s)), c.created_at FROM (
+  SELECT p.id, p.thread_id, p.search, p.created_at FROM {_POST} p
+  WHERE p.search @@ to_tsquery('simple', %s) AND {{where}} ORDER BY {{order}} DESC LIMIT {CANDIDATES}
+) c
 """.strip()
 _HITS_SQL = f"""
 SELECT {", ".join(part.sql for part in _HIT_PARTS)}
