@@ -318,3 +318,30 @@ def test_filtered_searches_run_a_bounded_number_of_queries(client, django_assert
         assert client.get("/forum/search/", {**params, "sort": "newest"}).status_code == 200
     with django_assert_max_num_queries(5):  # and the thread, and its ranking (not kept yet)
         assert client.get("/forum/search/", {**params, "thread": t.pk}).status_code == 200
+
+
+@pytest.mark.browser
+def test_a_fan_on_a_phone_filters_and_pages_search_results(page, live_server):
+    """At 390 px: the filters open, a bad author is refused in Chinese, the page never scrolls sideways."""
+    author = fan(username="dora")
+    flood = thread(author, title="刷机 全记录", body="刷机 第一天")
+    for n in range(3):
+        reply(fan(), flood, f"刷机 第 {n} 次")
+    thread(fan(), title="别的帖子", body="刷机 失败")
+    page.goto(f"{live_server.url}/forum/search/?q=刷机")
+    assert page.locator("li.search-hit").count() == 2
+    page.get_by_text("本帖还有 3 层匹配").click()
+    page.wait_for_url(re.compile(rf"thread={flood.pk}"))
+    assert page.locator("li.search-hit").count() == 4
+    page.goto(f"{live_server.url}/forum/search/?q=刷机")
+    page.get_by_text("筛选和排序").click()
+    page.get_by_label("作者（用户名）").fill("nobody")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    page.get_by_text("没有用户名为“nobody”的粉丝。").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_label("作者（用户名）").fill("dora")
+    page.get_by_label("排序").select_option("newest")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    page.wait_for_url(re.compile("author=dora"))
+    assert page.locator("li.search-hit").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
