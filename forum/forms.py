@@ -1,9 +1,17 @@
+import datetime
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from forum.models import FeedbackKind, FeedbackStatus
+from accounts.models import User
+from fancity.lib.params import MAX_ID
+from forum import queries, search
+from forum.boards import can_see, may_see_beta
+from forum.models import FeedbackKind, FeedbackStatus, Thread
 from forum.posting import MAX_BODY, MAX_TITLE
 
 BODY_HELP = _(
@@ -141,3 +149,129 @@ class MoveForm(forms.Form):
     def __init__(self, *args, boards=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["board"].queryset = boards
+
+
+NO_SUCH_THREAD = _("There is no such thread.")
+
+
+class SearchForm(forms.Form):
+    """The search page's words, filters, order and page (GET). Every value a link or a hostile probe can
+    send is checked here, so that a bad one is a form error in the reader's language, never a 500 nor a
+    query the database cannot answer quickly (dates are bounded, ids and pages are small numbers)."""
+
+    FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+    q = forms.CharField(label=_("Words"), max_length=100, required=False)
+    board = forms.CharField(label=_("Board"), max_length=60, required=False)
+    author = forms.CharField(label=_("Author (username)"), max_length=150, required=False)
+    since = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[(search.RELEVANCE, _("Best match")), (search.NEWEST, _("Newest"))],
+        required=False,
+    )
+    thread = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.HiddenInput,
+        error_messages={name: NO_SUCH_THREAD for name in ("invalid", "min_value", "max_value")},
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=search.MAX_PAGES,
+        error_messages={
+            "max_value": _("Search shows at most %(limit_value)s pages. Add words or filters to find more."),
+        },
+    )
+
+    def __init__(self, data, user):
+        super().__init__(data)
+        self.user = user
+
+    def clean_q(self):
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean_board(self):
+        slug = self.cleaned_data["board"]
+        if not slug:
+            return None
+        board = queries.board_for_page(slug)
+        if board is None or not can_see(self.user, board):
+            raise forms.ValidationError(_("There is no such board."))
+        return board
+
+    def clean_author(self):
+        name = self.cleaned_data["author"].strip().removeprefix("@")
+        if not name:
+            return None
+        author = User.objects.filter(username__iexact=name, deleted_at__isnull=True).only("pk", "username").first()
+        if author is None:
+            raise forms.ValidationError(_("No fan has the username “%(name)s”."), params={"name": name})
+        return author
+
+    def _day(self, name: str):
+        day = self.cleaned_data[name]
+        if day is not None and not self.FIRST_DAY <= day <= self.LAST_DAY:
+            raise forms.ValidationError(
+                _("Enter a date from %(first)s to %(last)s."), params={"first": self.FIRST_DAY, "last": self.LAST_DAY}
+            )
+        return day
+
+    def clean_since(self):
+        return self._day("since")
+
+    def clean_until(self):
+        return self._day("until")
+
+    def clean_thread(self):
+        pk = self.cleaned_data["thread"]
+        if pk is None:
+            return None
+        thread = Thread.objects.select_related("board").filter(pk=pk, hidden_at__isnull=True).first()
+        if thread is None or not can_see(self.user, thread.board):
+            raise forms.ValidationError(NO_SUCH_THREAD)
+        return thread
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date comes before the start date."))
+        filters = ("board", "author", "since", "until", "thread", "page")
+        if not data.get("q") and not self.errors and any(data.get(name) for name in filters):
+            self.add_error("q", _("Enter the words to search for."))
+        return data
+
+    def scope(self) -> "search.Scope":
+        """The search's scope from the valid form: dates are whole days in the site's time zone."""
+        data = self.cleaned_data
+        since, until = data.get("since"), data.get("until")
+        thread, board, author = data.get("thread"), data.get("board"), data.get("author")
+        return search.Scope(
+            sees_beta=may_see_beta(self.user),
+            board=board.pk if board and not thread else None,
+            thread=thread.pk if thread else None,
+            author=author.pk if author else None,
+            since=_start_of(since) if since else None,
+            before=_start_of(until + datetime.timedelta(days=1)) if until else None,
+        )
+
+    def query_string(self) -> str:
+        """The valid search as a query string without its page and thread (for page links)."""
+        data = self.cleaned_data
+        values = {
+            "q": data.get("q"),
+            "board": data["board"].slug if data.get("board") else "",
+            "author": data["author"].username if data.get("author") else "",
+            "since": data.get("since") or "",
+            "until": data.get("until") or "",
+            "sort": data.get("sort") or "",
+        }
+        return urlencode({name: value for name, value in values.items() if value})
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))

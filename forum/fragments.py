@@ -10,6 +10,13 @@ Because a key names its content, a worker can also keep the fragments it served 
 (`_recent`) without ever serving a stale one: a page whose fragments it has seen costs no Redis
 round trip and no unpickling.
 
+Times are shown in words ("3 分钟前", fancity.lib.when.ago), which change with the clock while the
+data stays the same; so the words themselves are one of the key's values (computed once per request
+and passed to the template, which shows exactly them). A fragment made at 10:03 saying "3 分钟前" is
+never served at 10:10: the words are "10 分钟前" then, which is another key. Only recent posts change
+their words (each minute in the first hour, each hour that day); older ones read as a date and keep
+their fragment.
+
 A fragment holds only what every viewer sees alike. What depends on the viewer (like, edit and
 delete buttons, the reason a post was hidden) is rendered around it in the page, or is one of the
 key's values where it is the same for many viewers (a board row's unread mark, the buttons' facts).
@@ -27,7 +34,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
-from fancity.lib import kept
+from fancity.lib import kept, when
 from forum.models import Post, Thread
 from forum.templatetags.forum import role_badge
 
@@ -108,7 +115,9 @@ def _post_inputs(post: Post) -> tuple:
         post.pk,
         post.floor,
         post.by_staff,
+        post.by_op,
         post.created_at,
+        post.created_words,
         post.edited_at,
         post.deleted_at is not None,
         post.hidden_at is not None,
@@ -120,11 +129,17 @@ def _post_inputs(post: Post) -> tuple:
     )
 
 
-def posts(items: Sequence[Post], anonymous: bool) -> None:
+def posts(items: Sequence[Post], anonymous: bool, thread_author_id: int | None = None) -> None:
     """Set `post.fragment` (`forum/_post.html`: the post up to its buttons) on each post.
 
-    Anonymous viewers all see the same thing, so their fragment also holds the like count.
+    Anonymous viewers all see the same thing, so their fragment also holds the like count. A post by
+    the thread's author (`thread_author_id`) after floor 1 carries the 楼主 (OP) badge; floor 1's own
+    label already says 楼主.
     """
+    now = when.clock()
+    for post in items:
+        post.by_op = post.floor > 1 and post.author_id == thread_author_id
+        post.created_words = when.ago(post.created_at, now)
     for post, html in zip(
         items, render_cached("forum/_post.html", "post", items, _post_inputs, anonymous=anonymous), strict=True
     ):
@@ -146,6 +161,7 @@ def _thread_inputs(thread: Thread) -> tuple:
         thread.me_too_count,
         thread.last_poster and thread.last_poster.public_name,
         thread.last_post_at,
+        thread.last_words,
         thread.unread,
     )
 
@@ -157,8 +173,10 @@ def thread_rows(items: Sequence[Thread], read_floors: dict[int, int] | None = No
     floors past theirs: the row then links to the first unread floor. That is the same for every fan
     with unread floors there, so it is part of the cached row (building 30 such links per page cost
     ~1 ms of `reverse`)."""
+    now = when.clock()
     for thread in items:
         thread.unread = read_floors is not None and thread.post_count > read_floors.get(thread.pk, 0)
+        thread.last_words = when.ago(thread.last_post_at, now)
     for thread, html in zip(
         items, render_cached("forum/_thread_row.html", "thread", items, _thread_inputs), strict=True
     ):
@@ -177,6 +195,10 @@ def _hit_inputs(hit) -> tuple:
         board.name,
         board.name_en,
         post.author.public_name,
+        post.created_at,
+        hit.words,
+        hit.more,
+        hit.more_url,
     )
 
 

@@ -252,14 +252,14 @@ def restore_thread(user: User, thread: Thread, reason: str = "") -> int:
         posts = list(
             Post.objects.select_for_update()
             .filter(thread=thread, hidden_at=thread.hidden_at, deleted_at__isnull=True)
-            .only("pk", "floor", "body")
+            .only("pk", "floor", "html")
         )
         for post in posts:
             Post.objects.filter(pk=post.pk).update(
                 hidden_at=None,
                 hidden_by=None,
                 hidden_reason="",
-                search=search.vector_literal(thread.title if post.floor == 1 else "", post.body),
+                search=search.post_vector(thread.title if post.floor == 1 else "", post.html),
             )
         replies = sum(1 for p in posts if p.floor > 1)
         Thread.objects.filter(pk=thread.pk).update(
@@ -344,7 +344,7 @@ def unhide_post(moderator: User, post: Post, reason: str = "") -> Post:
         post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
         fields = ["hidden_at", "hidden_by", "hidden_reason"]
         if post.deleted_at is None:
-            post.search = search.vector_literal(thread.title if post.floor == 1 else "", post.body)
+            post.search = search.post_vector(thread.title if post.floor == 1 else "", post.html)
             fields.append("search")
             if post.floor > 1:
                 Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)

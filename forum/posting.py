@@ -209,16 +209,17 @@ def mark_read(user: User, thread: Thread, floor: int) -> None:
 def _new_post(
     thread: Thread, author: User, body: str, floor: int, now, quote: Post | None = None, title: str = ""
 ) -> Post:
+    html = markup.render(body)
     return Post.objects.create(
         thread=thread,
         floor=floor,
         author=author,
         body=body,
-        html=markup.render(body),
+        html=html,
         by_staff=author.is_staff,
         quote=quote,
         created_at=now,
-        search=search.vector_literal(title, body),
+        search=search.post_vector(title, html),
     )
 
 
@@ -341,7 +342,7 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         post.body = body
         post.html = markup.render(body)
         post.edited_at = timezone.now()
-        post.search = search.vector_literal(thread.title if post.floor == 1 else "", body)
+        post.search = search.post_vector(thread.title if post.floor == 1 else "", post.html)
         post.save(update_fields=["body", "html", "edited_at", "search"])
         record_activity(editor)
         # Only names added by this edit are told, and never the post's author.

@@ -7,9 +7,11 @@ A query becomes a phrase of its bigrams (`无法 <-> 法开 <-> 开机`), Englis
 See forum/README.md for why this rather than pg_trgm or jieba.
 """
 
+import datetime
 import hashlib
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from fancity.lib import raw
+from fancity.lib import raw, when
 from forum.boards import may_see_beta
 from forum.markup import plain_text
 from forum.models import Board, BoardKind, Post, Thread
@@ -29,7 +31,6 @@ CJK_RE = re.compile(rf"[{CJK}]")
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 255
 MAX_QUERY_TERMS = 12
-RESULTS = 30
 CANDIDATES = 200
 # Finding and ranking the matches of a common word takes ~15 ms of PostgreSQL time (~45 ms at 10M
 # posts), so the ranked ids are kept: after RANKING_CACHE_SECONDS one request ranks again while the
@@ -67,6 +68,13 @@ def vector_literal(title: str, body: str) -> str:
     return " ".join(f"{token}:{','.join(slots)}" for token, slots in positions.items())
 
 
+def post_vector(title: str, html: str) -> str:
+    """A post's search document: its title (a first post's) and the text a reader sees in its rendered
+    HTML (`markup.plain_text`), never the Markdown source. Raw HTML the sanitiser drops, link targets and
+    image addresses are not shown, so they are not found either."""
+    return vector_literal(title, plain_text(html))
+
+
 def query_terms(q: str) -> list[str]:
     """The words and CJK runs of a query, as typed (for highlighting)."""
     return [m.group() for m in TOKEN_RE.finditer(q)][:MAX_QUERY_TERMS]
@@ -89,6 +97,9 @@ def tsquery(q: str) -> str:
 class Hit:
     post: object
     terms: list[str]
+    more: int = 0  # other matching posts in its thread (among the ranked ones)
+    more_url: str = ""  # the search of its thread alone
+    words: str = ""  # its time in words (fancity.lib.when.ago), part of the fragment's key
 
     # Computed only when the hit's fragment is not cached (forum/fragments.py).
     @cached_property
@@ -123,76 +134,156 @@ def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
 # Written in SQL (fancity.lib.raw): the ORM took ~8 ms of CPU to build the hits' query and its 120
 # model instances, more than PostgreSQL takes to answer it.
 _HIT_PARTS = (
-    raw.Columns(Post, "p", ("thread", "floor", "author", "html")),
+    raw.Columns(Post, "p", ("thread", "floor", "author", "html", "created_at")),
     raw.Columns(Thread, "t", ("board", "title")),
     raw.Columns(Board, "b", ("slug", "name", "name_en", "kind")),
     raw.Columns(User, "u", ("username", "display_name", "deleted_at")),
 )
 _POST, _THREAD, _BOARD = Post._meta.db_table, Thread._meta.db_table, Board._meta.db_table
 # Which posts a search may show: not deleted or hidden, nor in a withdrawn thread, and in the board
-# asked for, or else not in the beta board for those who may not see it. Written twice, for the two
-# statements (tests/forum/test_permissions.py and test_search.py check both): the ranking tests the
-# matching posts alone, newest first, and stops at CANDIDATES (a join there let the planner walk every
-# thread of the forum: 1.8 s); the hits test their 30 rows joined to thread `t` and board `b` (a
+# (or thread) asked for, and never in the beta board for those who may not see it. Written twice, for
+# the two statements (tests/forum/test_permissions.py and test_search.py check both): the ranking tests
+# the matching posts alone, newest first, and stops at CANDIDATES (a join there let the planner walk
+# every thread of the forum: 1.8 s); the hits test their rows joined to thread `t` and board `b` (a
 # subquery of the beta board's threads there grew with the forum: 9,673 threads, 19 ms a page at 10M).
-_RANK_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND {scope}"
-_RANK_SCOPES = {
-    "board": f"p.thread_id IN (SELECT id FROM {_THREAD} WHERE board_id = %s)",
-    "no beta": f"p.thread_id NOT IN (SELECT t.id FROM {_THREAD} t JOIN {_BOARD} b ON b.id = t.board_id "
-    f"WHERE b.kind = '{BoardKind.BETA}')",
-    "all": "TRUE",
-}
-_HIT_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.hidden_at IS NULL AND {scope}"
-_HIT_SCOPES = {"board": "t.board_id = %s", "no beta": f"b.kind <> '{BoardKind.BETA}'", "all": "TRUE"}
-# The newest CANDIDATES matches from the GIN index, ranked.
+# The author and date filters need no second test: a post's author and time do not change.
+_RANK_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL"
+_NO_BETA = (
+    f"p.thread_id NOT IN (SELECT t.id FROM {_THREAD} t JOIN {_BOARD} b ON b.id = t.board_id "
+    f"WHERE b.kind = '{BoardKind.BETA}')"
+)
+_HIT_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.hidden_at IS NULL"
+_HIT_NO_BETA = f"b.kind <> '{BoardKind.BETA}'"
+# The newest CANDIDATES matches from the GIN index, with their thread, rank and time (ranked outside
+# the LIMIT, so only those are ranked, and with no second lookup of their rows); grouped and ordered
+# in Python (at most CANDIDATES small rows). With an author, thread or date filter the newest
+# matches are not taken by walking the primary key backwards (`p.id + 0`): a filter the planner
+# believes common but whose rows are all old (a date range a year back) would walk the whole table;
+# the index of the filter and the GIN index are intersected instead.
 _RANKING_SQL = f"""
-SELECT id FROM {_POST} WHERE id IN (
-  SELECT p.id FROM {_POST} p WHERE p.search @@ to_tsquery('simple', %s) AND {_RANK_VISIBLE}
-  ORDER BY p.id DESC LIMIT {CANDIDATES}
-) ORDER BY ts_rank(search, to_tsquery('simple', %s)) DESC, created_at DESC LIMIT {RESULTS}
+SELECT c.id, c.thread_id, ts_rank(c.search, to_tsquery('simple', %s)), c.created_at FROM (
+  SELECT p.id, p.thread_id, p.search, p.created_at FROM {_POST} p
+  WHERE p.search @@ to_tsquery('simple', %s) AND {{where}} ORDER BY {{order}} DESC LIMIT {CANDIDATES}
+) c
 """.strip()
 _HITS_SQL = f"""
 SELECT {", ".join(part.sql for part in _HIT_PARTS)}
 FROM {_POST} p JOIN {_THREAD} t ON t.id = p.thread_id JOIN {_BOARD} b ON b.id = t.board_id
 JOIN {User._meta.db_table} u ON u.id = p.author_id
-WHERE p.id = ANY(%s) AND {_HIT_VISIBLE}
+WHERE p.id = ANY(%s) AND {{where}}
 """.strip()
 
+RELEVANCE, NEWEST = "relevance", "newest"
+PER_PAGE = 20
+# Every result comes from the newest CANDIDATES matching posts, so there are at most this many pages;
+# a search that needs more narrows itself with words or filters (board, author, dates).
+MAX_PAGES = CANDIDATES // PER_PAGE
 
-def _ranking_key(terms: str, board, sees_beta: bool) -> str:
-    # "ranked" since the entries hold (when ranked, ids): a deploy must not read the bare id lists
-    # that the "forum:search:" keys of the release before held.
-    return (
-        "forum:search:ranked:"
-        + hashlib.blake2b(repr((terms, board and board.pk, sees_beta)).encode(), digest_size=16).hexdigest()
-    )
+
+@dataclass(frozen=True)
+class Scope:
+    """What a search looks at besides its words: the reader's beta visibility, a board or thread (both
+    already checked visible), an author, posts from `since` and before `before` (aware datetimes)."""
+
+    sees_beta: bool
+    board: int | None = None
+    thread: int | None = None
+    author: int | None = None
+    since: datetime.datetime | None = None
+    before: datetime.datetime | None = None
+
+    def ranking(self) -> tuple[str, list, str]:
+        """The ranking's WHERE, its parameters and its ORDER BY key."""
+        where, params = [_RANK_VISIBLE], []
+        if self.thread is not None:
+            where.append("p.thread_id = %s")
+            params.append(self.thread)
+        elif self.board is not None:
+            where.append(f"p.thread_id IN (SELECT id FROM {_THREAD} WHERE board_id = %s)")
+            params.append(self.board)
+        if not self.sees_beta and self.board is None:  # a board given was checked visible
+            where.append(_NO_BETA)
+        for sql, value in (("p.author_id = %s", self.author), ("p.created_at >= %s", self.since)) + (
+            ("p.created_at < %s", self.before),
+        ):
+            if value is not None:
+                where.append(sql)
+                params.append(value)
+        filtered = self.thread is not None or self.author is not None or self.since or self.before
+        return " AND ".join(where), params, "p.id + 0" if filtered else "p.id"
+
+    def hits(self) -> tuple[str, list]:
+        """The hits' WHERE (after `p.id = ANY(...)`) and its parameters: visibility checked again."""
+        where, params = [_HIT_VISIBLE], []
+        if self.thread is not None:
+            where.append("t.id = %s")
+            params.append(self.thread)
+        elif self.board is not None:
+            where.append("t.board_id = %s")
+            params.append(self.board)
+        if not self.sees_beta and self.board is None:
+            where.append(_HIT_NO_BETA)
+        return " AND ".join(where), params
+
+
+def _ranking_key(terms: str, scope: Scope) -> str:
+    # "ranked" since the entries hold (when ranked, rows): a deploy must not read the bare id lists
+    # that the "forum:search:" keys of an earlier release held; "v2" since the rows hold thread and time.
+    return "forum:search:ranked:v2:" + hashlib.blake2b(repr((terms, scope)).encode(), digest_size=16).hexdigest()
+
+
+def _ranked(terms: str, scope: Scope) -> list[tuple[int, int, float, datetime.datetime]]:
+    """(post id, thread id, rank, time) of the newest CANDIDATES matches, kept RANKING_CACHE_SECONDS."""
+    key = _ranking_key(terms, scope)
+    kept = cache.get(key)  # (when it was ranked, rows)
+    if kept is None or (time.time() - kept[0] > RANKING_CACHE_SECONDS and cache.add(f"{key}:ranking", 1, 10)):
+        where, params, order = scope.ranking()
+        rows = raw.fetch(_RANKING_SQL.format(where=where, order=order), [terms, terms, *params], prepare=False)
+        cache.set(key, (time.time(), rows), RANKING_KEEP_SECONDS)
+        return rows
+    return kept[1]
+
+
+def _grouped(rows, sort: str, by_thread: bool) -> list[tuple[int, int]]:
+    """(post id, matching posts of its thread among `rows`) in the order shown: best rank first (then
+    newest) or newest first; with `by_thread`, one per thread, its first post in that order."""
+    if sort == NEWEST:
+        ordered = sorted(rows, key=lambda r: (r[3], r[0]), reverse=True)
+    else:
+        ordered = sorted(rows, key=lambda r: (r[2], r[3], r[0]), reverse=True)
+    if not by_thread:
+        return [(r[0], 1) for r in ordered]
+    counts = Counter(r[1] for r in rows)
+    first: dict[int, int] = {}
+    for post_id, thread_id, *_ in ordered:
+        first.setdefault(thread_id, post_id)
+    return [(post_id, counts[thread_id]) for thread_id, post_id in first.items()]
+
+
+@dataclass
+class Found:
+    hits: list
+    page: int
+    pages: int  # how many pages of results there are (at most MAX_PAGES)
 
 
 def search_posts(user: User, q: str, board=None) -> list | None:
-    """Visible posts matching `q`, best first; None when the query has nothing to search for.
-
-    The GIN index finds the matches; only the newest CANDIDATES of them are ranked, so that a word
-    found in a hundred thousand posts costs no more than a rare one (PostgreSQL walks the primary
-    key backwards for common words and uses the GIN index for rare ones).
-    """
+    """Visible posts matching `q`, best first, every post (not grouped); None when the query has nothing
+    to search for. The pages use `find`."""
     terms = tsquery(q)
     if not terms:
         return None
-    sees_beta = may_see_beta(user)
-    key = _ranking_key(terms, board, sees_beta)
-    scope = "board" if board is not None else "all" if sees_beta else "no beta"
-    scope_params = [board.pk] if board is not None else []
-    kept = cache.get(key)  # (when it was ranked, ids)
-    if kept is None or (time.time() - kept[0] > RANKING_CACHE_SECONDS and cache.add(f"{key}:ranking", 1, 10)):
-        rows = raw.fetch(_RANKING_SQL.format(scope=_RANK_SCOPES[scope]), [terms, *scope_params, terms], prepare=False)
-        ids = [pk for (pk,) in rows]
-        cache.set(key, (time.time(), ids), RANKING_KEEP_SECONDS)
-    else:
-        ids = kept[1]
+    scope = Scope(sees_beta=may_see_beta(user), board=board and board.pk)
+    ids = [post_id for post_id, _ in _grouped(_ranked(terms, scope), RELEVANCE, by_thread=False)]
+    return _posts(ids, scope)
+
+
+def _posts(ids: list[int], scope: Scope) -> list:
     # The same visibility rule again: a post deleted, hidden or moved since the ranking is left out, and
     # so is one whose thread was withdrawn since.
+    where, params = scope.hits()
     posts = {}
-    for row in raw.fetch(_HITS_SQL.format(scope=_HIT_SCOPES[scope]), [ids, *scope_params]):
+    for row in raw.fetch(_HITS_SQL.format(where=where), [ids, *params]):
         (post, thread, board_row, author), _ = raw.split(row, _HIT_PARTS)
         raw.cache_related(thread, "board", board_row)
         raw.cache_related(post, "thread", thread)
@@ -201,6 +292,37 @@ def search_posts(user: User, q: str, board=None) -> list | None:
     return [posts[pk] for pk in ids if pk in posts]
 
 
-def hits(posts, q: str) -> list[Hit]:
-    terms = query_terms(q)
-    return [Hit(post=p, terms=terms) for p in posts]
+def find(user: User, q: str, scope: Scope, sort: str = RELEVANCE, page: int = 1, query: str = "") -> Found | None:
+    """A page of results for `q` in `scope`: one per thread (its best matching post, or its newest with
+    `sort=NEWEST`, and how many of its posts match), or every matching post when the scope is one
+    thread. None when `q` has nothing to search for.
+
+    The GIN index finds the matches; only the newest CANDIDATES of them are ranked, so that a word
+    found in a hundred thousand posts costs no more than a rare one (PostgreSQL walks the primary
+    key backwards for common words and uses the GIN index for rare ones). `query` is the page's query
+    string without the page (for the links to a thread's other matching posts).
+    """
+    terms = tsquery(q)
+    if not terms:
+        return None
+    groups = _grouped(_ranked(terms, scope), sort, by_thread=scope.thread is None)
+    pages = max(1, min(MAX_PAGES, -(-len(groups) // PER_PAGE)))
+    page = min(page, pages)
+    shown = dict(groups[(page - 1) * PER_PAGE : page * PER_PAGE])
+    posts = _posts(list(shown), scope)
+    terms_shown = query_terms(q)
+    now = when.clock()
+    return Found(
+        hits=[
+            Hit(
+                post=post,
+                terms=terms_shown,
+                more=shown[post.pk] - 1,
+                more_url=f"?{query}&thread={post.thread_id}" if shown[post.pk] > 1 else "",
+                words=when.ago(post.created_at, now),
+            )
+            for post in posts
+        ],
+        page=page,
+        pages=pages,
+    )

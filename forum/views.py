@@ -27,7 +27,16 @@ from forum import (
     view_counts,
 )
 from forum.boards import can_see, may_see_beta, visible_boards
-from forum.forms import EditForm, FeedbackThreadForm, MoveForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
+from forum.forms import (
+    EditForm,
+    FeedbackThreadForm,
+    MoveForm,
+    ReasonForm,
+    ReplyForm,
+    SearchForm,
+    StatusForm,
+    ThreadForm,
+)
 from forum.limits import PostingLimited
 from forum.markup import render as render_markdown
 from forum.models import POSTS_PER_PAGE, Board, FeedbackKind, FeedbackStatus, Post, Thread
@@ -245,7 +254,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     if not thread.is_feedback:
         form.fields.pop("logs", None)
     attachments.decorate(posts, user, withdrawn=thread.hidden_at is not None)
-    fragments.posts(posts, anonymous=not user.is_authenticated)
+    fragments.posts(posts, anonymous=not user.is_authenticated, thread_author_id=thread.author_id)
     liked = queries.liked_post_ids(user, posts)
     can_reply = posting.can_reply(user, thread)
     edit_ids = {p.pk for p in posts if posting.can_edit(user, p)}
@@ -463,23 +472,50 @@ def report(request, pk):
 
 
 def search_page(request):
-    q = request.GET.get("q", "").strip()[:100]
-    board = None
-    if slug := request.GET.get("board"):
-        board = queries.board_for_page(slug)
-        if board is not None and not can_see(request.user, board):
-            board = None
-    results = None
-    if q:
-        posts = search.search_posts(request.user, q, board=board)
-        results = search.hits(posts, q) if posts is not None else []
-        fragments.search_hits(results)
+    """Words, filters (board, author, dates) and order; one result per thread, or every matching post of
+    one thread (`thread=`), MAX_PAGES pages at most. Bad values are form errors (forum.forms.SearchForm)."""
+    form = SearchForm(request.GET if request.GET else None, request.user)
+    results = pages = None
+    query = ""
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        query = form.query_string()
+        found = search.find(
+            request.user,
+            data["q"],
+            form.scope(),
+            sort=data["sort"] or search.RELEVANCE,
+            page=data["page"] or 1,
+            query=query,
+        )
+        results = []
+        if found is not None:
+            results = found.hits
+            fragments.search_hits(results)
+            pages = queries.Pages(found.page, found.pages, found.page < found.pages)
+    data = form.cleaned_data if form.is_bound else {}
+    all_threads = query
+    if data.get("thread"):
+        query += f"&thread={data['thread'].pk}"
     # The board list is a lazy queryset: the template's 60-second fragment cache skips the query on a hit.
     boards = visible_boards(request.user).only("pk", "slug", "name", "name_en")
     return render(
         request,
         "forum/search.html",
-        {"q": q, "board": board, "boards": boards, "sees_beta": may_see_beta(request.user), "results": results},
+        {
+            "form": form,
+            "q": form["q"].value() or "",
+            "board_slug": form["board"].value() or "",
+            "in_thread": data.get("thread"),
+            "boards": boards,
+            "sees_beta": may_see_beta(request.user),
+            "results": results,
+            "pages": pages,
+            "page_query": query + "&" if query else "",
+            "all_threads_query": all_threads,
+            "max_pages": search.MAX_PAGES,
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -23,14 +23,19 @@ def ago(moment) -> str:
 
 @register.filter
 def iso(moment) -> str:
-    """A `<time datetime>` value: ISO 8601 to the second ("2026-12-06T09:32:05+08:00"), as HTML allows
-    (Django's `date:"c"` adds microseconds, which HTML's date-time syntax does not take)."""
+    """A `<time datetime>` value: ISO 8601 to the second (fancity.lib.when.iso; Django's `date:"c"`
+    adds microseconds, which HTML's date-time syntax does not take)."""
     if not moment:
         return ""
-    if isinstance(moment, datetime.datetime):
-        moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-        return moment.replace(microsecond=0).isoformat()
-    return moment.isoformat()
+    if isinstance(moment, datetime.datetime) and timezone.is_aware(moment):
+        return when.iso(moment)
+    return moment.replace(microsecond=0).isoformat() if isinstance(moment, datetime.datetime) else moment.isoformat()
+
+
+@register.filter
+def exact(moment) -> str:
+    """ "2026-12-06 09:32", the title of a time shown in words (fancity.lib.when.exact)."""
+    return when.exact(moment) if moment else ""
 
 
 @register.filter

@@ -25,9 +25,25 @@ def _day(moment: datetime.datetime, today: datetime.date) -> str:
     return date_format(moment, pgettext("month and day, a PHP-style date format", "F j"))
 
 
+def clock() -> datetime.datetime:
+    """The clock that words are measured from (tests move it)."""
+    return timezone.now()
+
+
+def iso(moment: datetime.datetime) -> str:
+    """`moment` for a `<time datetime>`: ISO 8601 in the site's zone, to the second (no microseconds,
+    which the HTML standard's valid date strings do not have)."""
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
+def exact(moment: datetime.datetime) -> str:
+    """The exact time of day and date, "2026-12-06 09:32": the title of a moment shown in words."""
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
 def ago(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
     """How long ago `moment` was: "just now" under a minute, then minutes, hours, "yesterday at 22:09", a date."""
-    now = now or timezone.now()
+    now = now or clock()
     seconds = int((now - moment).total_seconds())
     if seconds < 60:  # also a moment a little in the future: clocks of two machines differ
         return _("just now")
@@ -45,7 +61,7 @@ def ago(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
 
 def until(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
     """When `moment` comes: "in 15 seconds", "in 5 minutes (22:09)", "today at 22:09", "tomorrow at 22:09", a date."""
-    now = now or timezone.now()
+    now = now or clock()
     seconds = max(1, int((moment - now).total_seconds() + 0.999))
     local, today = timezone.localtime(moment), timezone.localtime(now).date()
     if seconds < 120:

@@ -177,3 +177,40 @@ def test_a_board_row_carries_its_reader_s_unread_mark_and_nobody_else_s(client):
     client.logout()
     html = client.get("/forum/b/general/").content.decode()
     assert t.get_absolute_url() in html and "/unread/" not in html and "thread-row unread" not in html
+
+
+def _floors(html: str) -> dict[int, str]:
+    """Each floor's part of a thread page."""
+    parts = html.split('id="floor-')[1:]
+    return {int(part.split('"', 1)[0]): part for part in parts}
+
+
+OP_BADGE = '<span class="tag op">楼主</span>'
+
+
+def test_the_op_badge_is_on_every_later_floor_of_the_thread_author_and_no_other(client):
+    op, other = fan(), fan()
+    t = thread(op, body="question")
+    reply(other, t, "an answer")
+    reply(op, t, "thanks, that worked")
+    reply(other, t, "glad to help")
+    for reader in (None, fan()):  # anonymous and signed in; each page twice, the second from the cache
+        if reader:
+            client.force_login(reader)
+        for _ in range(2):
+            floors = _floors(page(client, t))
+            assert [n for n, part in floors.items() if OP_BADGE in part] == [3]
+            assert ">楼主</a>" in floors[1]  # floor 1's own label already says so
+
+
+def test_the_op_badge_belongs_to_the_thread_not_to_the_fan(client):
+    """The same fan's posts in another fan's thread carry no badge, even right after their own thread's
+    page was cached."""
+    op = fan()
+    own = thread(op, body="mine")
+    reply(op, own, "mine again")
+    elsewhere = thread(fan(), body="theirs")
+    reply(op, elsewhere, "a reply elsewhere")
+    assert OP_BADGE in _floors(page(client, own))[2]
+    assert OP_BADGE not in _floors(page(client, elsewhere))[2]
+    assert OP_BADGE in _floors(page(client, own, op="1"))[2]  # 只看楼主 too

@@ -212,7 +212,7 @@ class Endpoint:
 
 FORUM = [
     Endpoint("GET", "/forum/", ("page",)),
-    Endpoint("GET", "/forum/search/", ("q", "board", "page")),
+    Endpoint("GET", "/forum/search/", ("q", "board", "page", "author", "since", "until", "sort", "thread")),
     Endpoint("GET", "/forum/b/general/", ("page", "status", "kind", "sort")),
     Endpoint("GET", "/forum/b/feedback/", ("page", "status", "kind", "sort")),
     Endpoint("GET", "/forum/b/general/feed.atom", ("page",)),
