@@ -12,7 +12,7 @@ class City(models.Model):
     name_en = models.CharField(_("English name"), max_length=60)
     province = models.CharField(_("province"), max_length=20)
     province_en = models.CharField(_("province (English)"), max_length=40)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
 
     class Meta:
         verbose_name = _("city")
@@ -166,7 +166,7 @@ class SensitiveWord(models.Model):
 
     word = models.CharField(_("word"), max_length=100)
     # NFKC + case-folded `word` (fancity.lib.text.normalise), what the automaton matches; unique.
-    normalised = models.CharField(max_length=100, unique=True, editable=False)
+    normalised = models.CharField(max_length=100, unique=True, editable=False, verbose_name=_("normalised form"))
     action = models.CharField(_("action"), max_length=10, choices=WordAction.choices, default=WordAction.BLOCK)
     note = models.CharField(_("note"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)

@@ -11,6 +11,8 @@ admin user sees there comes from model permissions, which each group carries for
 |              | attendee lists and check-in, the attendees CSV; meetups in the admin   |
 | Service desk | the staff queue, insights and the fans CSV; the desk in the admin       |
 | Core testers | read and write the private beta board                                  |
+| Operations   | when the periodic tasks run (django-celery-beat), the outbox; not what |
+|              | a periodic task runs nor its arguments (superusers: outbox/admin.py)   |
 
 Event staff need `is_staff` (to open the admin) and the group, never `is_superuser`. The door of one
 fan-organised meetup (its attendee list and check-in) is also open to the fan who organised it, once
@@ -21,14 +23,24 @@ notifications use; tests/site/test_roles.py checks that the two agree.
 """
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 
-MODERATORS = "Moderators"
-EVENT_STAFF = "Event staff"
-SERVICE_DESK = "Service desk"
-CORE_TESTERS = "Core testers"
-ROLES = (MODERATORS, EVENT_STAFF, SERVICE_DESK, CORE_TESTERS)
+# The groups' names, as migrations created them and code finds them: never renamed, so a migration or a
+# deployment that finds a group by its name finds it whatever language its staff read. Staff read them
+# through `role_label`, in their own language.
+MODERATORS = gettext_noop("Moderators")
+EVENT_STAFF = gettext_noop("Event staff")
+SERVICE_DESK = gettext_noop("Service desk")
+CORE_TESTERS = gettext_noop("Core testers")
+OPERATIONS = gettext_noop("Operations")
+ROLES = (MODERATORS, EVENT_STAFF, SERVICE_DESK, CORE_TESTERS, OPERATIONS)
+
+
+def role_label(name: str) -> str:
+    """A group's name as staff read it: a role's in the active language, any other group's as named."""
+    return gettext(name) if name in ROLES else name
 
 
 def in_group(user: User, name: str) -> bool:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_desk_staff
 from fancity.lib.admin_actions import run_each
 from forum import feedback, moderation
 from forum.models import (
@@ -147,6 +148,13 @@ class ThreadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # threads are started on the site, through forum.posting
+
+    def get_actions(self, request):
+        """The feedback workflow is the service desk's (forum.feedback): not offered to anyone else."""
+        actions = super().get_actions(request)
+        if not is_desk_staff(request.user):
+            actions = {name: action for name, action in actions.items() if not name.startswith("set_status_")}
+        return actions
 
 
 @admin.register(Post)

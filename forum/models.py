@@ -31,22 +31,34 @@ class BoardKind(models.TextChoices):
 
 class Board(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=BoardKind.choices, default=BoardKind.GENERAL)
-    slug = models.SlugField(unique=True, max_length=80)
+    slug = models.SlugField(unique=True, max_length=80, verbose_name=_("slug"))
     name = models.CharField(_("Chinese name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=80)
     description = models.CharField(_("Chinese description"), max_length=300, blank=True)
     description_en = models.CharField(_("English description"), max_length=300, blank=True)
     position = models.IntegerField(_("order"), default=100)
     city = models.OneToOneField(
-        "accounts.City", on_delete=models.CASCADE, null=True, blank=True, related_name="forum_board"
+        "accounts.City",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="forum_board",
+        verbose_name=_("city"),
     )
     # Counters, kept by forum.posting in the transaction that writes the post.
-    thread_count = models.PositiveIntegerField(default=0)
-    post_count = models.PositiveIntegerField(default=0)
-    last_post_at = models.DateTimeField(null=True, blank=True)
-    last_thread = models.ForeignKey("Thread", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    thread_count = models.PositiveIntegerField(default=0, verbose_name=_("threads"))
+    post_count = models.PositiveIntegerField(default=0, verbose_name=_("posts"))
+    last_post_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last post at"))
+    last_thread = models.ForeignKey(
+        "Thread", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("last thread")
+    )
     last_poster = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last poster"),
     )
 
     class Meta:
@@ -99,38 +111,57 @@ class FeedbackStatus(models.TextChoices):
 
 
 class Thread(models.Model):
-    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="threads")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_threads")
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="threads", verbose_name=_("board"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_threads", verbose_name=_("author")
+    )
     title = models.CharField(_("title"), max_length=120)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
     is_featured = models.BooleanField(_("featured"), default=False)  # 精华, set by forum.moderation.set_featured
     # Counters: floors handed out (deleted posts keep theirs), visible replies, views, last post.
-    post_count = models.PositiveIntegerField(default=0)
-    reply_count = models.PositiveIntegerField(default=0)
-    view_count = models.PositiveIntegerField(default=0)
-    last_post_at = models.DateTimeField(default=timezone.now)
+    post_count = models.PositiveIntegerField(default=0, verbose_name=_("posts"))
+    reply_count = models.PositiveIntegerField(default=0, verbose_name=_("replies"))
+    view_count = models.PositiveIntegerField(default=0, verbose_name=_("views"))
+    last_post_at = models.DateTimeField(default=timezone.now, verbose_name=_("last post at"))
     last_poster = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last poster"),
     )
     # Feedback threads only (blank elsewhere).
     feedback_kind = models.CharField(_("feedback kind"), max_length=20, choices=FeedbackKind.choices, blank=True)
     device_model = models.CharField(_("device model"), max_length=80, blank=True)
     software_version = models.CharField(_("software version"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=FeedbackStatus.choices, blank=True)
-    me_too_count = models.PositiveIntegerField(default=0)
+    me_too_count = models.PositiveIntegerField(default=0, verbose_name=_("me too votes"))
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
     )
-    official_post = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    first_staff_reply_at = models.DateTimeField(null=True, blank=True)
-    time_to_first_staff_reply = models.DurationField(null=True, blank=True)
+    official_post = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("official answer")
+    )
+    first_staff_reply_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first staff reply at"))
+    time_to_first_staff_reply = models.DurationField(null=True, blank=True, verbose_name=_("time to first staff reply"))
     # Withdrawn from public view (forum.moderation.withdraw_thread): out of every list, feed and search,
     # its page a 404 for all but its author, the board's moderators and staff; its images served privately.
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hidden by"),
     )
     hidden_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
 
@@ -181,24 +212,35 @@ class Thread(models.Model):
 
 class Post(models.Model):
     # No index of its own: the unique (thread, floor) index serves every lookup by thread.
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts", db_index=False)
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="posts", db_index=False, verbose_name=_("thread")
+    )
     floor = models.PositiveIntegerField(_("floor"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forum_posts", verbose_name=_("author")
+    )
     body = models.TextField(_("body"))
-    html = models.TextField(editable=False)
+    html = models.TextField(editable=False, verbose_name=_("HTML"))
     by_staff = models.BooleanField(_("official (written by staff)"), default=False)
-    quote = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    quote = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("quoted post")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("edited at"))
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
+    hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hidden by"),
     )
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
-    like_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0, verbose_name=_("likes"))
     # CJK bigrams and lower-cased words with positions (see forum/search.py); empty once deleted or hidden.
-    search = SearchVectorField(null=True, editable=False)
+    search = SearchVectorField(null=True, editable=False, verbose_name=_("search text"))
 
     class Meta:
         verbose_name = _("post")
@@ -284,11 +326,15 @@ class MeToo(models.Model):
 
 
 class StatusChange(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="status_changes")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=20, choices=FeedbackStatus.choices)
-    to_status = models.CharField(max_length=20, choices=FeedbackStatus.choices)
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("thread")
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed at"))
+    from_status = models.CharField(max_length=20, choices=FeedbackStatus.choices, verbose_name=_("from"))
+    to_status = models.CharField(max_length=20, choices=FeedbackStatus.choices, verbose_name=_("to"))
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
@@ -298,13 +344,20 @@ class StatusChange(models.Model):
 
 
 class Report(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports", verbose_name=_("post"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
+    )
     reason = models.CharField(_("reason"), max_length=500)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
     resolution = models.CharField(_("resolution"), max_length=200, blank=True)
 
@@ -327,7 +380,7 @@ class BoardModerator(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("moderator")
     )
-    appointed_at = models.DateTimeField(default=timezone.now)
+    appointed_at = models.DateTimeField(default=timezone.now, verbose_name=_("appointed at"))
 
     class Meta:
         verbose_name = _("board moderator")
@@ -380,8 +433,12 @@ class ModerationAction(models.Model):
     )
     kind = models.CharField(_("action"), max_length=20, choices=ModerationKind.choices)
     board = models.ForeignKey(Board, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("board"))
-    thread = models.ForeignKey(Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("thread")
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("post")
+    )
     fan = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -410,21 +467,34 @@ class HeldPost(models.Model):
     """A thread or reply with a word that needs a moderator's look (accounts.wordfilter HOLD): it waits
     here and becomes a real post, through forum.posting, once a moderator of its board approves it."""
 
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", verbose_name=_("board"))
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("thread")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("author")
+    )
     title = models.CharField(_("title"), max_length=120, blank=True)
     body = models.TextField(_("body"))
-    quote = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    extra = models.JSONField(default=dict, blank=True)
-    words = models.CharField(_("matched words"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    quote = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("quoted post")
     )
-    approved = models.BooleanField(null=True)
-    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    extra = models.JSONField(default=dict, blank=True, verbose_name=_("extra fields"))
+    words = models.CharField(_("matched words"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    approved = models.BooleanField(null=True, verbose_name=_("approved"))
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("post")
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:

@@ -272,12 +272,8 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Check in selected fans"), permissions=["change"])
     def check_in(self, request, queryset):
-        try:
-            n = checkin.check_in_registrations(request.user, list(queryset))
-        except (RegistrationError, ValidationError, PermissionDenied) as error:
-            self.message_user(request, refusal_text(error), messages.ERROR)
-        else:
-            self.message_user(request, _("Checked in %(n)s fans.") % {"n": n}, messages.SUCCESS)
+        """Through the door's rules (meetups.checkin): refused, with the door's reason, outside its hours."""
+        self._by_meetup(request, queryset, checkin.check_in_registrations, _("%(meetup)s: checked in %(n)s fans."))
 
 
 @admin.register(CitySnapshot)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from meetups.locking import RegistrationError, lock_meetup, require_event_staff
+from meetups.locking import RegistrationError, lock_meetup
 from meetups.models import Meetup, Registration, SchedulerSettings
 from meetups.tickets import read_ticket
 
@@ -139,12 +139,22 @@ def check_in_registration(staff: User, meetup: Meetup, registration_id: int) -> 
         return _let_in(meetup, registration_id)
 
 
-def check_in_registrations(staff: User, registrations) -> int:
-    """The admin's bulk check-in: confirmed fans not yet checked in."""
-    require_event_staff(staff)
-    return Registration.objects.filter(
-        pk__in=[r.pk for r in registrations], state=State.CONFIRMED, checked_in_at__isnull=True
-    ).update(checked_in_at=timezone.now())
+def check_in_registrations(staff: User, meetup: Meetup, registration_ids: list[int]) -> list[Registration]:
+    """The admin's bulk check-in of fans of `meetup`: the door's rules (who runs it, only while it is
+    open, a confirmed seat, once). A shut door refuses the whole batch with the door's reason; fans
+    already in or without a confirmed seat are left as they are. Returns those let in now."""
+    require_door(staff, meetup)
+    if refusal := window_refusal(meetup):
+        raise RegistrationError(refusal)
+    let_in = []
+    with transaction.atomic():
+        for registration_id in sorted(registration_ids):
+            try:
+                with transaction.atomic():
+                    let_in.append(_let_in(meetup, registration_id))
+            except RegistrationError:
+                continue
+    return let_in
 
 
 def finish_meetup(meetup: Meetup) -> int:

@@ -168,11 +168,15 @@ class Meetup(models.Model):
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
     # "2025-F7": the scheduler's fortnight; one scheduled meetup per fortnight (NULL for others).
     fortnight_key = models.CharField(_("fortnight"), max_length=20, null=True, blank=True, editable=False)
-    announcement_thread_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    announcement_url = models.CharField(max_length=300, blank=True, editable=False)
-    city_thread_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    announcement_thread_id = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("announcement thread")
+    )
+    announcement_url = models.CharField(max_length=300, blank=True, editable=False, verbose_name=_("announcement link"))
+    city_thread_id = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("city club thread")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
+    published_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("published at"))
     # Raised by every cancel or reschedule: the calendar file's SEQUENCE (RFC 5545).
     sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     change_reason = models.CharField(_("reason for the last change"), max_length=500, blank=True, editable=False)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Message(models.Model):
@@ -9,14 +10,16 @@ class Message(models.Model):
     (`outbox.queueing.once`).
     """
 
-    task = models.CharField(max_length=200)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
+    task = models.CharField(max_length=200, verbose_name=_("task"))
+    args = models.JSONField(default=list, verbose_name=_("arguments"))
+    kwargs = models.JSONField(default=dict, verbose_name=_("keyword arguments"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent to the broker at"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
 
     class Meta:
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
         indexes = [
             models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent"),
             models.Index(fields=["sent_at"], name="outbox_sent_at"),

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from fancity.lib.admin_actions import run_each
 from servicedesk import claims
@@ -87,9 +88,9 @@ class TicketAdmin(admin.ModelAdmin):
         "answered_at",
     ]
     list_filter = [QueueFilter, "state", "priority", "reason"]
-    list_select_related = ["thread", "city", "claimed_by"]
+    list_select_related = ["thread", "request", "city", "claimed_by"]
     ordering = ["-priority", "created_at"]
-    search_fields = ["thread__title"]
+    search_fields = ["thread__title", "request__subject"]
     actions = ["claim", "hand_back"]
     readonly_fields = [f.name for f in Ticket._meta.fields]
     inlines = [TicketEventInline]
@@ -97,19 +98,22 @@ class TicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description=_("thread"))
+    @admin.display(description=_("subject"))
     def thread_link(self, ticket):
-        return format_html('<a href="{}">{}</a>', reverse("servicedesk:ticket", args=[ticket.pk]), ticket.thread.title)
+        """The thread's title, or the private request's subject (a ticket has one or the other)."""
+        return format_html('<a href="{}">{}</a>', reverse("servicedesk:ticket", args=[ticket.pk]), ticket.subject)
 
     @admin.display(description=_("waiting"))
     def waiting(self, ticket):
         start = ticket.waiting_since or ticket.created_at
-        end = timezone.now() if ticket.is_open else ticket.thread.first_staff_reply_at or timezone.now()
-        minutes = int((end - start).total_seconds() // 60)
+        answered = ticket.thread.first_staff_reply_at if ticket.thread_id else ticket.answered_at
+        end = timezone.now() if ticket.is_open else answered or timezone.now()
+        minutes = max(int((end - start).total_seconds() // 60), 0)
         target = DeskSettings.load().target_minutes
         late = ticket.is_open and minutes > target
+        text = ngettext("%(n)d min", "%(n)d min", minutes) % {"n": minutes}
         # Bold, not red: the CSP allows no style attributes.
-        return format_html("<strong>{} min</strong>", minutes) if late else f"{minutes} min"
+        return format_html("<strong>{}</strong>", text) if late else text
 
     @admin.action(description=_("Claim the selected items"))
     def claim(self, request, queryset):

@@ -1,5 +1,6 @@
-"""The service desk's part of a fan's personal data: exported (settings.PERSONAL_DATA_EXPORTS) and
-erased when the account is deleted (settings.PERSONAL_DATA_ERASERS).
+"""What the desk exports: the fans of a segment as CSV (staff insights), and the service desk's part of a
+fan's personal data, exported (settings.PERSONAL_DATA_EXPORTS) and erased when the account is deleted
+(settings.PERSONAL_DATA_ERASERS).
 
 Per fan the desk stores: the fan's home city at the time of each ticket (Ticket.city, for the per-city
 figures), the history of their tickets (TicketEvent, where the fan reopened one), their private
@@ -7,10 +8,51 @@ requests with every message in them, and their ratings of the answers they got (
 Feedback threads themselves are the forum's.
 """
 
-from django.db.models import Q
+import csv
+from collections.abc import Iterator
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from servicedesk.models import PrivateRequest, Rating, Ticket, TicketEvent
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _safe_cell(value: str) -> str:
+    """Fans choose their display names: keep spreadsheet formulas from running (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def segment_csv(fans: QuerySet[User]) -> Iterator[str]:
+    """The lines of the segment CSV: headers in the staff member's language (read now, before the
+    response streams), each fan's city by its name in that language, dates as YYYY-MM-DD."""
+    writer = csv.writer(_Echo())
+    header = [_("username"), _("display name"), _("city"), _("joined on"), _("last active on")]
+    chinese = (get_language() or "").startswith("zh")
+    rows = fans.values_list("username", "display_name", "city__name", "city__name_en", "date_joined", "last_active_on")
+
+    def lines():
+        yield "\ufeff"  # so that spreadsheet programs read the Chinese names as UTF-8
+        yield writer.writerow(header)
+        for username, name, city, city_en, joined, active in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    username,
+                    _safe_cell(name),
+                    (city if chinese else city_en) or "",
+                    timezone.localtime(joined).date().isoformat(),
+                    active.isoformat() if active else "",
+                ]
+            )
+
+    return lines()
 
 
 def _fans_tickets(user: User):

@@ -1,6 +1,5 @@
 """Service desk pages: thin views over servicedesk.claims/triage (writes) and queries/insights (reads)."""
 
-import csv
 from functools import wraps
 
 from django.contrib import messages
@@ -17,7 +16,7 @@ from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
 from forum.models import Thread
 from forum.queries import Pages, thread_posts
-from servicedesk import claims, lifecycle, private, queries, satisfaction, triage
+from servicedesk import claims, export, lifecycle, private, queries, satisfaction, triage
 from servicedesk import insights as figures
 from servicedesk.forms import AnswerForm, MessageForm, MoveForm, RatingForm, RequestForm
 from servicedesk.models import OPEN_STATES, DeskSettings, PrivateRequest, Ticket, TicketState
@@ -270,44 +269,16 @@ def segments(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @staff_only
 def segments_csv(request):
     city = _city(request)
     segment = request.GET.get("segment", "active")
     if segment not in figures.SEGMENTS:
         raise Http404
-    writer = csv.writer(_Echo())
-    fans = figures.segment_fans(segment, city).values_list(
-        "username", "display_name", "city__slug", "date_joined", "last_active_on"
-    )
-
-    def rows():
-        yield "\ufeff"  # so that spreadsheet programs read the Chinese names as UTF-8
-        yield writer.writerow(["username", "display_name", "city", "date_joined", "last_active_on"])
-        for username, name, city_slug, joined, active in fans.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    username,
-                    _safe_cell(name),
-                    city_slug or "",
-                    joined.date().isoformat(),
-                    active.isoformat() if active else "",
-                ]
-            )
-
+    rows = export.segment_csv(figures.segment_fans(segment, city))
     name = f"fans-{segment}{'-' + city.slug if city else ''}.csv"
     return StreamingHttpResponse(
-        rows(),
+        rows,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _safe_cell(value: str) -> str:
-    """Fans choose their display names: keep spreadsheet formulas from running (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -132,8 +132,13 @@ def test_segment_csv_export(client):
     response = client.get("/staff/insights/segments.csv", {"segment": "core_testers", "city": "shenzhen"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][0] == "username" and len(rows) == 2
-    assert rows[1][0] == tester.username and rows[1][1] == "'=HYPERLINK(1)"
+    assert rows[0] == ["用户名", "昵称", "城市", "注册日期", "最近活跃日期"] and len(rows) == 2
+    assert rows[1][0] == tester.username and rows[1][1] == "'=HYPERLINK(1)" and rows[1][2] == "深圳"
+    client.cookies["django_language"] = "en"
+    english = b"".join(client.get("/staff/insights/segments.csv", {"segment": "core_testers"}).streaming_content)
+    rows = list(csv.reader(io.StringIO(english.decode("utf-8-sig"))))
+    assert rows[0] == ["username", "display name", "city", "joined on", "last active on"]
+    assert rows[1][2] == "Shenzhen"
 
 
 def test_insights_page_shows_the_figures_in_a_fixed_number_of_queries(

@@ -1,0 +1,151 @@
+"""Every kind of object the apps create, in every state they can reach, made through the apps' own write
+functions: what the admin must be able to list and open (tests/site/test_admin_pages.py)."""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts import roles, wordfilter
+from accounts.deletion import delete_account
+from accounts.models import WordAction
+from forum import feedback as forum_feedback
+from forum import moderation, posting, screening
+from forum.models import BoardModerator
+from meetups import changes, checkin, draw, messaging, proposals, ranking, registration, selection
+from meetups.models import Meetup, Question, SchedulerSettings
+from servicedesk import claims, private, satisfaction, triage
+from servicedesk.models import CannedReply, DeskSettings
+from tests.factories import UserFactory
+from tests.forum.factories import board, fan, reply, rewind, thread
+from tests.meetups.factories import MeetupFactory
+from tests.servicedesk.factories import feedback, rule
+
+ROLE_GROUPS = {
+    # role: groups (every one of them has is_staff, to open the admin)
+    "moderator": [roles.MODERATORS],
+    "event staff": [roles.EVENT_STAFF],
+    "desk staff": [roles.SERVICE_DESK],
+    "operations": [roles.OPERATIONS],
+}
+
+
+def role_user(role: str, **kwargs):
+    """A staff account holding one role (`superuser`: a superuser in no group)."""
+    if role == "superuser":
+        return fan(is_staff=True, is_superuser=True, **kwargs)
+    user = fan(is_staff=True, **kwargs)
+    user.groups.add(*Group.objects.filter(name__in=ROLE_GROUPS[role]))
+    return user
+
+
+def _in(**kwargs) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(**kwargs)
+
+
+def build_forum(admin) -> None:
+    author, reporter = fan(display_name="作者"), fan()
+    plain = thread(author, title="普通帖子")
+    hidden = reply(author, plain, "待隐藏的回复")
+    moderation.report_post(reporter, hidden, "广告")
+    moderation.report_post(reporter, plain.posts.get(floor=1), "重复")
+    moderation.hide_post(admin, hidden, "广告")
+    moderation.ban_author(admin, hidden, "广告", 7)
+    locked = thread(fan(), title="锁定的帖子")
+    moderation.set_locked(admin, locked, True, "吵架")
+    moderation.set_pinned(admin, locked, True)
+    moved = thread(fan(), title="移动的帖子")
+    moderation.move_thread(admin, moved, board("city-shenzhen"), "版块不对")
+    BoardModerator.objects.create(board=board("general"), user=fan(display_name="版主"))
+    # Held posts (the hold word is listed in build_all, before anything is posted): one approved, one waiting.
+    for title in ("刷单一", "刷单二"):
+        writer = fan()
+        try:
+            posting.start_thread(writer, board("general"), title, "找人刷单")
+        except screening.HeldForReview as error:
+            held = screening.hold(error)
+        rewind(writer)
+    moderation.approve_held(admin, held)
+    # Deleted and banned fans.
+    gone = fan()
+    reply(gone, plain, "我要注销")
+    delete_account(gone)
+
+
+def build_desk(admin) -> None:
+    desk = role_user("desk staff")
+    rule("订单", "订单", escalate=2, reply="请提供订单号")
+    rule("刷机", "刷机", reply="请看刷机教程", is_active=False)
+    CannedReply.objects.create(title="问候", language="zh-hans", body="你好 {name}")
+    DeskSettings.load()
+    asker = fan()
+    # A ticket on a thread, answered by the desk, rated; its thread's status changed.
+    answered = feedback(asker, title="订单没到", body="订单号 123")
+    ticket = triage.triage(answered.pk)
+    claims.claim(desk, ticket.pk)
+    answer = claims.answer(desk, ticket.pk, "我们查一下")
+    satisfaction.rate_post(asker, answer.pk, True, "谢谢")
+    forum_feedback.change_feedback_status(desk, answered, "acknowledged", note="在查")
+    # A ticket nobody took, one answered by the bot, and one moved to a private request (its thread
+    # withdrawn: every post hidden, the thread locked).
+    triage.triage(feedback(fan(), title="无人认领").pk)
+    triage.triage(feedback(fan(), title="刷机失败", body="刷机").pk)
+    moved = triage.triage(feedback(fan(), title="我的电话 13800000000").pk)
+    private.move_thread(desk, moved.pk, public_title="已转为私信")
+    # A private request, answered and rated.
+    requester = fan()
+    request = private.open_request(requester, "退货", "订单 456 要退货")
+    message = claims.answer(desk, request.ticket.pk, "可以退")
+    satisfaction.rate_message(requester, message.pk, False, "太慢")
+
+
+def build_meetups(admin) -> None:
+    staff = role_user("event staff")
+    SchedulerSettings.load()
+    ranking.snapshot_cities()
+    MeetupFactory(status=Meetup.Status.DRAFT, title="草稿见面会")
+    open_meetup = MeetupFactory(title="先到先得", capacity=1, capacity_override=True)
+    phone = Question.objects.create(meetup=open_meetup, label="电话", kind=Question.Kind.PHONE, position=1)
+    first, second, third = UserFactory(), UserFactory(), UserFactory()
+    registration.register_for_meetup(first, open_meetup, answers={phone.pk: "138 0000 0000"})
+    waiting = registration.register_for_meetup(second, open_meetup, answers={phone.pk: "139 0000 0000"})
+    registration.register_for_meetup(third, open_meetup, answers={phone.pk: "137 0000 0000"})
+    registration.cancel_registration(second, waiting)
+    messaging.message_attendees(staff, open_meetup, "all", "记得带门票")
+    # Today's meetup: a fan checked in at the door.
+    today = MeetupFactory(title="今天的见面会", starts_at=_in(minutes=30))
+    seat = registration.register_for_meetup(UserFactory(), today)
+    checkin.check_in_registration(staff, today, seat.pk)
+    # A drawn meetup, a staff-selection meetup, a cancelled one, a fan proposal, a rejected one.
+    drawn = MeetupFactory(title="抽签", mode=Meetup.Mode.DRAW, capacity=1, capacity_override=True)
+    for _ in range(3):
+        registration.register_for_meetup(UserFactory(), drawn)
+    Meetup.objects.filter(pk=drawn.pk).update(registration_closes_at=_in(minutes=-1))
+    draw.run_draw(staff, drawn)
+    chosen = MeetupFactory(title="审核", mode=Meetup.Mode.STAFF)
+    picked = registration.register_for_meetup(UserFactory(), chosen)
+    turned_down = registration.register_for_meetup(UserFactory(), chosen)
+    selection.select_applicants(staff, chosen, [picked.pk])
+    selection.reject_applicants(staff, chosen, [turned_down.pk])
+    cancelled = MeetupFactory(title="取消的见面会")
+    registration.register_for_meetup(UserFactory(), cancelled)
+    changes.cancel_meetup(staff, cancelled, "场地有变")
+    proposer = fan()
+    pending = dict(starts_at=_in(days=20), venue="茶馆", address="锦江区 1 号", capacity=30)
+    proposals.propose_meetup(proposer, title="粉丝提议", **pending)
+    rejected = proposals.propose_meetup(fan(), title="被拒的提议", **pending)
+    proposals.reject_proposal(staff, rejected)
+    approved = proposals.propose_meetup(fan(), title="通过的提议", **pending)
+    proposals.approve_proposal(staff, approved)
+
+
+def build_all():
+    """Every state; returns the superuser who made them."""
+    admin = role_user("superuser", display_name="管理员")
+    # Listed before the first post, so the filter (built on the first check) knows them.
+    wordfilter.save_word("刷单", WordAction.HOLD, "测试")
+    wordfilter.save_word("赌博", WordAction.BLOCK)
+    build_forum(admin)
+    build_desk(admin)
+    build_meetups(admin)
+    return admin
