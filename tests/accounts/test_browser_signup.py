@@ -27,7 +27,7 @@ def test_a_new_fan_signs_up_verifies_logs_in_and_sets_a_home_city(page, live_ser
     page.get_by_role("button", name="确认").click()
 
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_placeholder("用户名或email").fill("browser@example.com")
+    page.get_by_placeholder("用户名或邮箱").fill("browser@example.com")
     page.get_by_label("密码:", exact=True).fill("a-long-unusual-pass-91")
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/")

@@ -14,7 +14,7 @@ PASSWORD = "correct-horse-battery"
 
 def log_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
-    page.get_by_placeholder("用户名或email").fill(username)
+    page.get_by_placeholder("用户名或邮箱").fill(username)
     page.get_by_label("密码:", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
