@@ -24,10 +24,8 @@ from forum.boards import can_see
 from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
-from forum.permissions import BAN_DAYS, ban_durations, may_ban, may_move_to
+from forum.permissions import ban_durations, may_ban, may_move_to
 from forum.withdrawal import may_restore_thread
-
-__all__ = ["BAN_DAYS"]  # where callers have always found it
 
 MAX_REASON = 500
 

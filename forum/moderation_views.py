@@ -87,6 +87,8 @@ def _form_page(request, post, form, action, title, button, status=200, thread=No
 
 def _apply(form, error: ValidationError) -> None:
     """A refusal from forum.moderation as the form's errors, so the page says why and keeps what was typed."""
+    if not form.is_bound:
+        form.cleaned_data = {}  # Django's add_error expects a cleaned form; this one shows its initial values
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -144,6 +146,8 @@ def log(request):
             filters[name] = found.get(username, User(pk=0))  # an unknown name matches nothing
     page = page_param(get.get("page"))
     actions, pages = moderation_queries.moderation_log(user, page, **filters)
+    banned = {a.fan for a in actions if a.kind == ModerationKind.BAN and a.fan and a.fan.is_banned}
+    may_lift = {fan.pk for fan in banned if moderation.may_unban(user, fan)}  # "Lift the ban" only where it works
     query = "".join(
         f"{k}={v}&" for k, v in (("board", board.slug if board else ""), ("kind", filters["kind"]), *names.items()) if v
     )
@@ -159,6 +163,7 @@ def log(request):
             "actions": actions,
             "pages": pages,
             "query": query,
+            "may_lift": may_lift,
         },
     )
 

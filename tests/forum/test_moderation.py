@@ -127,7 +127,7 @@ def test_ban_for_a_time_tells_until_when_and_unban_lifts_it(client):
     client.force_login(mod)
     # A board moderator bans for a time, not for good: the form says so and keeps the reason.
     refused = client.post(f"/forum/p/{post.pk}/ban/", {"reason": "spam", "duration": "forever", "confirm": "yes"})
-    assert refused.status_code == 400 and "Only site-wide moderators ban for good" in refused.content.decode()
+    assert refused.status_code == 400 and "只有全站版主可以永久封禁" in refused.content.decode()
     assert "spam</textarea>" in refused.content.decode()
     ban = {"reason": "spam", "duration": "7", "confirm": "yes"}
     assert client.post(f"/forum/p/{post.pk}/ban/", ban).status_code == 302

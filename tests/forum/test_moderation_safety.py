@@ -83,11 +83,14 @@ def test_nobody_is_offered_a_ban_they_cannot_give_and_a_forced_one_says_why(who)
     assert f'action="/forum/p/{post.pk}/ban/"' not in queue
     page = client.get(post.thread.get_absolute_url()).content.decode()
     assert f'href="/forum/p/{post.pk}/ban/"' not in page
+    expected = "你不能封禁自己" if who == "themselves" else "不能被封禁"
+    opened = client.get(f"/forum/p/{post.pk}/ban/", **ZH)  # by its address: the page says why at once
+    assert opened.status_code == 403 and expected in opened.content.decode()
     data = {"reason": "广告", "duration": "1", "confirm": "yes"}
     response = client.post(f"/forum/p/{post.pk}/ban/", data, **ZH)
     assert response.status_code == 403
     html = response.content.decode()
-    assert ("你不能封禁自己" if who == "themselves" else "不能被封禁") in html
+    assert expected in html
     assert "广告</textarea>" in html  # the form again, not the generic 403 page
     author.refresh_from_db()
     assert not author.is_banned
@@ -117,3 +120,20 @@ def test_lock_asks_first_from_the_queue_and_the_thread_page():
     assert client.post(f"/forum/t/{t.pk}/moderate/", {"action": "unlock"}).status_code == 302
     t.refresh_from_db()
     assert not t.is_locked
+
+
+def test_lift_the_ban_shows_only_to_those_who_may_lift_it():
+    """A fan banned on a city club, then banned again on general: the club's moderator reads the first
+    ban in their log but the last one is general's to lift, so no button that would end on a 403."""
+    offender = fan()
+    club_mod = fan()
+    BoardModerator.objects.create(user=club_mod, board=board("city-shenzhen"))
+    club_post = reply(offender, thread(fan(), slug="city-shenzhen"), "广告")
+    general_post = _reported(offender)
+    moderation.ban_author(club_mod, club_post, "广告", 1)
+    general_mod = _board_moderator()
+    moderation.ban_author(general_mod, general_post, "又发广告", 7)
+    button = f'action="/forum/moderation/fans/{offender.pk}/unban/"'
+    club_log = _client(club_mod).get("/forum/moderation/log/").content.decode()
+    assert "广告" in club_log and button not in club_log
+    assert button in _client(general_mod).get("/forum/moderation/log/").content.decode()
