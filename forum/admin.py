@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_desk_staff
 from fancity.lib.admin_actions import run_each
-from forum import feedback, moderation
+from forum import feedback, moderation, permissions
 from forum.models import (
     Board,
     BoardModerator,
@@ -221,7 +221,7 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.action(description=_("Ban the authors for 7 days and hide the posts"))
     def ban_authors_week(self, request, queryset):
         def ban_and_hide(report):
-            if not report.post.author.is_staff:
+            if permissions.may_ban(request.user, report.post.author, report.post.thread.board):
                 moderation.ban_author(request.user, report.post, report.reason, 7)
             moderation.hide_post(request.user, report.post, report.reason)
 

@@ -40,9 +40,8 @@ from forum import posting, tasks
 from forum.boards import can_see
 from forum.limits import PostingLimited
 from forum.models import Attachment, AttachmentKind, AttachmentState, Board, HeldPost, Post, Thread
-from forum.moderators import can_moderate
+from forum.permissions import may_read_post, posts_without_limits
 from forum.screening import HeldForReview
-from forum.withdrawal import may_read_withdrawn
 from outbox.queueing import enqueue
 
 pillow_heif.register_heif_opener()
@@ -233,15 +232,13 @@ def inspect(
 
 def _check_daily_limit(author: User, adding: int) -> None:
     """With the author's row locked (forum.posting holds it): at most MAX_FILES_PER_DAY files in 24 hours."""
-    if author.is_staff or author.has_perm("forum.post_without_limits"):
-        return
     since = timezone.now() - DAY
     recent = list(
         Attachment.objects.filter(uploader=author, created_at__gte=since)
         .order_by("created_at")
         .values_list("created_at", flat=True)
     )
-    if len(recent) + adding <= MAX_FILES_PER_DAY:
+    if len(recent) + adding <= MAX_FILES_PER_DAY or posts_without_limits(author):
         return
     # Room for `adding` files again once enough of the day's files are a day old.
     free_at = recent[min(len(recent) - 1, len(recent) + adding - MAX_FILES_PER_DAY - 1)] + DAY
@@ -687,23 +684,13 @@ def open_image(user: User, attachment_id: int, thumb: bool = False):
     )
     if attachment is None:
         raise Http404
-    post, thread = attachment.post, attachment.post.thread
-    if (
-        not can_see(user, thread.board)
-        or not may_read_withdrawn(user, thread)
-        or post.deleted_at is not None
-        or (post.hidden_at is not None and not may_read_private(user, post.author_id) and not _moderates(user, thread))
-    ):
+    if not may_read_post(user, attachment.post):  # the same rule as the post's text
         raise Http404
     name = attachment.thumb if thumb else attachment.web
     for storage in (_private(), _public()):  # private once moved; public until the move has run
         if storage.exists(name):
             return storage.open(name, "rb"), attachment
     raise Http404
-
-
-def _moderates(user: User, thread: Thread) -> bool:
-    return can_moderate(user, thread.board)
 
 
 # --- personal data -----------------------------------------------------------------------------

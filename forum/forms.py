@@ -140,15 +140,34 @@ BAN_CHOICES = [("1", _("1 day")), ("7", _("7 days")), ("30", _("30 days")), ("fo
 
 
 class BanForm(ReasonForm):
+    """`durations`: the ban lengths this moderator may give (forum.permissions.ban_durations); only those
+    are offered. Any of them validates here: forum.moderation.ban_refusal says why one is refused."""
+
     duration = forms.ChoiceField(label=_("Duration"), choices=BAN_CHOICES, initial="7")
+
+    def __init__(self, *args, durations=(1, 7, 30), **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = {"forever" if days is None else str(days) for days in durations}
+        self.fields["duration"].widget.choices = [c for c in BAN_CHOICES if c[0] in offered]
+
+    def days(self) -> int | None:
+        duration = self.cleaned_data["duration"]
+        return None if duration == "forever" else int(duration)
 
 
 class MoveForm(forms.Form):
-    board = forms.ModelChoiceField(label=_("Move to board"), queryset=None)
+    """`boards`: every board the moderator can see (so that any of them is understood, and a refused
+    one gets forum.moderation's reason); `offered`: the ones forum.permissions.move_destinations
+    allows, the only ones listed."""
 
-    def __init__(self, *args, boards=None, **kwargs):
+    board = forms.ModelChoiceField(label=_("Move to board"), queryset=None)
+    reason = forms.CharField(label=_("Reason (the author sees it)"), max_length=500, required=False)
+
+    def __init__(self, *args, boards=None, offered=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["board"].queryset = boards
+        if offered is not None:
+            self.fields["board"].widget.choices = [(b.pk, b.label) for b in offered]
 
 
 NO_SUCH_THREAD = _("There is no such thread.")

@@ -209,7 +209,15 @@ def search_hits(items: Sequence) -> None:
 
 
 def post_actions(
-    request, posts: Sequence[Post], *, liked: set, edit_ids: set, delete_ids: set, thread: Thread, **shared
+    request,
+    posts: Sequence[Post],
+    *,
+    liked: set,
+    edit_ids: set,
+    delete_ids: set,
+    thread: Thread,
+    ban_ids: frozenset = frozenset(),
+    **shared,
 ) -> None:
     """Set `post.actions` on each post: what the viewer sees under it, cached like the posts themselves.
 
@@ -217,8 +225,8 @@ def post_actions(
     (for its author and moderators) and a moderator's restore button; under any other, the logs the
     viewer may read and the buttons (`forum/_post_actions.html`).
 
-    It depends on the viewer only through a few facts per post (liked it, may edit, may delete, wrote
-    it, the logs they may read) and a few per page (`shared`: the page, may reply, desk staff,
+    It depends on the viewer only through a few facts per post (liked it, may edit, may delete, may ban
+    its author, wrote it, the logs they may read) and a few per page (`shared`: the page, may reply, desk staff,
     moderator), so the key holds those facts rather than the viewer, and fans in the same position
     share the fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF
     token is the one thing that differs per request: the fragment holds a placeholder that is replaced
@@ -241,7 +249,7 @@ def post_actions(
                 post.like_count,
                 post.by_staff,
                 post.author.public_name,
-                post.author.is_staff,
+                post.pk in ban_ids,
                 post.pk in liked,
                 post.pk in edit_ids,
                 post.pk in delete_ids,
@@ -268,6 +276,7 @@ def post_actions(
                     "liked": liked,
                     "edit_ids": edit_ids,
                     "delete_ids": delete_ids,
+                    "ban_ids": ban_ids,
                     "thread": thread,
                     "user": user,
                     "csrf_token": kept.CSRF_PLACEHOLDER,

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from accounts.models import User
 from fancity.lib import when
+from forum.permissions import posts_without_limits
 
 POST_INTERVAL = datetime.timedelta(seconds=15)
 NEW_FAN_PERIOD = datetime.timedelta(days=1)
@@ -40,14 +41,13 @@ def _when(moment: datetime.datetime) -> str:
 def check(author: User, starting_thread: bool) -> None:
     """Raise PostingLimited when `author` may not post now. Call it with the author's row locked.
 
-    The limits are for fans. Staff, and system accounts given `forum.post_without_limits` (the
-    service desk's bot answers thousands of threads a day), are not limited; the permission is only
-    looked up when a limit would otherwise apply, so ordinary posts pay nothing for it.
+    The limits are for fans. The staff roles, and system accounts given `forum.post_without_limits`
+    (the service desk's bot answers thousands of threads a day), are not limited
+    (`forum.permissions.posts_without_limits`); that is only looked up when a limit would otherwise
+    apply, so ordinary posts pay nothing for it.
     """
-    if author.is_staff:
-        return
     limited = _limit(author, starting_thread)
-    if limited is not None and not author.has_perm("forum.post_without_limits"):
+    if limited is not None and not posts_without_limits(author):
         raise limited
 
 
@@ -92,13 +92,11 @@ def _limit(author: User, starting_thread: bool) -> PostingLimited | None:
 def check_preview(author: User) -> None:
     """Count one preview against `author`'s budget; raise PostingLimited past PREVIEWS_PER_WINDOW a minute.
 
-    A preview writes nothing, so its count lives in the cache (one key per fan and minute). Staff and
-    accounts with `forum.post_without_limits` are not limited, as for posts. If the cache cannot
+    A preview writes nothing, so its count lives in the cache (one key per fan and minute). Those
+    `posts_without_limits` lets post freely are not limited, as for posts. If the cache cannot
     count, the preview is allowed: rendering is linear and a body is at most MAX_BODY characters, so
     the budget only keeps one fan from using a worker as a Markdown service.
     """
-    if author.is_staff:
-        return
     now = timezone.now()
     window = int(now.timestamp()) // PREVIEW_WINDOW
     key = f"forum:previews:{author.pk}:{window}"
@@ -108,7 +106,7 @@ def check_preview(author: User) -> None:
     except (RedisError, ValueError):  # Redis down, or the key gone between add and incr: fail open
         log.warning("preview budget not counted for user %s", author.pk, exc_info=True)
         return
-    if count > PREVIEWS_PER_WINDOW and not author.has_perm("forum.post_without_limits"):
+    if count > PREVIEWS_PER_WINDOW and not posts_without_limits(author):
         retry_at = datetime.datetime.fromtimestamp((window + 1) * PREVIEW_WINDOW, tz=datetime.UTC)
         raise PostingLimited(
             ngettext(

@@ -408,6 +408,8 @@ class ModerationKind(models.TextChoices):
     REJECT = "reject", _("Rejected a held post")
     FEATURE = "feature", _("Featured a thread")
     UNFEATURE = "unfeature", _("Unfeatured a thread")
+    HIDE_VERSION = "hide_version", _("Hid an earlier version of a post")
+    UNHIDE_VERSION = "unhide_version", _("Showed an earlier version again")
 
 
 class HotThread(models.Model):
@@ -597,6 +599,12 @@ class PostVersion(models.Model):
     title = models.CharField(_("title"), max_length=120, blank=True)
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     edited_at = models.DateTimeField(default=timezone.now)
+    # Hidden by its author or a moderator (forum.history.hide_version): its text is then read only by
+    # the author and site-wide moderators (forum.permissions.may_read_hidden_version).
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("post version")

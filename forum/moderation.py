@@ -24,9 +24,9 @@ from forum.boards import can_see
 from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
+from forum.permissions import ban_durations, may_ban, may_move_to
 from forum.withdrawal import may_restore_thread
 
-BAN_DAYS = (1, 7, 30)  # and None: for good, which only site-wide moderators may give
 MAX_REASON = 500
 
 
@@ -115,18 +115,21 @@ def set_locked(moderator: User, thread: Thread, locked: bool, reason: str = "") 
 def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "") -> Thread:
     """Move a thread and its counts to another board (both boards locked in id order).
 
-    A moderator of the thread's board may move it to any board they can see (moving a thread out
-    of the wrong board is the usual case); its author is told where it went."""
+    Moderators move threads only between boards they moderate, into an announcement board only if they
+    may announce (forum.permissions.may_move_to; refused as the form's error); its author is told
+    where it went."""
     _require(moderator, thread.board)
     if not can_see(moderator, board):
         raise PermissionDenied
+    if not may_move_to(moderator, thread, board):
+        if thread.is_feedback and not board.is_feedback:
+            raise ValidationError({"board": _("A feedback thread can only move to a feedback board.")})
+        raise ValidationError({"board": _("You cannot move threads to %(board)s.") % {"board": board.label}})
     reason = _reason(reason)
     with transaction.atomic():
         thread = Thread.objects.select_for_update(of=("self",)).select_related("board", "author").get(pk=thread.pk)
         if thread.board_id == board.pk:
             return thread
-        if thread.is_feedback and not board.is_feedback:
-            raise ValidationError(_("A feedback thread can only move to a feedback board."))
         old = thread.board_id
         boards = {b.pk: b for b in Board.objects.select_for_update().filter(pk__in=[old, board.pk]).order_by("pk")}
         visible_posts = thread.posts.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
@@ -447,21 +450,34 @@ dismiss_report = resolve_report
 # --- fans --------------------------------------------------------------------------------------
 
 
-def _may_ban(moderator: User, fan: User, board: Board, days: int | None) -> bool:
-    if fan.pk == moderator.pk or fan.is_staff or fan.is_superuser or can_moderate(fan, board):
-        return False
-    return days in BAN_DAYS or (days is None and is_site_moderator(moderator))
+def ban_refusal(moderator: User, fan: User, board: Board, days: int | None) -> ValidationError | None:
+    """Why `moderator` may not ban `fan` (the author of a post on `board`) for `days`, in the moderator's
+    language, as the ban form's error; None when they may (forum.permissions.may_ban, ban_durations)."""
+    if fan.pk == moderator.pk:
+        return ValidationError({"duration": _("You cannot ban yourself.")})
+    if not may_ban(moderator, fan, board):
+        return ValidationError(
+            {
+                "duration": _("%(name)s is staff or a moderator of this board and cannot be banned.")
+                % {"name": fan.public_name}
+            }
+        )
+    if days not in ban_durations(moderator):
+        return ValidationError({"duration": _("Only site-wide moderators ban for good: choose 1, 7 or 30 days.")})
+    return None
 
 
 def ban_author(moderator: User, post: Post, reason: str, days: int | None) -> None:
     """Ban the author of `post` from posting for `days` (1, 7 or 30), or for good (None: site-wide
-    moderators only). The fan is told until when and why."""
+    moderators only). The fan is told until when and why. A refused ban is a ValidationError whose
+    message says why (the form shows it and keeps the reason); a board the moderator does not
+    moderate is PermissionDenied."""
     board = post.thread.board
     _require(moderator, board)
     fan = post.author
-    if not _may_ban(moderator, fan, board, days):
-        raise PermissionDenied
     reason = _reason(reason, required=True)
+    if refused := ban_refusal(moderator, fan, board, days):
+        raise refused
     with transaction.atomic():
         ban_user(moderator, fan, reason, None if days is None else datetime.timedelta(days=days), checked=True)
         # Language-neutral, as each moderator reads the log in their own language: the end, or ∞.

@@ -2,8 +2,10 @@
 
 Thin views: each finds the object, checks `can_moderate` for its board (403 on a board the viewer
 does not moderate, 404 on one they cannot see), calls one function of forum/moderation.py, and goes
-back where the moderator came from. Hiding and deleting ask first: the server acts only on a form
-that carries `confirm=yes`, which only the confirmation page sends.
+back where the moderator came from. Hiding, deleting, banning and locking ask first: the server acts
+only on a form that carries `confirm=yes`, which only the confirmation page sends. A refusal the
+moderator can fix (a ban length they may not give, a board they may not move to) is the form's error,
+in their language, with what they typed kept; only a board they do not moderate is a 403.
 """
 
 from django.contrib import messages
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from fancity.lib.params import page_param, safe_next
-from forum import moderation, moderation_queries, posting
+from forum import moderation, moderation_queries, permissions, posting
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, MoveForm, ReasonForm
 from forum.models import HeldPost, ModerationKind, Post, Report, Thread
@@ -62,21 +64,36 @@ def _confirmed(request) -> bool:
     return request.method == "POST" and request.POST.get("confirm") == "yes"
 
 
-def _form_page(request, post, form, action, title, button, status=200):
+def _form_page(request, post, form, action, title, button, status=200, thread=None, extra=None):
+    """The confirmation page every action that needs one shows first (forum/reason.html): the post (or
+    the thread), the form, the button that acts and Cancel; `extra`: hidden fields it sends along."""
     return render(
         request,
         "forum/reason.html",
         {
             "post": post,
+            "thread": thread or post.thread,
             "form": form,
             "action": action,
             "title": title,
             "button": button,
             "confirm": True,
+            "extra": extra or {},
             "next": safe_next(request, request.POST.get("next") or request.GET.get("next"), ""),
         },
-        status=400 if form.errors else status,
+        status=400 if form.errors and status == 200 else status,
     )
+
+
+def _apply(form, error: ValidationError) -> None:
+    """A refusal from forum.moderation as the form's errors, so the page says why and keeps what was typed."""
+    if not form.is_bound:
+        form.cleaned_data = {}  # Django's add_error expects a cleaned form; this one shows its initial values
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -91,6 +108,10 @@ def queue(request):
     board = next((b for b in boards if b.slug == request.GET.get("board")), None)
     page = page_param(request.GET.get("page"))
     reports, pages = moderation_queries.open_reports(user, page, board)
+    by_board: dict = {}
+    for report in reports:
+        by_board.setdefault(report.post.thread.board, []).append(report.post)
+    bannable = set().union(*(permissions.bannable_authors(user, posts, b) for b, posts in by_board.items()))
     return render(
         request,
         "forum/moderation.html",
@@ -101,7 +122,8 @@ def queue(request):
             "pages": pages,
             "query": f"board={board.slug}&" if board else "",
             "held": moderation_queries.waiting_posts(user, board) if page == 1 else [],
-            "ban_form": BanForm(),
+            "ban_form": BanForm(durations=permissions.ban_durations(user)),
+            "bannable": bannable,
             "here": request.get_full_path(),
         },
     )
@@ -124,6 +146,8 @@ def log(request):
             filters[name] = found.get(username, User(pk=0))  # an unknown name matches nothing
     page = page_param(get.get("page"))
     actions, pages = moderation_queries.moderation_log(user, page, **filters)
+    banned = {a.fan for a in actions if a.kind == ModerationKind.BAN and a.fan and a.fan.is_banned}
+    may_lift = {fan.pk for fan in banned if moderation.may_unban(user, fan)}  # "Lift the ban" only where it works
     query = "".join(
         f"{k}={v}&" for k, v in (("board", board.slug if board else ""), ("kind", filters["kind"]), *names.items()) if v
     )
@@ -139,6 +163,7 @@ def log(request):
             "actions": actions,
             "pages": pages,
             "query": query,
+            "may_lift": may_lift,
         },
     )
 
@@ -238,26 +263,36 @@ def warn(request, pk):
 
 @login_required
 def ban(request, pk):
+    """Ban a post's author: a tap in the queue or under the post opens this page, which asks first; it
+    offers only the lengths the moderator may give, and a refusal is the form's error, reason kept."""
     post = _moderated_post(request, pk)
-    form = BanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        duration = form.cleaned_data["duration"]
-        try:
-            moderation.ban_author(
-                request.user, post, form.cleaned_data["reason"], None if duration == "forever" else int(duration)
-            )
-        except ValidationError as error:
-            _refused(request, error)
-        else:
-            messages.success(request, _("%(name)s is banned.") % {"name": post.author.public_name})
-        return _back(request, post.get_absolute_url())
+    user = request.user
+    durations = permissions.ban_durations(user)
+    board = post.thread.board
+    if _confirmed(request):
+        form = BanForm(request.POST, durations=durations)
+        if form.is_valid():
+            try:
+                moderation.ban_author(user, post, form.cleaned_data["reason"], form.days())
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, _("%(name)s is banned.") % {"name": post.author.public_name})
+                return _back(request, post.get_absolute_url())
+    else:  # the first tap, from the queue (duration and reason filled in) or a link: confirm first
+        source = request.POST if request.method == "POST" else {}
+        initial = {"reason": source.get("reason", "")[:500], "duration": source.get("duration") or "7"}
+        form = BanForm(initial=initial, durations=durations)
+        if refused := moderation.ban_refusal(user, post.author, board, next(iter(durations))):
+            _apply(form, refused)  # someone this moderator may not ban: say why, on the page
     return _form_page(
         request,
         post,
         form,
         reverse("forum:ban", args=[post.pk]),
-        _("Ban %(name)s") % {"name": post.author.public_name},
+        _("Ban %(name)s?") % {"name": post.author.public_name},
         _("Ban"),
+        status=403 if not permissions.may_ban(user, post.author, board) else 200,
     )
 
 
@@ -277,13 +312,53 @@ def dismiss(request, pk):
     return _back(request, reverse(QUEUE))
 
 
+def _move_form(request, thread, data=None) -> MoveForm:
+    initial = {"board": thread.board_id} if data is None else None
+    return MoveForm(
+        data,
+        boards=visible_boards(request.user),
+        offered=permissions.move_destinations(request.user, thread),
+        initial=initial,
+    )
+
+
+def _move_page(request, thread, form, status=200):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    return render(request, "forum/move.html", {"thread": thread, "form": form, "next": next_url}, status=status)
+
+
 @login_required
 @require_POST
 def moderate(request, pk):
-    """Pin, unpin, lock, unlock, feature, unfeature or move a thread (with an optional reason the author is told)."""
+    """Pin, unpin, lock, unlock, feature, unfeature or move a thread (with an optional reason the author
+    is told). Locking asks first, as hiding does; a refused move is the move form's error."""
     thread = _moderated_thread(request, pk)
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
+    if action == "lock" and not _confirmed(request):
+        form = ReasonForm(initial={"reason": reason[:500]})
+        form.fields["reason"].required = False
+        return _form_page(
+            request,
+            None,
+            form,
+            reverse("forum:moderate", args=[thread.pk]),
+            _("Lock “%(title)s”?") % {"title": thread.title},
+            _("Lock the thread"),
+            thread=thread,
+            extra={"action": "lock"},
+        )
+    if action == "move":
+        form = _move_form(request, thread, request.POST)
+        if form.is_valid():
+            try:
+                moderation.move_thread(request.user, thread, form.cleaned_data["board"], form.cleaned_data["reason"])
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, _("Done."))
+                return _back(request, thread.get_absolute_url())
+        return _move_page(request, thread, form, status=400)
     try:
         if action in ("pin", "unpin"):
             moderation.set_pinned(request.user, thread, action == "pin", reason)
@@ -291,16 +366,6 @@ def moderate(request, pk):
             moderation.set_locked(request.user, thread, action == "lock", reason)
         elif action in ("feature", "unfeature"):
             moderation.set_featured(request.user, thread, action == "feature", reason)
-        elif action == "move":
-            form = MoveForm(request.POST, boards=visible_boards(request.user))
-            if not form.is_valid():
-                return render(
-                    request,
-                    "forum/move.html",
-                    {"thread": thread, "form": form, "next": request.POST.get("next", "")},
-                    status=400,
-                )
-            moderation.move_thread(request.user, thread, form.cleaned_data["board"], reason)
         else:
             messages.error(request, _("Choose an action."))
             return _back(request, thread.get_absolute_url())
@@ -314,8 +379,7 @@ def moderate(request, pk):
 @login_required
 def move(request, pk):
     thread = _moderated_thread(request, pk)
-    form = MoveForm(boards=visible_boards(request.user), initial={"board": thread.board_id})
-    return render(request, "forum/move.html", {"thread": thread, "form": form, "next": request.GET.get("next", "")})
+    return _move_page(request, thread, _move_form(request, thread))
 
 
 @login_required

@@ -16,57 +16,24 @@ from django.utils.translation import ngettext
 
 from accounts.activity import record_activity
 from accounts.models import NotificationKind, User
-from accounts.moderation import ban_notice, may_act
+from accounts.moderation import ban_notice
 from accounts.notifications import notify
+from accounts.roles import is_desk_staff
 from fancity.lib import when
 from fancity.lib.rows import insert_once
 from forum import drafts, history, hooks, likes, limits, markup, notifying, screening, search
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
-from forum.moderators import can_moderate
+from forum.permissions import EDIT_WINDOW, can_edit, can_reply, can_start_thread, can_write, is_official
+from forum.permissions import can_delete as can_delete  # callers know it here
 
-EDIT_WINDOW = datetime.timedelta(minutes=30)
 # The same text from the same author within this time is a double click or a resent form, not a new post.
 RESENT_WITHIN = datetime.timedelta(seconds=30)
 MAX_TITLE = 120
 MAX_BODY = 20_000
 
 
-# --- permissions -------------------------------------------------------------------------------
-
-
-def can_write(user: User) -> bool:
-    return may_act(user)  # the one rule for every app: signed in, active, not deleted, not banned
-
-
-def can_start_thread(user: User, board: Board) -> bool:
-    if not can_write(user) or not can_see(user, board):
-        return False
-    return board.kind != BoardKind.ANNOUNCEMENTS or user.is_staff
-
-
-def can_reply(user: User, thread: Thread) -> bool:
-    if not can_write(user) or not can_see(user, thread.board):
-        return False
-    return not thread.is_locked or can_moderate(user, thread.board)
-
-
-def can_edit(user: User, post: Post) -> bool:
-    if not can_write(user) or post.deleted_at:
-        return False
-    if user.is_staff:
-        return True
-    return post.author_id == user.pk and not post.hidden_at and timezone.now() - post.created_at < EDIT_WINDOW
-
-
-def can_delete(user: User, post: Post, board: Board | None = None, moderates: bool | None = None) -> bool:
-    """`board` saves a query where the caller has it (the post's thread's board); `moderates`, the
-    checks of `can_moderate(user, board)` where the caller has made them (a page of posts)."""
-    if post.deleted_at or not user.is_authenticated:
-        return False
-    if post.author_id == user.pk and can_write(user):
-        return True
-    return can_moderate(user, board or post.thread.board) if moderates is None else moderates
+# --- permissions (forum/permissions.py, re-exported for the callers that know them here) ---------
 
 
 def refusal(user: User, editing: Post | None = None) -> PermissionDenied:
@@ -216,7 +183,7 @@ def _new_post(
         author=author,
         body=body,
         html=html,
-        by_staff=author.is_staff,
+        by_staff=is_official(author),
         quote=quote,
         created_at=now,
         search=search.post_vector(title, html),
@@ -303,7 +270,7 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         drafts.drop_draft(author, thread=thread)
         changes = {"post_count": floor, "reply_count": F("reply_count") + 1, "last_post_at": now, "last_poster": author}
         if (
-            author.is_staff
+            is_desk_staff(author)  # the desk's clock: stopped by the desk's first answer
             and thread.is_feedback
             and thread.first_staff_reply_at is None
             and author.pk != thread.author_id
@@ -320,14 +287,17 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
     return post
 
 
-def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> Post:
-    """Change a post's text (the author for 30 minutes, staff always); the post shows it was edited."""
+def edit_post(editor: User, post: Post, body: str, title: str | None = None, *, checked: bool = False) -> Post:
+    """Change a post's text (`permissions.can_edit`: its author); the post shows it was edited.
+
+    `checked=True` says the caller has checked a power of its own (meetups: event staff keep their
+    meetups' announcement threads current, whoever posted them); the editor must still be able to write."""
     body = clean_text(body, "body", MAX_BODY)
     if title is not None:
         title = clean_text(title, "title", MAX_TITLE)
     with transaction.atomic():
         post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
-        if not can_edit(editor, post):
+        if not (can_edit(editor, post) or (checked and can_write(editor) and post.deleted_at is None)):
             raise refusal(editor, editing=post)
         thread = post.thread
         checked_title, body = screening.screen(editor, thread.board, title or "", body, editing=True)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import City, User
-from accounts.roles import CORE_TESTERS, MODERATORS
+from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
 from fancity.lib import raw
 from forum.attachments import rows_sql as attachments_rows_sql
 from forum.boards import visible_boards
@@ -29,8 +29,8 @@ from forum.models import (
 
 THREADS_PER_PAGE = 30
 # What a post's header needs of its author (public_name, role badge, city).
-AUTHOR_FIELDS = ("username", "display_name", "avatar", "deleted_at", "is_staff", "city")
-BADGE_GROUPS = (MODERATORS, CORE_TESTERS)
+AUTHOR_FIELDS = ("username", "display_name", "avatar", "deleted_at", "is_superuser", "city")
+BADGE_GROUPS = (EVENT_STAFF, SERVICE_DESK, MODERATORS, CORE_TESTERS)
 
 
 @dataclass(frozen=True)  # hashable: the rendered links are kept per Pages (forum.templatetags)

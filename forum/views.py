@@ -20,6 +20,7 @@ from forum import (
     hot,
     limits,
     moderation,
+    permissions,
     posting,
     queries,
     screening,
@@ -265,6 +266,7 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         liked=liked,
         edit_ids=edit_ids,
         delete_ids=delete_ids,
+        ban_ids=permissions.bannable_authors(user, posts, thread.board) if is_mod else frozenset(),
         thread=thread,
         page=page,
         can_reply=can_reply,
@@ -288,7 +290,13 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         "status_form": StatusForm(initial={"status": thread.status})
         if is_desk_staff(user) and thread.is_feedback
         else None,
-        "move_form": MoveForm(boards=visible_boards(user), initial={"board": thread.board_id}) if is_mod else None,
+        "move_form": MoveForm(
+            boards=visible_boards(user),
+            offered=permissions.move_destinations(user, thread),
+            initial={"board": thread.board_id},
+        )
+        if is_mod
+        else None,
         "may_restore": thread.hidden_at is not None and may_restore_thread(user),
     }
 

@@ -3,7 +3,7 @@
 A thread the desk moved into a private request, or a moderator withdrew, leaves public view entirely:
 board pages, search, feeds, hot lists, profile lists and bookmarks leave it out (each filters on
 `Thread.hidden_at`), and its page, its posts' links and its images answer 404 to everyone but its
-author, the board's moderators and staff, who see a "withdrawn" banner.
+author, the board's moderators and the service desk (accounts.roles), who see a "withdrawn" banner.
 """
 
 from accounts.models import User
@@ -18,9 +18,10 @@ def may_read_withdrawn(user: User, thread: Thread) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    return user.pk == thread.author_id or user.is_staff or is_desk_staff(user) or can_moderate(user, thread.board)
+    return user.pk == thread.author_id or is_desk_staff(user) or can_moderate(user, thread.board)
 
 
 def may_restore_thread(user: User) -> bool:
-    """Only staff undo a withdrawal: it may have taken personal data out of view, which staff judge."""
-    return user.is_authenticated and user.is_active and (user.is_staff or is_desk_staff(user))
+    """Only the service desk undoes a withdrawal: it may have taken personal data out of view, which the
+    desk judges."""
+    return is_desk_staff(user)

@@ -1,16 +1,19 @@
 """Pages and endpoints around writing: drafts (a small JSON endpoint the forms' script uses) and a
 post's versions. Thin: each calls forum.drafts or forum.history."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from forum import drafts, history, markup
 from forum.boards import can_see
-from forum.models import Board, Post, Thread
+from forum.models import Board, Post, PostVersion, Thread
 
 # A draft is at most a post's body and title plus the form's encoding; anything larger is refused unread.
 MAX_REQUEST = 200_000
@@ -70,6 +73,23 @@ def versions(request, pk):
     post = get_object_or_404(Post.objects.select_related("thread", "thread__board", "author"), pk=pk)
     shown = history.versions(request.user, post)
     return render(request, "forum/versions.html", {"post": post, "versions": shown})
+
+
+@login_required
+@require_POST
+def version_visibility(request, pk, hidden: bool):
+    """The author or a moderator hides an earlier version (or shows it again); forum.history checks who."""
+    version = get_object_or_404(PostVersion.objects.select_related("post__thread__board"), pk=pk)
+    post = version.post
+    if not history.may_see_versions(request.user, post):
+        raise Http404
+    if hidden:
+        history.hide_version(request.user, version, request.POST.get("reason", ""))
+        messages.success(request, _("That version is hidden."))
+    else:
+        history.unhide_version(request.user, version, request.POST.get("reason", ""))
+        messages.success(request, _("That version shows again."))
+    return redirect(reverse("forum:versions", args=[post.pk]))
 
 
 def quote_initial(quote: Post | None) -> dict:

@@ -166,7 +166,7 @@ def refresh_announcements(staff: User, meetup: Meetup) -> int:
     for first in Post.objects.filter(thread_id__in=thread_ids, floor=1).select_related("thread"):
         if first.body == body and first.thread.title == title:
             continue
-        edit_post(staff, first, body, title=title)
+        edit_post(staff, first, body, title=title, checked=True)  # event staff: checked above
         changed += 1
     return changed
 

@@ -6,7 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from accounts.roles import CORE_TESTERS, MODERATORS
+from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
 from forum import hooks
 
 register = template.Library()
@@ -22,14 +22,15 @@ def plain_excerpt(html: str, length: int = 300) -> str:
 
 @register.filter
 def role_badge(user) -> str:
-    """Staff, moderator or core tester; the thread page fetches the group names as `forum_roles`."""
+    """Staff (a superuser, event staff or the service desk: never `is_staff` alone, which only opens the
+    admin), moderator or core tester; the thread page fetches the group names as `forum_roles`."""
     if user is None:
         return ""
-    if user.is_staff:
-        return _("Staff")
     names = getattr(user, "forum_roles", None)
     if names is None:
         names = {g.name for g in user.groups.all()}
+    if user.is_superuser or EVENT_STAFF in names or SERVICE_DESK in names:
+        return _("Staff")
     if MODERATORS in names:
         return _("Moderator")
     if CORE_TESTERS in names:

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.roles import MODERATORS, SERVICE_DESK
+from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK
 from forum import posting
 from forum.boards import announcements_board
 from forum.models import Board, Post
@@ -18,9 +18,10 @@ def fan(**kwargs):
 
 
 def staff(**kwargs):
-    """A staff member with the forum's staff powers: moderation and the feedback workflow (the desk's)."""
+    """A staff member with the forum's staff powers: moderation, announcements (event staff's) and the
+    feedback workflow (the desk's). `is_staff` only opens the admin (tests/forum/test_role_matrix.py)."""
     user = fan(is_staff=True, **kwargs)
-    user.groups.add(*Group.objects.filter(name__in=[MODERATORS, SERVICE_DESK]))
+    user.groups.add(*Group.objects.filter(name__in=[MODERATORS, EVENT_STAFF, SERVICE_DESK]))
     return user
 
 

@@ -44,11 +44,16 @@ def test_replies_take_the_next_floors_and_update_counters():
     assert board().post_count == 3
 
 
-def test_only_staff_start_threads_in_announcements():
-    with pytest.raises(PermissionDenied):
-        posting.start_thread(fan(), boards.announcements_board(), "News", "Body")
+def test_only_event_staff_start_threads_in_announcements():
+    from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK
+    from tests.forum.factories import member
+
+    for outsider in (fan(), fan(is_staff=True), member(MODERATORS), member(SERVICE_DESK)):
+        with pytest.raises(PermissionDenied):
+            posting.start_thread(outsider, boards.announcements_board(), "News", "Body")
     assert not Thread.objects.exists()
-    assert posting.start_thread(staff(), boards.announcements_board(), "News", "Body").board.slug == "announcements"
+    news = posting.start_thread(member(EVENT_STAFF), boards.announcements_board(), "News", "Body")
+    assert news.board.slug == "announcements"
 
 
 def test_banned_fan_cannot_write():

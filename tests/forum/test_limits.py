@@ -67,9 +67,12 @@ def test_new_fans_write_at_most_ten_replies_on_their_first_day():
 
 
 def test_staff_and_accounts_allowed_to_post_freely_are_not_limited():
-    from django.contrib.auth.models import Permission
+    from django.contrib.auth.models import Group, Permission
 
-    staff = UserFactory(is_staff=True)
+    from accounts.roles import SERVICE_DESK
+
+    staff = UserFactory(is_staff=True)  # a new desk agent: the role lifts the limits, not is_staff
+    staff.groups.add(Group.objects.get(name=SERVICE_DESK))
     bot = UserFactory()  # a brand-new account: both the interval and the first-day limits would apply
     bot.user_permissions.add(Permission.objects.get(codename="post_without_limits"))
     t = thread()

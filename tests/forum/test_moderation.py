@@ -107,7 +107,7 @@ def test_site_wide_moderator_locks_moves_and_the_author_is_told_why(client):
     t = thread(author, title="Wrong place")
     mod = member(MODERATORS)
     client.force_login(mod)
-    client.post(f"/forum/t/{t.pk}/moderate/", {"action": "lock", "reason": "off topic"})
+    client.post(f"/forum/t/{t.pk}/moderate/", {"action": "lock", "reason": "off topic", "confirm": "yes"})
     shenzhen = board("city-shenzhen")
     response = client.post(f"/forum/t/{t.pk}/moderate/", {"action": "move", "board": shenzhen.pk, "reason": "local"})
     assert response.status_code == 302
@@ -126,9 +126,12 @@ def test_ban_for_a_time_tells_until_when_and_unban_lifts_it(client):
     mod = board_moderator()
     post = thread(bad).posts.get()
     client.force_login(mod)
-    # A board moderator bans for a time, not for good.
-    assert client.post(f"/forum/p/{post.pk}/ban/", {"reason": "spam", "duration": "forever"}).status_code == 403
-    assert client.post(f"/forum/p/{post.pk}/ban/", {"reason": "spam", "duration": "7"}).status_code == 302
+    # A board moderator bans for a time, not for good: the form says so and keeps the reason.
+    refused = client.post(f"/forum/p/{post.pk}/ban/", {"reason": "spam", "duration": "forever", "confirm": "yes"})
+    assert refused.status_code == 400 and "只有全站版主可以永久封禁" in refused.content.decode()
+    assert "spam</textarea>" in refused.content.decode()
+    ban = {"reason": "spam", "duration": "7", "confirm": "yes"}
+    assert client.post(f"/forum/p/{post.pk}/ban/", ban).status_code == 302
     bad.refresh_from_db()
     assert bad.is_banned
     assert _texts(bad)[0].startswith("Your account is banned from posting until ") and "Reason: spam" in _texts(bad)[0]

@@ -90,7 +90,9 @@ def test_moderators_ban_from_a_post(client):
     bad = fan()
     t = thread(bad)
     client.force_login(member(MODERATORS))
-    response = client.post(f"/forum/p/{t.posts.get().pk}/ban/", {"reason": "spam", "duration": "forever"})
+    response = client.post(
+        f"/forum/p/{t.posts.get().pk}/ban/", {"reason": "spam", "duration": "forever", "confirm": "yes"}
+    )
     assert response.status_code == 302
     bad.refresh_from_db()
     assert bad.is_banned
@@ -100,7 +102,7 @@ def test_moderator_pins_and_locks_from_the_thread_page(client):
     t = thread()
     client.force_login(staff())
     client.post(f"/forum/t/{t.pk}/moderate/", {"action": "pin"})
-    client.post(f"/forum/t/{t.pk}/moderate/", {"action": "lock"})
+    client.post(f"/forum/t/{t.pk}/moderate/", {"action": "lock", "confirm": "yes"})
     t.refresh_from_db()
     assert t.is_pinned and t.is_locked
     assert not posting.can_reply(fan(), t)

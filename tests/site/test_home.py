@@ -1,5 +1,7 @@
 import pytest
+from django.contrib.auth.models import Group
 
+from accounts.roles import EVENT_STAFF
 from forum.boards import announcements_board
 from forum.posting import start_thread
 from tests.factories import UserFactory
@@ -9,6 +11,7 @@ from tests.meetups.factories import MeetupFactory
 @pytest.mark.django_db
 def test_home_shows_announcements_upcoming_meetups_and_the_fans_club(client, django_assert_max_num_queries):
     staff = UserFactory(is_staff=True)
+    staff.groups.add(Group.objects.get(name=EVENT_STAFF))  # who may announce (forum.permissions)
     start_thread(staff, announcements_board(), "新版本公告", "内容")
     MeetupFactory(title="深圳粉丝见面会")
     fan = UserFactory()
