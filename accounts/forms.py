@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import wordfilter
 from accounts.models import City, NotificationKind, User
+from accounts.roles import is_desk_staff
 
 
 class CityField(forms.CharField):
@@ -107,7 +108,7 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["email_kinds"] = [k for k in NotificationKind.values if k not in self.instance.muted_emails]
-        if not self.instance.is_staff:
+        if not is_desk_staff(self.instance):  # the desk's notices go to the desk only
             self.fields["email_kinds"].choices = [c for c in NotificationKind.choices if c[0] != NotificationKind.STAFF]
 
     def save(self, commit=True):

@@ -2,10 +2,11 @@ import json
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.activity import record_activity
-from accounts.models import City, DailyActivity, Notification, User
+from accounts.models import City, DailyActivity, Notification, NotificationKind, User
 from accounts.notifications import notify
 from tests.factories import UserFactory
 
@@ -154,3 +155,13 @@ def test_a_notification_text_function_is_rendered_in_each_recipients_language():
 
     assert Notification.objects.get(recipient=chinese).text == "通知"
     assert Notification.objects.get(recipient=english).text == "Notifications"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("is_staff", "groups", "offered"), [(True, [], False), (False, ["Service desk"], True)])
+def test_desk_notices_are_offered_to_the_desk_not_to_is_staff(client, is_staff, groups, offered):
+    user = UserFactory(is_staff=is_staff)
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    client.force_login(user)
+    body = client.get(reverse("settings")).content.decode()
+    assert (f'value="{NotificationKind.STAFF}"' in body) is offered
