@@ -81,6 +81,25 @@ def test_the_language_cookie_has_the_same_flags_as_the_session_cookie(client):
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
 
 
+@pytest.mark.django_db
+def test_the_settings_page_sets_the_language_cookie_with_the_same_flags_as_the_switch(client):
+    fan = UserFactory()
+    client.force_login(fan)
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/"}).cookies[settings.LANGUAGE_COOKIE_NAME]
+
+    response = client.post(
+        "/settings/", {"display_name": fan.display_name, "city": "深圳", "bio": "", "language": "en"}
+    )
+
+    assert response.status_code == 302
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+    # Everything but the expiry date, which moves with the clock: path, domain, max-age and flags.
+    assert {k: cookie[k] for k in cookie if k != "expires"} == {k: switched[k] for k in switched if k != "expires"}
+    assert "Secure" in cookie.output() and "HttpOnly" in cookie.output()
+
+
 def test_the_browser_runs_the_pages_scripts_and_reports_no_csp_violation(browser, live_server):
     staff = UserFactory(is_staff=True)
     staff.groups.add(Group.objects.get(name=EVENT_STAFF))
