@@ -7,8 +7,8 @@ import allauth as allauth_package
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.template import loader
 from django.contrib.auth.models import Group
+from django.template import loader
 
 from accounts.roles import EVENT_STAFF
 from tests.factories import UserFactory
