@@ -302,7 +302,9 @@ PERSONAL_DATA_ERASERS = [
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
 ]
-# Absolute links in mail (unsubscribe, notification targets).
+# Absolute links in mail and calendar files (unsubscribe, notification targets, tickets) and the host
+# of Message-IDs. scripts/run.py sets it from FANCITY_PORT; `check --deploy` refuses the default, plain
+# http and a host outside ALLOWED_HOSTS (accounts/checks.py).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ------------------------------------------------------------------------------------

@@ -40,6 +40,17 @@ def ensure_venv() -> None:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
 
 
+def site_environment(environ: dict[str, str], web_port: int | str) -> dict[str, str]:
+    """`environ` with what run.py's site needs and the operator left unset: development settings, and
+    SITE_URL at the port the site listens on, so that links in mail and .ics files reach this instance."""
+    defaults = {
+        "DJANGO_SETTINGS_MODULE": "fancity.settings",
+        "DEBUG": "1",
+        "SITE_URL": f"http://127.0.0.1:{web_port}",
+    }
+    return {**defaults, **{key: value for key, value in environ.items() if value or key not in defaults}}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
