@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "fancity.lib.params.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "fancity.errors.SiteNotFound",  # DEBUG only: the site's 404 page, not Django's (fancity/errors.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",  # Django's, the user in one query (accounts.backends)
@@ -124,6 +125,11 @@ CACHES = {
 # that the session's row still exists (accounts/backends.py), so a sign-out made while Redis was
 # unreachable is not undone by the cached copy when Redis returns.
 SESSION_ENGINE = "accounts.sessions"
+
+# Under DEBUG, errors are the site's own 404/400/500/503 pages with Django's detail as text below them;
+# FANCITY_DEBUG_PAGES=1 shows Django's technical pages instead (fancity/errors.py).
+FANCITY_DEBUG_PAGES = env_bool("FANCITY_DEBUG_PAGES", False)
+DEFAULT_EXCEPTION_REPORTER = "fancity.errors.SiteExceptionReporter"
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
