@@ -67,8 +67,8 @@ def _alive(pids: set[int]) -> set[int]:
 
 
 @pytest.mark.slow
-def test_run_prints_up_after_healthz_restarts_killed_servers_and_stops_everything(tmp_path):
-    datadir = tmp_path / "data"
+def test_run_prints_up_after_healthz_restarts_killed_servers_and_stops_everything(tmp_path, server_dir):
+    datadir = server_dir / "data"
     web, pg, redis = devtools.free_port(), devtools.free_port(), devtools.free_port()
     env = {
         key: value
