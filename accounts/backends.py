@@ -45,7 +45,7 @@ _ALIVE_SQL = f"EXISTS (SELECT 1 FROM {Session._meta.db_table} s WHERE s.session_
 
 @functools.cache
 def _fan_sql(check_session: bool) -> tuple[str, tuple[str, ...]]:
-    """The fan's query, written in SQL (fancity.lib.raw: the ORM took ~5 ms of CPU to build it), and the
+    """The fan's query, written in SQL (fancity.lib.raw: the ORM took longer to build it than to run it), and the
     names of the higher apps' columns in it (settings.ACCOUNT_FAN_COLUMNS)."""
     extra = {name: import_string(path) for name, path in settings.ACCOUNT_FAN_COLUMNS.items()}
     sql = f"""

@@ -1,6 +1,7 @@
 """All mail leaves through the send_email Celery task, after the commit."""
 
-from email.utils import parseaddr
+from email.utils import make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -9,8 +10,27 @@ from django.utils.translation import gettext
 from outbox.queueing import enqueue
 
 
+def mail_domain() -> str:
+    """The site's host name (from SITE_URL), the right-hand side of every Message-ID we make: the
+    machine's own name (Django's DNS_NAME) is `localhost` in a container and says nothing to a reader."""
+    return urlsplit(settings.SITE_URL).hostname or "fancity"
+
+
+def message_id_for(key: str | None = None) -> str:
+    """`<key@site host>` for a mail that has a stable identity (one notification), so that the same mail
+    sent twice keeps its Message-ID and mail clients show it once; a fresh unique one without a key."""
+    if key is None:
+        return make_msgid(domain=mail_domain())
+    return f"<{key}@{mail_domain()}>"
+
+
 def queue_email(message: EmailMultiAlternatives) -> None:
+    """Queue `message` for the send_email task. Its Message-ID is fixed now, at the site's host, so a
+    retry or a second delivery of the task sends the same mail rather than a new one."""
     from accounts.tasks import send_email
+
+    if not any(name.lower() == "message-id" for name in message.extra_headers):
+        message.extra_headers["Message-ID"] = message_id_for()
 
     enqueue(
         send_email,

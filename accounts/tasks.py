@@ -1,7 +1,6 @@
 import logging
 import smtplib
 import time
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.mail import sender
+from accounts.mail import message_id_for, sender
 from accounts.models import Notification, NotificationKind, User
 from accounts.notifications import (
     DigestLine,
@@ -89,13 +88,16 @@ def _mail(user: User, template: str, context: dict, stop_url: str, message_id: s
         subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"accounts/email/{template}.txt", context)
         from_email = sender()
-    host = urlsplit(settings.SITE_URL).hostname or "fancity"
     return EmailMultiAlternatives(
         subject=subject,
         body=body,
         from_email=from_email,
         to=[user.email],
-        headers={"List-Unsubscribe": f"<{stop_url}>", "Message-ID": f"<{message_id}@{host}>"},
+        headers={
+            "List-Unsubscribe": f"<{stop_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058: a POST there, no page
+            "Message-ID": message_id_for(message_id),
+        },
     )
 
 

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
@@ -28,6 +29,21 @@ def profile(request, username):
     return render(request, "accounts/profile.html", {"fan": fan, "panels": panels})
 
 
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The language cookie with the LANGUAGE_COOKIE_* flags (Secure in production, HttpOnly, SameSite),
+    exactly as Django's set_language view writes it from the navigation's switch."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 @login_required
 def settings_page(request):
     form = SettingsForm(request.POST or None, request.FILES or None, instance=request.user)
@@ -36,7 +52,7 @@ def settings_page(request):
         messages.success(request, _("Your settings are saved."))
         response = redirect("settings")
         if user.language:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            _set_language_cookie(response, user.language)
         return response
     return render(request, "accounts/settings.html", {"form": form, "cities": City.objects.all()})
 
@@ -82,6 +98,11 @@ def notification_open(request, pk):
     return redirect(open_url(request.user, notification) or "notifications")
 
 
+# RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" to the List-Unsubscribe URL
+# with no cookie and no CSRF token. The signed token in the URL is what authenticates the request (it
+# names the fan and the kind of mail), so a forged cross-site POST can do nothing without a fan's mail.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     try:
         payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "fancity.lib.params.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "fancity.errors.SiteNotFound",  # DEBUG only: the site's 404 page, not Django's (fancity/errors.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",  # Django's, the user in one query (accounts.backends)
@@ -125,6 +126,11 @@ CACHES = {
 # that the session's row still exists (accounts/backends.py), so a sign-out made while Redis was
 # unreachable is not undone by the cached copy when Redis returns.
 SESSION_ENGINE = "accounts.sessions"
+
+# Under DEBUG, errors are the site's own 404/400/500/503 pages with Django's detail as text below them;
+# FANCITY_DEBUG_PAGES=1 shows Django's technical pages instead (fancity/errors.py).
+FANCITY_DEBUG_PAGES = env_bool("FANCITY_DEBUG_PAGES", False)
+DEFAULT_EXCEPTION_REPORTER = "fancity.errors.SiteExceptionReporter"
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -306,7 +312,9 @@ PERSONAL_DATA_ERASERS = [
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
 ]
-# Absolute links in mail (unsubscribe, notification targets).
+# Absolute links in mail and calendar files (unsubscribe, notification targets, tickets) and the host
+# of Message-IDs. scripts/run.py sets it from FANCITY_PORT; `check --deploy` refuses the default, plain
+# http and a host outside ALLOWED_HOSTS (accounts/checks.py).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ------------------------------------------------------------------------------------

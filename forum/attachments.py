@@ -36,6 +36,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import User
 from accounts.roles import is_desk_staff
 from fancity.lib import when
+from fancity.lib.uploads import MAX_FILE_NAME
 from forum import posting, tasks
 from forum.boards import can_see
 from forum.limits import PostingLimited
@@ -125,6 +126,13 @@ def too_big_message(name: str, limit: int = MAX_IMAGE_BYTES) -> str:
     }
 
 
+def name_too_long_message(name: str) -> str:
+    return _("“%(name)s”: the file name is longer than %(limit)d characters. Rename the file and attach it again.") % {
+        "name": _display_name_of(name),
+        "limit": MAX_FILE_NAME,
+    }
+
+
 def _inspect_image(file: UploadedFile) -> Upload:
     name = _display_name(file)
     if file.size > MAX_IMAGE_BYTES:
@@ -182,15 +190,15 @@ def inspect(
 ) -> Uploads:
     """The files a form sent, checked; ValidationError({"images"/"logs": [...]}) names every refused file.
 
-    `refused` are (field, file name) of files dropped while the request was read, for their size
-    (fancity.lib.uploads).
+    `refused` are (field, file name, reason) of files dropped while the request was read, for their
+    size or for a name longer than any file system allows (fancity.lib.uploads).
     """
     errors: dict[str, list[str]] = {}
     out = Uploads()
-    for field_name, name in refused:
+    for field_name, name, reason in refused:
         limit = MAX_LOG_BYTES if field_name == "logs" else MAX_IMAGE_BYTES
         errors.setdefault("logs" if field_name == "logs" else "images", []).append(
-            too_big_message(_display_name_of(name), limit)
+            too_big_message(_display_name_of(name), limit) if reason == "size" else name_too_long_message(name)
         )
     if len(images) > MAX_IMAGES_PER_POST:
         errors.setdefault("images", []).append(

@@ -14,8 +14,20 @@ from forum.models import Board, Thread
 ITEMS = 30
 
 
+class PlainTextAtom1Feed(Atom1Feed):
+    """Atom whose entry summaries are declared `type="text"`: they hold a plain-text excerpt of the first
+    post, so a feed reader shows a fan's `<img src=x onerror=…>` code span as those characters and
+    `a < b && c > d` as written. (Django's Atom1Feed declares every summary `type="html"`, which tells the
+    reader to parse the excerpt as markup.)"""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"]:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class BoardFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtom1Feed
 
     def get_object(self, request, slug=None):
         board = announcements_board() if slug is None else get_object_or_404(Board, slug=slug)

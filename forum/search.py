@@ -32,10 +32,10 @@ MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 255
 MAX_QUERY_TERMS = 12
 CANDIDATES = 200
-# Finding and ranking the matches of a common word takes ~15 ms of PostgreSQL time (~45 ms at 10M
-# posts), so the ranked ids are kept: after RANKING_CACHE_SECONDS one request ranks again while the
+# Finding and ranking the matches of a common word is the costly part of a search (forum/README.md,
+# Speed), so the ranked ids are kept: after RANKING_CACHE_SECONDS one request ranks again while the
 # others go on with the ranking they have, kept RANKING_KEEP_SECONDS (every worker ranking a popular
-# query at the same moment stalled both cores: p99 140 ms at 10M). A new matching post can take a
+# query at the same moment stalled both cores at 10M posts). A new matching post can take a
 # minute to be found. The rows themselves are fetched on every request, so a deleted or hidden post
 # drops out at once.
 RANKING_CACHE_SECONDS = 60
@@ -131,8 +131,8 @@ def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
     return mark_safe(prefix + "".join(out) + suffix)
 
 
-# Written in SQL (fancity.lib.raw): the ORM took ~8 ms of CPU to build the hits' query and its 120
-# model instances, more than PostgreSQL takes to answer it.
+# Written in SQL (fancity.lib.raw): the ORM took more CPU to build the hits' query and its 120 model
+# instances than PostgreSQL takes to answer it.
 _HIT_PARTS = (
     raw.Columns(Post, "p", ("thread", "floor", "author", "html", "created_at")),
     raw.Columns(Thread, "t", ("board", "title")),
@@ -144,8 +144,8 @@ _POST, _THREAD, _BOARD = Post._meta.db_table, Thread._meta.db_table, Board._meta
 # (or thread) asked for, and never in the beta board for those who may not see it. Written twice, for
 # the two statements (tests/forum/test_permissions.py and test_search.py check both): the ranking tests
 # the matching posts alone, newest first, and stops at CANDIDATES (a join there let the planner walk
-# every thread of the forum: 1.8 s); the hits test their rows joined to thread `t` and board `b` (a
-# subquery of the beta board's threads there grew with the forum: 9,673 threads, 19 ms a page at 10M).
+# every thread of the forum); the hits test their rows joined to thread `t` and board `b` (a
+# subquery of the beta board's threads there grew with the forum).
 # The author and date filters need no second test: a post's author and time do not change.
 _RANK_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL"
 _NO_BETA = (

@@ -22,8 +22,8 @@ MAX_REQUEST = 200_000
 def _draft_response(request, thread: Thread | None = None, board: Board | None = None):
     if request.method == "GET":
         draft = drafts.get_draft(request.user, thread=thread, board=board)
-        if draft is None:
-            raise Http404
+        if draft is None:  # nothing saved: not an error, so the browser logs none on every thread page
+            return HttpResponse(status=204)
         return JsonResponse({"body": draft.body, "title": draft.title, "updated_at": draft.updated_at.isoformat()})
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST:
         return JsonResponse({"error": "too large"}, status=413)
@@ -50,7 +50,7 @@ def _draft_response(request, thread: Thread | None = None, board: Board | None =
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_draft(request, pk):
-    """The signed-in fan's draft reply to a thread they can see: GET it (404 if none), POST to save."""
+    """The signed-in fan's draft reply to a thread they can see: GET it (204 if none), POST to save."""
     thread = get_object_or_404(Thread.objects.select_related("board"), pk=pk)
     if not can_see(request.user, thread.board):
         raise Http404

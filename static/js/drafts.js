@@ -19,7 +19,7 @@ for (const form of document.querySelectorAll("form[data-draft-url]")) {
   async function restore() {
     if (body.value.trim() || (title && title.value.trim())) return;  // the page already holds text
     const response = await fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}});
-    if (!response.ok) return;
+    if (!response.ok || response.status === 204) return;  // 204: nothing saved
     const draft = await response.json();
     if (body.value.trim() || (title && title.value.trim())) return;  // the fan began typing meanwhile
     body.value = draft.body;

@@ -1,10 +1,14 @@
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.core import signing
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import Notification
 from accounts.notifications import notify
-from accounts.tasks import UNSUBSCRIBE_SALT
+from accounts.tasks import UNSUBSCRIBE_SALT, notification_email
 from tests.factories import UserFactory
 from tests.forum.factories import thread
 from tests.helpers import celery_idle, wait_until
@@ -47,3 +51,40 @@ def test_unsubscribe_link_switches_that_kind_off(client):
     fan.refresh_from_db()
     assert not fan.wants_email("reply") and fan.wants_email("mention")
     assert client.post(reverse("unsubscribe", args=[token + "x"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_one_click_unsubscribe_is_a_post_without_csrf_token_or_session(mailoutbox):
+    """RFC 8058: the mail says List-Unsubscribe-Post, and the mail client's bare POST to the URL works."""
+    fan = UserFactory()
+    notify([fan], "reply", "新回复", "/forum/t/1/", group="thread:1")
+    mail = notification_email(Notification.objects.get(recipient=fan))
+    assert mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.fullmatch(r"<(.+)>", mail.extra_headers["List-Unsubscribe"]).group(1)
+    mail_client = Client(enforce_csrf_checks=True)  # no cookie, no token, as a mail provider posts
+
+    response = mail_client.post(
+        urlsplit(url).path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 200
+    fan.refresh_from_db()
+    assert not fan.wants_email("reply") and fan.wants_email("mention")
+    # The signed token is still what authenticates it: a changed one does nothing.
+    forged = urlsplit(url).path.replace("/unsubscribe/", "/unsubscribe/x")
+    assert mail_client.post(forged, "List-Unsubscribe=One-Click", content_type="text/plain").status_code == 404
+    assert mail_client.put(urlsplit(url).path).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SITE_URL="https://fans.example.com")
+def test_every_mail_has_a_message_id_at_the_sites_host(celery_worker, mailoutbox, client):
+    fan = UserFactory()
+    notify([fan], "reply", "新回复", "/forum/t/1/", group="thread:1")
+    client.post(reverse("account_reset_password"), {"email": fan.email})  # an allauth mail
+    wait_until(lambda: len(mailoutbox) == 2)
+
+    ids = sorted(mail.message()["Message-ID"] for mail in mailoutbox)
+    notification = Notification.objects.get(recipient=fan)
+    assert f"<notification.{notification.pk}@fans.example.com>" in ids
+    assert all(re.fullmatch(r"<[^@<>]+@fans\.example\.com>", i) for i in ids), ids

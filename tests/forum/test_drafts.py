@@ -23,7 +23,8 @@ def test_a_draft_saved_in_one_session_is_restored_in_another():
     writer, t = fan(), thread()
     url = f"/forum/t/{t.pk}/draft/"
     phone, laptop = _client(writer), _client(writer)
-    assert phone.get(url).status_code == 404  # nothing yet
+    nothing = phone.get(url)
+    assert nothing.status_code == 204 and nothing.content == b""  # nothing yet: not an error
     assert phone.post(url, {"body": "我的手机\r\n屏幕闪烁"}).status_code == 200
     response = laptop.get(url)
     assert response.status_code == 200
@@ -38,7 +39,7 @@ def test_another_fan_can_neither_read_nor_change_a_draft():
     url = f"/forum/t/{t.pk}/draft/"
     _client(writer).post(url, {"body": "secret words"})
     intruder = _client(other)
-    assert intruder.get(url).status_code == 404
+    assert intruder.get(url).status_code == 204  # their own (none), never the writer's
     intruder.post(url, {"body": "overwritten?"})
     assert Draft.objects.get(user=writer).body == "secret words"
     assert intruder.get(url).json()["body"] == "overwritten?"  # their own, apart

@@ -13,11 +13,24 @@ def test_a_reply_draft_survives_a_reload_and_goes_when_posted_and_a_selection_is
     bob = fan(username="bob_q", display_name="小波")
     t = thread(alice, title="续航", body="第一句很长。**第二句加粗**。\n\n第三段")
     page = signed_in(browser, live_server, bob)  # 390 x 844, Chinese
+    # Every console error and uncaught script error but the favicon's (sharing and icons are apart).
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} {m.location}")
+        if m.type == "error" and "favicon" not in m.location.get("url", "")
+        else None,
+    )
     try:
-        page.goto(f"{live_server.url}{t.get_absolute_url()}")
+        draft = re.compile(r"/draft/$")
+        with page.expect_response(lambda r: draft.search(r.url) and r.request.method == "GET") as nothing_saved:
+            page.goto(f"{live_server.url}{t.get_absolute_url()}")
+        assert nothing_saved.value.status == 204
         box = page.get_by_label("正文")
         box.fill("我的也是两天一充")
         page.get_by_text("草稿已保存").wait_for()
+        assert errors == []  # no draft yet is not an error: no 404 in the console on every thread page
         assert Draft.objects.get(user=bob, thread=t).body == "我的也是两天一充"
 
         page.reload()

@@ -25,8 +25,8 @@ def test_adversarial_input_at_the_maximum_length_renders_quickly_and_stays_small
     text = INPUTS[name](MAX_BODY)
     assert len(text) == MAX_BODY
     # This thread's CPU (the test process also runs live servers' threads), with the garbage collector
-    # held off: in the full suite a collection of its whole heap can land in the render (one input
-    # once measured 0.585 s there, ~0.05 s alone).
+    # held off: in the full suite a collection of its whole heap can land in the render and multiply
+    # its time.
     gc.collect()
     gc.disable()
     try:

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.template import loader
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 
 from accounts.models import BANNED_FOR_GOOD
@@ -158,3 +158,49 @@ def test_too_many_attempts_is_a_page_in_the_fans_language(client, language):
     responses = [client.post("/accounts/password/reset/", {"email": "forgetful@example.com"}) for _ in range(6)]
     assert [r.status_code for r in responses[:5]] == [302] * 5
     assert_error_page(responses[5], 429, language, {"zh-hans": "尝试次数过多", "en": "Too many attempts"}[language])
+
+
+# --- under DEBUG (the run command): the same pages, with Django's detail below -------------------
+
+
+@override_settings(DEBUG=True)
+@pytest.mark.parametrize("url", ["/no-such-page/", "/forum/t/999999/"])
+def test_with_debug_on_a_missing_page_is_the_sites_404_in_chinese_with_the_detail_below(client, url):
+    response = client.get(url)  # no language cookie, no Accept-Language: the site's default
+
+    assert_error_page(response, 404, "zh-hans", "<title>找不到这个页面 · 粉丝城</title>", "<h1>找不到这个页面</h1>")
+    html = response.content.decode()
+    assert 'name="viewport"' in html and "Page not found at" not in html  # not Django's technical page
+    assert "开发者信息" in html and url in html
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_a_missing_address_with_a_slash_still_redirects(client):
+    assert client.get("/forum").status_code == 301
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_an_error_is_the_sites_500_page_with_the_traceback_below():
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/test-500/")
+
+    assert_error_page(response, 500, "zh-hans", "<h1>出错了</h1>")
+    html = response.content.decode()
+    assert "RuntimeError" in html and "a test of the 500 page" in html and "Traceback" in html
+    assert "<style" not in html  # none of Django's technical page
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_a_bad_request_is_the_sites_400_page(client):
+    client = Client(raise_request_exception=False)
+    response = client.get("/test-400/")
+    assert_error_page(response, 400, "zh-hans", "请求无法处理", "a test of the 400 page")
+
+
+@override_settings(DEBUG=True, FANCITY_DEBUG_PAGES=True)
+def test_fancity_debug_pages_brings_back_djangos_technical_pages():
+    client = Client(raise_request_exception=False)
+    assert "Page not found" in client.get("/no-such-page/").content.decode()
+    assert "<style" in client.get("/test-500/").content.decode()
+    assert "Using the URLconf" in client.get("/no-such-page/").content.decode()

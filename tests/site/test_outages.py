@@ -36,9 +36,9 @@ def get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, s
 
 
 @pytest.fixture
-def site_on_own_database(tmp_path):
+def site_on_own_database(server_dir):
     """gunicorn on a free port, with a PostgreSQL of its own (yielded, to stop and start) and a fan's session."""
-    server = devtools.EmbeddedPostgres(tmp_path / "postgres", devtools.free_port(), throwaway=True)
+    server = devtools.EmbeddedPostgres(server_dir / "postgres", devtools.free_port(), throwaway=True)
     server.start()
     redis = os.environ["REDIS_URL"].rsplit("/", 1)[0]
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -78,7 +78,7 @@ def test_database_outage_is_a_503_in_the_fans_language_and_heals_without_a_resta
     for path, headers in pages:
         assert get(port, path, headers)[0] == 200, path
 
-    server._pg_ctl("-w", "-m", "immediate", "stop")  # every backend dies at once, as in a crash
+    server.halt("immediate")  # every backend dies at once, as in a crash
 
     for path, headers in pages * 3:  # each of gunicorn's workers, with its broken persistent connection
         status, response_headers, body = get(port, path, headers)

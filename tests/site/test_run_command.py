@@ -67,8 +67,8 @@ def _alive(pids: set[int]) -> set[int]:
 
 
 @pytest.mark.slow
-def test_run_prints_up_after_healthz_restarts_killed_servers_and_stops_everything(tmp_path):
-    datadir = tmp_path / "data"
+def test_run_prints_up_after_healthz_restarts_killed_servers_and_stops_everything(tmp_path, server_dir):
+    datadir = server_dir / "data"
     web, pg, redis = devtools.free_port(), devtools.free_port(), devtools.free_port()
     env = {
         key: value
@@ -119,3 +119,25 @@ def test_run_prints_up_after_healthz_restarts_killed_servers_and_stops_everythin
             run.kill()
         for pid in _alive(started | _started_by(run.pid, datadir)):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_run_gives_the_site_a_site_url_on_its_own_port_unless_one_is_set():
+    """An instance on another port sends mail and .ics links to that port, not to 8000."""
+    base = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = devtools.site_environment(base, 8123)
+    show = "from accounts.tasks import unsubscribe_url; print(unsubscribe_url(1, 'reply'))"
+
+    link = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", show],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert link.startswith("http://127.0.0.1:8123/unsubscribe/"), link
+    assert env["DEBUG"] == "1"
+    chosen = devtools.site_environment({**base, "SITE_URL": "https://fans.example"}, 8123)
+    assert chosen["SITE_URL"] == "https://fans.example"
+    assert devtools.site_environment({**base, "SITE_URL": ""}, 8123)["SITE_URL"] == "http://127.0.0.1:8123"
