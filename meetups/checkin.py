@@ -120,7 +120,8 @@ def _let_in(meetup: Meetup, registration_id: int) -> Registration:
         )
     _check_seat(registration)
     registration.checked_in_at = timezone.now()
-    registration.save(update_fields=["checked_in_at"])
+    registration.confirm_by = None  # a late seat held for the fan: coming to the door confirms it
+    registration.save(update_fields=["checked_in_at", "confirm_by"])
     return registration
 
 

@@ -228,24 +228,19 @@ def confirm_seat(fan: User, registration: Registration) -> Registration:
 def release_unconfirmed_seats(now: datetime.datetime | None = None) -> int:
     """Seats held past their `confirm_by` go to the next waiting fans; returns how many were released.
 
-    Per meetup under its lock, re-reading the expired rows there: safe to run twice or at once.
+    Per meetup under its lock, re-reading the expired rows there: safe to run twice or at once. A fan
+    who checked in at the door is there: their seat is never released (the door clears `confirm_by`
+    as it lets them in, and the expired rows are locked and read again here, so a check-in racing
+    this run keeps the seat).
     """
     now = now or timezone.now()
     released = 0
-    meetup_ids = (
-        Registration.objects.filter(state=State.CONFIRMED, confirm_by__lte=now)
-        .order_by("meetup_id")
-        .values_list("meetup_id", flat=True)
-        .distinct()
-    )
+    due = Registration.objects.filter(state=State.CONFIRMED, confirm_by__lte=now, checked_in_at__isnull=True)
+    meetup_ids = due.order_by("meetup_id").values_list("meetup_id", flat=True).distinct()
     for meetup_id in list(meetup_ids):
         with transaction.atomic():
             meetup = lock_meetup(meetup_id)
-            expired = list(
-                Registration.objects.select_related("fan").filter(
-                    meetup=meetup, state=State.CONFIRMED, confirm_by__lte=now
-                )
-            )
+            expired = list(due.filter(meetup=meetup).select_related("fan").select_for_update(of=("self",)))
             for registration in expired:
                 registration.state = State.CANCELLED
                 registration.cancelled_at = now
