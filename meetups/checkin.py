@@ -79,6 +79,8 @@ def window_refusal(meetup: Meetup, now: datetime.datetime | None = None, setting
 
 def find_ticket(meetup: Meetup, text: str) -> Registration:
     """The registration a scanned or typed ticket belongs to, or a clear refusal."""
+    if meetup.status == Meetup.Status.CANCELLED:
+        raise RegistrationError(_("This meetup was cancelled: its tickets are no longer valid."))
     parsed = read_ticket(text)
     if parsed is None:
         raise RegistrationError(_("This is not a valid Fancity ticket."))
