@@ -1,6 +1,7 @@
 """All mail leaves through the send_email Celery task, after the commit."""
 
-from email.utils import parseaddr
+from email.utils import make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,8 +11,14 @@ from outbox.queueing import enqueue
 
 
 def queue_email(message: EmailMultiAlternatives) -> None:
+    """Queue `message`, its Message-ID fixed now: a worker killed between the mail server taking it and
+    the commit sends it again (at least once, see README "Reliability"), and the copies then share one
+    Message-ID, which mail clients show once."""
     from accounts.tasks import send_email
 
+    headers = dict(message.extra_headers)
+    if not any(name.lower() == "message-id" for name in headers):
+        headers["Message-ID"] = make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "fancity")
     enqueue(
         send_email,
         {
@@ -20,7 +27,7 @@ def queue_email(message: EmailMultiAlternatives) -> None:
             "from_email": message.from_email,
             "to": list(message.to),
             "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
-            "headers": message.extra_headers,
+            "headers": headers,
         },
     )
 
