@@ -142,6 +142,9 @@ def cancel(request, pk):
         else:
             messages.success(request, _("Your registration is cancelled."))
         return _back(request, registration)
+    if registration.state not in ACTIVE_STATES or registration.meetup.status == Meetup.Status.CANCELLED:
+        messages.error(request, _("This registration is already cancelled or closed."))
+        return _back(request, registration)
     return render(
         request,
         "meetups/cancel_registration.html",
@@ -409,6 +412,6 @@ def confirm(request, pk):
 
 def _back(request, registration: Registration):
     """Back to "My meetups" when the fan acted there, else to the meetup's page."""
-    if request.POST.get("next") == "mine":
+    if (request.POST.get("next") or request.GET.get("next")) == "mine":
         return redirect("meetups:mine")
     return redirect("meetups:detail", registration.meetup_id)

@@ -40,6 +40,9 @@ def test_the_meetup_page_says_cancelled_and_offers_no_ticket_and_no_cancel(clien
     assert reverse("meetups:ticket", args=[meetup.pk]) not in page
     assert reverse("meetups:cancel", args=[registration.pk]) not in page
     assert 'id="cancel-button"' not in page
+    # The question page of an old link answers that there is nothing left to cancel.
+    response = client.get(reverse("meetups:cancel", args=[registration.pk]) + "?next=mine")
+    assert response.status_code == 302 and response["Location"] == reverse("meetups:mine")
 
 
 def test_my_meetups_says_cancelled_and_offers_no_ticket_and_no_cancel(client):
