@@ -25,13 +25,14 @@ def message_id_for(key: str | None = None) -> str:
 
 
 def queue_email(message: EmailMultiAlternatives) -> None:
-    """Queue `message` for the send_email task. Its Message-ID is fixed now, at the site's host, so a
-    retry or a second delivery of the task sends the same mail rather than a new one."""
+    """Queue `message`, its Message-ID fixed now at the site's host: a retry of the task, or a worker
+    killed between the mail server taking it and the commit, sends it again (at least once, see README
+    "Reliability"), and the copies then share one Message-ID, which mail clients show once."""
     from accounts.tasks import send_email
 
-    if not any(name.lower() == "message-id" for name in message.extra_headers):
-        message.extra_headers["Message-ID"] = message_id_for()
-
+    headers = dict(message.extra_headers)
+    if not any(name.lower() == "message-id" for name in headers):
+        headers["Message-ID"] = message_id_for()
     enqueue(
         send_email,
         {
@@ -40,7 +41,7 @@ def queue_email(message: EmailMultiAlternatives) -> None:
             "from_email": message.from_email,
             "to": list(message.to),
             "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
-            "headers": message.extra_headers,
+            "headers": headers,
         },
     )
 

@@ -1,8 +1,11 @@
 """A one-event iCalendar file (RFC 5545), enough for phone and desktop calendars."""
 
 import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from meetups.models import Meetup
 
@@ -30,6 +33,18 @@ def _fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
+def _organizer() -> str:
+    """ORGANIZER (RFC 5545 3.8.4.3): the site, as the address its mail comes from, named as that mail
+    names it (in the site's language). The name is a quoted parameter value, which may hold any
+    character but a double quote or a control character."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if name in ("", "Fancity", "粉丝城"):
+        with translation.override(settings.LANGUAGE_CODE):
+            name = gettext("Fancity")
+    name = "".join(c for c in name if c != '"' and c.isprintable())
+    return f'ORGANIZER;CN="{name}":mailto:{address}'
+
+
 def meetup_ics(meetup: Meetup) -> str:
     host = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "fancity"
     lines = [
@@ -50,6 +65,7 @@ def meetup_ics(meetup: Meetup) -> str:
         f"LOCATION:{_escape(', '.join(p for p in [meetup.venue, meetup.address, meetup.city.name] if p))}",
         f"DESCRIPTION:{_escape(meetup.agenda[:1000])}",
         f"URL:{settings.SITE_URL}{meetup.get_absolute_url()}",
+        _organizer(),
         "END:VEVENT",
         "END:VCALENDAR",
     ]

@@ -114,6 +114,11 @@ def told_fan_ids(meetup: Meetup) -> list[int]:
     )
 
 
+def told_count(meetup: Meetup) -> int:
+    """How many fans a change would be told to now."""
+    return Registration.objects.filter(meetup=meetup, state__in=TOLD).count()
+
+
 def _when(meetup: Meetup) -> str:
     """The start in the site's time zone (where the meetup takes place)."""
     with timezone.override(settings.TIME_ZONE):

@@ -79,6 +79,8 @@ def window_refusal(meetup: Meetup, now: datetime.datetime | None = None, setting
 
 def find_ticket(meetup: Meetup, text: str) -> Registration:
     """The registration a scanned or typed ticket belongs to, or a clear refusal."""
+    if meetup.status == Meetup.Status.CANCELLED:
+        raise RegistrationError(_("This meetup was cancelled: its tickets are no longer valid."))
     parsed = read_ticket(text)
     if parsed is None:
         raise RegistrationError(_("This is not a valid Fancity ticket."))
@@ -120,7 +122,8 @@ def _let_in(meetup: Meetup, registration_id: int) -> Registration:
         )
     _check_seat(registration)
     registration.checked_in_at = timezone.now()
-    registration.save(update_fields=["checked_in_at"])
+    registration.confirm_by = None  # a late seat held for the fan: coming to the door confirms it
+    registration.save(update_fields=["checked_in_at", "confirm_by"])
     return registration
 
 

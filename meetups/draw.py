@@ -163,6 +163,7 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
     confirmed, waiting = ordered[:free], ordered[free:]
     for registration in confirmed:
         mail.send_confirmation(registration)
+    mail.notify_in_language([r.fan for r in confirmed], meetup, _("The draw for “%(title)s” is done: you have a seat."))
     mail.notify_in_language(
         [r.fan for r in waiting], meetup, _("The draw for “%(title)s” is done: you are on the waiting list.")
     )

@@ -248,6 +248,13 @@ class Meetup(models.Model):
     def registration_is_open(self, now: datetime.datetime | None = None) -> bool:
         return self.registration_closed_reason(now) is None
 
+    def status_label(self) -> str:
+        """The status as fans read it: a published meetup whose registration opens later does not say
+        "registration open"."""
+        if self.status == self.Status.PUBLISHED and self.registration_closed_reason() == "not_yet":
+            return str(_("Registration not open yet"))
+        return self.get_status_display()
+
     def clean(self):
         errors = {}
         if not self.capacity_override and not MIN_CAPACITY <= (self.capacity or 0) <= MAX_CAPACITY:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -15,6 +16,7 @@ from forum.posting import MAX_TITLE
 from meetups.draw import commit_to_seed
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
+from meetups.registration import opening_words
 from outbox.queueing import enqueue
 
 # Fans told per task (meetups.tasks.notify_fans_batch): one short chunk, redone alone if its worker dies.
@@ -196,6 +198,18 @@ def post_announcements(meetup_id: int, staff_id: int) -> None:
             if field == "announcement_thread_id" or not locked.announcement_url:
                 locked.announcement_url = thread.get_absolute_url()
             locked.save(update_fields=[field, "announcement_url"])
+
+
+def announcement_notice(meetup: Meetup) -> str:
+    """What the city's fans are told of a new meetup, in the active language: that registration is
+    open, or the day and time it opens (a meetup is often published a week before)."""
+    opening = opening_words(meetup)
+    if opening is None:
+        return gettext("New meetup in your city: “%(title)s”. Registration is open.") % {"title": meetup.title}
+    return gettext("New meetup in your city: “%(title)s”. Registration opens on %(day)s at %(time)s.") % {
+        "title": meetup.title,
+        **opening,
+    }
 
 
 def city_fan_ids(meetup: Meetup) -> list[int]:

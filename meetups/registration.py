@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from accounts.activity import record_activity
 from accounts.models import User
@@ -45,6 +47,20 @@ CLOSED = {
     "closed": _("Registration for this meetup is closed."),
     "not_yet": _("Registration has not opened yet."),
 }
+
+
+def opening_words(meetup: Meetup) -> dict[str, str] | None:
+    """When registration opens, for a meetup whose registration opens later (else None): the day
+    ("12月8日" / "December 8", with the year when not this year) and the time ("20:00") in the active
+    language and the site's time zone, where the meetups take place."""
+    if meetup.registration_closed_reason() != "not_yet" or meetup.registration_opens_at is None:
+        return None
+    with timezone.override(settings.TIME_ZONE):
+        local = timezone.localtime(meetup.registration_opens_at)
+        same_year = local.year == timezone.localdate().year
+        # Django's Chinese MONTH_DAY_FORMAT pads the month ("03月5日"); fancity.lib.when translates it.
+        day = date_format(local, pgettext("month and day, a PHP-style date format", "F j") if same_year else "Y-m-d")
+        return {"day": day, "time": date_format(local, "H:i")}
 
 
 def confirmed_count(meetup: Meetup) -> int:
@@ -228,24 +244,19 @@ def confirm_seat(fan: User, registration: Registration) -> Registration:
 def release_unconfirmed_seats(now: datetime.datetime | None = None) -> int:
     """Seats held past their `confirm_by` go to the next waiting fans; returns how many were released.
 
-    Per meetup under its lock, re-reading the expired rows there: safe to run twice or at once.
+    Per meetup under its lock, re-reading the expired rows there: safe to run twice or at once. A fan
+    who checked in at the door is there: their seat is never released (the door clears `confirm_by`
+    as it lets them in, and the expired rows are locked and read again here, so a check-in racing
+    this run keeps the seat).
     """
     now = now or timezone.now()
     released = 0
-    meetup_ids = (
-        Registration.objects.filter(state=State.CONFIRMED, confirm_by__lte=now)
-        .order_by("meetup_id")
-        .values_list("meetup_id", flat=True)
-        .distinct()
-    )
+    due = Registration.objects.filter(state=State.CONFIRMED, confirm_by__lte=now, checked_in_at__isnull=True)
+    meetup_ids = due.order_by("meetup_id").values_list("meetup_id", flat=True).distinct()
     for meetup_id in list(meetup_ids):
         with transaction.atomic():
             meetup = lock_meetup(meetup_id)
-            expired = list(
-                Registration.objects.select_related("fan").filter(
-                    meetup=meetup, state=State.CONFIRMED, confirm_by__lte=now
-                )
-            )
+            expired = list(due.filter(meetup=meetup).select_related("fan").select_for_update(of=("self",)))
             for registration in expired:
                 registration.state = State.CANCELLED
                 registration.cancelled_at = now

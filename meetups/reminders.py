@@ -28,6 +28,7 @@ def due_late_reminders(now: datetime.datetime):
             state=State.CONFIRMED,
             confirm_by__gt=now,
             confirmed_at__isnull=False,
+            checked_in_at__isnull=True,  # at the door already: nothing to confirm
         )
         # Not reminded since this promotion (a fan promoted late again, after re-registering, is reminded again).
         .filter(Q(late_reminded_at__isnull=True) | Q(late_reminded_at__lt=F("confirmed_at")))

@@ -31,6 +31,9 @@ def select_applicants(staff: User, meetup: Meetup, registration_ids: list[int]) 
             registration.state = State.CONFIRMED
             registration.confirmed_at = now
         Registration.objects.bulk_update(chosen, ["state", "confirmed_at"])
+        mail.notify_in_language(
+            [r.fan for r in chosen], meetup, _("You were selected for “%(title)s”: your seat is confirmed.")
+        )
     for registration in chosen:
         mail.send_confirmation(registration)
     return chosen

@@ -46,8 +46,6 @@ def notify_fans_batch(meetup_id: int, fan_ids: list[int]) -> int:
     Two runs of one batch at once (the broker delivered it again while the first still ran) take turns
     on a lock for this meetup's announcement, so the second sees what the first saved.
     """
-    from django.utils.translation import gettext_lazy as _
-
     meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
     group = f"meetup:{meetup.pk}"
     with transaction.atomic():
@@ -56,7 +54,7 @@ def notify_fans_batch(meetup_id: int, fan_ids: list[int]) -> int:
         fans = list(
             User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group).exclude(pk=meetup.proposed_by_id)
         )
-        mail.notify_in_language(fans, meetup, _("New meetup in your city: “%(title)s”. Registration is open."))
+        mail.notify_text(fans, meetup, lambda: publishing.announcement_notice(meetup), group)
     return len(fans)
 
 

@@ -11,7 +11,7 @@ from accounts.roles import is_event_staff
 from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
-from meetups.changes import cancel_meetup, reschedule_meetup
+from meetups.changes import cancel_meetup, reschedule_meetup, told_count
 from meetups.checkin import check_in, check_in_registration, find_ticket, may_run_door, window_refusal
 from meetups.draw import MAX_ACTIVE_DAYS, NO_SHOW_FACTOR, NO_SHOW_MEMORY_DAYS, WEIGHT_PER_ACTIVE_DAY
 from meetups.forms import (
@@ -30,6 +30,7 @@ from meetups.registration import (
     AnswersInvalid,
     cancel_registration,
     confirm_seat,
+    opening_words,
     register_for_meetup,
     waiting_position,
 )
@@ -68,10 +69,14 @@ def _detail_context(request, meetup: Meetup, form: RegisterForm | None = None) -
     return {
         "meetup": meetup,
         "registration": registration,
-        "active": registration is not None and registration.state in ACTIVE_STATES,
+        # A cancelled meetup holds no seat, place or application any more: nothing to show or cancel.
+        "active": registration is not None
+        and registration.state in ACTIVE_STATES
+        and meetup.status != Meetup.Status.CANCELLED,
         "position": waiting_position(registration) if registration else None,
         "seats_left": max(meetup.capacity - meetup.confirmed, 0),
         "is_open": meetup.registration_is_open(),
+        "opening": opening_words(meetup),  # registration opens later: the day and time it opens
         # A fan who was turned down (or did not come) holds their row: no button that would fail.
         "may_register": may_register,
         "form": form,
@@ -119,26 +124,46 @@ def register(request, pk):
 
 
 @login_required
-@require_POST
 def cancel(request, pk):
-    registration = Registration.objects.filter(pk=pk).first()
+    """The fan gives up their seat or place: a page asks first, and only its "Yes" button cancels."""
+    registration = Registration.objects.select_related("meetup__city").filter(pk=pk).first()
     if registration is None:
         raise Http404
-    try:
-        cancel_registration(request.user, registration)
-    except RegistrationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Your registration is cancelled."))
     if registration.fan_id != request.user.pk:
-        return redirect("meetups:index")
-    return _back(request, registration)
+        if request.method == "POST":
+            messages.error(request, _("This registration is not yours."))
+            return redirect("meetups:index")
+        raise Http404
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            cancel_registration(request.user, registration)
+        except RegistrationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your registration is cancelled."))
+        return _back(request, registration)
+    if registration.state not in ACTIVE_STATES or registration.meetup.status == Meetup.Status.CANCELLED:
+        messages.error(request, _("This registration is already cancelled or closed."))
+        return _back(request, registration)
+    return render(
+        request,
+        "meetups/cancel_registration.html",
+        {
+            "registration": registration,
+            "meetup": registration.meetup,
+            "next": "mine" if (request.POST.get("next") or request.GET.get("next")) == "mine" else "",
+        },
+    )
 
 
 @login_required
 def ticket(request, pk):
     meetup = _meetup_or_404(request, pk, seats=False)
     registration = queries.registration_of(request.user, meetup)
+    if meetup.status == Meetup.Status.CANCELLED and registration is not None and registration.state in ACTIVE_STATES:
+        # The page a fan kept open or bookmarked says the ticket is void, with no code to show at a door.
+        context = {"meetup": meetup, "registration": registration, "cancelled": True}
+        return render(request, "meetups/ticket.html", context)
     if registration is None or registration.state != Registration.State.CONFIRMED:
         messages.error(request, _("You have no confirmed seat at this meetup, so there is no ticket."))
         return redirect(meetup)
@@ -305,8 +330,12 @@ def manage(request, pk):
     meetup = get_object_or_404(queries.with_seats(Meetup.objects.select_related("city")), pk=pk)
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {name: form(request.POST if name == action else None, prefix=name) for name, form in STAFF_FORMS.items()}
+    confirming = False
     if action in forms and forms[action].is_valid():
         data = forms[action].cleaned_data
+        # Cancelling cannot be undone and tells every fan: a second step asks first, the reason kept.
+        confirming = action == "cancel" and request.POST.get("confirm") != "yes"
+    if action in forms and forms[action].is_valid() and not confirming:
         try:
             if action == "cancel":
                 cancel_meetup(request.user, meetup, data["reason"])
@@ -321,6 +350,12 @@ def manage(request, pk):
             forms[action].add_error(None, str(error))
         else:
             return redirect("meetups:manage", meetup.pk)
+    if confirming:
+        return render(
+            request,
+            "meetups/manage_cancel.html",
+            {"meetup": meetup, "form": forms["cancel"], "told": told_count(meetup)},
+        )
     return render(
         request,
         "meetups/manage.html",
@@ -377,6 +412,6 @@ def confirm(request, pk):
 
 def _back(request, registration: Registration):
     """Back to "My meetups" when the fan acted there, else to the meetup's page."""
-    if request.POST.get("next") == "mine":
+    if (request.POST.get("next") or request.GET.get("next")) == "mine":
         return redirect("meetups:mine")
     return redirect("meetups:detail", registration.meetup_id)

@@ -34,6 +34,10 @@ def test_register_fill_wait_cancel_and_promotion(browser, live_server):
 
         one.goto(url)
         one.locator("#cancel-button").click()
+        one.locator("#keep-seat").click()  # asked first: "no" keeps the seat
+        one.locator(".state.confirmed").wait_for()
+        one.locator("#cancel-button").click()
+        one.locator("#confirm-cancel").click()
         one.locator(".state.none").wait_for()
 
         three.goto(url)

@@ -137,8 +137,19 @@ def test_staff_page_cancels_with_a_reason_and_fans_see_it(client, django_assert_
     assert page.status_code == 200 and "Cancel the meetup" in page.content.decode()
     refused = client.post(url, {"action": "cancel", "cancel-reason": ""})
     assert refused.status_code == 200 and Meetup.objects.get(pk=meetup.pk).status == Meetup.Status.PUBLISHED
-    done = client.post(url, {"action": "cancel", "cancel-reason": "The venue closed"})
-    assert done.status_code == 302
+    # A second step asks first, with the reason kept (and still editable).
+    asked = client.post(url, {"action": "cancel", "cancel-reason": "The venue closed"})
+    assert asked.status_code == 200 and Meetup.objects.get(pk=meetup.pk).status == Meetup.Status.PUBLISHED
+    asked_page = asked.content.decode()
+    assert 'id="confirm-cancel-meetup"' in asked_page and "The venue closed</textarea>" in asked_page
+    assert 'name="confirm" value="yes"' in asked_page
+    done = client.post(url, {"action": "cancel", "cancel-reason": "The venue closed", "confirm": "yes"})
+    assert done.status_code == 302 and Meetup.objects.get(pk=meetup.pk).status == Meetup.Status.CANCELLED
+    # Confirmed once more (a second tab): refused with the typed reason kept on the page.
+    again = client.post(url, {"action": "cancel", "cancel-reason": "水管爆了", "confirm": "yes"})
+    again_page = again.content.decode()
+    assert again.status_code == 200 and "Only an upcoming, published meetup" in again_page
+    assert "水管爆了</textarea>" in again_page
     client.force_login(UserFactory(language="en"))
     detail = client.get(meetup.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert detail.status_code == 200

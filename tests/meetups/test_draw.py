@@ -114,3 +114,30 @@ def test_staff_selection_confirms_chosen_applicants_within_capacity():
         regs[0].pk,
         regs[2].pk,
     ]
+
+
+def test_fans_selected_by_staff_are_told_in_the_site_in_their_language(client, mailoutbox):
+    """Issue 20, item 9: selected fans got the confirmation mail but nothing in the site."""
+    from accounts.models import Notification
+
+    meetup = MeetupFactory(mode=Meetup.Mode.STAFF, capacity=2, capacity_override=True, title="工程师面对面")
+    english, chinese, other = UserFactory(language="en"), UserFactory(language="zh-hans"), UserFactory()
+    regs = [register_for_meetup(fan, meetup) for fan in (english, chinese, other)]
+    select_applicants(staff_user(), meetup, [regs[0].pk, regs[1].pk])
+    told = {n.recipient_id: n for n in Notification.objects.filter(group=f"meetup:{meetup.pk}")}
+    assert set(told) == {english.pk, chinese.pk}
+    assert told[english.pk].text == "You were selected for “工程师面对面”: your seat is confirmed."
+    assert told[chinese.pk].text.startswith("你已入选") and "工程师面对面" in told[chinese.pk].text
+    assert told[english.pk].url == meetup.get_absolute_url()
+    client.force_login(english)
+    assert "You were selected" in client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_fans_who_win_the_draw_are_told_in_the_site():
+    from accounts.models import Notification
+
+    meetup, fans = closed_draw(capacity=3, applicants=5)
+    result = run_draw(staff_user(), meetup, seed="s-told")
+    texts = dict(Notification.objects.filter(group=f"meetup:{meetup.pk}").values_list("recipient_id", "text"))
+    assert set(texts) == {r.fan_id for r in result.confirmed + result.waiting}
+    assert all("你获得了名额" in texts[r.fan_id] for r in result.confirmed)

@@ -1,6 +1,9 @@
 """A real Celery worker process is killed with SIGKILL half-way through announcing a meetup to 1,000
-fans (five chunks of 200); a new worker takes the work in flight over after the broker's visibility timeout, and every
-fan gets the mail exactly once.
+fans (five chunks of 200); a new worker takes the work in flight over after the broker's visibility
+timeout. What the design guarantees (README, "Reliability"): every fan is told once in the site and
+mailed at least once; a second copy goes only to a fan whose mail was in flight at the kill (handed to
+the mail server, its mark not committed), at most one per worker process; and every copy of one mail
+carries the same Message-ID, so mail clients show it once.
 """
 
 import email
@@ -22,9 +25,12 @@ from tests.helpers import wait_until
 from tests.meetups.factories import MeetupFactory, make_fans
 
 ROOT = Path(__file__).resolve().parents[2]
+# Waits are generous bounds on a shared machine, not expectations: each returns as soon as its condition
+# holds, and how long the recovery took is printed (README, "Reliability", has the measured figures).
 FANS = 1000
 # Shortened from the production 120 s so that the test stays short; the mechanism is the same.
 VISIBILITY_TIMEOUT = 15
+WORKER_PROCESSES = 2  # `-c 2` below
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what Django's file backend writes after each whole message
 
 
@@ -51,7 +57,18 @@ def start_worker(name: str, maildir: Path) -> subprocess.Popen:
         "FANCITY_DATA_DIR": str(maildir.parent),
         "BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
     }
-    command = [sys.executable, "-m", "celery", "-A", "fancity", "worker", "-c", "2", "-n", f"{name}@%h"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "fancity",
+        "worker",
+        "-c",
+        str(WORKER_PROCESSES),
+        "-n",
+        f"{name}@%h",
+    ]
     command += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
@@ -64,7 +81,7 @@ def broker_is_idle() -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_mails_in_flight_on_a_killed_worker_go_out_once_each_after_the_visibility_timeout(tmp_path):
+def test_mails_in_flight_on_a_killed_worker_go_out_at_least_once_with_one_message_id_each(tmp_path):
     maildir = tmp_path / "mail"
     fans = make_fans(FANS, prefix="fanout")
     meetup = MeetupFactory()
@@ -72,31 +89,45 @@ def test_mails_in_flight_on_a_killed_worker_go_out_once_each_after_the_visibilit
     workers = [start_worker("first", maildir)]
     try:
         announce_meetup.delay(meetup.pk)
-        wait_until(lambda: maildir.exists() and mail_count(maildir) >= 250, 90, "the first mails")
+        wait_until(lambda: maildir.exists() and mail_count(maildir) >= 250, 300, "the first mails")
         os.killpg(workers[0].pid, signal.SIGKILL)
         killed_at = time.monotonic()
         workers[0].wait()
         at_kill = mail_count(maildir)
         assert at_kill < FANS, "the first worker finished before it was killed"
+        group = f"meetup:{meetup.pk}"
+        # In flight at the kill: a whole copy written, its notification's `emailed_at` not committed.
+        committed = set(
+            Notification.objects.filter(group=group, emailed_at__isnull=False).values_list(
+                "recipient__email", flat=True
+            )
+        )
+        in_flight = {message["To"] for message in mails(maildir)} - committed
+        assert len(in_flight) <= WORKER_PROCESSES, in_flight  # one mail at a time per process
 
         workers.append(start_worker("second", maildir))
-        group = f"meetup:{meetup.pk}"
         wait_until(
             lambda: Notification.objects.filter(group=group, emailed_at__isnull=False).count() == FANS,
-            VISIBILITY_TIMEOUT + 75,
+            VISIBILITY_TIMEOUT + 300,
             "every notification to be mailed",
         )
         done = time.monotonic() - killed_at
-        wait_until(broker_is_idle, VISIBILITY_TIMEOUT + 30, "the redelivered chunks to run")
-        print(f"killed with {at_kill}/{FANS} mails sent; all sent {done:.1f} s after the kill")
+        wait_until(broker_is_idle, VISIBILITY_TIMEOUT + 120, "the redelivered chunks to run")
 
         sent = mails(maildir)
         recipients = Counter(message["To"] for message in sent)
-        assert set(recipients) == {fan.email for fan in fans}
-        assert [address for address, n in recipients.items() if n > 1] == []
-        assert len({message["Message-ID"] for message in sent}) == FANS
-        assert Notification.objects.filter(group=group).count() == FANS
-        assert done < VISIBILITY_TIMEOUT + 60
+        assert set(recipients) == {fan.email for fan in fans}  # every fan at least once
+        twice = {address for address, n in recipients.items() if n > 1}
+        assert twice <= in_flight, "a copy went to a fan whose mail was not in flight at the kill"
+        assert all(recipients[address] == 2 for address in twice)
+        print(f"killed with {at_kill}/{FANS} mails sent, {len(in_flight)} in flight; all sent {done:.1f} s later")
+        print(f"mailed twice: {sorted(twice)}")
+        message_ids = {}
+        for message in sent:
+            message_ids.setdefault(message["To"], set()).add(message["Message-ID"])
+        assert all(len(ids) == 1 for ids in message_ids.values()), "copies of one mail differ in Message-ID"
+        assert len({ids.pop() for ids in message_ids.values()}) == FANS
+        assert Notification.objects.filter(group=group).count() == FANS  # told once in the site
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -106,3 +137,26 @@ def test_mails_in_flight_on_a_killed_worker_go_out_once_each_after_the_visibilit
                 except subprocess.TimeoutExpired:
                     os.killpg(worker.pid, signal.SIGKILL)
                     worker.wait()
+
+
+@pytest.mark.django_db
+def test_a_meetup_mail_sent_again_after_a_kill_carries_the_same_message_id(mailoutbox):
+    """Mail outside notifications (a confirmation with the ticket) goes through `send_email`, whose
+    `once` cannot tell whether a killed worker's mail left: its Message-ID is fixed when it is queued,
+    so the copy a second delivery sends is folded into the first by mail clients."""
+    from accounts.tasks import send_email
+    from meetups.mail import send_confirmation
+    from meetups.registration import register_for_meetup
+    from outbox.models import Message
+    from tests.factories import UserFactory
+
+    registration = register_for_meetup(UserFactory(email="ticket@example.com"), MeetupFactory())
+    Message.objects.all().delete()
+    send_confirmation(registration)
+    (queued,) = Message.objects.filter(task="accounts.tasks.send_email")
+    payload = queued.args[0]
+    send_email(payload)  # the first worker: the mail server took it, then the worker died
+    send_email(payload)  # the delivery after the visibility timeout
+    assert [m.to for m in mailoutbox] == [["ticket@example.com"]] * 2
+    ids = {m.message()["Message-ID"] for m in mailoutbox}
+    assert len(ids) == 1 and ids.pop().endswith("@127.0.0.1>")

@@ -106,8 +106,11 @@ def test_my_meetups_shows_each_state_with_position_ticket_and_cancel(client, dja
     assert f"/meetups/registrations/{waiting.pk}/cancel/" in upcoming
     assert "Not selected" in upcoming and "去过" not in upcoming
     assert "Checked in" in past_part and "Did not come" in past_part
-    # Cancelling from the page comes back to it.
-    response = client.post(f"/meetups/registrations/{waiting.pk}/cancel/", {"next": "mine"})
+    # Cancelling from the page asks first, then comes back to it.
+    asked = client.post(f"/meetups/registrations/{waiting.pk}/cancel/", {"next": "mine"})
+    assert asked.status_code == 200 and 'id="confirm-cancel"' in asked.content.decode()
+    assert Registration.objects.get(pk=waiting.pk).state == State.WAITING
+    response = client.post(f"/meetups/registrations/{waiting.pk}/cancel/", {"next": "mine", "confirm": "yes"})
     assert response.status_code == 302 and response["Location"] == "/meetups/mine/"
     assert Registration.objects.get(pk=waiting.pk).state == State.CANCELLED
 

@@ -93,8 +93,10 @@ def test_errors_speak_the_fans_language(client):
 def test_cancelling_someone_elses_registration_by_post_changes_nothing(client):
     registration = register_for_meetup(UserFactory(), MeetupFactory())
     client.force_login(UserFactory(language="en"))
-    response = client.post(reverse("meetups:cancel", args=[registration.pk]), follow=True)
-    assert response.status_code == 200 and "not yours" in response.content.decode()
+    for data in ({}, {"confirm": "yes"}):
+        response = client.post(reverse("meetups:cancel", args=[registration.pk]), data, follow=True)
+        assert response.status_code == 200 and "not yours" in response.content.decode()
+    assert client.get(reverse("meetups:cancel", args=[registration.pk])).status_code == 404
     assert Registration.objects.get().state == State.CONFIRMED
 
 
