@@ -30,7 +30,7 @@ def load() -> list[str]:
     rng = random.Random(42)
     cities = list(City.objects.all())
     beijing = City.objects.get(slug="beijing")
-    staff = _verified_user(*STAFF, display_name="Fancity 官方", city=beijing, is_staff=True, is_superuser=True)
+    staff = _verified_user(*STAFF, display_name="粉丝城官方", city=beijing, is_staff=True, is_superuser=True)
     staff.groups.add(*Group.objects.filter(name__in=[MODERATORS, EVENT_STAFF]))
     fan = _verified_user(*FAN, display_name="小米粉", city=City.objects.get(slug="shenzhen"))
     fan.groups.add(*Group.objects.filter(name=CORE_TESTERS))

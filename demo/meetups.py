@@ -76,7 +76,7 @@ def load() -> list[str]:
 
     past = Meetup.objects.create(
         city=top,
-        title=f"Fancity 粉丝见面会 · {top.name}",
+        title=f"粉丝城见面会 · {top.name}",
         status=Meetup.Status.FINISHED,
         starts_at=now - datetime.timedelta(days=40),
         venue="城市书房",
@@ -92,7 +92,7 @@ def load() -> list[str]:
 
     open_meetup = Meetup.objects.create(
         city=second,
-        title=f"Fancity 粉丝见面会 · {second.name}",
+        title=f"粉丝城见面会 · {second.name}",
         status=Meetup.Status.PUBLISHED,
         starts_at=(now + datetime.timedelta(days=12)).replace(hour=6, minute=0, second=0, microsecond=0),
         venue="创意园 A 座",
