@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import City
 from fancity.lib import when
+from fancity.lib.params import page_param
 
 register = template.Library()
 
@@ -51,6 +52,6 @@ def canonical_url(context) -> str:
     request = context.get("request")
     if request is None:
         return settings.SITE_URL + "/"
-    page = request.GET.get("page", "")
-    suffix = f"?page={int(page)}" if page.isascii() and page.isdigit() and int(page) > 1 else ""
+    page = page_param(request.GET.get("page"))
+    suffix = f"?page={page}" if page > 1 else ""
     return settings.SITE_URL + request.path + suffix
