@@ -8,6 +8,7 @@ is a ValidationError naming every refused file in the fan's language.
 
 import posixpath
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pillow_heif
@@ -147,7 +148,10 @@ def _inspect_log(file: UploadedFile) -> Upload:
 
 
 def inspect(
-    images: list[UploadedFile], logs: list[UploadedFile], allow_logs: bool, refused: list[tuple[str, str]] = ()
+    images: list[UploadedFile],
+    logs: list[UploadedFile],
+    allow_logs: bool,
+    refused: Sequence[tuple[str, str, str]] = (),
 ) -> Uploads:
     """The files a form sent, checked; ValidationError({"images"/"logs": [...]}) names every refused file.
 
