@@ -255,7 +255,7 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME)
 # Non-file fields stay small; files stream to temporary files past FILE_UPLOAD_MAX_MEMORY_SIZE.
 # fancity.lib.uploads drops a file over UPLOAD_MAX_FILE_SIZE as it arrives (the form says so and keeps
 # the text) and refuses a request over UPLOAD_MAX_REQUEST_SIZE before reading it (the 400 page):
-# room for a post's nine images and three logs at the per-file limit (forum/attachments.py).
+# room for a post's nine images and three logs at the per-file limit (forum/attachments/inspection.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 UPLOAD_MAX_FILE_SIZE = 10 * 1024 * 1024

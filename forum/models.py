@@ -521,7 +521,8 @@ class AttachmentState(models.TextChoices):
 
 
 class Attachment(models.Model):
-    """A file attached to a post (forum/attachments.py writes them; forum/README.md says where they live).
+    """A file attached to a post (written with it by forum.posting through forum/attachments/storing.py;
+    forum/README.md says where they live).
 
     An image arrives as `original` in the private storage and stays PENDING until the task has made
     its `web` copy and `thumb` in the public storage (without EXIF); the original is then deleted.

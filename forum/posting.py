@@ -3,9 +3,12 @@
 Each function opens its own transaction, checks permissions and limits, keeps the counters on the
 thread and the board in that same transaction, and queues notifications (mail goes after commit).
 Locks are always taken in the order author row -> thread row -> board row, so writers never deadlock.
+A post's files (`files=`, checked by `forum.attachments.inspect`) are written in its transaction
+(forum/attachments/storing.py), so a post and its attachments are one write, wherever it comes from.
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -21,11 +24,13 @@ from accounts.notifications import notify
 from accounts.roles import is_desk_staff
 from fancity.lib import when
 from fancity.lib.rows import insert_once
-from forum import drafts, history, hooks, likes, limits, markup, notifying, screening, search
+from forum import attachments, drafts, history, hooks, likes, limits, markup, notifying, screening, search
+from forum.attachments import Uploads
 from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 from forum.permissions import EDIT_WINDOW, can_edit, can_reply, can_start_thread, can_write, is_official
 from forum.permissions import can_delete as can_delete  # callers know it here
+from forum.screening import HeldForReview
 
 # The same text from the same author within this time is a double click or a resent form, not a new post.
 RESENT_WITHIN = datetime.timedelta(seconds=30)
@@ -153,6 +158,15 @@ def _resent(author: User, body: str, **where) -> Post | None:
     return posts.select_related("thread").order_by("-pk").first()
 
 
+def _screen(author: User, board: Board, title: str, body: str, files: Uploads | None, **how) -> tuple[str, str]:
+    """`screening.screen`; a post held for a moderator's review keeps its files waiting with it."""
+    try:
+        return screening.screen(author, board, title, body, **how)
+    except HeldForReview as held:
+        attachments.keep_for_held(held.held, files)  # attached when it is approved
+        raise
+
+
 def _watch(user: User, thread: Thread) -> None:
     Watch.objects.bulk_create([Watch(user=user, thread=thread)], ignore_conflicts=True)
 
@@ -190,13 +204,24 @@ def _new_post(
     )
 
 
-def start_thread(author: User, board: Board, title: str, body: str, reviewed: bool = False, **extra) -> Thread:
-    """Start a thread in `board` with `body` as its first post (floor 1).
+def start_thread(
+    author: User,
+    board: Board,
+    title: str,
+    body: str,
+    reviewed: bool = False,
+    *,
+    files: Uploads | None = None,
+    **extra,
+) -> Thread:
+    """Start a thread in `board` with `body` as its first post (floor 1), and `files` attached to it.
 
     `extra` may hold feedback fields: feedback_kind, device_model, software_version. The sensitive-word
     filter may refuse, mask or hold it (forum/screening.py); `reviewed` is a moderator's approval of
     a held thread (forum.moderation.approve_held): no hold, no posting limits.
     """
+    if files:
+        attachments.check_place(files, board)
     if not can_start_thread(author, board):
         raise refusal(author)
     title = clean_text(title, "title", MAX_TITLE)
@@ -212,11 +237,11 @@ def start_thread(author: User, board: Board, title: str, body: str, reviewed: bo
             "device_model": (extra.get("device_model") or "").strip()[:80],
             "software_version": (extra.get("software_version") or "").strip()[:80],
         }
-    title, body = screening.screen(author, board, title, body, extra=fields, reviewed=reviewed)
-    with transaction.atomic():
+    title, body = _screen(author, board, title, body, files, extra=fields, reviewed=reviewed)
+    with attachments.removed_if_refused() as written, transaction.atomic():
         _lock_author(author)
         if twin := _resent(author, body, floor=1, thread__board=board, thread__title=title):
-            return twin.thread
+            return twin.thread  # a form sent twice: its files came with the first
         if not reviewed:
             limits.check(author, starting_thread=True)
         now = timezone.now()
@@ -230,7 +255,9 @@ def start_thread(author: User, board: Board, title: str, body: str, reviewed: bo
             last_poster=author,
             **fields,
         )
-        _new_post(thread, author, body, 1, now, title=title)
+        post = _new_post(thread, author, body, 1, now, title=title)
+        if files:
+            attachments.attach(author, post, files, written)
         drafts.drop_draft(author, board=board)
         Board.objects.filter(pk=board.pk).update(
             thread_count=F("thread_count") + 1,
@@ -242,18 +269,27 @@ def start_thread(author: User, board: Board, title: str, body: str, reviewed: bo
         _watch(author, thread)
         mark_read(author, thread, 1)
         record_activity(author)
-        post = thread.posts.get(floor=1)
         _notify_about_post(post, thread, author)
         if board.kind == BoardKind.FEEDBACK:
             hooks.feedback_thread_created(thread)  # settings.FORUM_FEEDBACK_HOOKS, after the commit
     return thread
 
 
-def post_reply(author: User, thread: Thread, body: str, quote: Post | None = None, reviewed: bool = False) -> Post:
-    """Add a reply at the next floor of `thread` (screened as `start_thread` says)."""
+def post_reply(
+    author: User,
+    thread: Thread,
+    body: str,
+    quote: Post | None = None,
+    reviewed: bool = False,
+    *,
+    files: Uploads | None = None,
+) -> Post:
+    """Add a reply at the next floor of `thread`, with `files` attached (screened as `start_thread` says)."""
+    if files:
+        attachments.check_place(files, thread)
     body = clean_text(body, "body", MAX_BODY)
-    _title, body = screening.screen(author, thread.board, "", body, thread=thread, quote=quote, reviewed=reviewed)
-    with transaction.atomic():
+    _title, body = _screen(author, thread.board, "", body, files, thread=thread, quote=quote, reviewed=reviewed)
+    with attachments.removed_if_refused() as written, transaction.atomic():
         _lock_author(author)
         thread = Thread.objects.select_for_update(of=("self",)).select_related("board").get(pk=thread.pk)
         if not can_reply(author, thread):
@@ -261,12 +297,14 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
         if quote is not None and (quote.thread_id != thread.pk or not quote.is_visible):
             raise ValidationError({"quote": _("That post cannot be quoted.")})
         if twin := _resent(author, body, thread=thread, quote=quote):
-            return twin
+            return twin  # a form sent twice: its files came with the first
         if not reviewed:
             limits.check(author, starting_thread=False)
         now = timezone.now()
         floor = thread.post_count + 1
         post = _new_post(thread, author, body, floor, now, quote=quote)
+        if files:
+            attachments.attach(author, post, files, written)
         drafts.drop_draft(author, thread=thread)
         changes = {"post_count": floor, "reply_count": F("reply_count") + 1, "last_post_at": now, "last_poster": author}
         if (
@@ -287,15 +325,30 @@ def post_reply(author: User, thread: Thread, body: str, quote: Post | None = Non
     return post
 
 
-def edit_post(editor: User, post: Post, body: str, title: str | None = None, *, checked: bool = False) -> Post:
-    """Change a post's text (`permissions.can_edit`: its author); the post shows it was edited.
+def edit_post(
+    editor: User,
+    post: Post,
+    body: str,
+    title: str | None = None,
+    *,
+    checked: bool = False,
+    files: Uploads | None = None,
+    remove: Iterable[int] = (),
+) -> Post:
+    """Change a post's text (`permissions.can_edit`: its author); the post shows it was edited. Its
+    attachments listed in `remove` go and `files` are added, with a new post's limits.
 
     `checked=True` says the caller has checked a power of its own (meetups: event staff keep their
     meetups' announcement threads current, whoever posted them); the editor must still be able to write."""
+    if files:
+        attachments.check_place(files, post.thread)
     body = clean_text(body, "body", MAX_BODY)
     if title is not None:
         title = clean_text(title, "title", MAX_TITLE)
-    with transaction.atomic():
+    remove = list(remove)
+    with attachments.removed_if_refused() as written, transaction.atomic():
+        if files or remove:
+            _lock_author(editor)  # the daily limit on files
         post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
         if not (can_edit(editor, post) or (checked and can_write(editor) and post.deleted_at is None)):
             raise refusal(editor, editing=post)
@@ -317,6 +370,8 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None, *, 
         record_activity(editor)
         # Only names added by this edit are told, and never the post's author.
         _notify_mentions(post, thread, post.author, added, {post.author_id, editor.pk})
+        if files or remove:
+            attachments.change(editor, post, files or Uploads(), remove, written)
     return post
 
 
@@ -339,9 +394,7 @@ def delete_post(user: User, post: Post) -> Post:
         post.save(update_fields=["deleted_at", "search"])
         if was_visible:
             _take_out_of_counts(post)
-        from forum import attachments  # imports this module; its files go after the commit
-
-        attachments.drop_for_post(post)
+        attachments.drop_for_post(post)  # its files go after the commit
     return post
 
 

@@ -169,8 +169,8 @@ def new_thread(request, slug):
             data.pop("images", None), data.pop("logs", None)
             try:
                 uploads = _uploads(request, form, allow_logs=board.is_feedback)
-                thread = attachments.start_thread(
-                    request.user, board, data.pop("title"), data.pop("body"), uploads, **data
+                thread = posting.start_thread(
+                    request.user, board, data.pop("title"), data.pop("body"), files=uploads, **data
                 )
             except HeldForReview as held:
                 screening.hold(held)
@@ -319,7 +319,7 @@ def reply(request, pk):
         else:
             try:
                 uploads = _uploads(request, form, allow_logs=thread.is_feedback)
-                post = attachments.post_reply(request.user, thread, form.cleaned_data["body"], uploads, quote=quote)
+                post = posting.post_reply(request.user, thread, form.cleaned_data["body"], quote=quote, files=uploads)
                 if form.cleaned_data["official"] and is_desk_staff(request.user) and thread.is_feedback:
                     feedback.mark_official_answer(request.user, post)
             except HeldForReview as held:
@@ -376,13 +376,13 @@ def edit(request, pk):
             preview = _preview(request, form)
         else:
             try:
-                attachments.edit_post(
+                posting.edit_post(
                     request.user,
                     post,
                     form.cleaned_data["body"],
-                    _uploads(request, form, allow_logs=post.thread.is_feedback),
-                    remove=form.cleaned_data.get("remove") or [],
                     title=form.cleaned_data.get("title") or None,
+                    files=_uploads(request, form, allow_logs=post.thread.is_feedback),
+                    remove=form.cleaned_data.get("remove") or [],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)

@@ -1,4 +1,4 @@
-"""Images and logs attached to posts (forum/attachments.py): what goes in, what comes out, who sees it."""
+"""Images and logs attached to posts (forum/attachments/): what goes in, what comes out, who sees it."""
 
 import datetime
 import io
@@ -7,6 +7,7 @@ import zlib
 
 import pillow_heif
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -18,8 +19,8 @@ from PIL import Image
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
 from accounts.roles import MODERATORS, SERVICE_DESK
-from forum import attachments
-from forum.models import Attachment, AttachmentState, Post
+from forum import attachments, posting
+from forum.models import Attachment, AttachmentState, Board, Post
 from tests.forum.factories import fan, member, rewind, thread
 from tests.helpers import wait_until
 
@@ -407,3 +408,67 @@ def test_attachments_add_no_query_to_the_thread_page(client):
     assert _thread_page_queries(client, t) == without
     page = client.get(t.get_absolute_url()).content.decode()
     assert page.count('class="attachment-placeholder pending"') == 6 and page.count("/forum/a/") == 4
+
+
+# --- written by forum.posting's one write of a post -----------------------------------------------
+
+
+def test_attachments_write_no_post_of_their_own():
+    """One start_thread, post_reply and edit_post (forum.posting), which take the files: the attachments
+    package defines none of them, in any of its modules."""
+    import pkgutil
+
+    from forum import attachments as package
+
+    modules = [package] + [
+        __import__(f"forum.attachments.{m.name}", fromlist=["_"]) for m in pkgutil.iter_modules(package.__path__)
+    ]
+    assert len(modules) > 1
+    for module in modules:
+        for name in ("start_thread", "post_reply", "edit_post"):
+            assert not hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_posting_writes_a_thread_a_reply_and_an_edit_with_their_files(django_capture_on_commit_callbacks):
+    author = fan()
+    feedback = Board.objects.get(slug="feedback")
+    files = attachments.inspect([upload("a.png", png())], [upload("a.log", b"boot\n")], allow_logs=True)
+    t = posting.start_thread(author, feedback, "相机闪退", "打开就闪退", feedback_kind="bug", files=files)
+    first = t.posts.get(floor=1)
+    assert sorted(first.attachments.values_list("kind", "state")) == [("image", "pending"), ("log", "ready")]
+    rewind(author)
+
+    reply = posting.post_reply(author, t, "再补一张", files=attachments.inspect([upload("b.png", png())], [], False))
+    assert list(reply.attachments.values_list("name", flat=True)) == ["b.png"]
+    # The same form sent again gets the first reply back and attaches nothing again.
+    again = posting.post_reply(author, t, "再补一张", files=attachments.inspect([upload("b.png", png())], [], False))
+    assert again.pk == reply.pk and Attachment.objects.filter(post=reply).count() == 1
+
+    log = first.attachments.get(kind="log")
+    with django_capture_on_commit_callbacks(execute=True):
+        posting.edit_post(
+            author,
+            first,
+            "打开相机就闪退",
+            files=attachments.inspect([upload("c.png", png())], [], False),
+            remove=[log.pk],
+        )
+    assert sorted(first.attachments.values_list("name", flat=True)) == ["a.png", "c.png"]
+    assert not storages["private"].exists(log.original)
+
+
+def test_posting_refuses_logs_outside_feedback_and_too_many_files_on_an_edit():
+    author = fan()
+    t = thread(author)
+    logs = attachments.inspect([], [upload("a.log", b"boot\n")], allow_logs=True)
+    with pytest.raises(ValidationError) as refused:
+        posting.post_reply(author, t, "日志", files=logs)
+    assert "logs" in refused.value.error_dict
+    first = t.posts.get(floor=1)
+    posting.edit_post(author, first, "九张图", files=attachments.inspect([upload("0.png", png())] * 9, [], False))
+    with pytest.raises(ValidationError) as refused:
+        posting.edit_post(author, first, "十张图", files=attachments.inspect([upload("9.png", png())], [], False))
+    assert "images" in refused.value.error_dict
+    first.refresh_from_db()
+    assert first.body == "九张图" and first.attachments.count() == 9
+    assert Post.objects.filter(thread=t).count() == 1

@@ -156,7 +156,7 @@ def _limits_held(user) -> list[bool]:
         lambda: limits.check(user, starting_thread=False),
         lambda: [limits.check_preview(user) for _ in range(2 * limits.PREVIEWS_PER_WINDOW + 1)],
         lambda: [drafts._check_rate(user) for _ in range(2 * drafts.SAVES_PER_MINUTE + 1)],
-        lambda: attachments._check_daily_limit(user, 1),
+        lambda: attachments.check_daily_limit(user, 1),
     ):
         try:
             check()
