@@ -63,7 +63,7 @@ def test_thread_board_meetup_and_profile_pages_carry_absolute_open_graph_and_can
     meetup = MeetupFactory(title="深圳见面会", agenda="和工程师聊新系统")
     pages = {
         t.get_absolute_url(): ("新固件体验", "续航明显变好了"),
-        board().get_absolute_url(): (board().label, board().blurb),
+        board().get_absolute_url(): (board().name, board().description),  # pages are in Chinese
         meetup.get_absolute_url(): ("深圳见面会", "和工程师聊新系统"),
         author.get_absolute_url(): ("机友小李", "刷机十年"),
     }
