@@ -37,7 +37,7 @@ from accounts.models import User
 from accounts.roles import is_desk_staff
 from fancity.lib import when
 from fancity.lib.uploads import MAX_FILE_NAME
-from forum import posting, tasks
+from forum import posting
 from forum.boards import can_see
 from forum.limits import PostingLimited
 from forum.models import Attachment, AttachmentKind, AttachmentState, Board, HeldPost, Post, Thread
@@ -285,7 +285,7 @@ def _attach(author: User, post: Post, uploads: Uploads, written: list[str]) -> N
             original=name,
         )
         if is_image:
-            enqueue(tasks.process_attachment, attachment.pk)
+            enqueue("forum.tasks.process_attachment", attachment.pk)
 
 
 def _with_files(author: User, uploads: Uploads, write) -> Post:
@@ -378,7 +378,7 @@ def attach_held(author: User, post: Post, files: list[dict]) -> None:
             original=kept["original"],
         )
         if is_image:
-            enqueue(tasks.process_attachment, attachment.pk)
+            enqueue("forum.tasks.process_attachment", attachment.pk)
 
 
 def drop_held(files: list[dict]) -> None:
