@@ -48,11 +48,13 @@ def enqueue(name: str, *args, **kwargs) -> None:
 
 
 def registered(name: str) -> Task:
-    """The task registered as `name` (`<app>.tasks.<verb>`), or LookupError.
+    """The task registered as `name` (`<app>.tasks.<verb>`), or LookupError (TypeError for a non-name).
 
     A web process has imported only the tasks modules something else imported, so on a miss the module
     the name points to is imported first (it registers its tasks), as a worker does when it starts.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"Queue a task by its name ({getattr(name, 'name', name)!r}), not {name!r}")
     module = name.rpartition(".")[0]
     if name not in current_app.tasks and module:
         try:
