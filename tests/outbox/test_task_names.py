@@ -1,4 +1,4 @@
-"""Every `enqueue(...)` in the apps names a registered task, written out, with arguments it takes.
+"""Every `enqueue(...)` in the apps, and every beat entry, names a registered task and gives it arguments it takes.
 
 Work is queued by the task's name (`enqueue("forum.tasks.process_attachment", attachment.pk)`), so
 that a write module never imports its tasks module. A name is only a string: this reads every call in
@@ -7,9 +7,13 @@ the source, so a misspelt or renamed task fails here, before any code path that 
 
 import ast
 import inspect
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+from django_celery_beat.models import PeriodicTask
 
 from outbox.queueing import registered
 
@@ -101,3 +105,16 @@ enqueue(process_attachment, 1)
     assert problems[3] is None  # a keyword it takes
     assert problems[4] is None  # spread: the rest is checked when it runs
     assert problems[5] == "queue by the task's name, written out as a string"
+
+
+@pytest.mark.django_db
+def test_every_beat_entry_names_a_registered_task_that_needs_no_arguments():
+    """Beat queues by name too (the entries are rows written by migrations)."""
+    problems = []
+    for entry in PeriodicTask.objects.exclude(task__startswith="celery."):
+        try:
+            inspect.signature(registered(entry.task).run).bind(*json.loads(entry.args), **json.loads(entry.kwargs))
+        except (LookupError, TypeError) as error:
+            problems.append(f"{entry.name}: {error}")
+    assert PeriodicTask.objects.filter(task="outbox.tasks.send_pending").exists()
+    assert not problems, "\n".join(problems)
