@@ -28,13 +28,11 @@ def queue_email(message: EmailMultiAlternatives) -> None:
     """Queue `message`, its Message-ID fixed now at the site's host: a retry of the task, or a worker
     killed between the mail server taking it and the commit, sends it again (at least once, see README
     "Reliability"), and the copies then share one Message-ID, which mail clients show once."""
-    from accounts.tasks import send_email
-
     headers = dict(message.extra_headers)
     if not any(name.lower() == "message-id" for name in headers):
         headers["Message-ID"] = message_id_for()
     enqueue(
-        send_email,
+        "accounts.tasks.send_email",
         {
             "subject": message.subject,
             "body": message.body,

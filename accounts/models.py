@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,8 +26,6 @@ class City(models.Model):
     @property
     def label(self) -> str:
         """The name in the page's language."""
-        from django.utils.translation import get_language
-
         return self.name if (get_language() or "").startswith("zh") else self.name_en
 
 

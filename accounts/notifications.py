@@ -55,8 +55,6 @@ def notify(
     `text` may be a function: it is then called once per language, inside that language, so that
     each fan reads the notification in their own.
     """
-    from accounts.tasks import email_notifications
-
     rows = []
     for message, fans in _in_languages(recipients, text).values():
         rows += [Notification(recipient=r, kind=kind, text=message, url=url, group=group[:100]) for r in fans]
@@ -64,7 +62,7 @@ def notify(
         created = Notification.objects.bulk_create(rows, batch_size=1000)
         ids = [n.pk for n in created if n.recipient.wants_email(kind)]
         for start in range(0, len(ids), EMAIL_CHUNK):
-            enqueue(email_notifications, ids[start : start + EMAIL_CHUNK])
+            enqueue("accounts.tasks.email_notifications", ids[start : start + EMAIL_CHUNK])
     return created
 
 
@@ -98,8 +96,6 @@ def notify_folded(
     constraint `notification_one_unread_fold`: two events at once never make two rows nor lose a count,
     and an event racing the fan's "read" either grows the old one or starts the next.
     """
-    from accounts.tasks import email_notifications
-
     group = group[:100]
     now = timezone.now()
     touched, new = [], []
@@ -114,7 +110,7 @@ def notify_folded(
             touched += [pk for pk, _recipient, _inserted in rows]
             new += [pk for pk, recipient, inserted in rows if inserted and recipient in wanted]
         for start in range(0, len(new), EMAIL_CHUNK):
-            enqueue(email_notifications, new[start : start + EMAIL_CHUNK])
+            enqueue("accounts.tasks.email_notifications", new[start : start + EMAIL_CHUNK])
     return touched
 
 

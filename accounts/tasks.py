@@ -122,7 +122,7 @@ def email_notifications(notification_ids: list[int]) -> int:
     try:
         for index, notification_id in enumerate(notification_ids):
             if index and time.monotonic() - started > CHUNK_SECONDS:  # one mail at least: progress
-                enqueue(email_notifications, notification_ids[index:])
+                enqueue("accounts.tasks.email_notifications", notification_ids[index:])
                 break
             with transaction.atomic():
                 notification = (
@@ -211,5 +211,5 @@ def queue_digests() -> int:
     fans = digest_recipients()
     with transaction.atomic():
         for fan_id in fans:
-            enqueue(send_digest, fan_id)
+            enqueue("accounts.tasks.send_digest", fan_id)
     return len(fans)

@@ -4,7 +4,8 @@ get a template answer. Safe to run again (rules are found by name).
 Each rule is named and answers in Chinese and in English; a fan gets the answer in their language only
 (servicedesk/models.py `Rule.template_for`), staff see the name in theirs (`Rule.label`)."""
 
-from servicedesk.models import Priority, Rule
+from servicedesk.activity_weeks import backfill
+from servicedesk.models import ActivityWeek, Priority, Rule
 
 RULES = [
     # (name, English name, phrases, priority, escalate, reply, English reply)
@@ -60,9 +61,6 @@ RULES = [
 
 
 def load() -> list[str]:
-    from servicedesk.activity_weeks import backfill
-    from servicedesk.models import ActivityWeek
-
     if not ActivityWeek.objects.exists():
         backfill(weeks=12)  # so the activity chart has a shape from the demo fans' activity
     created = 0

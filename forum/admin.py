@@ -1,6 +1,7 @@
 """The forum in the Django admin. Writes that have rules go through the forum's functions."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_desk_staff
@@ -195,8 +196,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("post"))
     def post_link(self, report):
-        from django.utils.html import format_html
-
         return format_html(
             '<a href="{}">{}</a><br>{}',
             report.post.get_absolute_url(),

@@ -19,8 +19,9 @@ from redis.exceptions import RedisError
 
 from accounts.models import User
 from forum.boards import can_see
+from forum.limits import MAX_BODY, MAX_TITLE
 from forum.models import Board, Draft, Post, Thread
-from forum.permissions import posts_without_limits
+from forum.permissions import can_write, posts_without_limits
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,6 @@ def save_draft(
 ) -> Draft | None:
     """Keep what `user` typed for `thread` (a reply) or `board` (a new thread); an empty form drops
     the draft (None). The same size limits as a post; at most SAVES_PER_MINUTE saves a minute."""
-    from forum.posting import MAX_BODY, MAX_TITLE, can_write
-
     where = _where(thread, board)
     if not can_write(user) or not can_see(user, board or thread.board):
         raise PermissionDenied

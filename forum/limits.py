@@ -13,8 +13,11 @@ from redis.exceptions import RedisError
 
 from accounts.models import User
 from fancity.lib import when
+from forum.models import Post, Thread
 from forum.permissions import posts_without_limits
 
+MAX_TITLE = 120
+MAX_BODY = 20_000
 POST_INTERVAL = datetime.timedelta(seconds=15)
 NEW_FAN_PERIOD = datetime.timedelta(days=1)
 NEW_FAN_THREADS = 3
@@ -52,8 +55,6 @@ def check(author: User, starting_thread: bool) -> None:
 
 
 def _limit(author: User, starting_thread: bool) -> PostingLimited | None:
-    from forum.models import Post, Thread
-
     now = timezone.now()
     last = Post.objects.filter(author=author).order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < POST_INTERVAL:

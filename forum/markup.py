@@ -17,6 +17,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import escape
 
+from forum.models import Post
+
 TAGS = {
     "p",
     "br",
@@ -186,8 +188,6 @@ def rerender_posts(batch_size: int = 200) -> int:
     for bare links, ~~strike~~ and the like, not for safety). Each batch locks its rows while it
     renders them, as an edit does, so a concurrent edit is never overwritten. Safe to run twice.
     """
-    from forum.models import Post
-
     changed = 0
     last = 0
     while True:

@@ -27,6 +27,8 @@ from fancity.lib.rows import insert_once
 from forum import attachments, drafts, history, hooks, likes, limits, markup, notifying, screening, search
 from forum.attachments import Uploads
 from forum.boards import can_see, who_may_see
+from forum.limits import MAX_BODY as MAX_BODY  # size limits live with the other limits; callers know them here
+from forum.limits import MAX_TITLE as MAX_TITLE
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 from forum.permissions import EDIT_WINDOW, can_edit, can_reply, can_start_thread, can_write, is_official
 from forum.permissions import can_delete as can_delete  # callers know it here
@@ -34,8 +36,6 @@ from forum.screening import HeldForReview
 
 # The same text from the same author within this time is a double click or a resent form, not a new post.
 RESENT_WITHIN = datetime.timedelta(seconds=30)
-MAX_TITLE = 120
-MAX_BODY = 20_000
 
 
 # --- permissions (forum/permissions.py, re-exported for the callers that know them here) ---------

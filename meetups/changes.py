@@ -14,8 +14,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from forum.models import Thread
+from forum.posting import post_reply
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup, Registration
+from meetups.publishing import refresh_announcements
 from outbox.queueing import enqueue
 
 REASON_MAX = 500
@@ -98,9 +101,7 @@ def reschedule_meetup(
 
 
 def _tell(meetup: Meetup) -> None:
-    from meetups.tasks import tell_attendees_of_change
-
-    enqueue(tell_attendees_of_change, meetup.pk, meetup.sequence)
+    enqueue("meetups.tasks.tell_attendees_of_change", meetup.pk, meetup.sequence)
 
 
 def change_group(meetup: Meetup, sequence: int | None = None) -> str:
@@ -145,10 +146,6 @@ def update_announcements(staff: User, meetup: Meetup) -> None:
     In the site's language, like the announcement itself. A retry replies once: the forum returns
     an identical reply sent again by the same author instead of posting it twice.
     """
-    from forum.models import Thread
-    from forum.posting import post_reply
-    from meetups.publishing import refresh_announcements
-
     thread_ids = [t for t in (meetup.announcement_thread_id, meetup.city_thread_id) if t]
     if not thread_ids:
         return

@@ -50,9 +50,7 @@ def message_attendees(staff: User, meetup: Meetup, audience: str, text: str) -> 
         message = AttendeeMessage.objects.create(
             meetup=meetup, sent_by=staff, audience=audience, text=text, recipients=count
         )
-        from meetups.tasks import message_attendees as task
-
-        enqueue(task, message.pk)
+        enqueue("meetups.tasks.message_attendees", message.pk)
     return message
 
 

@@ -12,7 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from forum.posting import MAX_TITLE
+from forum.boards import announcements_board, city_board
+from forum.models import Post
+from forum.posting import MAX_TITLE, edit_post, start_thread
 from meetups.draw import commit_to_seed
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
@@ -58,9 +60,7 @@ def publish_meetup(staff: User, meetup: Meetup) -> Meetup:
         commit_to_seed(meetup)
         meetup.save(update_fields=["status", "published_at", "draw_seed", "draw_commitment"])
     post_announcements(meetup.pk, staff.pk)
-    from meetups.tasks import announce_meetup
-
-    enqueue(announce_meetup, meetup.pk)
+    enqueue("meetups.tasks.announce_meetup", meetup.pk)
     return meetup
 
 
@@ -155,9 +155,6 @@ def refresh_announcements(staff: User, meetup: Meetup) -> int:
     """Re-render the first post (and title) of the meetup's announcement threads from the meetup as
     it is now; returns how many posts changed. A post already up to date is left alone (no "edited").
     """
-    from forum.models import Post
-    from forum.posting import edit_post
-
     require_event_staff(staff)
     meetup = Meetup.objects.select_related("city", "proposed_by").get(pk=meetup.pk)
     thread_ids = [t for t in (meetup.announcement_thread_id, meetup.city_thread_id) if t]
@@ -177,9 +174,6 @@ def post_announcements(meetup_id: int, staff_id: int) -> None:
     """Post the missing announcement threads (official: announcements and city board; fan-organised:
     city board). Idempotent: a thread already posted is not posted again.
     """
-    from forum.boards import announcements_board, city_board
-    from forum.posting import start_thread
-
     staff = User.objects.get(pk=staff_id)
     meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
     if meetup.status not in (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED):

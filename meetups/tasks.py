@@ -8,8 +8,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from meetups import checkin, mail, publishing, ranking, scheduling
-from meetups.models import Meetup, Registration
+from meetups import changes, checkin, mail, messaging, publishing, ranking, registration, reminders, scheduling
+from meetups.models import AttendeeMessage, Meetup, Registration
 from outbox.queueing import enqueue
 
 FINISH_AFTER = datetime.timedelta(hours=6)
@@ -35,7 +35,7 @@ def announce_meetup(meetup_id: int) -> int:
     meetup = Meetup.objects.get(pk=meetup_id)
     ids = publishing.city_fan_ids(meetup)
     for start in range(0, len(ids), publishing.NOTIFY_BATCH):
-        enqueue(notify_fans_batch, meetup_id, ids[start : start + publishing.NOTIFY_BATCH])
+        enqueue("meetups.tasks.notify_fans_batch", meetup_id, ids[start : start + publishing.NOTIFY_BATCH])
     return len(ids)
 
 
@@ -74,7 +74,7 @@ def send_reminders() -> int:
     started = time.monotonic()
     for registration_id in list(due):
         if time.monotonic() - started > CHUNK_SECONDS:
-            enqueue(send_reminders)  # the next run takes the rest: a reminded fan is no longer due
+            enqueue("meetups.tasks.send_reminders")  # the next run takes the rest: a reminded fan is no longer due
             break
         with transaction.atomic():
             row = (
@@ -107,74 +107,60 @@ def finish_meetups() -> int:
 @shared_task(name="meetups.tasks.tell_attendees_of_change")
 def tell_attendees_of_change(meetup_id: int, sequence: int) -> int:
     """Split the fans registered for a cancelled or rescheduled meetup into batches, one task each."""
-    from meetups.changes import told_fan_ids
-
     meetup = Meetup.objects.get(pk=meetup_id)
     if meetup.sequence != sequence:
         return 0  # changed again since: that change's own run tells everyone the latest
-    ids = told_fan_ids(meetup)
+    ids = changes.told_fan_ids(meetup)
     for start in range(0, len(ids), publishing.NOTIFY_BATCH):
-        enqueue(tell_change_batch, meetup_id, sequence, ids[start : start + publishing.NOTIFY_BATCH])
+        enqueue("meetups.tasks.tell_change_batch", meetup_id, sequence, ids[start : start + publishing.NOTIFY_BATCH])
     return len(ids)
 
 
 @shared_task(name="meetups.tasks.tell_change_batch")
 def tell_change_batch(meetup_id: int, sequence: int, fan_ids: list[int]) -> int:
     """Tell these fans of change `sequence`; fans already told of it are skipped (a re-run sends nothing twice)."""
-    from meetups.changes import change_group, change_text
-
     meetup = Meetup.objects.select_related("city").get(pk=meetup_id)
     if meetup.sequence != sequence:
         return 0
-    group = change_group(meetup, sequence)
+    group = changes.change_group(meetup, sequence)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"meetups.tell:{group}"])
         fans = list(User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group))
-        mail.notify_text(fans, meetup, lambda: change_text(meetup), group)
+        mail.notify_text(fans, meetup, lambda: changes.change_text(meetup), group)
     return len(fans)
 
 
 @shared_task(name="meetups.tasks.message_attendees")
 def message_attendees(message_id: int) -> int:
     """Split a staff message's recipients into batches, one task each."""
-    from meetups.messaging import audience_fan_ids
-    from meetups.models import AttendeeMessage
-
     message = AttendeeMessage.objects.select_related("meetup").get(pk=message_id)
-    ids = list(audience_fan_ids(message.meetup, message.audience))
+    ids = list(messaging.audience_fan_ids(message.meetup, message.audience))
     for start in range(0, len(ids), publishing.NOTIFY_BATCH):
-        enqueue(message_batch, message_id, ids[start : start + publishing.NOTIFY_BATCH])
+        enqueue("meetups.tasks.message_batch", message_id, ids[start : start + publishing.NOTIFY_BATCH])
     return len(ids)
 
 
 @shared_task(name="meetups.tasks.message_batch")
 def message_batch(message_id: int, fan_ids: list[int]) -> int:
     """Send a staff message to these fans; fans who already have it are skipped (safe to run twice)."""
-    from meetups.messaging import message_group, message_text
-    from meetups.models import AttendeeMessage
-
     message = AttendeeMessage.objects.select_related("meetup").get(pk=message_id)
-    group = message_group(message)
+    group = messaging.message_group(message)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"meetups.tell:{group}"])
         fans = list(User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group))
-        mail.notify_text(fans, message.meetup, lambda: message_text(message), group)
+        mail.notify_text(fans, message.meetup, lambda: messaging.message_text(message), group)
     return len(fans)
 
 
 @shared_task(name="meetups.tasks.release_unconfirmed_seats")
 def release_unconfirmed_seats() -> int:
     """Beat, every 5 minutes: late-promoted seats not confirmed in time pass to the next waiting fans."""
-    from meetups.registration import release_unconfirmed_seats as release
-
-    return release()
+    return registration.release_unconfirmed_seats()
 
 
 @shared_task(name="meetups.tasks.remind_unconfirmed_seats")
 def remind_unconfirmed_seats() -> int:
     """Beat, every 5 minutes: fans holding a late seat are reminded to confirm it halfway to the deadline, once."""
-    from meetups.reminders import remind_unconfirmed_seats as remind
-
-    return remind()
+    return reminders.remind_unconfirmed_seats()

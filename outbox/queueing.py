@@ -1,14 +1,21 @@
 """Queueing Celery work from the functions that write, so that no work is lost when the broker is down.
 
-`enqueue` writes an outbox row in the caller's transaction and sends the task once that transaction
-commits. If the broker does not answer, the request still succeeds and the row stays unsent; the
-sweeper (`outbox.tasks.send_pending`, every minute and whenever a worker starts) sends it when the
-broker is back. A message can therefore arrive twice (sent, but the broker's answer or our `sent_at`
-update was lost): every task is idempotent, and a task whose effect cannot be checked afterwards
-(sending a mail) wraps it in `once`.
+`enqueue` takes the task's registered name (`enqueue("forum.tasks.process_attachment", attachment.pk)`),
+so a module that writes never imports its app's `tasks.py`, which imports it back. The name and the
+arguments are checked against Celery's registry at the call, so a misspelt name or a wrong argument
+fails in the caller, not later in a worker.
+
+It writes an outbox row in the caller's transaction and sends the task once that transaction commits.
+If the broker does not answer, the request still succeeds and the row stays unsent; the sweeper
+(`outbox.tasks.send_pending`, every minute and whenever a worker starts) sends it when the broker is
+back. A message can therefore arrive twice (sent, but the broker's answer or our `sent_at` update was
+lost): every task is idempotent, and a task whose effect cannot be checked afterwards (sending a mail)
+wraps it in `once`.
 """
 
 import datetime
+import importlib
+import inspect
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,10 +39,33 @@ SWEEP_BATCH = 500
 broker = Breaker("Celery broker", cooldown=5.0)
 
 
-def enqueue(task: Task, *args, **kwargs) -> None:
-    """Queue `task(*args, **kwargs)`: saved with the caller's data, sent to Celery after the commit."""
-    message = Message.objects.create(task=task.name, args=list(args), kwargs=kwargs)
+def enqueue(name: str, *args, **kwargs) -> None:
+    """Queue the task registered as `name` with `*args, **kwargs`: saved with the caller's data, sent to
+    Celery after the commit. LookupError for a name no task has; TypeError for arguments it does not take."""
+    inspect.signature(registered(name).run).bind(*args, **kwargs)
+    message = Message.objects.create(task=name, args=list(args), kwargs=kwargs)
     transaction.on_commit(partial(_send_after_commit, message))
+
+
+def registered(name: str) -> Task:
+    """The task registered as `name` (`<app>.tasks.<verb>`), or LookupError (TypeError for a non-name).
+
+    A web process has imported only the tasks modules something else imported, so on a miss the module
+    the name points to is imported first (it registers its tasks), as a worker does when it starts.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"Queue a task by its name ({getattr(name, 'name', name)!r}), not {name!r}")
+    module = name.rpartition(".")[0]
+    if name not in current_app.tasks and module:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if not f"{module}.".startswith(f"{error.name}."):
+                raise  # the module exists but imports something missing: that is not a misspelt name
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        raise LookupError(f"No Celery task is registered as {name!r}") from None
 
 
 def _publish(message: Message) -> bool:

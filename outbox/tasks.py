@@ -4,14 +4,14 @@ import logging
 
 from celery import shared_task
 
+from outbox import queueing
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="outbox.tasks.send_pending")
 def send_pending() -> int:
-    from outbox.queueing import send_pending as send
-
-    return send()
+    return queueing.send_pending()
 
 
 def sweep_after_worker_start(sender=None, **kwargs) -> None:

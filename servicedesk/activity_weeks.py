@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.activity import ACTIVE_DAYS
 from accounts.models import DailyActivity, User
 from servicedesk.models import ActivityWeek
+from servicedesk.triage import BOT_USERNAME
 
 
 def monday(day: datetime.date) -> datetime.date:
@@ -21,8 +22,6 @@ def monday(day: datetime.date) -> datetime.date:
 
 def fans():
     """Every fan who has not deleted their account (the bot is not a fan)."""
-    from servicedesk.triage import BOT_USERNAME
-
     return User.objects.filter(deleted_at__isnull=True).exclude(username=BOT_USERNAME)
 
 

@@ -8,12 +8,11 @@ from django.http import HttpRequest
 from forum.models import Thread
 from outbox.queueing import enqueue
 from servicedesk.queries import desk_state
-from servicedesk.tasks import triage_thread
 
 
 def triage_new_feedback(thread_id: int) -> None:
     """Queue the keyword rules for a new feedback thread (`servicedesk.tasks.triage_thread`)."""
-    enqueue(triage_thread, thread_id)
+    enqueue("servicedesk.tasks.triage_thread", thread_id)
 
 
 def thread_state_panel(request: HttpRequest, thread: Thread) -> tuple[str, dict] | None:

@@ -14,6 +14,8 @@ from accounts.activity import active_since
 from accounts.models import City, User
 from accounts.roles import CORE_TESTERS
 from forum.models import BoardKind, FeedbackKind, FeedbackStatus, Thread
+from meetups.models import Meetup, Registration
+from meetups.queries import ranking
 from servicedesk.activity_weeks import fans
 from servicedesk.models import OPEN_STATES, ActivityWeek, Rating, Ticket
 
@@ -279,9 +281,6 @@ class CityRow:
 
 def city_ranking(limit: int = 10) -> list[CityRow]:
     """The meetups app's latest nightly ranking and the meetups each city has held (read only)."""
-    from meetups.models import Meetup
-    from meetups.queries import ranking
-
     top = ranking()[:limit]
     held = dict(
         Meetup.objects.filter(
@@ -297,8 +296,6 @@ def city_ranking(limit: int = 10) -> list[CityRow]:
 
 
 def meetups_held(days: int = 365) -> int:
-    from meetups.models import Meetup
-
     return Meetup.objects.filter(
         starts_at__lt=timezone.now(),
         starts_at__gte=timezone.now() - datetime.timedelta(days=days),
@@ -312,8 +309,6 @@ SEGMENTS = ["new", "active", "dormant", "core_testers", "meetup_attendees"]
 
 
 def _segment_filters() -> dict[str, Q]:
-    from meetups.models import Registration
-
     since = active_since()
     joined_since = timezone.now() - datetime.timedelta(days=30)
     testers = User.groups.through.objects.filter(group__name=CORE_TESTERS).values("user_id")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -168,8 +169,6 @@ class PrivateRequest(models.Model):
         return self.subject
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("servicedesk:request", args=[self.pk])
 
 

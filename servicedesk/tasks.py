@@ -6,6 +6,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from forum.models import Thread
+from servicedesk import activity_weeks, alerts, lifecycle, triage
+
 logger = logging.getLogger(__name__)
 
 MISSED_WINDOW = datetime.timedelta(days=2)
@@ -15,17 +18,13 @@ MISSED_GRACE = datetime.timedelta(minutes=2)
 @shared_task(name="servicedesk.tasks.triage_thread")
 def triage_thread(thread_id: int) -> int | None:
     """Apply the keyword rules to a new feedback thread (nothing happens the second time)."""
-    from servicedesk.triage import triage
-
-    ticket = triage(thread_id)
+    ticket = triage.triage(thread_id)
     return ticket.pk if ticket else None
 
 
 @shared_task(name="servicedesk.tasks.triage_missed")
 def triage_missed() -> int:
     """Triage recent feedback threads that have no ticket (say the broker was down when they were posted)."""
-    from forum.models import Thread
-
     now = timezone.now()
     ids = list(
         Thread.objects.exclude(status="")
@@ -45,22 +44,16 @@ def triage_missed() -> int:
 @shared_task(name="servicedesk.tasks.solve_quiet_tickets")
 def solve_quiet_tickets() -> int:
     """Solve answered items whose fan has not replied for DeskSettings.auto_solve_days (hourly)."""
-    from servicedesk.lifecycle import solve_quiet_tickets as solve
-
-    return solve()
+    return lifecycle.solve_quiet_tickets()
 
 
 @shared_task(name="servicedesk.tasks.send_alerts")
 def send_alerts() -> int:
     """Tell the desk group about urgent items past the target and claimed items waiting too long (every minute)."""
-    from servicedesk.alerts import send_due
-
-    return send_due()
+    return alerts.send_due()
 
 
 @shared_task(name="servicedesk.tasks.snapshot_activity")
 def snapshot_activity() -> int:
     """Store this week's activity rate, overall and per city (run nightly; the week's last run stays)."""
-    from servicedesk.activity_weeks import snapshot_week
-
-    return snapshot_week()
+    return activity_weeks.snapshot_week()

@@ -22,7 +22,6 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from fancity.lib import when
-from forum import tasks
 from forum.attachments.inspection import MAX_IMAGES_PER_POST, MAX_LOGS_PER_POST, Uploads
 from forum.limits import PostingLimited
 from forum.models import Attachment, AttachmentKind, AttachmentState, Post
@@ -101,7 +100,7 @@ def add_row(post: Post, uploader: User, kind: str, name: str, content_type: str,
         original=original,
     )
     if is_image:
-        enqueue(tasks.process_attachment, attachment.pk)
+        enqueue("forum.tasks.process_attachment", attachment.pk)
 
 
 def attach(author: User, post: Post, files: Uploads, written: list[str]) -> None:

@@ -7,7 +7,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
-from forum import hooks
+from forum import hooks, markup
 
 register = template.Library()
 
@@ -15,9 +15,7 @@ register = template.Library()
 @register.filter
 def plain_excerpt(html: str, length: int = 300) -> str:
     """A post's rendered HTML as one line of plain text (forum.markup.plain_excerpt)."""
-    from forum.markup import plain_excerpt as excerpt
-
-    return excerpt(html, length)
+    return markup.plain_excerpt(html, length)
 
 
 @register.filter

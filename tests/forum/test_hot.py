@@ -131,11 +131,9 @@ def test_ranking_again_replaces_the_lists_and_clears_their_cache(django_capture_
 
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_task_ranks_on_a_real_worker(celery_worker):
-    from forum.tasks import rank_hot_threads
-
     assert PeriodicTask.objects.get(task="forum.tasks.rank_hot_threads").enabled
     _activity(thread(title="beat"), replies=2, hours_ago=1)
     with transaction.atomic():
-        enqueue(rank_hot_threads)
+        enqueue("forum.tasks.rank_hot_threads")
     wait_until(lambda: HotThread.objects.exists())
     assert _titles(hot.for_board(board("general"))) == ["beat"]
