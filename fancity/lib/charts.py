@@ -80,7 +80,7 @@ def stacked_columns(labels: list[str], series: list[tuple[str, list[int]]], heig
     slot = (WIDTH - LEFT) / max(len(labels), 1)
     rects = []
     for i, label in enumerate(labels):
-        y = height - BOTTOM
+        y: float = height - BOTTOM
         for css, values in series:
             h = plot * values[i] / top
             if h:
