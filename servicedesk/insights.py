@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from accounts.activity import active_since
 from accounts.models import City, User
@@ -39,7 +40,7 @@ def _feedback_threads(city: City | None = None) -> QuerySet[Thread]:
 class FeedbackDays:
     days: list[datetime.date]
     by_kind: dict[datetime.date, dict[str, int]]
-    statuses: list[tuple[str, str, int]]  # (status, label, count)
+    statuses: list[tuple[str, str | Promise, int]]  # (status, label, count)
     total: int
 
 
@@ -239,7 +240,7 @@ def activity_by_city(limit: int = 15) -> list[tuple[City, Week]]:
         .select_related("city")
         .order_by("-all_fans", "city_id")[:limit]
     )
-    return [(r.city, Week(r.week, r.active_fans, r.all_fans)) for r in rows]
+    return [(r.city, Week(r.week, r.active_fans, r.all_fans)) for r in rows if r.city is not None]  # all of them
 
 
 @dataclass
@@ -311,7 +312,7 @@ def meetups_held(days: int = 365) -> int:
 SEGMENTS = ["new", "active", "dormant", "core_testers", "meetup_attendees"]
 
 
-def _segment_filters() -> dict[str, Q]:
+def _segment_filters() -> dict[str, Q | Exists]:
     from meetups.models import Registration
 
     since = active_since()

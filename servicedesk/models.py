@@ -6,6 +6,7 @@ matched, whether the bot answered, whether (and how urgently) a person must answ
 it. The clock itself is the forum's `Thread.first_staff_reply_at`, set by `forum.posting.post_reply`.
 """
 
+import datetime
 from typing import Protocol
 
 from django.conf import settings
@@ -284,6 +285,12 @@ class Ticket(RuleLabelled, models.Model):
         blank=True,
         related_name="+",
     )
+
+    # Not columns: set on the instance for the page that shows it (servicedesk.views, queries.desk_state).
+    age: datetime.timedelta
+    overdue: bool
+    rated_helpful: bool | None
+    rated_comment: str | None
 
     class Meta:
         verbose_name = _("ticket")
