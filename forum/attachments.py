@@ -17,6 +17,7 @@ import logging
 import posixpath
 import secrets
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pillow_heif
@@ -135,6 +136,7 @@ def name_too_long_message(name: str) -> str:
 
 def _inspect_image(file: UploadedFile) -> Upload:
     name = _display_name(file)
+    assert file.size is not None  # Django's upload handlers set it
     if file.size > MAX_IMAGE_BYTES:
         raise ValidationError(too_big_message(name, MAX_IMAGE_BYTES))
     file.seek(0)
@@ -166,6 +168,7 @@ def _inspect_log(file: UploadedFile) -> Upload:
         raise ValidationError(
             _("“%(name)s” cannot be attached: logs must be .zip, .txt or .log files.") % {"name": name}
         )
+    assert file.size is not None  # Django's upload handlers set it
     if file.size > MAX_LOG_BYTES:
         raise ValidationError(too_big_message(name, MAX_LOG_BYTES))
     file.seek(0)
@@ -186,7 +189,7 @@ def _inspect_log(file: UploadedFile) -> Upload:
 
 
 def inspect(
-    images: list[UploadedFile], logs: list[UploadedFile], allow_logs: bool, refused: list[tuple[str, str]] = ()
+    images: list[UploadedFile], logs: list[UploadedFile], allow_logs: bool, refused: Sequence[tuple[str, str, str]] = ()
 ) -> Uploads:
     """The files a form sent, checked; ValidationError({"images"/"logs": [...]}) names every refused file.
 
@@ -415,7 +418,7 @@ def _drop_files(attachments) -> None:
 
 
 def edit_post(
-    editor: User, post: Post, body: str, uploads: Uploads, remove: list[int] = (), title: str | None = None
+    editor: User, post: Post, body: str, uploads: Uploads, remove: Sequence[int] = (), title: str | None = None
 ) -> Post:
     """forum.posting.edit_post, removing the post's attachments listed in `remove` (their files go after
     the commit) and attaching `uploads`, with the limits of a new post (per post, per fan and day), in
