@@ -85,7 +85,7 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ["city"]
     show_full_result_count = False
     fieldsets = [
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Fan"), {"fields": ["display_name", "city", "bio", "avatar", "language", "muted_emails", "last_active_on"]}),
         (_("Moderation"), {"fields": ["banned_until", "ban_reason", "deleted_at"]}),
     ]

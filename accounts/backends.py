@@ -73,6 +73,7 @@ def load_fan(user_id, session_key: str | None = None) -> User | None:
     if not rows or not rows[0][-1]:
         return None
     user = _FAN_COLUMNS.build(rows[0], 0)
+    assert isinstance(user, User)  # its id is not NULL
     group_names, user.unread_notifications, *values, _alive = rows[0][_FAN_COLUMNS.width :]
     user._group_names = frozenset(group_names)
     for name, value in zip(extra, values, strict=True):

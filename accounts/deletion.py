@@ -13,8 +13,8 @@ def delete_account(user: User) -> None:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         erase_personal_data(user)
-        if user.avatar:  # the file goes once the deletion is committed
-            name, storage = user.avatar.name, user.avatar.storage
+        if name := user.avatar.name:  # the file goes once the deletion is committed
+            storage = user.avatar.storage
             transaction.on_commit(lambda: storage.delete(name))
         user.username = f"deleted-{user.pk}"
         user.email = ""

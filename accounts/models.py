@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -60,6 +62,13 @@ class User(AbstractUser):
     ban_reason = models.CharField(_("ban reason"), max_length=200, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
+    # Read once per user object and kept on it for the request, never stored: set by
+    # accounts.backends.load_fan, accounts.roles.in_group and forum.moderators. Annotations only, so
+    # `hasattr(user, name)` stays False until one of them sets the value.
+    _group_names: frozenset[str]
+    _moderated_board_ids: frozenset[int]
+    unread_notifications: int
+
     class Meta:
         verbose_name = _("fan")
         verbose_name_plural = _("fans")
@@ -91,7 +100,7 @@ class User(AbstractUser):
 
 
 # A ban "for good" is a ban until this far-away moment; it keeps one column and one check.
-BANNED_FOR_GOOD = timezone.datetime(9999, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+BANNED_FOR_GOOD = datetime(9999, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
 
 
 class DailyActivity(models.Model):

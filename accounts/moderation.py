@@ -36,6 +36,7 @@ def ban_notice(user: User) -> str:
     """What a banned fan is told when a write is refused: until when, and why. Empty when not banned."""
     if why_may_not_act(user) != BANNED:
         return ""
+    assert user.banned_until is not None  # why_may_not_act() said BANNED
     if user.banned_until >= BANNED_FOR_GOOD:
         notice = _("Your account is banned from posting.")
     else:

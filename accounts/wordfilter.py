@@ -50,7 +50,7 @@ from fancity.lib.text import is_word_char, normalise
 VERSION_KEY = "wordfilter:version"
 VERSION_TTL = 60
 MASK_CHAR = "＊"
-_STRENGTH = {WordAction.MASK: 1, WordAction.HOLD: 2, WordAction.BLOCK: 3}
+_STRENGTH: dict[str, int] = {WordAction.MASK: 1, WordAction.HOLD: 2, WordAction.BLOCK: 3}
 
 
 @dataclass(frozen=True)

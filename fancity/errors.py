@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 from django.views.defaults import server_error as default_server_error
 
@@ -92,7 +93,7 @@ class SiteExceptionReporter(ExceptionReporter):
     """DEFAULT_EXCEPTION_REPORTER: under DEBUG, an error is the page a fan would get (400, 503 or 500)
     with Django's traceback as text below it; FANCITY_DEBUG_PAGES=1 gives Django's technical page."""
 
-    def get_traceback_html(self) -> str:
+    def get_traceback_html(self) -> SafeString:
         if not _site_pages_in_debug():
             return super().get_traceback_html()
         if isinstance(self.exc_value, BadRequest | SuspiciousOperation | MultiPartParserError):
@@ -101,4 +102,5 @@ class SiteExceptionReporter(ExceptionReporter):
             template = "503.html"
         else:
             template = "500.html"
-        return loader.get_template(template).render({"debug_detail": self.get_traceback_text()})
+        # Already a SafeString; the backend-neutral stub of render() says only str.
+        return mark_safe(loader.get_template(template).render({"debug_detail": self.get_traceback_text()}))

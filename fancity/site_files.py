@@ -70,7 +70,9 @@ def web_manifest(request):
 
 @functools.cache
 def _favicon() -> bytes:
-    with open(finders.find("icons/favicon.ico"), "rb") as icon:
+    path = finders.find("icons/favicon.ico")
+    assert path is not None, "static/icons/favicon.ico is missing"
+    with open(path, "rb") as icon:
         return icon.read()
 
 

@@ -79,7 +79,9 @@ def save_draft(
     """Keep what `user` typed for `thread` (a reply) or `board` (a new thread); an empty form drops
     the draft (None). The same size limits as a post; at most SAVES_PER_MINUTE saves a minute."""
     where = _where(thread, board)
-    if not can_write(user) or not can_see(user, board or thread.board):
+    in_board = thread.board if thread is not None else board
+    assert in_board is not None  # _where() refused neither
+    if not can_write(user) or not can_see(user, in_board):
         raise PermissionDenied
     body = _clean(body, "body", MAX_BODY)
     title = _clean(title, "title", MAX_TITLE) if board is not None else ""
@@ -118,7 +120,7 @@ def drafts_data(user: User) -> dict:
         "forum_drafts": [
             {
                 "thread": d.thread_id,
-                "board": d.board.slug if d.board_id else None,
+                "board": d.board.slug if d.board is not None else None,
                 "title": d.title,
                 "body": d.body,
                 "updated_at": d.updated_at.isoformat(),

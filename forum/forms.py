@@ -11,7 +11,7 @@ from accounts.models import User
 from fancity.lib.params import MAX_ID
 from forum import queries, search
 from forum.boards import can_see, may_see_beta
-from forum.models import FeedbackKind, FeedbackStatus, Thread
+from forum.models import Board, FeedbackKind, FeedbackStatus, Thread
 from forum.posting import MAX_BODY, MAX_TITLE
 
 BODY_HELP = _(
@@ -160,7 +160,7 @@ class MoveForm(forms.Form):
     one gets forum.moderation's reason); `offered`: the ones forum.permissions.move_destinations
     allows, the only ones listed."""
 
-    board = forms.ModelChoiceField(label=_("Move to board"), queryset=None)
+    board: "forms.ModelChoiceField[Board]" = forms.ModelChoiceField(label=_("Move to board"), queryset=None)
     reason = forms.CharField(label=_("Reason (the author sees it)"), max_length=500, required=False)
 
     def __init__(self, *args, boards=None, offered=None, **kwargs):

@@ -61,7 +61,7 @@ class Version:
 def _changes(before: str, after: str, before_title: str, after_title: str) -> list[tuple[str, str]]:
     old = ([f"# {before_title}", ""] if before_title != after_title else []) + before.splitlines()
     new = ([f"# {after_title}", ""] if before_title != after_title else []) + after.splitlines()
-    out = []
+    out: list[tuple[str, str]] = []
     for group in difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(2):
         if out:
             out.append(("gap", "…"))

@@ -20,7 +20,7 @@ from functools import partial
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -93,7 +93,7 @@ def _keys(board_ids) -> list[str]:
 def rank(now: datetime.datetime | None = None) -> int:
     """Score the threads and replace the hot lists; returns how many threads are listed."""
     now = now or timezone.now()
-    params = {
+    params: dict[str, datetime.datetime | float] = {
         "now": now,
         "since": now - WINDOW,
         "reply": REPLY_WEIGHT,
@@ -125,7 +125,7 @@ def forget(thread: Thread) -> None:
         transaction.on_commit(partial(cache.delete_many, _keys(boards)))
 
 
-def _visible() -> "QuerySet[HotThread]":  # noqa: F821 - a string, for the reader
+def _visible() -> QuerySet[HotThread]:
     """Hot rows still on the board they were ranked on, not withdrawn, whose first post is neither hidden
     nor deleted."""
     gone = Post.objects.filter(thread=OuterRef("thread_id"), floor=1).filter(

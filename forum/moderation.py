@@ -207,7 +207,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
         if not first_time:
             Thread.objects.filter(pk=thread.pk).update(**fields)
         board = Board.objects.select_for_update().get(pk=thread.board_id)
-        board_fields = {"post_count": Greatest(F("post_count") - len(ids), 0)}
+        board_fields: dict[str, object] = {"post_count": Greatest(F("post_count") - len(ids), 0)}
         if first_time:
             board_fields["thread_count"] = Greatest(F("thread_count") - 1, 0)
         if board.last_thread_id == thread.pk:  # the index's "last" cell shows the newest thread still public
@@ -269,7 +269,10 @@ def restore_thread(user: User, thread: Thread, reason: str = "") -> int:
             hidden_at=None, hidden_by=None, hidden_reason="", reply_count=F("reply_count") + replies
         )
         board = Board.objects.select_for_update().get(pk=thread.board_id)
-        board_fields = {"thread_count": F("thread_count") + 1, "post_count": F("post_count") + len(posts)}
+        board_fields: dict[str, object] = {
+            "thread_count": F("thread_count") + 1,
+            "post_count": F("post_count") + len(posts),
+        }
         if board.last_post_at is None or thread.last_post_at > board.last_post_at:
             board_fields.update(last_thread=thread, last_post_at=thread.last_post_at, last_poster=thread.last_poster_id)
         Board.objects.filter(pk=board.pk).update(**board_fields)
@@ -523,11 +526,11 @@ def approve_held(moderator: User, held: HeldPost) -> Post:
             HeldPost.objects.select_for_update(of=("self",)).select_related("board", "thread", "author").get(pk=held.pk)
         )
         if held.decided_at:
-            if held.post_id:
+            if held.post is not None:
                 return held.post
             raise ValidationError(_("This post was already rejected."))
         extra, files = attachments.held_extra(held.extra)
-        if held.thread_id is None:
+        if held.thread is None:
             thread = posting.start_thread(held.author, held.board, held.title, held.body, reviewed=True, **extra)
             post = thread.posts.get(floor=1)
         else:

@@ -117,7 +117,8 @@ def describe(user: User, items: list[Notification]) -> dict[int, notifications.S
     landing = dict(raw.fetch(_LANDING_SQL, [[n.pk for n in folded], [n.target_id for n in folded]])) if folded else {}
     shown: dict[int, notifications.Shown | None] = {}
     for n in items:
-        thread = threads.get(_thread_id(n.group))
+        tid = _thread_id(n.group)
+        thread = threads.get(tid) if tid is not None else None
         if thread is None or not can_see(user, thread.board) or not may_read_withdrawn(user, thread):
             shown[n.pk] = None
         elif not n.folds:

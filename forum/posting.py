@@ -111,7 +111,7 @@ def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
     of their posts and mentions of them (Discourse's "tracking"), and of every reply only if they watch."""
     notified = {author.pk}
     name = author.public_name
-    if post.quote_id and post.quote.author_id not in notified:
+    if post.quote is not None and post.quote.author_id not in notified:
         quoted = post.quote.author
         notified.add(quoted.pk)
         notifying.tell(
@@ -359,6 +359,7 @@ def edit_post(
         if body != post.body or new_title:
             history.keep_version(post, editor)  # the text this edit replaces, before it changes
         if new_title:
+            assert title is not None
             Thread.objects.filter(pk=thread.pk).update(title=title)
             thread.title = title
         added = [n for n in markup.mentioned_usernames(body) if n not in markup.mentioned_usernames(post.body)]

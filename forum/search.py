@@ -95,7 +95,7 @@ def tsquery(q: str) -> str:
 
 @dataclass
 class Hit:
-    post: object
+    post: Post
     terms: list[str]
     more: int = 0  # other matching posts in its thread (among the ranked ones)
     more_url: str = ""  # the search of its thread alone
@@ -120,6 +120,7 @@ def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
     first = pattern.search(text)
     start = max(0, (first.start() if first else 0) - length // 3)
     excerpt = text[start : start + length]
+    out: list[str]
     out, last = [], 0
     for m in pattern.finditer(excerpt):
         out.append(escape(excerpt[last : m.start()]))
@@ -194,6 +195,7 @@ class Scope:
 
     def ranking(self) -> tuple[str, list, str]:
         """The ranking's WHERE, its parameters and its ORDER BY key."""
+        params: list[object]
         where, params = [_RANK_VISIBLE], []
         if self.thread is not None:
             where.append("p.thread_id = %s")

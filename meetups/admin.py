@@ -208,8 +208,7 @@ class AnswerInline(admin.TabularInline):
     model = Answer
     extra = 0
     can_delete = False
-    fields = ["question", "value"]
-    readonly_fields = fields
+    fields = readonly_fields = ("question", "value")
 
     def has_add_permission(self, request, obj=None):
         return False  # answers are written with the registration (meetups.registration)

@@ -155,7 +155,7 @@ def run_draw(staff: User, meetup: Meetup, seed: str | None = None) -> DrawResult
             "algorithm": ALGORITHM,
             "applicants": [
                 {"application": r.applied_order, "name": pseudonym(seed, r.fan_id), "weight": r.draw_weight}
-                for r in sorted(ordered, key=lambda r: r.applied_order)
+                for r in sorted(ordered, key=lambda r: r.applied_order or 0)  # set above, never None
             ],
             "result": [r.applied_order for r in ordered],
         }

@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +21,7 @@ class RegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
     )
 
-    def __init__(self, *args, questions: list[Question] = (), **kwargs):
+    def __init__(self, *args, questions: Iterable[Question] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         for question in self.questions:
@@ -30,7 +33,7 @@ class RegisterForm(forms.Form):
 
     @staticmethod
     def _field(question: Question) -> forms.Field:
-        common = {
+        common: dict[str, Any] = {
             "label": question.label,
             "required": question.required,
             "validators": [question.clean_answer],
@@ -40,9 +43,9 @@ class RegisterForm(forms.Form):
             choices = [(option, option) for option in question.option_list]
             return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
         if question.kind == Question.Kind.YES_NO:
-            choices = [(Question.YES, _("Yes")), (Question.NO, _("No"))]
-            return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
-        attrs = {"maxlength": ANSWER_MAX}
+            yes_no = [(Question.YES, _("Yes")), (Question.NO, _("No"))]
+            return forms.ChoiceField(choices=yes_no, widget=forms.RadioSelect, **common)
+        attrs: dict[str, Any] = {"maxlength": ANSWER_MAX}
         if question.kind == Question.Kind.PHONE:
             attrs.update({"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
         return forms.CharField(max_length=ANSWER_MAX, widget=forms.TextInput(attrs=attrs), **common)

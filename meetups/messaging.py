@@ -17,7 +17,7 @@ State = Registration.State
 Audience = AttendeeMessage.Audience
 TEXT_MAX = 280
 
-AUDIENCES = {
+AUDIENCES: dict[str, Q] = {
     Audience.CONFIRMED: Q(state=State.CONFIRMED),
     Audience.WAITING: Q(state=State.WAITING),
     Audience.CHECKED_IN: Q(checked_in_at__isnull=False),

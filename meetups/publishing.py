@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import Truncator
@@ -32,7 +32,13 @@ def _missing_details(meetup: Meetup) -> list[str]:
         "registration_opens_at": meetup.registration_opens_at,
         "registration_closes_at": meetup.registration_closes_at,
     }
-    return [str(Meetup._meta.get_field(name).verbose_name) for name, value in names.items() if not value]
+    missing = []
+    for name, value in names.items():
+        if not value:
+            field = Meetup._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            missing.append(str(field.verbose_name))
+    return missing
 
 
 def publish_meetup(staff: User, meetup: Meetup) -> Meetup:

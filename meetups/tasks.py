@@ -52,7 +52,7 @@ def notify_fans_batch(meetup_id: int, fan_ids: list[int]) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"meetups.announce:{meetup.pk}"])
         fans = list(
-            User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group).exclude(pk=meetup.proposed_by_id)
+            User.objects.filter(pk__in=fan_ids).exclude(notifications__group=group).exclude(pk=meetup.proposed_by_id)  # type: ignore[misc]  # None: IS NULL
         )
         mail.notify_text(fans, meetup, lambda: publishing.announcement_notice(meetup), group)
     return len(fans)

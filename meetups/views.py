@@ -74,7 +74,7 @@ def _detail_context(request, meetup: Meetup, form: RegisterForm | None = None) -
         and registration.state in ACTIVE_STATES
         and meetup.status != Meetup.Status.CANCELLED,
         "position": waiting_position(registration) if registration else None,
-        "seats_left": max(meetup.capacity - meetup.confirmed, 0),
+        "seats_left": max(meetup.capacity - meetup.confirmed, 0),  # type: ignore[attr-defined]  # with_seats()
         "is_open": meetup.registration_is_open(),
         "opening": opening_words(meetup),  # registration opens later: the day and time it opens
         # A fan who was turned down (or did not come) holds their row: no button that would fail.

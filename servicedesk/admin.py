@@ -65,8 +65,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
-    fields = ["at", "kind", "actor", "from_state", "to_state"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "actor", "from_state", "to_state")
     extra = 0
     can_delete = False
 

@@ -28,7 +28,7 @@ def _not_alerted(threshold: str):
     return ~Exists(DeskAlert.objects.filter(ticket=OuterRef("pk"), threshold=threshold))
 
 
-def due(now: datetime.datetime) -> list[tuple[Ticket, str]]:
+def due(now: datetime.datetime) -> list[tuple[Ticket, DeskAlert.Threshold]]:
     settings = DeskSettings.load()
     unclaimed = Ticket.objects.filter(
         _not_alerted(DeskAlert.Threshold.UNCLAIMED),

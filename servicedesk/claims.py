@@ -27,7 +27,7 @@ class AlreadyClaimed(ValidationError):
         if message is None:
             if ticket.state in (TicketState.ANSWERED, TicketState.SOLVED):
                 message = _("This item was already answered.")
-            elif ticket.claimed_by_id:
+            elif ticket.claimed_by is not None:
                 message = _("%(name)s has already claimed this item.") % {"name": ticket.claimed_by.public_name}
             else:
                 message = _("This item is not in the queue.")
@@ -39,6 +39,7 @@ class HeldBySomeoneElse(AlreadyClaimed):
     """Someone else holds the item: answering it needs a confirmation."""
 
     def __init__(self, ticket: Ticket):
+        assert ticket.claimed_by is not None
         message = _("%(name)s holds this item. Confirm that you want to answer it instead.") % {
             "name": ticket.claimed_by.public_name
         }
@@ -106,9 +107,11 @@ def answer(staff: User, ticket_id: int, body: str, confirm: bool = False) -> Pos
             raise AlreadyClaimed(ticket)
         if ticket.claimed_by_id not in (None, staff.pk) and not confirm:
             raise HeldBySomeoneElse(ticket)
-        if ticket.is_private:
+        post: Post | PrivateMessage
+        if ticket.request is not None:  # loaded with the ticket; ticket.is_private
             post = private.staff_answer(staff, ticket.request, body)
         else:
+            assert ticket.thread is not None  # ticket_thread_or_request
             post = post_reply(staff, ticket.thread, body)
         now = timezone.now()
         move(

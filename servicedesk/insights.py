@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from accounts.activity import active_since
 from accounts.models import City, User
@@ -41,7 +42,7 @@ def _feedback_threads(city: City | None = None) -> QuerySet[Thread]:
 class FeedbackDays:
     days: list[datetime.date]
     by_kind: dict[datetime.date, dict[str, int]]
-    statuses: list[tuple[str, str, int]]  # (status, label, count)
+    statuses: list[tuple[str, str | Promise, int]]  # (status, label, count)
     total: int
 
 
@@ -241,7 +242,7 @@ def activity_by_city(limit: int = 15) -> list[tuple[City, Week]]:
         .select_related("city")
         .order_by("-all_fans", "city_id")[:limit]
     )
-    return [(r.city, Week(r.week, r.active_fans, r.all_fans)) for r in rows]
+    return [(r.city, Week(r.week, r.active_fans, r.all_fans)) for r in rows if r.city is not None]  # all of them
 
 
 @dataclass
@@ -308,7 +309,7 @@ def meetups_held(days: int = 365) -> int:
 SEGMENTS = ["new", "active", "dormant", "core_testers", "meetup_attendees"]
 
 
-def _segment_filters() -> dict[str, Q]:
+def _segment_filters() -> dict[str, Q | Exists]:
     since = active_since()
     joined_since = timezone.now() - datetime.timedelta(days=30)
     testers = User.groups.through.objects.filter(group__name=CORE_TESTERS).values("user_id")

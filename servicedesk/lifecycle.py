@@ -52,13 +52,13 @@ def locked(ticket_id: int) -> Ticket:
 
 def reopen(ticket: Ticket, fan: User, now: datetime.datetime) -> None:
     """The fan wrote again after an answer (or after it was solved): back to the queue, age from now."""
-    fields = {"waiting_since": now}
+    fields: dict[str, object] = {"waiting_since": now}
     if ticket.escalated_at is None:
         fields.update(
             escalated_at=now, priority=max(ticket.priority, Priority.NORMAL), reason=Ticket.Reason.FAN_REPLIED
         )
     move(ticket, TicketState.REOPENED, TicketEvent.Kind.REOPENED, fan, now, **fields)
-    if ticket.claimed_by_id:
+    if ticket.claimed_by is not None:  # loaded with the ticket
         title = ticket.subject
         notify(
             [ticket.claimed_by],
@@ -89,8 +89,8 @@ def thread_reply_posted(post_id: int) -> None:
     if post is None or post.floor == 1 or not post.thread.is_feedback:
         return
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("claimed_by", "thread")
-        ticket = ticket.filter(thread_id=post.thread_id).first()
+        tickets = Ticket.objects.select_for_update(of=("self",)).select_related("claimed_by", "thread")
+        ticket = tickets.filter(thread_id=post.thread_id).first()
         if ticket is None:
             return
         now = timezone.now()

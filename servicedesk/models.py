@@ -6,6 +6,9 @@ matched, whether the bot answered, whether (and how urgently) a person must answ
 it. The clock itself is the forum's `Thread.first_staff_reply_at`, set by `forum.posting.post_reply`.
 """
 
+import datetime
+from typing import Protocol
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,12 +18,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+class _NamesRule(Protocol):
+    @property
+    def rule(self) -> "Rule | None": ...
+    @property
+    def rule_id(self) -> int | None: ...
+    @property
+    def rule_name(self) -> str: ...
+
+
 class RuleLabelled:
     """A ticket or rating names the rule that answered it: in the reader's language while the rule
     exists (load it with select_related), else as it was named then."""
 
     @property
-    def rule_label(self) -> str:
+    def rule_label(self: _NamesRule) -> str:
         return self.rule.label if self.rule_id is not None and self.rule is not None else self.rule_name
 
 
@@ -273,6 +285,12 @@ class Ticket(RuleLabelled, models.Model):
         related_name="+",
     )
 
+    # Not columns: set on the instance for the page that shows it (servicedesk.views, queries.desk_state).
+    age: datetime.timedelta
+    overdue: bool
+    rated_helpful: bool | None
+    rated_comment: str | None
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -302,7 +320,10 @@ class Ticket(RuleLabelled, models.Model):
 
     @property
     def subject(self) -> str:
-        return self.thread.title if self.thread_id else self.request.subject
+        if self.thread is not None:  # no query when thread_id is None
+            return self.thread.title
+        assert self.request is not None  # ticket_thread_or_request
+        return self.request.subject
 
     @property
     def fan(self):

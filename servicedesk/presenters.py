@@ -53,9 +53,9 @@ def insights_context(city: City | None, target: int) -> dict:
 
     rated = insights.satisfaction(city=city)
     if rated.rules:  # ratings keep the rule's name as it was; show the rule's name in the reader's language
-        labels = {rule.name: rule.label for rule in Rule.objects.only("name", "name_en")}
+        rule_labels = {rule.name: rule.label for rule in Rule.objects.only("name", "name_en")}
         for r in rated.rules:
-            r.label = labels.get(r.label, r.label)
+            r.label = rule_labels.get(r.label, r.label)
     satisfaction_chart = charts.bars(
         [
             (label, 100 * r.rate, f"{_percent(r.helped, r.total)} ({r.helped}/{r.total})")

@@ -129,6 +129,7 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
             .get(request_id=request_id)
         )
         request = ticket.request
+        assert request is not None  # got by request_id
         now = timezone.now()
         if user.pk == request.fan_id and may_act(user):
             message = _message(request, user, body, now)
@@ -157,6 +158,7 @@ def move_thread(staff: User, ticket_id: int, public_title: str = "") -> PrivateR
         if ticket.request_id:
             # Read afresh: the lock waited for the other mover, whose request the row's join could not see.
             return PrivateRequest.objects.get(pk=ticket.request_id)
+        assert ticket.thread_id is not None  # ticket_thread_or_request
         thread = Thread.objects.select_related("author", "board").get(pk=ticket.thread_id)
         # The conversation between the fan and the desk: the fan's posts, staff answers, the bot's answer.
         # Other fans' replies stay in the withdrawn thread.

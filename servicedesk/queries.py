@@ -38,7 +38,7 @@ def queue(limit: int = QUEUE_PAGE) -> list[Ticket]:
 def state_totals() -> dict[str, int]:
     """How many items are in each state that matters to the queue (one grouped count on the queue's index,
     one on the index of answered items)."""
-    totals = dict.fromkeys([*OPEN_STATES, TicketState.ANSWERED], 0)
+    totals: dict[str, int] = dict.fromkeys([*OPEN_STATES, TicketState.ANSWERED], 0)
     rows = (
         Ticket.objects.filter(escalated_at__isnull=False, state__in=OPEN_STATES)
         .values("state")
@@ -97,7 +97,7 @@ def events(ticket: Ticket) -> list[TicketEvent]:
 
 def age(ticket: Ticket, now: datetime.datetime | None = None) -> datetime.timedelta:
     """Time the fan waited for the first person: until the first staff reply, or until now."""
-    first = ticket.thread.first_staff_reply_at if ticket.thread_id else ticket.answered_at
+    first = ticket.thread.first_staff_reply_at if ticket.thread is not None else ticket.answered_at
     end = first or now or timezone.now()
     return end - ticket.created_at
 
@@ -129,6 +129,7 @@ def desk_state(thread_id: int) -> Ticket | None:
     if not rows:
         return None
     ticket = _DESK_COLUMNS.build(rows[0], 0)
+    assert isinstance(ticket, Ticket)  # its id is not NULL
     ticket.rated_helpful, ticket.rated_comment = rows[0][_DESK_COLUMNS.width :]
     return ticket
 

@@ -76,10 +76,11 @@ def is_answer(message: PrivateMessage, fan_id: int) -> bool:
     """A message the fan may rate: a staff answer or the bot's (its author loaded)."""
     if message.author_id is None or message.author_id == fan_id:
         return False
-    return message.by_staff or message.author.username == BOT_USERNAME
+    return message.by_staff or (message.author is not None and message.author.username == BOT_USERNAME)
 
 
 def ratings_of_messages(messages: list[PrivateMessage]) -> dict[int, Rating]:
     """The ratings of these messages, by message id (one query)."""
     ids = [m.pk for m in messages]
-    return {r.message_id: r for r in Rating.objects.filter(message_id__in=ids)} if ids else {}
+    ratings = Rating.objects.filter(message_id__in=ids) if ids else []
+    return {r.message_id: r for r in ratings if r.message_id is not None}  # all: filtered by message

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from accounts.models import City
 from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
-from forum.models import Thread
+from forum.models import Post, Thread
 from forum.queries import Pages, thread_posts
 from servicedesk import claims, export, lifecycle, private, queries, satisfaction, triage
 from servicedesk import insights as figures
 from servicedesk.forms import AnswerForm, MessageForm, MoveForm, RatingForm, RequestForm
-from servicedesk.models import OPEN_STATES, DeskSettings, PrivateRequest, Ticket, TicketState
+from servicedesk.models import OPEN_STATES, DeskSettings, PrivateMessage, PrivateRequest, Ticket, TicketState
 from servicedesk.presenters import insights_context, segment_labels
 
 
@@ -120,10 +120,13 @@ def _render_ticket(
     target = DeskSettings.load().target_minutes
     item.age = queries.waiting(item) if item.is_open else queries.age(item)
     item.overdue = item.is_open and item.age.total_seconds() > target * 60
+    posts: list[PrivateMessage] | list[Post]
     if item.is_private:
+        assert item.request is not None
         posts, pages = queries.request_messages(item.request, page_param(request.GET.get("page")))
     else:
         thread = item.thread
+        assert thread is not None  # ticket_thread_or_request
         page = page_param(request.GET.get("page"), thread.page_count)
         posts, pages = thread_posts(thread, page), Pages(page, thread.page_count, page < thread.page_count)
     context = {

@@ -30,11 +30,12 @@ def run_each(
     Returns how many succeeded; `done_message % {"n": done}` reports them.
     """
     done = 0
+    refused: tuple[type[Exception], ...] = (ValidationError, PermissionDenied, *refusals)
     for obj in objects:
         try:
             with transaction.atomic():
                 call(obj)
-        except (ValidationError, PermissionDenied, *refusals) as error:
+        except refused as error:
             modeladmin.message_user(request, f"{obj}: {refusal_text(error)}", messages.ERROR)
         else:
             done += 1

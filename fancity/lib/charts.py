@@ -7,6 +7,8 @@ templates (`templates/servicedesk/_chart.html`, `templates/_bar_chart.html`, the
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
 WIDTH = 360
 LEFT = 34  # room for the axis labels
 BOTTOM = 16
@@ -80,7 +82,7 @@ def stacked_columns(labels: list[str], series: list[tuple[str, list[int]]], heig
     slot = (WIDTH - LEFT) / max(len(labels), 1)
     rects = []
     for i, label in enumerate(labels):
-        y = height - BOTTOM
+        y: float = height - BOTTOM
         for css, values in series:
             h = plot * values[i] / top
             if h:
@@ -136,7 +138,7 @@ def line_chart(
 
 @dataclass
 class Bar:
-    label: str
+    label: str | Promise  # a lazy translation is rendered in the reader's language
     value: str
     y: float
     width: float
@@ -161,7 +163,7 @@ class BarChart:
     label_chars: int = BAR_LABEL_CHARS
 
 
-def bars(items: list[tuple[str, float, str]], top: float | None = None) -> BarChart:
+def bars(items: list[tuple[str | Promise, float, str]], top: float | None = None) -> BarChart:
     """Horizontal bars: items are (label, value, text shown), the longest bar for `top` (default the largest)."""
     top = top or max((v for _l, v, _t in items), default=0) or 1
     room = WIDTH - BAR_LABEL_WIDTH - BAR_VALUE_ROOM

@@ -8,6 +8,7 @@ hostile query string into an HTTP 500. Views read numbers with `int_param` and r
 
 import re
 from collections.abc import Iterable
+from typing import overload
 
 from django.core.exceptions import SuspiciousOperation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +20,10 @@ MAX_PAGE = 1_000_000
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
+@overload
+def int_param(raw: object, default: int, *, minimum: int = 1, maximum: int = MAX_ID) -> int: ...
+@overload
+def int_param(raw: object, default: None = None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None: ...
 def int_param(raw: object, default: int | None = None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
     """`raw` as an int if it is ASCII digits only and within [minimum, maximum], else `default`."""
     if not isinstance(raw, str) or not _ASCII_DIGITS.fullmatch(raw):

@@ -12,14 +12,18 @@ def insert_once(model: type[models.Model], **values) -> bool:
     fields left out get their model default.
     """
     meta = model._meta
-    fields = [meta.get_field(name) for name in values]
+    fields: list[models.Field] = []
+    for name in values:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field) and field.concrete, f"{name} is not a column of {meta.label}"
+        fields.append(field)
     given = {f.name for f in fields}
     for field in meta.concrete_fields:
         if field.name not in given and not field.primary_key and field.has_default():
             fields.append(field)
             values[field.name] = field.get_default()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields if f.column)  # all: concrete fields have a column
     placeholders = ", ".join(["%s"] * len(fields))
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING 1"

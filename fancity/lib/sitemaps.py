@@ -55,5 +55,7 @@ class IdRangeSitemap(SiteUrlSitemap):
     """A sitemap of many rows, paged by id (see the module's docstring)."""
 
     @property
-    def paginator(self) -> IdRangePaginator:
-        return IdRangePaginator(self.items(), self.limit)
+    def paginator(self) -> IdRangePaginator:  # type: ignore[override]  # Sitemap uses only num_pages and page()
+        queryset = self.items()
+        assert isinstance(queryset, QuerySet), "an IdRangeSitemap's items are a queryset"
+        return IdRangePaginator(queryset, self.limit)

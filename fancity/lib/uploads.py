@@ -135,6 +135,7 @@ class SizeLimitedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > settings.UPLOAD_MAX_FILE_SIZE:
+            assert self.file_name is not None  # new_file() ran first
             self._refuse(self.file_name, "size")
         return raw_data
 

@@ -97,6 +97,7 @@ def name_too_long_message(name: str) -> str:
 
 def _inspect_image(file: UploadedFile) -> Upload:
     name = _display_name(file)
+    assert file.size is not None  # Django's upload handlers set it
     if file.size > MAX_IMAGE_BYTES:
         raise ValidationError(too_big_message(name, MAX_IMAGE_BYTES))
     file.seek(0)
@@ -128,6 +129,7 @@ def _inspect_log(file: UploadedFile) -> Upload:
         raise ValidationError(
             _("“%(name)s” cannot be attached: logs must be .zip, .txt or .log files.") % {"name": name}
         )
+    assert file.size is not None  # Django's upload handlers set it
     if file.size > MAX_LOG_BYTES:
         raise ValidationError(too_big_message(name, MAX_LOG_BYTES))
     file.seek(0)

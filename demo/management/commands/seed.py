@@ -155,9 +155,8 @@ class Command(BaseCommand):
             pool.append((body, f"<p>{escape(body)}</p>", search.vector_literal("", body)))
         staff_id = User.objects.get(username=STAFF_NAME).pk
         boards = list(Board.objects.exclude(kind=BoardKind.ANNOUNCEMENTS))
-        board_weights = [
-            {BoardKind.GENERAL: 300, BoardKind.FEEDBACK: 120, BoardKind.BETA: 10}.get(b.kind, 1) for b in boards
-        ]
+        kind_weights: dict[str, int] = {BoardKind.GENERAL: 300, BoardKind.FEEDBACK: 120, BoardKind.BETA: 10}
+        board_weights = [kind_weights.get(b.kind, 1) for b in boards]
         general = next(b for b in boards if b.kind == BoardKind.GENERAL)
         # Replies per thread: skewed, a few threads get many; thread 0 is the very long one.
         replies = [0] * thread_count
