@@ -20,7 +20,7 @@ from functools import partial
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -129,7 +129,8 @@ def _visible() -> "QuerySet[HotThread]":  # noqa: F821 - a string, for the reade
     """Hot rows still on the board they were ranked on, not withdrawn, whose first post is neither hidden
     nor deleted (forum.visibility; the beta board is left to the reader's own test)."""
     gone = Post.objects.filter(thread=OuterRef("thread_id"), floor=1).exclude(post_shown_q())
-    return HotThread.objects.filter(thread_shown_q("thread__"), thread__board_id=F("board_id")).exclude(Exists(gone))
+    on_board = Q(thread__board_id=F("board_id")) & thread_shown_q("thread__")
+    return HotThread.objects.filter(on_board).exclude(Exists(gone))
 
 
 def _items(rows) -> list[HotItem]:
