@@ -15,7 +15,7 @@ from accounts.models import WordAction
 from accounts.roles import CORE_TESTERS
 from forum import bookmarks, drafts, hot, moderation, posting, screening, search
 from forum.boards import can_see
-from forum.models import Draft, HeldPost, HotThread, Post, Thread
+from forum.models import Board, Draft, HeldPost, HotThread, Post, Thread
 from forum.permissions import may_read_post
 from forum.screening import HeldForReview
 from forum.visibility import (
@@ -314,3 +314,16 @@ def test_the_board_pages_partial_indexes_hold_the_threads_the_rule_shows(index, 
     expected = _deparsed("forum_thread", f"{rule} AND {extra}" if extra else rule)
     assert _predicate(index) == expected
     assert re.fullmatch(r"\(+.*\)+", expected)  # PostgreSQL printed it back: it parsed
+
+
+def test_moving_a_withdrawn_thread_keeps_it_out_of_both_boards_counts_and_last_cell():
+    """A withdrawn thread is in no board's counts (withdraw_thread takes it out); a move must not put it in."""
+    t = _build("withdrawn thread")
+    old, new = Board.objects.get(slug="general"), Board.objects.get(slug="city-shenzhen")
+    before = {b.slug: (b.thread_count, b.post_count) for b in (old, new)}
+    moderation.move_thread(staff(), t, new)
+    after = {
+        b.slug: (b.thread_count, b.post_count, b.last_thread_id) for b in Board.objects.filter(pk__in=[old.pk, new.pk])
+    }
+    assert after["general"][:2] == before["general"] and after["city-shenzhen"][:2] == before["city-shenzhen"]
+    assert after["city-shenzhen"][2] != t.pk
