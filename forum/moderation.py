@@ -25,7 +25,7 @@ from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
 from forum.permissions import ban_durations, may_ban, may_move_to
-from forum.visibility import post_shown_q, thread_shown
+from forum.visibility import post_shown_q, thread_shown, thread_shown_q
 from forum.withdrawal import may_restore_thread
 
 MAX_REASON = 500
@@ -190,11 +190,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
     public_title = (public_title or "").strip().replace("\x00", "")[:120]
     with transaction.atomic():
         now = timezone.now()
-        ids = list(
-            Post.objects.select_for_update()
-            .filter(thread=thread, deleted_at__isnull=True, hidden_at__isnull=True)
-            .values_list("pk", "floor")
-        )
+        ids = list(Post.objects.select_for_update().filter(post_shown_q(), thread=thread).values_list("pk", "floor"))
         Post.objects.filter(pk__in=[pk for pk, _floor in ids]).update(
             hidden_at=now, hidden_by=user, hidden_reason=reason[:200], search=None
         )
@@ -214,7 +210,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
             board_fields["thread_count"] = Greatest(F("thread_count") - 1, 0)
         if board.last_thread_id == thread.pk:  # the index's "last" cell shows the newest thread still public
             last = (
-                Thread.objects.filter(board_id=board.pk, hidden_at__isnull=True)
+                Thread.objects.filter(thread_shown_q(), board_id=board.pk)
                 .exclude(pk=thread.pk)
                 .order_by("-last_post_at")
                 .values("pk", "last_post_at", "last_poster_id")
