@@ -5,6 +5,7 @@ from django.shortcuts import render
 from forum import hot
 from forum.boards import ANNOUNCEMENTS_SLUG
 from forum.models import Board, Thread
+from forum.visibility import public_thread_q
 from meetups.queries import upcoming_meetups
 
 HOME_ANNOUNCEMENTS = 5
@@ -12,9 +13,9 @@ HOME_MEETUPS = 3
 
 
 def home(request):
-    announcements = Thread.objects.filter(board__slug=ANNOUNCEMENTS_SLUG, hidden_at__isnull=True).order_by(
-        "-created_at"
-    )[:HOME_ANNOUNCEMENTS]
+    announcements = Thread.objects.filter(public_thread_q(), board__slug=ANNOUNCEMENTS_SLUG).order_by("-created_at")[
+        :HOME_ANNOUNCEMENTS
+    ]
     city_id = request.user.city_id if request.user.is_authenticated else None
     club = Board.objects.filter(city_id=city_id).select_related("city").first() if city_id else None
     return render(

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from accounts.models import City, User
 from accounts.roles import CORE_TESTERS, holders, is_core_tester
 from forum.models import Board, BoardKind
+from forum.visibility import board_public, board_public_q
 
 ANNOUNCEMENTS_SLUG = "announcements"
 CITY_POSITION = 1000
@@ -47,7 +48,8 @@ def beta_readers(users: QuerySet[User]) -> QuerySet[User]:
 
 
 def can_see(user: User, board: Board) -> bool:
-    return not board.testers_only or may_see_beta(user)
+    """A public board (forum.visibility), or the private beta board for those `may_see_beta` lets in."""
+    return board_public(board) or may_see_beta(user)
 
 
 def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
@@ -57,7 +59,7 @@ def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
 
 def visible_boards(user: User) -> QuerySet[Board]:
     boards = Board.objects.all()
-    return boards if may_see_beta(user) else boards.exclude(kind=BoardKind.BETA)
+    return boards if may_see_beta(user) else boards.filter(board_public_q())
 
 
 def ensure_fixed_boards() -> None:

@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from forum.boards import can_see, may_see_beta
-from forum.models import BoardKind, Bookmark, Thread
+from forum.models import Bookmark, Thread
 from forum.queries import THREAD_ROW_FIELDS
+from forum.visibility import public_thread_q
 
 PER_PAGE = 30
 
@@ -37,10 +38,9 @@ class BookmarkPage:
 
 
 def _visible(user: User, bookmarks: QuerySet[Bookmark]) -> QuerySet[Bookmark]:
-    """A thread moved to a board the fan may not see (the private beta), or withdrawn from public view
-    (forum.withdrawal), drops out of their list."""
-    bookmarks = bookmarks.filter(thread__hidden_at__isnull=True)
-    return bookmarks if may_see_beta(user) else bookmarks.exclude(thread__board__kind=BoardKind.BETA)
+    """Public threads (forum.visibility), and the private beta board's for those who may see it: a thread
+    withdrawn from public view, or moved to a board the fan may not see, drops out of their list."""
+    return bookmarks.filter(public_thread_q("thread__", sees_beta=may_see_beta(user)))
 
 
 def bookmarks_page(user: User, before: int | None = None) -> BookmarkPage:

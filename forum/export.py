@@ -6,6 +6,7 @@ from django.db.models.functions import Greatest
 
 from accounts.models import User
 from forum.models import Like, MeToo, Post, ReadMark, Report, Thread, Watch
+from forum.visibility import is_public_post, is_public_thread
 
 
 def forum_data(user: User) -> dict:
@@ -21,6 +22,7 @@ def forum_data(user: User) -> dict:
                     "device_model": t.device_model,
                     "software_version": t.software_version,
                     "status": t.status,
+                    "public": is_public_thread(t),  # whether anyone may read it (forum.visibility)
                 }
                 for t in Thread.objects.filter(author=user).select_related("board").order_by("pk")
             ],
@@ -34,8 +36,9 @@ def forum_data(user: User) -> dict:
                     "edited_at": p.edited_at.isoformat() if p.edited_at else None,
                     "deleted": p.deleted_at is not None,
                     "hidden_reason": p.hidden_reason,
+                    "public": is_public_post(p),
                 }
-                for p in Post.objects.filter(author=user).order_by("pk").iterator()
+                for p in Post.objects.filter(author=user).select_related("thread__board").order_by("pk").iterator()
             ],
             "likes": list(Like.objects.filter(user=user).order_by("pk").values_list("post_id", flat=True)),
             "watching": list(Watch.objects.filter(user=user).order_by("pk").values_list("thread_id", flat=True)),

@@ -1,15 +1,15 @@
 """Atom feeds: the newest threads of a board, and of the announcements board."""
 
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from forum.boards import announcements_board, can_see
+from forum.boards import announcements_board
 from forum.markup import plain_excerpt
 from forum.models import Board, Thread
+from forum.visibility import board_public, post_shown, thread_shown_q
 
 ITEMS = 30
 
@@ -31,8 +31,8 @@ class BoardFeed(Feed):
 
     def get_object(self, request, slug=None):
         board = announcements_board() if slug is None else get_object_or_404(Board, slug=slug)
-        if not can_see(AnonymousUser(), board):
-            raise Http404  # feed readers are anonymous
+        if not board_public(board):
+            raise Http404  # feed readers are anonymous: only public boards have a feed
         return board
 
     def title(self, board):
@@ -46,7 +46,7 @@ class BoardFeed(Feed):
 
     def items(self, board):
         return (
-            Thread.objects.filter(board=board, hidden_at__isnull=True)
+            Thread.objects.filter(thread_shown_q(), board=board)  # a public board's public threads
             .select_related("author")
             .prefetch_related("posts")
             .order_by("-created_at")[:ITEMS]
@@ -57,7 +57,7 @@ class BoardFeed(Feed):
 
     def item_description(self, thread):
         first = next((p for p in thread.posts.all() if p.floor == 1), None)
-        return plain_excerpt(first.html, 400) if first and first.is_visible else ""
+        return plain_excerpt(first.html, 400) if first and post_shown(first) else ""
 
     def item_author_name(self, thread):
         return thread.author.public_name

@@ -13,6 +13,7 @@ from forum import queries, search
 from forum.boards import can_see, may_see_beta
 from forum.models import Board, FeedbackKind, FeedbackStatus, Thread
 from forum.posting import MAX_BODY, MAX_TITLE
+from forum.visibility import thread_shown_q
 
 BODY_HELP = _(
     "Markdown: **bold**, *italic*, ~~struck out~~, [link](https://…) or just https://…, ![image](https://…), "
@@ -249,7 +250,7 @@ class SearchForm(forms.Form):
         pk = self.cleaned_data["thread"]
         if pk is None:
             return None
-        thread = Thread.objects.select_related("board").filter(pk=pk, hidden_at__isnull=True).first()
+        thread = Thread.objects.select_related("board").filter(thread_shown_q(), pk=pk).first()
         if thread is None or not can_see(self.user, thread.board):
             raise forms.ValidationError(NO_SUCH_THREAD)
         return thread

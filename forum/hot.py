@@ -26,7 +26,8 @@ from django.utils.translation import get_language
 
 from accounts.models import User
 from forum.boards import may_see_beta
-from forum.models import Board, BoardKind, HotThread, Like, Post, Thread
+from forum.models import Board, HotThread, Like, Post, Thread
+from forum.visibility import board_public_q, post_shown_q, post_shown_sql, thread_shown_q, thread_shown_sql
 
 WINDOW = datetime.timedelta(days=3)
 GRAVITY = 1.5
@@ -62,19 +63,18 @@ def _sql() -> str:
             SELECT p.thread_id, p.created_at AS at, %(reply)s AS weight
             FROM {post} p JOIN {thread} t ON t.id = p.thread_id
             WHERE t.last_post_at >= %(since)s AND p.created_at >= %(since)s AND p.floor > 1
-              AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+              AND {post_shown_sql("p")}
             UNION ALL
             SELECT p.thread_id, l.created_at, %(like)s
             FROM {like} l JOIN {post} p ON p.id = l.post_id
-            WHERE l.created_at >= %(since)s AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+            WHERE l.created_at >= %(since)s AND {post_shown_sql("p")}
         ), scored AS (
             SELECT e.thread_id, t.board_id,
                    SUM(e.weight / power(GREATEST(EXTRACT(EPOCH FROM (%(now)s - e.at)), 0) / 3600.0 + 2, %(gravity)s))
                        AS score
             FROM events e JOIN {thread} t ON t.id = e.thread_id
-            WHERE t.hidden_at IS NULL AND NOT EXISTS (
-                SELECT 1 FROM {post} f WHERE f.thread_id = t.id AND f.floor = 1
-                AND (f.deleted_at IS NOT NULL OR f.hidden_at IS NOT NULL)
+            WHERE {thread_shown_sql("t")} AND NOT EXISTS (
+                SELECT 1 FROM {post} f WHERE f.thread_id = t.id AND f.floor = 1 AND NOT ({post_shown_sql("f")})
             )
             GROUP BY e.thread_id, t.board_id
         ), ranked AS (
@@ -127,13 +127,10 @@ def forget(thread: Thread) -> None:
 
 def _visible() -> QuerySet[HotThread]:
     """Hot rows still on the board they were ranked on, not withdrawn, whose first post is neither hidden
-    nor deleted."""
-    gone = Post.objects.filter(thread=OuterRef("thread_id"), floor=1).filter(
-        Q(deleted_at__isnull=False) | Q(hidden_at__isnull=False)
-    )
-    return HotThread.objects.filter(thread__board_id=F("board_id"), thread__hidden_at__isnull=True).exclude(
-        Exists(gone)
-    )
+    nor deleted (forum.visibility; the beta board is left to the reader's own test)."""
+    gone = Post.objects.filter(thread=OuterRef("thread_id"), floor=1).exclude(post_shown_q())
+    on_board = Q(thread__board_id=F("board_id")) & thread_shown_q("thread__")
+    return HotThread.objects.filter(on_board).exclude(Exists(gone))
 
 
 def _items(rows) -> list[HotItem]:
@@ -164,6 +161,6 @@ def for_site(user: User) -> list[HotItem]:
 
     def load() -> list[HotItem]:
         rows = _visible()
-        return _items(rows if beta else rows.exclude(board__kind=BoardKind.BETA))
+        return _items(rows if beta else rows.filter(board_public_q("board__")))
 
     return _cached(f"forum:hot:site:{int(beta)}", load)

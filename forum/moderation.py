@@ -25,6 +25,7 @@ from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
 from forum.moderators import can_moderate, is_site_moderator, moderators_of
 from forum.permissions import ban_durations, may_ban, may_move_to
+from forum.visibility import post_shown_q, thread_shown, thread_shown_q
 from forum.withdrawal import may_restore_thread
 
 MAX_REASON = 500
@@ -132,16 +133,17 @@ def move_thread(moderator: User, thread: Thread, board: Board, reason: str = "")
             return thread
         old = thread.board_id
         boards = {b.pk: b for b in Board.objects.select_for_update().filter(pk__in=[old, board.pk]).order_by("pk")}
-        visible_posts = thread.posts.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
+        visible_posts = thread.posts.filter(post_shown_q()).count()
+        counted = int(thread_shown(thread))  # a withdrawn thread is in no board's counts (withdraw_thread)
         Board.objects.filter(pk=old).update(
-            thread_count=F("thread_count") - 1, post_count=F("post_count") - visible_posts
+            thread_count=F("thread_count") - counted, post_count=F("post_count") - visible_posts
         )
         Board.objects.filter(pk=board.pk).update(
-            thread_count=F("thread_count") + 1, post_count=F("post_count") + visible_posts
+            thread_count=F("thread_count") + counted, post_count=F("post_count") + visible_posts
         )
         if boards[old].last_thread_id == thread.pk:
             Board.objects.filter(pk=old).update(last_thread=None)
-        if board.last_post_at is None or thread.last_post_at > board.last_post_at:
+        if counted and (board.last_post_at is None or thread.last_post_at > board.last_post_at):
             Board.objects.filter(pk=board.pk).update(
                 last_thread=thread, last_post_at=thread.last_post_at, last_poster=thread.last_poster_id
             )
@@ -188,11 +190,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
     public_title = (public_title or "").strip().replace("\x00", "")[:120]
     with transaction.atomic():
         now = timezone.now()
-        ids = list(
-            Post.objects.select_for_update()
-            .filter(thread=thread, deleted_at__isnull=True, hidden_at__isnull=True)
-            .values_list("pk", "floor")
-        )
+        ids = list(Post.objects.select_for_update().filter(post_shown_q(), thread=thread).values_list("pk", "floor"))
         Post.objects.filter(pk__in=[pk for pk, _floor in ids]).update(
             hidden_at=now, hidden_by=user, hidden_reason=reason[:200], search=None
         )
@@ -212,7 +210,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
             board_fields["thread_count"] = Greatest(F("thread_count") - 1, 0)
         if board.last_thread_id == thread.pk:  # the index's "last" cell shows the newest thread still public
             last = (
-                Thread.objects.filter(board_id=board.pk, hidden_at__isnull=True)
+                Thread.objects.filter(thread_shown_q(), board_id=board.pk)
                 .exclude(pk=thread.pk)
                 .order_by("-last_post_at")
                 .values("pk", "last_post_at", "last_poster_id")

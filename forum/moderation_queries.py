@@ -8,9 +8,10 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from forum.models import Board, BoardKind, HeldPost, ModerationAction, Post, Report, Thread
+from forum.models import Board, HeldPost, ModerationAction, Post, Report, Thread
 from forum.moderators import NavBoards, is_site_moderator, moderated_boards
 from forum.queries import Pages
+from forum.visibility import board_public_sql
 
 PER_PAGE = 20
 LOG_PER_PAGE = 50
@@ -67,7 +68,7 @@ def waiting_count(boards: NavBoards) -> int:
     key = "forum:mod-count:" + hashlib.blake2b(repr(boards).encode(), digest_size=12).hexdigest()
     count = cache.get(key)
     if count is None:
-        where = "(%(every)s OR b.id = ANY(%(ids)s)) AND (%(beta)s OR b.kind <> %(beta_kind)s)"
+        where = f"(%(every)s OR b.id = ANY(%(ids)s)) AND (%(beta)s OR {board_public_sql('b')})"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT (SELECT count(*) FROM {Report._meta.db_table} r "
@@ -76,7 +77,7 @@ def waiting_count(boards: NavBoards) -> int:
                 f"JOIN {Board._meta.db_table} b ON b.id = t.board_id WHERE r.resolved_at IS NULL AND {where}) + "
                 f"(SELECT count(*) FROM {HeldPost._meta.db_table} h "
                 f"JOIN {Board._meta.db_table} b ON b.id = h.board_id WHERE h.decided_at IS NULL AND {where})",
-                {"every": boards.every, "ids": list(boards.ids), "beta": boards.beta, "beta_kind": BoardKind.BETA},
+                {"every": boards.every, "ids": list(boards.ids), "beta": boards.beta},
             )
             count = cursor.fetchone()[0]
         cache.set(key, count, COUNT_TTL)

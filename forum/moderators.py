@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from accounts.models import User
 from accounts.moderation import may_act
 from accounts.roles import MODERATORS, holders, is_moderator
-from forum.boards import can_see, may_see_beta
-from forum.models import Board, BoardKind, BoardModerator
+from forum.boards import can_see, visible_boards
+from forum.models import Board, BoardModerator
 
 # The boards a fan was appointed to, read with their own row on every signed-in page
 # (settings.ACCOUNT_FAN_COLUMNS, accounts.backends): no query, no cache, never out of date.
@@ -53,9 +53,7 @@ def moderated_boards(user: User) -> QuerySet[Board]:
     """The boards `can_moderate(user, board)` lets `user` moderate, as SQL."""
     if not may_act(user):
         return Board.objects.none()
-    boards = Board.objects.all()
-    if not may_see_beta(user):
-        boards = boards.exclude(kind=BoardKind.BETA)
+    boards = visible_boards(user)
     if is_moderator(user):
         return boards
     return boards.filter(pk__in=BoardModerator.objects.filter(user_id=user.pk).values("board_id"))

@@ -19,6 +19,7 @@ from accounts.models import Notification, NotificationKind, User
 from fancity.lib import raw
 from forum.boards import can_see
 from forum.models import Post, Thread
+from forum.visibility import post_shown_sql
 from forum.withdrawal import may_read_withdrawn
 
 
@@ -50,7 +51,7 @@ FROM unnest(%s::bigint[], %s::bigint[]) AS w(nid, target)
 JOIN {Post._meta.db_table} t ON t.id = w.target
 CROSS JOIN LATERAL (
   SELECT p.floor FROM {Post._meta.db_table} p
-  WHERE p.thread_id = t.thread_id AND p.floor >= t.floor AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+  WHERE p.thread_id = t.thread_id AND p.floor >= t.floor AND {post_shown_sql("p")}
   ORDER BY p.floor LIMIT 1
 ) p
 """

@@ -30,6 +30,7 @@ from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK, has_role, is_e
 from forum.boards import can_see
 from forum.models import Board, BoardKind, BoardModerator, Post, Thread
 from forum.moderators import appointed_boards, can_moderate, is_site_moderator, moderated_boards
+from forum.visibility import is_public_post
 from forum.withdrawal import may_read_withdrawn
 
 EDIT_WINDOW = datetime.timedelta(minutes=30)
@@ -101,10 +102,13 @@ def posts_without_limits(user: User) -> bool:
 
 def may_read_post(user: User, post: Post) -> bool:
     """Whether `user` may read `post`'s text and images (one rule: the versions page and the image view
-    use it): whoever may read its thread while it is shown; a post a moderator hid only its author and
+    use it): anyone a public post (forum.visibility: for an anonymous reader this is `is_public_post`);
+    otherwise whoever may read its thread while it is shown; a post a moderator hid only its author and
     the board's moderators (not the service desk); a post hidden by withdrawing its thread
     (forum.withdrawal) those who may still read the thread, as the desk, which holds its text in the
     private request it made of it; a deleted post nobody."""
+    if is_public_post(post):
+        return True
     thread = post.thread
     if not can_see(user, thread.board) or not may_read_withdrawn(user, thread) or post.deleted_at is not None:
         return False

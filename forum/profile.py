@@ -5,9 +5,9 @@ by (created_at, id) on the existing (author, -created_at) indexes, so the thousa
 with 100,000 posts is an index range like the first. The profile page (accounts, below the forum)
 links here through settings.ACCOUNT_PROFILE_PANELS (`profile_panel`).
 
-What a viewer sees follows the forum's rules: posts deleted or hidden by a moderator are left out,
-and so is everything on the private beta board for a viewer who may not see it (forum.boards), and
-every thread withdrawn from public view (forum.withdrawal), for every viewer.
+What a viewer sees is what is public (forum.visibility: posts deleted or hidden by a moderator and
+threads withdrawn from public view are left out for every viewer, the fan included), and the private
+beta board's for a viewer who may see it (forum.boards).
 """
 
 from dataclasses import dataclass
@@ -21,8 +21,9 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from forum.boards import may_see_beta
-from forum.models import BoardKind, Post, Thread
+from forum.models import Post, Thread
 from forum.queries import THREAD_ROW_FIELDS
+from forum.visibility import public_post_q, public_thread_q
 
 PER_PAGE = 30
 EXCERPT_HTML = 1000  # characters of a post's HTML read for its excerpt
@@ -52,12 +53,10 @@ def _page(rows: QuerySet, model, before: int | None) -> ProfilePage:
 
 def fan_threads(viewer: User, fan: User, before: int | None = None) -> ProfilePage:
     threads = (
-        Thread.objects.filter(author=fan, hidden_at__isnull=True)
+        Thread.objects.filter(public_thread_q(sees_beta=may_see_beta(viewer)), author=fan)
         .select_related("author", "last_poster")
         .only(*THREAD_ROW_FIELDS)
     )
-    if not may_see_beta(viewer):
-        threads = threads.exclude(board__kind=BoardKind.BETA)
     return _page(threads, Thread, before)
 
 
@@ -71,13 +70,11 @@ def excerpt(html_head: str) -> str:
 
 def fan_posts(viewer: User, fan: User, before: int | None = None) -> ProfilePage:
     posts = (
-        Post.objects.filter(author=fan, deleted_at__isnull=True, hidden_at__isnull=True, thread__hidden_at__isnull=True)
+        Post.objects.filter(public_post_q(sees_beta=may_see_beta(viewer)), author=fan)
         .select_related("thread")
         .only("floor", "created_at", "thread__title")
         .annotate(html_head=Left("html", EXCERPT_HTML))
     )
-    if not may_see_beta(viewer):
-        posts = posts.exclude(thread__board__kind=BoardKind.BETA)
     page = _page(posts, Post, before)
     for post in page.rows:
         post.excerpt = excerpt(post.html_head)

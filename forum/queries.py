@@ -26,6 +26,7 @@ from forum.models import (
     Thread,
     Watch,
 )
+from forum.visibility import thread_shown_q, thread_shown_sql
 
 THREADS_PER_PAGE = 30
 # What a post's header needs of its author (public_name, role badge, city).
@@ -96,9 +97,9 @@ def board_for_page(slug: str) -> Board | None:
 
 
 def public_threads(board: Board) -> QuerySet[Thread]:
-    """The board's threads that lists show: all but the withdrawn ones (forum.withdrawal), which the
-    board page's partial indexes leave out too."""
-    return board.threads.filter(hidden_at__isnull=True)
+    """The board's threads that lists show: all but the withdrawn ones (forum.visibility; the board is
+    checked visible to the reader), which the board page's partial indexes leave out too."""
+    return board.threads.filter(thread_shown_q())
 
 
 # A board page's rows, written in SQL (fancity.lib.raw) like the thread page's: the ORM took longer
@@ -147,7 +148,7 @@ def _thread_rows(
     return threads
 
 
-_LISTED = "board_id = %s AND hidden_at IS NULL"  # public_threads, in SQL
+_LISTED = f"board_id = %s AND {thread_shown_sql('')}"  # public_threads, in SQL (the partial indexes' predicate)
 BOARD_ORDER = ("-is_pinned", "-last_post_at")
 
 

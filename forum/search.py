@@ -23,7 +23,8 @@ from accounts.models import User
 from fancity.lib import raw, when
 from forum.boards import may_see_beta
 from forum.markup import plain_text
-from forum.models import Board, BoardKind, Post, Thread
+from forum.models import Board, Post, Thread
+from forum.visibility import candidate_post_sql, public_post_sql
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W{CJK}_]+", re.UNICODE)
@@ -141,20 +142,14 @@ _HIT_PARTS = (
     raw.Columns(User, "u", ("username", "display_name", "deleted_at")),
 )
 _POST, _THREAD, _BOARD = Post._meta.db_table, Thread._meta.db_table, Board._meta.db_table
-# Which posts a search may show: not deleted or hidden, nor in a withdrawn thread, and in the board
-# (or thread) asked for, and never in the beta board for those who may not see it. Written twice, for
-# the two statements (tests/forum/test_permissions.py and test_search.py check both): the ranking tests
-# the matching posts alone, newest first, and stops at CANDIDATES (a join there let the planner walk
-# every thread of the forum); the hits test their rows joined to thread `t` and board `b` (a
-# subquery of the beta board's threads there grew with the forum).
+# Which posts a search may show: the public ones (forum.visibility), the beta board's too for those who
+# may see it, in the board (or thread) asked for. Each statement tests the rule in its own shape
+# (tests/forum/test_visibility.py checks both against the Python predicate): the ranking tests the
+# matching posts alone, newest first, and stops at CANDIDATES (a join there let the planner walk every
+# thread of the forum), so it takes `candidate_post_sql`, a superset; the hits test their rows joined to
+# thread `t` and board `b` (a subquery of the beta board's threads there grew with the forum) with the
+# whole rule, so a post the ranking let through in a withdrawn thread is left out there.
 # The author and date filters need no second test: a post's author and time do not change.
-_RANK_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL"
-_NO_BETA = (
-    f"p.thread_id NOT IN (SELECT t.id FROM {_THREAD} t JOIN {_BOARD} b ON b.id = t.board_id "
-    f"WHERE b.kind = '{BoardKind.BETA}')"
-)
-_HIT_VISIBLE = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.hidden_at IS NULL"
-_HIT_NO_BETA = f"b.kind <> '{BoardKind.BETA}'"
 # The newest CANDIDATES matches from the GIN index, with their thread, rank and time (ranked outside
 # the LIMIT, so only those are ranked, and with no second lookup of their rows); grouped and ordered
 # in Python (at most CANDIDATES small rows). With an author, thread or date filter the newest
@@ -195,16 +190,15 @@ class Scope:
 
     def ranking(self) -> tuple[str, list, str]:
         """The ranking's WHERE, its parameters and its ORDER BY key."""
-        params: list[object]
-        where, params = [_RANK_VISIBLE], []
+        # A board given was checked visible, so its threads need no beta test.
+        params: list[object] = []
+        where = [candidate_post_sql("p", sees_beta=self.sees_beta or self.board is not None)]
         if self.thread is not None:
             where.append("p.thread_id = %s")
             params.append(self.thread)
         elif self.board is not None:
             where.append(f"p.thread_id IN (SELECT id FROM {_THREAD} WHERE board_id = %s)")
             params.append(self.board)
-        if not self.sees_beta and self.board is None:  # a board given was checked visible
-            where.append(_NO_BETA)
         for sql, value in (("p.author_id = %s", self.author), ("p.created_at >= %s", self.since)) + (
             ("p.created_at < %s", self.before),
         ):
@@ -216,15 +210,13 @@ class Scope:
 
     def hits(self) -> tuple[str, list]:
         """The hits' WHERE (after `p.id = ANY(...)`) and its parameters: visibility checked again."""
-        where, params = [_HIT_VISIBLE], []
+        where, params = [public_post_sql("p", "t", "b", sees_beta=self.sees_beta or self.board is not None)], []
         if self.thread is not None:
             where.append("t.id = %s")
             params.append(self.thread)
         elif self.board is not None:
             where.append("t.board_id = %s")
             params.append(self.board)
-        if not self.sees_beta and self.board is None:
-            where.append(_HIT_NO_BETA)
         return " AND ".join(where), params
 
 

@@ -1,15 +1,14 @@
-"""The forum in the sitemap: the boards anyone may read and their threads that are not withdrawn."""
+"""The forum in the sitemap: the public boards and their public threads (forum.visibility)."""
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max
 
 from fancity.lib.sitemaps import IdRangeSitemap, SiteUrlSitemap
-from forum.boards import visible_boards
-from forum.models import Thread
+from forum.models import Board, Thread
+from forum.visibility import board_public_q, public_thread_q
 
 
 def _public_boards():
-    return visible_boards(AnonymousUser())  # crawlers are anonymous: the private beta board is left out
+    return Board.objects.filter(board_public_q())  # crawlers are anonymous: the private beta board is left out
 
 
 class BoardSitemap(SiteUrlSitemap):
@@ -24,7 +23,7 @@ class BoardSitemap(SiteUrlSitemap):
 
 class ThreadSitemap(IdRangeSitemap):
     def items(self):
-        return Thread.objects.filter(board__in=_public_boards(), hidden_at__isnull=True).only("id", "last_post_at")
+        return Thread.objects.filter(public_thread_q()).only("id", "last_post_at")
 
     def lastmod(self, thread):
         return thread.last_post_at
