@@ -125,7 +125,7 @@ def _render_ticket(
     else:
         thread = item.thread
         page = page_param(request.GET.get("page"), thread.page_count)
-        posts, pages = thread_posts(thread, page), Pages(page, thread.page_count, page < thread.page_count)
+        posts, pages = thread_posts(thread, page).cards, Pages(page, thread.page_count, page < thread.page_count)
     context = {
         "item": item,
         "form": form,
