@@ -185,3 +185,31 @@ class BoardName:
     @property
     def label(self) -> str:
         return board_label(self.name, self.name_en)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionsCard:
+    """What a signed-in viewer sees under a post that is not deleted (forum/_post_actions.html): the
+    buttons, the logs they may read, a hidden post's reason and a moderator's restore button. It holds
+    the viewer's facts rather than the viewer, so fans in the same position share the fragment; it is
+    worked out from the post's card and the viewer (forum.fragments.post_actions), not read from SQL."""
+
+    id: int
+    floor: int
+    like_count: int
+    author_name: str
+    hidden: bool
+    reason: str | None  # a hidden post's reason, for its author and moderators (None: not shown)
+    logs: tuple[Shown, ...]
+    liked: bool
+    own: bool  # the viewer wrote it
+    may_edit: bool
+    may_delete: bool
+    may_ban: bool  # its author
+    may_mark_official: bool
+    page: int
+    can_reply: bool
+    is_moderator: bool
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post", args=[self.id])

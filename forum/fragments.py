@@ -1,8 +1,9 @@
-"""Rendered HTML of posts and thread rows, cached in Redis and keyed on everything it shows.
+"""Rendered HTML of posts, thread rows and search hits, cached in Redis and keyed on their cards.
 
 Rendering a post partial (a dozen tags, a URL, two dates, translations) costs far more than
-fetching the post, so each fragment is kept in the cache. The key is a digest of every value the
-fragment shows (plus the language and time zone), not a version number: an edit, a hide, a delete,
+fetching the post, so each fragment is kept in the cache. The key is a digest of the fragment's card
+(forum.cards: a frozen dataclass whose fields are what it shows, and all its template receives) plus
+the language and time zone, not a version number: an edit, a hide, a delete,
 a new display name or role of the author, an edited quote all give a new key, so nothing has to
 be invalidated and nothing can be forgotten. Old keys simply expire.
 
@@ -19,7 +20,8 @@ their fragment.
 
 A fragment holds only what every viewer sees alike. What depends on the viewer (like, edit and
 delete buttons, the reason a post was hidden) is rendered around it in the page, or is one of the
-key's values where it is the same for many viewers (a board row's unread mark, the buttons' facts).
+card's fields where it is the same for many viewers (a board row's unread mark; the buttons' facts
+are `post_actions`' key).
 """
 
 import functools
@@ -36,7 +38,7 @@ from django.utils.translation import get_language
 
 from fancity.lib import kept
 from forum.attachments import readable_logs
-from forum.cards import PostCard, ThreadRow
+from forum.cards import ActionsCard, PostCard, ThreadRow
 from forum.models import Thread
 
 # Long enough that a popular thread's pages stay warm, short enough that stale keys go away.
@@ -132,7 +134,10 @@ def post_actions(
     delete_ids: set,
     thread: Thread,
     ban_ids: frozenset = frozenset(),
-    **shared,
+    page: int,
+    can_reply: bool,
+    is_staff: bool,
+    is_moderator: bool,
 ) -> list[SafeString]:
     """What the viewer sees under each post of `read` (forum.queries.PagePosts), cached like the posts.
 
@@ -141,67 +146,53 @@ def post_actions(
     viewer may read and the buttons (`forum/_post_actions.html`).
 
     It depends on the viewer only through a few facts per post (liked it, may edit, may delete, may ban
-    its author, wrote it, the logs they may read) and a few per page (`shared`: the page, may reply, desk staff,
-    moderator), so the key holds those facts rather than the viewer, and fans in the same position
-    share the fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF
-    token is the one thing that differs per request: the fragment holds a placeholder that is replaced
-    with this request's token.
+    its author, wrote it, the logs they may read) and a few per page (the page, may reply, desk staff,
+    moderator), which make its card (forum.cards.ActionsCard), so fans in the same position share the
+    fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF token is
+    the one thing that differs per request: the fragment holds a placeholder that is replaced with this
+    request's token.
     """
     out = [mark_safe("")] * len(read.cards)
     if not request.user.is_authenticated:
         return out
-    template_name = "forum/_post_actions.html"
     user = request.user
-    liked = read.liked
-    page_facts = (sorted(shared.items()), thread.is_feedback, thread.official_post_id)
-    shown = [(i, post) for i, post in enumerate(read.cards) if post.deleted_at is None]
-    logs = {post.id: readable_logs(read.attachment_rows[post.id], user) for _, post in shown}
-    keys = _keys(
-        template_name,
+    shown = [
         (
-            (
-                post.pk,
-                post.floor,
-                post.like_count,
-                post.by_staff,
-                post.author.public_name,
-                post.pk in ban_ids,
-                post.pk in liked,
-                post.pk in edit_ids,
-                post.pk in delete_ids,
-                user.pk == post.author_id,
-                post.hidden_at is not None,
-                read.hidden_reasons[post.id],
-                logs[post.id],
-                page_facts,
-            )
-            for _, post in shown
-        ),
+            i,
+            ActionsCard(
+                id=post.id,
+                floor=post.floor,
+                like_count=post.like_count,
+                author_name=post.author.public_name,
+                hidden=post.hidden_at is not None,
+                reason=read.hidden_reasons[post.id] if user.pk == post.author_id or is_moderator else None,
+                logs=readable_logs(read.attachment_rows[post.id], user),
+                liked=post.id in read.liked,
+                own=user.pk == post.author_id,
+                may_edit=post.id in edit_ids,
+                may_delete=post.id in delete_ids,
+                may_ban=post.id in ban_ids,
+                may_mark_official=is_staff
+                and thread.is_feedback
+                and post.by_staff
+                and post.floor > 1
+                and thread.official_post_id != post.id,
+                page=page,
+                can_reply=can_reply,
+                is_moderator=is_moderator,
+            ),
+        )
+        for i, post in enumerate(read.cards)
+        if post.deleted_at is None
+    ]
+    html = render_cached(
+        "forum/_post_actions.html",
+        "actions",
+        [card for _, card in shown],
+        _card,
+        csrf_token=kept.CSRF_PLACEHOLDER,
     )
-    found = _get_many(keys)
-    fresh = {}
-    template = None
     token = get_token(request)
-    for key, (i, post) in zip(keys, shown, strict=True):
-        html = found.get(key)
-        if html is None:
-            template = template or get_template(template_name)
-            html = fresh[key] = template.render(
-                {
-                    "post": post,
-                    "hidden_reason": read.hidden_reasons[post.id],
-                    "logs": logs[post.id],
-                    "liked": liked,
-                    "edit_ids": edit_ids,
-                    "delete_ids": delete_ids,
-                    "ban_ids": ban_ids,
-                    "thread": thread,
-                    "user": user,
-                    "csrf_token": kept.CSRF_PLACEHOLDER,
-                    **shared,
-                }
-            )
-        out[i] = mark_safe(kept.with_token(html, token))
-    if fresh:
-        _set_many(fresh)
+    for (i, _), fragment in zip(shown, html, strict=True):
+        out[i] = mark_safe(kept.with_token(fragment, token))
     return out

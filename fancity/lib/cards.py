@@ -14,7 +14,6 @@ Adding a value to a fragment is one field on its card and one line in its templa
 """
 
 import dataclasses
-import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -40,9 +39,13 @@ def computed(**kwargs: Any) -> Any:
     return dataclasses.field(metadata={_COMPUTED: True}, **kwargs)
 
 
-@functools.cache
+_plans: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+
+
 def _plan(card: type) -> tuple[tuple[str, str, Any], ...]:
-    """(kind, name, SQL or nested card) per field, in order."""
+    """(kind, name, SQL or nested card) per field, in order (worked out once per card)."""
+    if (known := _plans.get(card)) is not None:
+        return known
     plan = []
     for f in dataclasses.fields(card):
         if _SQL in f.metadata:
@@ -53,7 +56,8 @@ def _plan(card: type) -> tuple[tuple[str, str, Any], ...]:
             plan.append(("computed", f.name, None))
         else:
             raise TypeError(f"{card.__name__}.{f.name} is neither column(), nested() nor computed()")
-    return tuple(plan)
+    _plans[card] = tuple(plan)
+    return _plans[card]
 
 
 def columns(card: type, alias: str) -> list[str]:

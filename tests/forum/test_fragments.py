@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from accounts.roles import MODERATORS
 from fancity.lib import cards as lib_cards
 from forum import fragments, moderation, posting, queries, search
-from forum.cards import PostCard, ThreadRow
+from forum.cards import ActionsCard, PostCard, ThreadRow
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -279,13 +279,15 @@ def test_a_post_fragment_s_key_is_its_card_and_every_field_changes_it(client):
 
 
 def test_a_fragment_template_receives_only_its_card(client):
-    """_post.html, _thread_row.html and _search_hit.html get their card (and the post's `anonymous`)."""
+    """_post.html, _post_actions.html, _thread_row.html and _search_hit.html get their card (and the
+    post's `anonymous`, the buttons' CSRF placeholder)."""
     t = thread(title="蓝牙 标题", body="蓝牙 耳机")
     seen = {}
+    names = {"forum/_post.html", "forum/_post_actions.html", "forum/_thread_row.html", "forum/_search_hit.html"}
     from django.test.signals import template_rendered
 
     def record(sender, template, context, **kwargs):
-        if template.name in {"forum/_post.html", "forum/_thread_row.html", "forum/_search_hit.html"}:
+        if template.name in names:
             seen[template.name] = {k for d in context.dicts for k in d if k not in {"True", "False", "None"}}, context
 
     template_rendered.connect(record)
@@ -293,10 +295,14 @@ def test_a_fragment_template_receives_only_its_card(client):
         client.get(t.get_absolute_url())
         client.get("/forum/b/general/")
         client.get("/forum/search/", {"q": "蓝牙"})
+        client.force_login(fan())
+        client.get(t.get_absolute_url())
     finally:
         template_rendered.disconnect(record)
     assert seen["forum/_post.html"][0] == {"post", "anonymous"}
     assert isinstance(seen["forum/_post.html"][1]["post"], PostCard)
+    assert seen["forum/_post_actions.html"][0] == {"actions", "csrf_token"}
+    assert isinstance(seen["forum/_post_actions.html"][1]["actions"], ActionsCard)
     assert seen["forum/_thread_row.html"][0] == {"thread"}
     assert isinstance(seen["forum/_thread_row.html"][1]["thread"], ThreadRow)
     assert seen["forum/_search_hit.html"][0] == {"hit"}
