@@ -27,8 +27,12 @@ class City(models.Model):
 
     @property
     def label(self) -> str:
-        """The name in the page's language."""
-        return self.name if (get_language() or "").startswith("zh") else self.name_en
+        return city_label(self.name, self.name_en)
+
+
+def city_label(name: str, name_en: str) -> str:
+    """A city's name in the page's language (also for the cards of forum.cards, which carry the two names)."""
+    return name if (get_language() or "").startswith("zh") else name_en
 
 
 class NotificationKind(models.TextChoices):
@@ -82,11 +86,7 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        if self.deleted_at:
-            return str(_("deleted user"))
-        if self.username in SYSTEM_NAMES:
-            return str(SYSTEM_NAMES[self.username])
-        return self.display_name or self.username
+        return public_name(self.username, self.display_name, self.deleted_at)
 
     @property
     def is_banned(self) -> bool:
@@ -187,3 +187,12 @@ class SensitiveWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+def public_name(username: str, display_name: str, deleted_at) -> str:
+    """The name shown for a fan (also for the cards of forum.cards, which carry these three fields)."""
+    if deleted_at:
+        return str(_("deleted user"))
+    if username in SYSTEM_NAMES:
+        return str(SYSTEM_NAMES[username])
+    return display_name or username

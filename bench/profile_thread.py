@@ -34,7 +34,6 @@ PARTS = [
     ("thread + board (thread_for_page)", "forum.queries", "thread_for_page"),
     ("posts, authors, quotes (thread_posts)", "forum.queries", "thread_posts"),
     ("per-viewer state (thread_state)", "forum.queries", "thread_state"),
-    ("likes (liked_post_ids)", "forum.queries", "liked_post_ids"),
     ("read mark (posting.mark_read)", "forum.posting", "mark_read"),
     ("page context (views._thread_context)", "forum.views", "_thread_context"),
     ("fragments from Redis (fragments.posts)", "forum.fragments", "posts"),

@@ -97,10 +97,11 @@ TEMPLATES = [
 # --- Data stores ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/fancity")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-# psycopg's default, which Django turns off: the hot reads' statements are prepared (fancity.lib.raw.fetch);
-# the ORM binds on the client and never prepares. A pooler in front of PostgreSQL must keep prepared
-# statements (PgBouncer 1.21+ with max_prepared_statements) or run in session mode.
-DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+# Parameters are bound on the server and psycopg prepares a statement once it has run five times on a
+# connection (its default, which Django turns off): PostgreSQL then plans each statement once per
+# connection, the ORM's and the hot reads' (fancity.lib.raw). A pooler in front of PostgreSQL must keep
+# prepared statements (PgBouncer 1.21+ with max_prepared_statements) or run in session mode.
+DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0")

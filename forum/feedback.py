@@ -58,7 +58,10 @@ def change_feedback_status(
         thread.duplicate_of = original
         if original is not None:
             moved = set(MeToo.objects.filter(thread=thread).values_list("user_id", flat=True)) | {thread.author_id}
-            MeToo.objects.bulk_create([MeToo(thread=original, user_id=v) for v in moved], ignore_conflicts=True)
+            # In batches: a statement bound on the server takes at most 65,535 parameters (settings.DATABASES).
+            MeToo.objects.bulk_create(
+                [MeToo(thread=original, user_id=v) for v in moved], ignore_conflicts=True, batch_size=5000
+            )
             MeToo.objects.filter(thread=thread).delete()
             thread.me_too_count = 0
             Thread.objects.filter(pk=original.pk).update(me_too_count=MeToo.objects.filter(thread=original).count())

@@ -1,8 +1,9 @@
-"""Rendered HTML of posts and thread rows, cached in Redis and keyed on everything it shows.
+"""Rendered HTML of posts, thread rows and search hits, cached in Redis and keyed on their cards.
 
 Rendering a post partial (a dozen tags, a URL, two dates, translations) costs far more than
-fetching the post, so each fragment is kept in the cache. The key is a digest of every value the
-fragment shows (plus the language and time zone), not a version number: an edit, a hide, a delete,
+fetching the post, so each fragment is kept in the cache. The key is a digest of the fragment's card
+(forum.cards: a frozen dataclass whose fields are what it shows, and all its template receives) plus
+the language and time zone, not a version number: an edit, a hide, a delete,
 a new display name or role of the author, an edited quote all give a new key, so nothing has to
 be invalidated and nothing can be forgotten. Old keys simply expire.
 
@@ -19,7 +20,8 @@ their fragment.
 
 A fragment holds only what every viewer sees alike. What depends on the viewer (like, edit and
 delete buttons, the reason a post was hidden) is rendered around it in the page, or is one of the
-key's values where it is the same for many viewers (a board row's unread mark, the buttons' facts).
+card's fields where it is the same for many viewers (a board row's unread mark; the buttons' facts
+are `post_actions`' key).
 """
 
 import functools
@@ -34,9 +36,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
-from fancity.lib import kept, when
-from forum.models import Post, Thread
-from forum.templatetags.forum import role_badge
+from fancity.lib import kept
+from forum.attachments import readable_logs
+from forum.cards import ActionsCard, PostCard, ThreadRow
+from forum.models import Thread
 
 # Long enough that a popular thread's pages stay warm, short enough that stale keys go away.
 TIMEOUT = 24 * 3600
@@ -97,192 +100,99 @@ def render_cached(
     return out
 
 
-def _author(user) -> tuple:
-    city = user.city
-    return (
-        user.pk,
-        user.username,
-        user.public_name,
-        user.avatar.name,
-        role_badge(user),
-        city and (city.pk, city.name, city.name_en),
-    )
+def _card(card) -> tuple:
+    """A fragment's key values: its card (fancity.lib.cards), which is all its template receives; its
+    `repr` holds every field, nested cards included."""
+    return (card,)
 
 
-def _post_inputs(post: Post) -> tuple:
-    quote = post.quote
-    return (
-        post.pk,
-        post.floor,
-        post.by_staff,
-        post.by_op,
-        post.created_at,
-        post.created_words,
-        post.edited_at,
-        post.deleted_at is not None,
-        post.hidden_at is not None,
-        post.like_count,
-        post.html,
-        _author(post.author),
-        quote and (quote.pk, quote.floor, quote.is_visible, quote.html, quote.author.public_name),
-        getattr(post, "images", ()),  # forum.attachments.decorate: a thumbnail made since gives a new key
-    )
+def posts(items: Sequence[PostCard], anonymous: bool) -> list[SafeString]:
+    """Each post as every viewer sees it (`forum/_post.html`, up to its buttons), keyed on its card.
 
-
-def posts(items: Sequence[Post], anonymous: bool, thread_author_id: int | None = None) -> None:
-    """Set `post.fragment` (`forum/_post.html`: the post up to its buttons) on each post.
-
-    Anonymous viewers all see the same thing, so their fragment also holds the like count. A post by
-    the thread's author (`thread_author_id`) after floor 1 carries the 楼主 (OP) badge; floor 1's own
-    label already says 楼主.
+    Anonymous viewers all see the same thing, so their fragment also holds the like count.
     """
-    now = when.clock()
-    for post in items:
-        post.by_op = post.floor > 1 and post.author_id == thread_author_id
-        post.created_words = when.ago(post.created_at, now)
-    for post, html in zip(
-        items, render_cached("forum/_post.html", "post", items, _post_inputs, anonymous=anonymous), strict=True
-    ):
-        post.fragment = html
+    return render_cached("forum/_post.html", "post", items, _card, anonymous=anonymous)
 
 
-def _thread_inputs(thread: Thread) -> tuple:
-    return (
-        thread.pk,
-        thread.title,
-        thread.is_pinned,
-        thread.is_locked,
-        thread.is_featured,
-        thread.status,
-        thread.feedback_kind,
-        thread.author.public_name,
-        thread.reply_count,
-        thread.view_count,
-        thread.me_too_count,
-        thread.last_poster and thread.last_poster.public_name,
-        thread.last_post_at,
-        thread.last_words,
-        thread.unread,
-    )
+def thread_rows(items: Sequence[ThreadRow]) -> list[SafeString]:
+    """Each row of a board page (`forum/_thread_row.html`), keyed on its card. A row's unread mark is
+    the same for every fan with unread floors there, so it is one of the card's fields (building 30
+    such links per page with `reverse` showed in the profile)."""
+    return render_cached("forum/_thread_row.html", "thread", items, _card)
 
 
-def thread_rows(items: Sequence[Thread], read_floors: dict[int, int] | None = None) -> None:
-    """Set `thread.fragment` (one row of a board page, `forum/_thread_row.html`) on each thread.
-
-    `read_floors` (the signed-in viewer's, `queries.read_floors`) sets `thread.unread` where there are
-    floors past theirs: the row then links to the first unread floor. That is the same for every fan
-    with unread floors there, so it is part of the cached row (building 30 such links per page with
-    `reverse` showed in the profile)."""
-    now = when.clock()
-    for thread in items:
-        thread.unread = read_floors is not None and thread.post_count > read_floors.get(thread.pk, 0)
-        thread.last_words = when.ago(thread.last_post_at, now)
-    for thread, html in zip(
-        items, render_cached("forum/_thread_row.html", "thread", items, _thread_inputs), strict=True
-    ):
-        thread.fragment = html
-
-
-def _hit_inputs(hit) -> tuple:
-    post, board = hit.post, hit.post.thread.board
-    return (
-        hit.terms,
-        post.pk,
-        post.floor,
-        post.thread.title,
-        post.html,
-        board.pk,
-        board.name,
-        board.name_en,
-        post.author.public_name,
-        post.created_at,
-        hit.words,
-        hit.more,
-        hit.more_url,
-    )
-
-
-def search_hits(items: Sequence) -> None:
-    """Set `hit.fragment` (one result, `forum/_search_hit.html`, highlighted) on each search hit."""
-    for hit, html in zip(items, render_cached("forum/_search_hit.html", "hit", items, _hit_inputs), strict=True):
-        hit.fragment = html
+def search_hits(items: Sequence) -> list[SafeString]:
+    """Each search result (`forum/_search_hit.html`, highlighted), keyed on its card."""
+    return render_cached("forum/_search_hit.html", "hit", items, _card)
 
 
 def post_actions(
     request,
-    posts: Sequence[Post],
+    read,
     *,
-    liked: set,
     edit_ids: set,
     delete_ids: set,
     thread: Thread,
     ban_ids: frozenset = frozenset(),
-    **shared,
-) -> None:
-    """Set `post.actions` on each post: what the viewer sees under it, cached like the posts themselves.
+    page: int,
+    can_reply: bool,
+    is_staff: bool,
+    is_moderator: bool,
+) -> list[SafeString]:
+    """What the viewer sees under each post of `read` (forum.queries.PagePosts), cached like the posts.
 
     That is nothing for an anonymous viewer or under a deleted post; under a hidden post, the reason
     (for its author and moderators) and a moderator's restore button; under any other, the logs the
     viewer may read and the buttons (`forum/_post_actions.html`).
 
     It depends on the viewer only through a few facts per post (liked it, may edit, may delete, may ban
-    its author, wrote it, the logs they may read) and a few per page (`shared`: the page, may reply, desk staff,
-    moderator), so the key holds those facts rather than the viewer, and fans in the same position
-    share the fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF
-    token is the one thing that differs per request: the fragment holds a placeholder that is replaced
-    with this request's token.
+    its author, wrote it, the logs they may read) and a few per page (the page, may reply, desk staff,
+    moderator), which make its card (forum.cards.ActionsCard), so fans in the same position share the
+    fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF token is
+    the one thing that differs per request: the fragment holds a placeholder that is replaced with this
+    request's token.
     """
-    for post in posts:
-        post.actions = ""
+    out = [mark_safe("")] * len(read.cards)
     if not request.user.is_authenticated:
-        return
-    posts = [post for post in posts if post.deleted_at is None]
-    template_name = "forum/_post_actions.html"
+        return out
     user = request.user
-    page_facts = (sorted(shared.items()), thread.is_feedback, thread.official_post_id)
-    keys = _keys(
-        template_name,
+    shown = [
         (
-            (
-                post.pk,
-                post.floor,
-                post.like_count,
-                post.by_staff,
-                post.author.public_name,
-                post.pk in ban_ids,
-                post.pk in liked,
-                post.pk in edit_ids,
-                post.pk in delete_ids,
-                user.pk == post.author_id,
-                post.hidden_at is not None,
-                post.hidden_reason,
-                post.logs,
-                page_facts,
-            )
-            for post in posts
-        ),
+            i,
+            ActionsCard(
+                id=post.id,
+                floor=post.floor,
+                like_count=post.like_count,
+                author_name=post.author.public_name,
+                hidden=post.hidden_at is not None,
+                reason=read.hidden_reasons[post.id] if user.pk == post.author_id or is_moderator else None,
+                logs=readable_logs(read.attachment_rows[post.id], user),
+                liked=post.id in read.liked,
+                own=user.pk == post.author_id,
+                may_edit=post.id in edit_ids,
+                may_delete=post.id in delete_ids,
+                may_ban=post.id in ban_ids,
+                may_mark_official=is_staff
+                and thread.is_feedback
+                and post.by_staff
+                and post.floor > 1
+                and thread.official_post_id != post.id,
+                page=page,
+                can_reply=can_reply,
+                is_moderator=is_moderator,
+            ),
+        )
+        for i, post in enumerate(read.cards)
+        if post.deleted_at is None
+    ]
+    html = render_cached(
+        "forum/_post_actions.html",
+        "actions",
+        [card for _, card in shown],
+        _card,
+        csrf_token=kept.CSRF_PLACEHOLDER,
     )
-    found = _get_many(keys)
-    fresh = {}
-    template = None
     token = get_token(request)
-    for key, post in zip(keys, posts, strict=True):
-        html = found.get(key)
-        if html is None:
-            template = template or get_template(template_name)
-            html = fresh[key] = template.render(
-                {
-                    "post": post,
-                    "liked": liked,
-                    "edit_ids": edit_ids,
-                    "delete_ids": delete_ids,
-                    "ban_ids": ban_ids,
-                    "thread": thread,
-                    "user": user,
-                    "csrf_token": kept.CSRF_PLACEHOLDER,
-                    **shared,
-                }
-            )
-        post.actions = mark_safe(kept.with_token(html, token))
-    if fresh:
-        _set_many(fresh)
+    for (i, _), fragment in zip(shown, html, strict=True):
+        out[i] = mark_safe(kept.with_token(fragment, token))
+    return out

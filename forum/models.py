@@ -77,7 +77,7 @@ class Board(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name if _zh() or not self.name_en else self.name_en
+        return board_label(self.name, self.name_en)
 
     @property
     def blurb(self) -> str:
@@ -612,3 +612,8 @@ class PostVersion(models.Model):
         verbose_name_plural = _("post versions")
         ordering = ["post", "edited_at", "id"]
         indexes = [models.Index(fields=["post", "edited_at"], name="postversion_post")]
+
+
+def board_label(name: str, name_en: str) -> str:
+    """A board's name in the page's language (also for the cards of forum.cards)."""
+    return name if _zh() or not name_en else name_en

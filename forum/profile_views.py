@@ -32,8 +32,10 @@ def bookmark(request, pk):
 def bookmark_list(request):
     page = bookmarks.bookmarks_page(request.user, before=int_param(request.GET.get("before")))
     threads = [b.thread for b in page.bookmarks]
-    fragments.thread_rows(threads, queries.read_floors(request.user, threads))
-    return render(request, "forum/bookmarks.html", {"page": page})
+    read = queries.read_floors(request.user, threads)
+    rows = [queries.thread_row(thread, read) for thread in threads]
+    rows_shown = list(zip(rows, fragments.thread_rows(rows), strict=True))
+    return render(request, "forum/bookmarks.html", {"page": page, "rows": rows_shown})
 
 
 def _fan(username: str) -> User:
@@ -45,8 +47,11 @@ def _fan(username: str) -> User:
 def fan_threads(request, username):
     fan = _fan(username)
     page = profile.fan_threads(request.user, fan, before=int_param(request.GET.get("before")))
-    fragments.thread_rows(page.rows)
-    return render(request, "forum/profile_threads.html", {"fan": fan, "page": page, "tab": "threads"})
+    rows = [queries.thread_row(thread) for thread in page.rows]
+    rows_shown = list(zip(rows, fragments.thread_rows(rows), strict=True))
+    return render(
+        request, "forum/profile_threads.html", {"fan": fan, "page": page, "rows": rows_shown, "tab": "threads"}
+    )
 
 
 def fan_posts(request, username):

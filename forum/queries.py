@@ -1,17 +1,17 @@
 """Reads the forum pages share, with their joins set so that each page runs a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import City, User
-from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
-from fancity.lib import raw
+from fancity.lib import cards, raw, when
 from forum.attachments import rows_sql as attachments_rows_sql
+from forum.attachments import shown_images
 from forum.boards import visible_boards
+from forum.cards import PostCard, ThreadRow
 from forum.models import (
     POSTS_PER_PAGE,
     Board,
@@ -29,9 +29,6 @@ from forum.models import (
 from forum.visibility import thread_shown_q, thread_shown_sql
 
 THREADS_PER_PAGE = 30
-# What a post's header needs of its author (public_name, role badge, city).
-AUTHOR_FIELDS = ("username", "display_name", "avatar", "deleted_at", "is_superuser", "city")
-BADGE_GROUPS = (EVENT_STAFF, SERVICE_DESK, MODERATORS, CORE_TESTERS)
 
 
 @dataclass(frozen=True)  # hashable: the rendered links are kept per Pages (forum.templatetags)
@@ -62,28 +59,20 @@ def board_index(user: User) -> QuerySet[Board]:
     return visible_boards(user).select_related("last_thread", "last_poster")
 
 
-# What a board-page row shows (forum/_thread_row.html) and its unread mark needs: building 30 rows
-# with every column of the thread and of two users cost more than the query itself.
-_ROW_THREAD_FIELDS = (
-    "board_id",
-    "title",
-    "is_pinned",
-    "is_locked",
-    "is_featured",
-    "post_count",
-    "reply_count",
-    "view_count",
-    "me_too_count",
-    "status",
-    "feedback_kind",
-    "created_at",
-    "last_post_at",
-)
-_ROW_USER_FIELDS = ("username", "display_name", "deleted_at")  # of the author and the last poster
-THREAD_ROW_FIELDS = (
-    *_ROW_THREAD_FIELDS,
-    *(f"{who}__{f}" for who in ("author", "last_poster") for f in _ROW_USER_FIELDS),
-)
+# What the ORM loads of a thread for its board-page row elsewhere (bookmarks, profiles): the card's
+# fields, and what the unread mark and the lists' order need.
+THREAD_ROW_FIELDS = (*cards.orm_fields(ThreadRow), "post_count", "created_at", "board_id")
+
+
+def thread_row(thread: Thread, read_floors: dict[int, int] | None = None, now=None) -> ThreadRow:
+    """The row of a thread the ORM loaded with `THREAD_ROW_FIELDS` (and its two users). `read_floors`
+    (a signed-in viewer's, `read_floors`) marks the row unread where there are floors past theirs."""
+    return cards.from_instance(
+        ThreadRow,
+        thread,
+        last_words=when.ago(thread.last_post_at, now or when.clock()),
+        unread=read_floors is not None and thread.post_count > read_floors.get(thread.pk, 0),
+    )
 
 
 _BOARD_COLUMNS = raw.Columns(Board, "b")
@@ -102,31 +91,29 @@ def public_threads(board: Board) -> QuerySet[Thread]:
     return board.threads.filter(thread_shown_q())
 
 
-# A board page's rows, written in SQL (fancity.lib.raw) like the thread page's: the ORM took longer
-# to build 30 rows' query than PostgreSQL to answer it. The page's ids (and sort keys) come first
-# from the index, whatever the page, then only those rows are joined to their two users.
-_ROW_COLUMNS = raw.Columns(Thread, "t", (*_ROW_THREAD_FIELDS, "author", "last_poster"))
-_ROW_AUTHOR_COLUMNS = raw.Columns(User, "a", _ROW_USER_FIELDS)
-_ROW_LAST_POSTER_COLUMNS = raw.Columns(User, "l", _ROW_USER_FIELDS)
-_ROW_PARTS = (_ROW_COLUMNS, _ROW_AUTHOR_COLUMNS, _ROW_LAST_POSTER_COLUMNS)
+# A board page's rows, written in SQL like the thread page's: the ORM took longer to build 30 rows'
+# query than PostgreSQL to answer it. The page's ids (and sort keys) come first from the index,
+# whatever the page, then only those rows are joined to their two users.
 _ROWS_SQL = f"""
-SELECT {", ".join(part.sql for part in _ROW_PARTS)}, {{read}} AS viewer_read_floor
+SELECT {cards.select(ThreadRow, "t")}, t.post_count, {{read}} AS viewer_read_floor
 FROM (SELECT id, {{keys}} FROM {Thread._meta.db_table} WHERE {{where}} ORDER BY {{order}} LIMIT %s OFFSET %s) page
 JOIN {Thread._meta.db_table} t ON t.id = page.id
 JOIN {User._meta.db_table} a ON a.id = t.author_id
 LEFT JOIN {User._meta.db_table} l ON l.id = t.last_poster_id
 ORDER BY {{page_order}}
 """.strip()
+_ROW_WIDTH = cards.width(ThreadRow)
+_ROW_LAST_POST_AT = cards.columns(ThreadRow, "t").index("t.last_post_at")
 _ROW_READ_FLOOR_SQL = f"(SELECT s.floor FROM {ReadMark._meta.db_table} s WHERE s.user_id = %s AND s.thread_id = t.id)"
 
 
 def _thread_rows(
     where: str, params: list, order: tuple[str, ...], start: int, limit: int, viewer: User | None
-) -> list[Thread]:
+) -> list[ThreadRow]:
     """Board-page rows (forum/_thread_row.html) of the threads the `where` filter (SQL on forum_thread,
     with `params`) gives, ordered by `order` (field names, "-" for descending), `limit` of them from
-    `start`; for a signed-in `viewer` with the floor they read up to (`viewer_read_floor`, None if never
-    opened) as a column of the same query, for the unread marks (`read_floors`)."""
+    `start`; for a signed-in `viewer` marked unread where they have floors to read (the floor they read
+    up to is a column of the same query)."""
     signed_in = viewer is not None and viewer.is_authenticated
     keys = [name.lstrip("-") for name in order]
     directions = ["DESC" if name.startswith("-") else "ASC" for name in order]
@@ -137,15 +124,19 @@ def _thread_rows(
         order=", ".join(f"{key} {d}" for key, d in zip(keys, directions, strict=True)),
         page_order=", ".join(f"page.{key} {d}" for key, d in zip(keys, directions, strict=True)),
     )
-    threads = []
+    now = when.clock()
+    rows = []
     for row in raw.fetch(sql, [*([viewer.pk] if signed_in else []), *params, limit, start]):
-        (thread, author, last_poster), (read_floor,) = raw.split(row, _ROW_PARTS)
-        raw.cache_related(thread, "author", author)
-        raw.cache_related(thread, "last_poster", last_poster)
-        if signed_in:
-            thread.viewer_read_floor = read_floor
-        threads.append(thread)
-    return threads
+        post_count, read_floor = row[_ROW_WIDTH:]
+        rows.append(
+            cards.build(
+                ThreadRow,
+                row,
+                last_words=when.ago(row[_ROW_LAST_POST_AT], now),
+                unread=signed_in and post_count > (read_floor or 0),
+            )
+        )
+    return rows
 
 
 _LISTED = f"board_id = %s AND {thread_shown_sql('')}"  # public_threads, in SQL (the partial indexes' predicate)
@@ -207,8 +198,10 @@ def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
     rows = raw.fetch(_THREAD_SQL.format(state=state), [*([viewer.pk] * len(_STATE_SQL) if signed_in else []), pk])
     if not rows:
         raise Thread.DoesNotExist
-    (thread, board), state = raw.split(rows[0], (_THREAD_COLUMNS, _BOARD_COLUMNS))
-    raw.cache_related(thread, "board", board)
+    row = rows[0]
+    thread = _THREAD_COLUMNS.build(row, 0)
+    thread.board = _BOARD_COLUMNS.build(row, _THREAD_COLUMNS.width)
+    state = row[_THREAD_COLUMNS.width + _BOARD_COLUMNS.width :]
     for name, value in zip(_STATE_SQL, state, strict=False):  # none for an anonymous reader
         setattr(thread, f"viewer_{name}", value)
     if thread.official_post_id:
@@ -216,68 +209,82 @@ def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
     return thread
 
 
-# What the thread page shows of a post, its author (the header: public_name, role badge, city), the
-# quoted post and its author; the body and search vector stay out.
-_POST_COLUMNS = raw.Columns(
-    Post,
-    "p",
-    ("thread", "floor", "author", "html", "by_staff", "quote", "created_at", "edited_at", "deleted_at")
-    + ("hidden_at", "hidden_by", "hidden_reason", "like_count"),
-)
-_AUTHOR_COLUMNS = raw.Columns(User, "u", AUTHOR_FIELDS)
-_CITY_COLUMNS = raw.Columns(City, "c", ("name", "name_en"))
-_QUOTE_COLUMNS = raw.Columns(Post, "q", ("floor", "html", "deleted_at", "hidden_at", "author"))
-_QUOTE_AUTHOR_COLUMNS = raw.Columns(User, "qu", ("username", "display_name", "deleted_at"))
-_POST_PARTS = (_POST_COLUMNS, _AUTHOR_COLUMNS, _CITY_COLUMNS, _QUOTE_COLUMNS, _QUOTE_AUTHOR_COLUMNS)
-_USER, _POST = User._meta.db_table, Post._meta.db_table
+@dataclass(frozen=True)
+class PagePosts:
+    """A thread page's posts: the cards every viewer sees (forum.cards.PostCard) and, by post id, what
+    only some viewers see under them: a hidden post's reason, its attachments' rows (the logs, for
+    those who may read them: forum.attachments.readable_logs) and, for a signed-in reader, the posts
+    they liked."""
+
+    cards: list[PostCard]
+    hidden_reasons: dict[int, str]
+    attachment_rows: dict[int, tuple]
+    liked: frozenset[int] = frozenset()
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+
 # The page's posts come from a subquery with a LIMIT, so that the planner knows there are at most 21
 # rows to join (a floor range's row count it cannot estimate, and a join planned for thousands of
-# rows would cost more than the page).
+# rows would cost more than the page). The SELECT list is PostCard's (forum.cards: its aliases).
+_USER, _POST = User._meta.db_table, Post._meta.db_table
+_PAGE_POST_COLUMNS = sorted(
+    {c.removeprefix("p.") for c in cards.columns(PostCard, "p") if c.startswith("p.")}
+    | {"hidden_reason", "author_id", "quote_id"}
+)
 _POSTS_SQL = f"""
-SELECT {", ".join(part.sql for part in _POST_PARTS)},
-  ARRAY(SELECT g.name FROM {User.groups.through._meta.db_table} ug JOIN {Group._meta.db_table} g ON g.id = ug.group_id
-        WHERE ug.user_id = u.id AND g.name = ANY(%s)) AS roles,
+SELECT {cards.select(PostCard, "p")}, p.hidden_reason,
   {attachments_rows_sql("p.id")} AS attachment_rows,
   {{liked}} AS viewer_liked
-FROM (SELECT {_POST_COLUMNS.select("")} FROM {_POST} WHERE {{where}} ORDER BY floor {{direction}} LIMIT %s) p
+FROM (SELECT {", ".join(_PAGE_POST_COLUMNS)} FROM {_POST} WHERE {{where}} ORDER BY floor {{direction}} LIMIT %s) p
 JOIN {_USER} u ON u.id = p.author_id
 LEFT JOIN {City._meta.db_table} c ON c.id = u.city_id
 LEFT JOIN {_POST} q ON q.id = p.quote_id
 LEFT JOIN {_USER} qu ON qu.id = q.author_id
 ORDER BY p.floor {{direction}}
 """.strip()
+_POST_WIDTH = cards.width(PostCard)
+_POST_CREATED_AT = cards.columns(PostCard, "p").index("p.created_at")
+_POST_FLOOR = cards.columns(PostCard, "p").index("p.floor")
+_POST_AUTHOR_ID = cards.columns(PostCard, "p").index("u.id")
+_POST_HIDDEN_AT = cards.columns(PostCard, "p").index("p.hidden_at")
 _LIKED_SQL = f"EXISTS (SELECT 1 FROM {Like._meta.db_table} s WHERE s.user_id = %s AND s.post_id = p.id)"
 
 
-def _posts(where: str, params: list, limit: int, viewer: User | None, descending: bool = False) -> list[Post]:
-    """Up to `limit` posts of the `where` filter (SQL on forum_post, with `params`) in floor order, with
-    what the thread page shows of them in one query: the author (with `forum_roles`, the badge's group
-    names, and city), the quoted post and its author, `attachment_rows` (forum.attachments.decorate)
-    and, for a signed-in `viewer`, whether they liked each post (`viewer_liked`)."""
+def _posts(
+    thread: Thread, where: str, params: list, limit: int, viewer: User | None, descending: bool = False
+) -> PagePosts:
+    """Up to `limit` posts of `thread` that the `where` filter (SQL on forum_post, with `params`) gives,
+    in floor order, with all the thread page shows of them in one query."""
     signed_in = viewer is not None and viewer.is_authenticated
     sql = _POSTS_SQL.format(
         liked=_LIKED_SQL if signed_in else "NULL", where=where, direction="DESC" if descending else "ASC"
     )
-    rows = raw.fetch(sql, [list(BADGE_GROUPS), *([viewer.pk] if signed_in else []), *params, limit])
-    posts = []
-    for row in rows:
-        (post, author, city, quote, quote_author), (roles, attachment_rows, liked) = raw.split(row, _POST_PARTS)
-        author.forum_roles, post.attachment_rows = roles, attachment_rows
-        raw.cache_related(author, "city", city)
-        raw.cache_related(post, "author", author)
-        if quote is not None:
-            raw.cache_related(quote, "author", quote_author)
-        raw.cache_related(post, "quote", quote)
-        if signed_in:
-            post.viewer_liked = liked
-        posts.append(post)
-    return posts
+    now = when.clock()
+    withdrawn = thread.hidden_at is not None
+    shown, reasons, attachment_rows, liked = [], {}, {}, set()
+    for row in raw.fetch(sql, [*([viewer.pk] if signed_in else []), *params, limit]):
+        reason, rows, viewer_liked = row[_POST_WIDTH:]
+        card = cards.build(
+            PostCard,
+            row,
+            by_op=row[_POST_FLOOR] > 1 and row[_POST_AUTHOR_ID] == thread.author_id,
+            created_words=when.ago(row[_POST_CREATED_AT], now),
+            images=shown_images(rows, private=withdrawn or row[_POST_HIDDEN_AT] is not None),
+        )
+        shown.append(card)
+        reasons[card.id], attachment_rows[card.id] = reason, tuple(rows)
+        if viewer_liked:
+            liked.add(card.id)
+    return PagePosts(shown, reasons, attachment_rows, frozenset(liked))
 
 
-def thread_posts(thread: Thread, page: int, viewer: User | None = None) -> list[Post]:
+def thread_posts(thread: Thread, page: int, viewer: User | None = None) -> PagePosts:
     """Page N holds floors 20(N-1)+1 .. 20N: an index range on (thread, floor), never an OFFSET."""
     first = (page - 1) * POSTS_PER_PAGE + 1
     return _posts(
+        thread,
         "thread_id = %s AND floor >= %s AND floor < %s",
         [thread.pk, first, first + POSTS_PER_PAGE],
         POSTS_PER_PAGE,
@@ -296,33 +303,25 @@ class OpPages:
 
 def op_posts(
     thread: Thread, after: int | None = None, before: int | None = None, viewer: User | None = None
-) -> tuple[list[Post], OpPages]:
+) -> tuple[PagePosts, OpPages]:
     """The thread author's floors, 20 at a time by key on (thread, author, floor): after floor `after`,
     or the 20 before floor `before`, or the first 20. One more row is read to know whether there is more."""
     where, params = "thread_id = %s AND author_id = %s", [thread.pk, thread.author_id]
     if before is not None and after is None:
-        rows = _posts(f"{where} AND floor < %s", [*params, before], POSTS_PER_PAGE + 1, viewer, descending=True)
-        more_before = len(rows) > POSTS_PER_PAGE
-        rows = rows[:POSTS_PER_PAGE][::-1]
+        read = _posts(thread, f"{where} AND floor < %s", [*params, before], POSTS_PER_PAGE + 1, viewer, True)
+        more_before = len(read.cards) > POSTS_PER_PAGE
+        read = replace(read, cards=read.cards[:POSTS_PER_PAGE][::-1])
         more_after = True
     else:
         if after is not None:
             where, params = f"{where} AND floor > %s", [*params, after]
-        rows = _posts(where, params, POSTS_PER_PAGE + 1, viewer)
-        more_after = len(rows) > POSTS_PER_PAGE
-        rows = rows[:POSTS_PER_PAGE]
+        read = _posts(thread, where, params, POSTS_PER_PAGE + 1, viewer)
+        more_after = len(read.cards) > POSTS_PER_PAGE
+        read = replace(read, cards=read.cards[:POSTS_PER_PAGE])
         more_before = after is not None
-    if not rows:
-        return [], OpPages(None, None)
-    return rows, OpPages(rows[0].floor if more_before else None, rows[-1].floor if more_after else None)
-
-
-def liked_post_ids(user: User, posts: list[Post]) -> set[int]:
-    if not user.is_authenticated or not posts:
-        return set()
-    if hasattr(posts[0], "viewer_liked"):  # read with the posts (thread_posts with a viewer)
-        return {p.pk for p in posts if p.viewer_liked}
-    return set(Like.objects.filter(user=user, post__in=[p.pk for p in posts]).values_list("post_id", flat=True))
+    if not read.cards:
+        return read, OpPages(None, None)
+    return read, OpPages(read.cards[0].floor if more_before else None, read.cards[-1].floor if more_after else None)
 
 
 class ThreadState(NamedTuple):
@@ -366,10 +365,9 @@ def thread_state(user: User, thread: Thread) -> ThreadState:
 
 
 def read_floors(user: User, threads: list[Thread]) -> dict[int, int]:
+    """The floor `user` read up to in each of `threads` they have opened (for lists the ORM loads)."""
     if not user.is_authenticated or not threads:
         return {}
-    if hasattr(threads[0], "viewer_read_floor"):  # read with the rows (_thread_rows with a viewer)
-        return {t.pk: t.viewer_read_floor for t in threads if t.viewer_read_floor is not None}
     return dict(
         ReadMark.objects.filter(user=user, thread__in=[t.pk for t in threads]).values_list("thread_id", "floor")
     )
@@ -391,6 +389,6 @@ def status_log(thread: Thread) -> list[StatusChange]:
     changes = []
     for row in raw.fetch(_STATUS_LOG_SQL, [thread.pk]):
         change = _CHANGE_COLUMNS.build(row, 0)
-        raw.cache_related(change, "changed_by", _CHANGER_COLUMNS.build(row, _CHANGE_COLUMNS.width))
+        change.changed_by = _CHANGER_COLUMNS.build(row, _CHANGE_COLUMNS.width)
         changes.append(change)
     return changes

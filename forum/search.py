@@ -13,15 +13,17 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from fancity.lib import raw, when
+from fancity.lib import cards, raw, when
+from fancity.lib.cards import column, computed, nested
 from forum.boards import may_see_beta
+from forum.cards import BoardName, PersonCard
 from forum.markup import plain_text
 from forum.models import Board, Post, Thread
 from forum.visibility import candidate_post_sql, public_post_sql
@@ -94,22 +96,39 @@ def tsquery(q: str) -> str:
     return " & ".join(parts)
 
 
-@dataclass
-class Hit:
-    post: Post
-    terms: list[str]
-    more: int = 0  # other matching posts in its thread (among the ranked ones)
-    more_url: str = ""  # the search of its thread alone
-    words: str = ""  # its time in words (fancity.lib.when.ago), part of the fragment's key
+@dataclass(frozen=True, kw_only=True)
+class HitCard:
+    """A search result (forum/_search_hit.html): a thread's best matching post, highlighted; its value
+    is the fragment's key (fancity.lib.cards). Its table is `p`, its thread `t`, board `b`, author `u`."""
 
-    # Computed only when the hit's fragment is not cached (forum/fragments.py).
-    @cached_property
+    id: int = column()
+    thread_id: int = column()
+    floor: int = column()
+    html: str = column()
+    created_at: datetime.datetime = column()
+    thread_title: str = column("t.title")
+    board: BoardName = nested(BoardName, "b")
+    author: PersonCard = nested(PersonCard, "u")
+    terms: tuple[str, ...] = computed()
+    more: int = computed()  # other matching posts in its thread (among the ranked ones)
+    more_url: str = computed()  # the search of its thread alone
+    words: str = computed()  # its time in words (fancity.lib.when.ago)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post", args=[self.id])
+
+    # Worked out only when the hit's fragment is not cached (forum/fragments.py).
+    @property
     def title(self) -> SafeString:
-        return highlight(self.post.thread.title, self.terms, 120)
+        return highlight(self.thread_title, list(self.terms), 120)
 
-    @cached_property
+    @property
     def snippet(self) -> SafeString:
-        return highlight(plain_text(self.post.html), self.terms)
+        return highlight(plain_text(self.html), list(self.terms))
 
 
 def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
@@ -133,14 +152,10 @@ def highlight(text: str, terms: list[str], length: int = 160) -> SafeString:
     return mark_safe(prefix + "".join(out) + suffix)
 
 
-# Written in SQL (fancity.lib.raw): the ORM took more CPU to build the hits' query and its 120 model
-# instances than PostgreSQL takes to answer it.
-_HIT_PARTS = (
-    raw.Columns(Post, "p", ("thread", "floor", "author", "html", "created_at")),
-    raw.Columns(Thread, "t", ("board", "title")),
-    raw.Columns(Board, "b", ("slug", "name", "name_en", "kind")),
-    raw.Columns(User, "u", ("username", "display_name", "deleted_at")),
-)
+# Written in SQL: the ORM took more CPU to build the hits' query and its 120 model instances than
+# PostgreSQL takes to answer it. The SELECT list is HitCard's.
+_HIT_COLUMNS = cards.columns(HitCard, "p")
+_HIT_ID, _HIT_THREAD, _HIT_CREATED_AT = (_HIT_COLUMNS.index(c) for c in ("p.id", "p.thread_id", "p.created_at"))
 _POST, _THREAD, _BOARD = Post._meta.db_table, Thread._meta.db_table, Board._meta.db_table
 # Which posts a search may show: the public ones (forum.visibility), the beta board's too for those who
 # may see it, in the board (or thread) asked for. Each statement tests the rule in its own shape
@@ -163,7 +178,7 @@ SELECT c.id, c.thread_id, ts_rank(c.search, to_tsquery('simple', %s)), c.created
 ) c
 """.strip()
 _HITS_SQL = f"""
-SELECT {", ".join(part.sql for part in _HIT_PARTS)}
+SELECT {cards.select(HitCard, "p")}
 FROM {_POST} p JOIN {_THREAD} t ON t.id = p.thread_id JOIN {_BOARD} b ON b.id = t.board_id
 JOIN {User._meta.db_table} u ON u.id = p.author_id
 WHERE p.id = ANY(%s) AND {{where}}
@@ -261,29 +276,36 @@ class Found:
     pages: int  # how many pages of results there are (at most MAX_PAGES)
 
 
-def search_posts(user: User, q: str, board=None) -> list | None:
+def search_posts(user: User, q: str, board=None) -> list[HitCard] | None:
     """Visible posts matching `q`, best first, every post (not grouped); None when the query has nothing
     to search for. The pages use `find`."""
     terms = tsquery(q)
     if not terms:
         return None
     scope = Scope(sees_beta=may_see_beta(user), board=board and board.pk)
-    ids = [post_id for post_id, _ in _grouped(_ranked(terms, scope), RELEVANCE, by_thread=False)]
-    return _posts(ids, scope)
+    grouped = _grouped(_ranked(terms, scope), RELEVANCE, by_thread=False)
+    return _hits(dict(grouped), scope, query_terms(q), "")
 
 
-def _posts(ids: list[int], scope: Scope) -> list:
+def _hits(shown: dict[int, int], scope: Scope, terms: list[str], query: str) -> list[HitCard]:
+    """The cards of the posts `shown` (id: matching posts of its thread), in that order."""
     # The same visibility rule again: a post deleted, hidden or moved since the ranking is left out, and
     # so is one whose thread was withdrawn since.
     where, params = scope.hits()
-    posts = {}
-    for row in raw.fetch(_HITS_SQL.format(where=where), [ids, *params]):
-        (post, thread, board_row, author), _ = raw.split(row, _HIT_PARTS)
-        raw.cache_related(thread, "board", board_row)
-        raw.cache_related(post, "thread", thread)
-        raw.cache_related(post, "author", author)
-        posts[post.pk] = post
-    return [posts[pk] for pk in ids if pk in posts]
+    now = when.clock()
+    found = {}
+    for row in raw.fetch(_HITS_SQL.format(where=where), [list(shown), *params]):
+        post_id, thread_id, created_at = row[_HIT_ID], row[_HIT_THREAD], row[_HIT_CREATED_AT]
+        more = shown[post_id] - 1
+        found[post_id] = cards.build(
+            HitCard,
+            row,
+            terms=tuple(terms),
+            more=more,
+            more_url=f"?{query}&thread={thread_id}" if more else "",
+            words=when.ago(created_at, now),
+        )
+    return [found[pk] for pk in shown if pk in found]
 
 
 def find(user: User, q: str, scope: Scope, sort: str = RELEVANCE, page: int = 1, query: str = "") -> Found | None:
@@ -303,20 +325,4 @@ def find(user: User, q: str, scope: Scope, sort: str = RELEVANCE, page: int = 1,
     pages = max(1, min(MAX_PAGES, -(-len(groups) // PER_PAGE)))
     page = min(page, pages)
     shown = dict(groups[(page - 1) * PER_PAGE : page * PER_PAGE])
-    posts = _posts(list(shown), scope)
-    terms_shown = query_terms(q)
-    now = when.clock()
-    return Found(
-        hits=[
-            Hit(
-                post=post,
-                terms=terms_shown,
-                more=shown[post.pk] - 1,
-                more_url=f"?{query}&thread={post.thread_id}" if shown[post.pk] > 1 else "",
-                words=when.ago(post.created_at, now),
-            )
-            for post in posts
-        ],
-        page=page,
-        pages=pages,
-    )
+    return Found(hits=_hits(shown, scope, query_terms(q), query), page=page, pages=pages)

@@ -132,15 +132,13 @@ def board(request, slug):
         threads, pages = queries.feedback_threads(board, page, **filters, viewer=request.user)
     else:
         threads, pages = queries.board_threads(board, page, viewer=request.user)
-    # The viewer's read floors came with the rows: no query.
-    read = queries.read_floors(request.user, threads) if request.user.is_authenticated else None
-    fragments.thread_rows(threads, read)
+    # The viewer's unread marks came with the rows: no query.
     return render(
         request,
         "forum/board.html",
         {
             "board": board,
-            "threads": threads,
+            "threads": list(zip(threads, fragments.thread_rows(threads), strict=True)),
             "pages": pages,
             "filters": filters,
             "statuses": FeedbackStatus.choices,
@@ -198,7 +196,7 @@ def thread(request, pk):
             before=int_param(request.GET.get("before")),
             viewer=user,
         )
-        page = thread.page_of_floor(posts[0].floor) if posts else 1
+        page = thread.page_of_floor(posts.cards[0].floor) if posts.cards else 1
     else:
         page = page_param(request.GET.get("page"), thread.page_count)
         posts = queries.thread_posts(thread, page, viewer=user)
@@ -220,8 +218,8 @@ def thread(request, pk):
     view_counts.count_view(thread)
     # The read mark only moves forward, so a page that shows nothing past it writes nothing (a re-read).
     # The OP's floors are not every floor up to the last one shown.
-    if posts and not only_op and posts[-1].floor > state.read_floor:
-        posting.mark_read(user, thread, posts[-1].floor)
+    if posts.cards and not only_op and posts.cards[-1].floor > state.read_floor:
+        posting.mark_read(user, thread, posts.cards[-1].floor)
     return render(request, "forum/thread.html", context)
 
 
@@ -254,19 +252,16 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         form.fields.pop("official", None)
     if not thread.is_feedback:
         form.fields.pop("logs", None)
-    attachments.decorate(posts, user, withdrawn=thread.hidden_at is not None)
-    fragments.posts(posts, anonymous=not user.is_authenticated, thread_author_id=thread.author_id)
-    liked = queries.liked_post_ids(user, posts)
+    cards = posts.cards
     can_reply = posting.can_reply(user, thread)
-    edit_ids = {p.pk for p in posts if posting.can_edit(user, p)}
-    delete_ids = {p.pk for p in posts if posting.can_delete(user, p, thread.board, moderates=is_mod)}
-    fragments.post_actions(
+    edit_ids = {p.pk for p in cards if posting.can_edit(user, p)}
+    delete_ids = {p.pk for p in cards if posting.can_delete(user, p, thread.board, moderates=is_mod)}
+    actions = fragments.post_actions(
         request,
         posts,
-        liked=liked,
         edit_ids=edit_ids,
         delete_ids=delete_ids,
-        ban_ids=permissions.bannable_authors(user, posts, thread.board) if is_mod else frozenset(),
+        ban_ids=permissions.bannable_authors(user, cards, thread.board) if is_mod else frozenset(),
         thread=thread,
         page=page,
         can_reply=can_reply,
@@ -277,7 +272,11 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     return {
         "thread": thread,
         "board": thread.board,
-        "posts": posts,
+        "posts": cards,
+        # Both from the cache (forum.fragments): the post as everyone sees it, and what this viewer sees under it.
+        "shown_posts": list(
+            zip(cards, fragments.posts(cards, anonymous=not user.is_authenticated), actions, strict=True)
+        ),
         "official_answer": official if official and official.is_visible else None,
         "page": page,
         "pages": queries.Pages(page, thread.page_count, page < thread.page_count),
@@ -498,8 +497,7 @@ def search_page(request):
         )
         results = []
         if found is not None:
-            results = found.hits
-            fragments.search_hits(results)
+            results = list(zip(found.hits, fragments.search_hits(found.hits), strict=True))
             pages = queries.Pages(found.page, found.pages, found.page < found.pages)
     data = form.cleaned_data if form.is_bound else {}
     all_threads = query

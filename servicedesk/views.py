@@ -128,7 +128,7 @@ def _render_ticket(
         thread = item.thread
         assert thread is not None  # ticket_thread_or_request
         page = page_param(request.GET.get("page"), thread.page_count)
-        posts, pages = thread_posts(thread, page), Pages(page, thread.page_count, page < thread.page_count)
+        posts, pages = thread_posts(thread, page).cards, Pages(page, thread.page_count, page < thread.page_count)
     context = {
         "item": item,
         "form": form,

@@ -9,7 +9,7 @@ One module per subject; the names other modules use are importable from here:
   out of public view and back as posts are hidden and shown (`make_private`, `make_public`).
 - `held`: the files of a post held for a moderator's review.
 - `processing`: the image task's work (`process_image`): web copy and thumbnail without EXIF.
-- `serving`: attachments as pages show them (`rows_sql`, `decorate`) and the permission-checked
+- `serving`: attachments as pages show them (`rows_sql`, `shown_images`, `readable_logs`) and the permission-checked
   streams of logs (`open_private`) and of hidden posts' images (`open_image`).
 - `personal_data`: the data export and erasure.
 
@@ -32,7 +32,15 @@ from forum.attachments.inspection import (
 )
 from forum.attachments.personal_data import attachments_data, erase_attachments
 from forum.attachments.processing import THUMB_SIZE, WEB_SIZE, process_image
-from forum.attachments.serving import Shown, decorate, may_read_private, open_image, open_private, rows_sql
+from forum.attachments.serving import (
+    Shown,
+    may_read_private,
+    open_image,
+    open_private,
+    readable_logs,
+    rows_sql,
+    shown_images,
+)
 from forum.attachments.storing import (
     MAX_FILES_PER_DAY,
     attach,
@@ -66,7 +74,8 @@ __all__ = [
     "change",
     "check_daily_limit",
     "check_place",
-    "decorate",
+    "readable_logs",
+    "shown_images",
     "drop_files",
     "drop_for_post",
     "drop_held",

@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.roles import is_desk_staff
 from forum.attachments.storing import private_storage, public_storage
 from forum.boards import can_see
-from forum.models import Attachment, AttachmentKind, AttachmentState, Post
+from forum.models import Attachment, AttachmentKind, AttachmentState
 from forum.permissions import may_read_post
 
 # What `decorate` reads of each attachment.
@@ -70,33 +70,33 @@ def _image_urls(row: dict, private: bool, public: Storage) -> tuple[str, str]:
     return (public.url(row["web"]) if row["web"] else "", public.url(row["thumb"]) if row["thumb"] else "")
 
 
-def decorate(posts: list[Post], user: User, withdrawn: bool = False) -> None:
-    """Set `post.images` (every viewer) and `post.logs` (only those this viewer may read) from the
-    `attachment_rows` column `forum.queries` reads with the posts (`rows_sql`); no query. `withdrawn`:
-    the posts' thread is withdrawn."""
+def shown_images(rows, private: bool) -> tuple[Shown, ...]:
+    """The images every reader of a post sees, from the `attachment_rows` column `forum.queries` reads
+    with the posts (`rows_sql`); no query. `private`: the post is hidden or its thread withdrawn."""
     public = public_storage()
-    for post in posts:
-        rows = getattr(post, "attachment_rows", None) or []
-        private = withdrawn or post.hidden_at is not None
-        post.images = tuple(
-            Shown(
-                r["id"],
-                r["kind"],
-                r["state"],
-                r["name"],
-                r["size"],
-                *_image_urls(r, private, public),
-                r["width"],
-                r["height"],
-            )
-            for r in rows
-            if r["kind"] == AttachmentKind.IMAGE
+    return tuple(
+        Shown(
+            r["id"],
+            r["kind"],
+            r["state"],
+            r["name"],
+            r["size"],
+            *_image_urls(r, private, public),
+            r["width"],
+            r["height"],
         )
-        post.logs = tuple(
-            Shown(r["id"], r["kind"], r["state"], r["name"], r["size"])
-            for r in rows
-            if r["kind"] == AttachmentKind.LOG and may_read_private(user, r["uploader_id"])
-        )
+        for r in rows or ()
+        if r["kind"] == AttachmentKind.IMAGE
+    )
+
+
+def readable_logs(rows, user: User) -> tuple[Shown, ...]:
+    """The logs of a post (its `attachment_rows`) that `user` may read; no query."""
+    return tuple(
+        Shown(r["id"], r["kind"], r["state"], r["name"], r["size"])
+        for r in rows or ()
+        if r["kind"] == AttachmentKind.LOG and may_read_private(user, r["uploader_id"])
+    )
 
 
 def open_private(user: User, attachment_id: int):

@@ -58,7 +58,7 @@ def test_the_badge_shows_in_lists_and_on_the_thread_and_the_tab_lists_only_featu
 
     tab = client.get("/forum/b/general/", {"featured": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert tab.status_code == 200
-    assert [t.title for t in tab.context["threads"]] == ["精选好帖"]
+    assert [t.title for t, _fragment in tab.context["threads"]] == ["精选好帖"]
     thread_page = client.get(good.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert thread_page.status_code == 200 and '<span class="tag featured">精华</span>' in thread_page.content.decode()
 

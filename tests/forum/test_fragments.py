@@ -1,10 +1,14 @@
 """Cached fragments (forum/fragments.py, the search ranking): every change shows on the next page view."""
 
+import dataclasses
+
 import pytest
 from django.contrib.auth.models import Group
 
 from accounts.roles import MODERATORS
-from forum import moderation, posting, search
+from fancity.lib import cards as lib_cards
+from forum import fragments, moderation, posting, queries, search
+from forum.cards import ActionsCard, PostCard, ThreadRow
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +218,100 @@ def test_the_op_badge_belongs_to_the_thread_not_to_the_fan(client):
     assert OP_BADGE in _floors(page(client, own))[2]
     assert OP_BADGE not in _floors(page(client, elsewhere))[2]
     assert OP_BADGE in _floors(page(client, own, op="1"))[2]  # 只看楼主 too
+
+
+# --- Cards (forum/cards.py): one per fragment; the fields make the SELECT list and the key ----------
+
+
+def _field_names(card) -> list[str]:
+    return [f.name for f in dataclasses.fields(card)]
+
+
+def test_a_post_card_s_fields_make_the_posts_select_list():
+    """Each column field of PostCard and of the cards nested in it is read by the posts statement, in
+    the order the card is built from: a field added to the card is in the SELECT list with no other edit."""
+    from forum import queries
+
+    expected = []
+    for f in dataclasses.fields(PostCard):
+        if "cards.sql" in f.metadata:
+            expected.append(f"p.{f.name}")
+        elif "cards.card" in f.metadata:
+            nested, alias = f.metadata["cards.card"], f.metadata["cards.alias"]
+            expected.extend(c for c in lib_cards.columns(nested, alias))
+    assert lib_cards.columns(PostCard, "p") == expected
+    assert lib_cards.select(PostCard, "p") in queries._POSTS_SQL
+    assert lib_cards.select(ThreadRow, "t") in queries._ROWS_SQL
+    assert {"author", "quote", "by_op", "created_words", "images"} <= set(_field_names(PostCard))
+
+
+def test_a_post_fragment_s_key_is_its_card_and_every_field_changes_it(client):
+    """The key holds the card's value: changing any one field of it (nested ones too) is another key."""
+    t = thread(body="a card")
+    posts = queries.thread_posts(t, 1)
+    [card] = posts.cards
+    key = fragments._keys("forum/_post.html", [fragments._card(card)])
+    others = {
+        name: dataclasses.replace(card, **{name: value})
+        for name, value in {
+            "floor": 2,
+            "html": "<p>other</p>",
+            "like_count": 5,
+            "by_op": True,
+            "created_words": "not the words of now",
+            "images": ("x",),
+            "author": dataclasses.replace(card.author, display_name="other name"),
+        }.items()
+    }
+    assert set(_field_names(PostCard)) - set(others) == {
+        "id",
+        "by_staff",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "hidden_at",
+        "quote",
+    }
+    for name, other in others.items():
+        assert fragments._keys("forum/_post.html", [fragments._card(other)]) != key, name
+    for f in dataclasses.fields(PostCard):  # every field is in the key's text
+        assert f"{f.name}=" in repr(card)
+
+
+def test_a_fragment_template_receives_only_its_card(client):
+    """_post.html, _post_actions.html, _thread_row.html and _search_hit.html get their card (and the
+    post's `anonymous`, the buttons' CSRF placeholder)."""
+    t = thread(title="蓝牙 标题", body="蓝牙 耳机")
+    seen = {}
+    names = {"forum/_post.html", "forum/_post_actions.html", "forum/_thread_row.html", "forum/_search_hit.html"}
+    from django.test.signals import template_rendered
+
+    def record(sender, template, context, **kwargs):
+        if template.name in names:
+            seen[template.name] = {k for d in context.dicts for k in d if k not in {"True", "False", "None"}}, context
+
+    template_rendered.connect(record)
+    try:
+        client.get(t.get_absolute_url())
+        client.get("/forum/b/general/")
+        client.get("/forum/search/", {"q": "蓝牙"})
+        client.force_login(fan())
+        client.get(t.get_absolute_url())
+    finally:
+        template_rendered.disconnect(record)
+    assert seen["forum/_post.html"][0] == {"post", "anonymous"}
+    assert isinstance(seen["forum/_post.html"][1]["post"], PostCard)
+    assert seen["forum/_post_actions.html"][0] == {"actions", "csrf_token"}
+    assert isinstance(seen["forum/_post_actions.html"][1]["actions"], ActionsCard)
+    assert seen["forum/_thread_row.html"][0] == {"thread"}
+    assert isinstance(seen["forum/_thread_row.html"][1]["thread"], ThreadRow)
+    assert seen["forum/_search_hit.html"][0] == {"hit"}
+    assert isinstance(seen["forum/_search_hit.html"][1]["hit"], search.HitCard)
+
+
+def test_cards_are_frozen():
+    t = thread()
+    [card] = queries.thread_posts(t, 1).cards
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        card.html = "changed"  # type: ignore[misc]
+    hash(card)  # nested cards and arrays (role groups, images) are frozen too

@@ -1,7 +1,13 @@
-"""fancity.lib.raw: instances built from hand-written SQL as the ORM builds them, and statements
-prepared on the connection, counted like the ORM's."""
+"""fancity.lib.raw: instances built from hand-written SQL as the ORM builds them, statements bound on
+the server and prepared by psycopg (settings: server_side_binding, prepare_threshold), counted like
+the ORM's; and no private Django or psycopg API anywhere in the code."""
+
+import os
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 _COLUMNS = raw.Columns(User, "u", ("username", "display_name"))
 _SQL = f"SELECT {_COLUMNS.sql} FROM {User._meta.db_table} u WHERE u.id = %s"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_an_instance_is_what_only_gives_and_a_left_out_field_is_read_on_access():
@@ -27,7 +34,7 @@ def test_an_instance_is_what_only_gives_and_a_left_out_field_is_read_on_access()
     assert len(later) == 1
 
 
-def test_a_model_with_init_receivers_is_built_through_from_db():
+def test_an_instance_is_built_through_from_db_so_init_receivers_see_it():
     someone = fan()
     seen = []
 
@@ -42,13 +49,53 @@ def test_a_model_with_init_receivers_is_built_through_from_db():
     assert seen == [someone.pk] and built.username == someone.username
 
 
-def test_a_statement_is_prepared_on_the_connection_and_counted_like_the_orm_s():
-    someone = fan()
-    with CaptureQueriesContext(connection) as ctx:
-        prepared = raw.fetch(_SQL, [someone.pk])
-        unprepared = raw.fetch(_SQL, [someone.pk], prepare=False)
-    assert prepared == unprepared and len(ctx) == 2
-    assert "u.id = $1" in ctx.captured_queries[0]["sql"]  # the log shows a prepared statement's parameters
+def _prepared() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
-        assert any("u.id = $1" in statement for (statement,) in cursor.fetchall())
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_a_statement_is_prepared_after_the_threshold_and_counted_like_the_orm_s():
+    assert settings.DATABASES["default"]["OPTIONS"]["server_side_binding"] is True
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    someone = fan()
+    with CaptureQueriesContext(connection) as ctx:
+        rows = [raw.fetch(_SQL, [someone.pk]) for _ in range(threshold + 1)]
+    assert len(ctx) == threshold + 1 and all(r == rows[0] for r in rows)
+    assert f"u.id = {someone.pk}" in ctx.captured_queries[0]["sql"]  # the log shows the values
+    assert any("u.id = $1" in statement for statement in _prepared())  # bound on the server, prepared
+
+
+def test_the_orm_s_statements_are_prepared_too():
+    someone = fan()
+    for _ in range(6):
+        User.objects.filter(pk=someone.pk).values_list("username", flat=True).first()
+    assert any('"accounts_user"."id" = $1' in statement for statement in _prepared())
+
+
+def test_an_unprepared_statement_is_never_prepared_and_the_threshold_is_put_back():
+    someone = fan()
+    sql = f"SELECT u.username FROM {User._meta.db_table} u WHERE u.id = %s AND u.username <> 'unprepared'"
+    for _ in range(8):
+        assert raw.fetch(sql, [someone.pk], prepare=False) == [(someone.username,)]
+    assert not any("'unprepared'" in statement for statement in _prepared())
+    assert connection.connection.prepare_threshold == settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+
+
+# Django's and psycopg's private names (the leading underscore) that code once used to build models and
+# prepare statements; `_meta` is Django's documented model API.
+_PRIVATE = re.compile(
+    r"\.__new__\(|\._state\b|\bModelState\b|fields_cache|_prepare_cursor|_send_query|\bconnection\._[a-z]|cursor\._[a-z]"
+)
+
+
+def test_no_code_calls_a_private_django_or_psycopg_api():
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in {"tests", "node_modules", "migrations"}]
+        for path in (Path(folder) / name for name in files if name.endswith(".py")):
+            relative = path.relative_to(ROOT)
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if _PRIVATE.search(line):
+                    found.append(f"{relative}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)

@@ -1,0 +1,131 @@
+"""Cards: the frozen dataclasses hot reads return, one per fragment, whose fields are what it shows.
+
+A card's fields are declared once and everything else derives from them, so nothing can drift:
+
+* `select(Card, alias)` is the statement's SELECT list: a `column()` field reads the column of the
+  same name of the table the statement calls `alias` (or an SQL expression of it), a `nested()` card
+  reads its own table, a `computed()` field is not read (the read passes it, as `build(..., **values)`);
+* `build(Card, row)` makes the card from that row, and `from_instance(Card, obj)` from a model
+  instance the ORM loaded with `.only(*orm_fields(Card))` (fields named as the model's attributes);
+* the card's value (its `repr`, every field) is its fragment's cache key: a template that receives only the card
+  cannot show a value its key lacks.
+
+Adding a value to a fragment is one field on its card and one line in its template.
+"""
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+C = TypeVar("C")
+
+_SQL, _CARD, _ALIAS, _COMPUTED = "cards.sql", "cards.card", "cards.alias", "cards.computed"
+
+
+def column(sql: str = "", **kwargs: Any) -> Any:
+    """A field read from the card's table: its column of the same name, or the SQL expression `sql`
+    written with `{t}` for the table's alias in the statement."""
+    return dataclasses.field(metadata={_SQL: sql}, **kwargs)
+
+
+def nested(card: type, alias: str, **kwargs: Any) -> Any:
+    """A card within the card, read from the table the statement calls `alias`; None when that card's
+    first column is NULL (an outer join that found nothing)."""
+    return dataclasses.field(metadata={_CARD: card, _ALIAS: alias}, **kwargs)
+
+
+def computed(**kwargs: Any) -> Any:
+    """A field the read works out in Python (the time in words, a badge) and passes to `build`."""
+    return dataclasses.field(metadata={_COMPUTED: True}, **kwargs)
+
+
+_plans: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _plan(card: type) -> tuple[tuple[str, str, Any], ...]:
+    """(kind, name, SQL or nested card) per field, in order (worked out once per card)."""
+    if (known := _plans.get(card)) is not None:
+        return known
+    plan = []
+    for f in dataclasses.fields(card):
+        if _SQL in f.metadata:
+            plan.append(("column", f.name, f.metadata[_SQL] or f"{{t}}.{f.name}"))
+        elif _CARD in f.metadata:
+            plan.append(("card", f.name, (f.metadata[_CARD], f.metadata[_ALIAS])))
+        elif _COMPUTED in f.metadata:
+            plan.append(("computed", f.name, None))
+        else:
+            raise TypeError(f"{card.__name__}.{f.name} is neither column(), nested() nor computed()")
+    _plans[card] = tuple(plan)
+    return _plans[card]
+
+
+def columns(card: type, alias: str) -> list[str]:
+    """The SQL expressions of `card`'s columns and its nested cards' columns, in the order `build` reads."""
+    out = []
+    for kind, name, source in _plan(card):
+        if kind == "column":
+            out.append(source.format(t=alias, name=name))
+        elif kind == "card":
+            out.extend(columns(*source))
+    return out
+
+
+def select(card: type, alias: str) -> str:
+    """The SELECT list that `build(card, row)` reads."""
+    return ", ".join(columns(card, alias))
+
+
+def width(card: type) -> int:
+    return len(columns(card, ""))
+
+
+def build(card: type[C], row: Sequence, start: int = 0, **values: Any) -> C:
+    """The card from `row[start:]` (as `select` lists it), with its computed fields from `values`."""
+    return _build(card, row, start, values)[0]
+
+
+def _build(card: type, row: Sequence, start: int, values: dict) -> tuple[Any, int]:
+    kwargs = {}
+    for kind, name, source in _plan(card):
+        if kind == "column":
+            value = row[start]
+            kwargs[name] = tuple(value) if isinstance(value, list) else value  # an SQL array: frozen too
+            start += 1
+        elif kind == "card":
+            first = start
+            kwargs[name], start = _build(source[0], row, start, {})
+            if row[first] is None:
+                kwargs[name] = None
+        else:
+            kwargs[name] = values[name]
+    return card(**kwargs), start
+
+
+def orm_fields(card: type, prefix: str = "") -> list[str]:
+    """The names to give `.only()` (and `select_related`'s paths) for `from_instance`: the card's plain
+    columns and its nested cards' ones (columns written as SQL expressions are left out)."""
+    out = []
+    for kind, name, source in _plan(card):
+        if kind == "column" and source != f"{{t}}.{name}":
+            continue  # an SQL expression: no model field of that name
+        if kind == "column":
+            out.append(prefix + name)
+        elif kind == "card":
+            out.extend(orm_fields(source[0], f"{prefix}{name}__"))
+    return out
+
+
+def from_instance(card: type[C], obj: Any, **values: Any) -> C:
+    """The card from a model instance the ORM loaded (`orm_fields`), with its computed fields from
+    `values`; a nested card from the related instance of the same name."""
+    kwargs = {}
+    for kind, name, source in _plan(card):
+        if kind == "column":
+            kwargs[name] = getattr(obj, name)
+        elif kind == "card":
+            related = getattr(obj, name)
+            kwargs[name] = None if related is None else from_instance(source[0], related)
+        else:
+            kwargs[name] = values[name]
+    return card(**kwargs)
