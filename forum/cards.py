@@ -166,11 +166,11 @@ class ThreadRow:
 
     @property
     def status_label(self) -> str:
-        return FeedbackStatus(self.status).label if self.status else ""
+        return str(FeedbackStatus(self.status).label) if self.status else ""
 
     @property
     def feedback_kind_label(self) -> str:
-        return FeedbackKind(self.feedback_kind).label if self.feedback_kind else ""
+        return str(FeedbackKind(self.feedback_kind).label) if self.feedback_kind else ""
 
     def get_absolute_url(self) -> str:
         return reverse("forum:thread", args=[self.id])

@@ -115,6 +115,7 @@ def _thread_rows(
     `start`; for a signed-in `viewer` marked unread where they have floors to read (the floor they read
     up to is a column of the same query)."""
     signed_in = viewer is not None and viewer.is_authenticated
+    viewer_ids = [viewer.pk] if viewer is not None and signed_in else []
     keys = [name.lstrip("-") for name in order]
     directions = ["DESC" if name.startswith("-") else "ASC" for name in order]
     sql = _ROWS_SQL.format(
@@ -126,7 +127,7 @@ def _thread_rows(
     )
     now = when.clock()
     rows = []
-    for row in raw.fetch(sql, [*([viewer.pk] if signed_in else []), *params, limit, start]):
+    for row in raw.fetch(sql, [*viewer_ids, *params, limit, start]):
         post_count, read_floor = row[_ROW_WIDTH:]
         rows.append(
             cards.build(
@@ -143,7 +144,7 @@ _LISTED = f"board_id = %s AND {thread_shown_sql('')}"  # public_threads, in SQL 
 BOARD_ORDER = ("-is_pinned", "-last_post_at")
 
 
-def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
+def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[ThreadRow], Pages]:
     """Pinned first, then newest activity. The page count comes from the board's counter."""
     count = max(1, -(-board.thread_count // THREADS_PER_PAGE))
     page = min(page, count)
@@ -152,7 +153,7 @@ def board_threads(board: Board, page: int, viewer: User | None = None) -> tuple[
     return threads, Pages(page, count, page < count)
 
 
-def featured_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[Thread], Pages]:
+def featured_threads(board: Board, page: int, viewer: User | None = None) -> tuple[list[ThreadRow], Pages]:
     """The board's featured (精华) threads, newest activity first (a partial index holds them)."""
     start = (page - 1) * THREADS_PER_PAGE
     rows = _thread_rows(
@@ -166,9 +167,10 @@ FEEDBACK_SORTS = {"votes": ("-me_too_count", "-created_at"), "newest": ("-create
 
 def feedback_threads(
     board: Board, page: int, status: str = "", kind: str = "", sort: str = "", viewer: User | None = None
-) -> tuple[list[Thread], Pages]:
+) -> tuple[list[ThreadRow], Pages]:
     """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
-    where, params = _LISTED, [board.pk]
+    where = _LISTED
+    params: list[object] = [board.pk]
     if status in FeedbackStatus.values:
         where, params = f"{where} AND status = %s", [*params, status]
     if kind in FeedbackKind.values:
@@ -194,15 +196,16 @@ def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
     their state on it as columns of the same query (`thread_state`); the official answer (feedback
     only) comes in a query of its own."""
     signed_in = viewer is not None and viewer.is_authenticated
+    viewer_ids = [viewer.pk] if viewer is not None and signed_in else []
     state = "".join(f", {sql} AS viewer_{name}" for name, sql in _STATE_SQL.items()) if signed_in else ""
-    rows = raw.fetch(_THREAD_SQL.format(state=state), [*([viewer.pk] * len(_STATE_SQL) if signed_in else []), pk])
+    rows = raw.fetch(_THREAD_SQL.format(state=state), [*viewer_ids * len(_STATE_SQL), pk])
     if not rows:
         raise Thread.DoesNotExist
     row = rows[0]
-    thread = _THREAD_COLUMNS.build(row, 0)
-    thread.board = _BOARD_COLUMNS.build(row, _THREAD_COLUMNS.width)
-    state = row[_THREAD_COLUMNS.width + _BOARD_COLUMNS.width :]
-    for name, value in zip(_STATE_SQL, state, strict=False):  # none for an anonymous reader
+    thread = _THREAD_COLUMNS.build_present(row, 0)
+    thread.board = _BOARD_COLUMNS.build_present(row, _THREAD_COLUMNS.width)
+    viewer_state = row[_THREAD_COLUMNS.width + _BOARD_COLUMNS.width :]
+    for name, value in zip(_STATE_SQL, viewer_state, strict=False):  # none for an anonymous reader
         setattr(thread, f"viewer_{name}", value)
     if thread.official_post_id:
         thread.official_post = Post.objects.select_related("author").get(pk=thread.official_post_id)
@@ -258,13 +261,14 @@ def _posts(
     """Up to `limit` posts of `thread` that the `where` filter (SQL on forum_post, with `params`) gives,
     in floor order, with all the thread page shows of them in one query."""
     signed_in = viewer is not None and viewer.is_authenticated
+    viewer_ids = [viewer.pk] if viewer is not None and signed_in else []
     sql = _POSTS_SQL.format(
         liked=_LIKED_SQL if signed_in else "NULL", where=where, direction="DESC" if descending else "ASC"
     )
     now = when.clock()
     withdrawn = thread.hidden_at is not None
     shown, reasons, attachment_rows, liked = [], {}, {}, set()
-    for row in raw.fetch(sql, [*([viewer.pk] if signed_in else []), *params, limit]):
+    for row in raw.fetch(sql, [*viewer_ids, *params, limit]):
         reason, rows, viewer_liked = row[_POST_WIDTH:]
         card = cards.build(
             PostCard,
@@ -359,8 +363,8 @@ def thread_state(user: User, thread: Thread) -> ThreadState:
         row = Thread.objects.filter(pk=thread.pk).annotate(**columns).values(*columns).first() or {}
         for name, value in row.items():
             setattr(thread, name, value)
-    return ThreadState(
-        **{name: getattr(thread, f"viewer_{name}", default) for name, default in ThreadState._field_defaults.items()}
+    return ThreadState._make(
+        getattr(thread, f"viewer_{name}", default) for name, default in ThreadState._field_defaults.items()
     )
 
 
@@ -388,7 +392,7 @@ def status_log(thread: Thread) -> list[StatusChange]:
         return []
     changes = []
     for row in raw.fetch(_STATUS_LOG_SQL, [thread.pk]):
-        change = _CHANGE_COLUMNS.build(row, 0)
-        change.changed_by = _CHANGER_COLUMNS.build(row, _CHANGE_COLUMNS.width)
+        change = _CHANGE_COLUMNS.build_present(row, 0)
+        change.changed_by = _CHANGER_COLUMNS.build_present(row, _CHANGE_COLUMNS.width)
         changes.append(change)
     return changes

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import City
 from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
-from forum.models import Post, Thread
+from forum.cards import PostCard
+from forum.models import Thread
 from forum.queries import Pages, thread_posts
 from servicedesk import claims, export, lifecycle, private, queries, satisfaction, triage
 from servicedesk import insights as figures
@@ -120,7 +121,7 @@ def _render_ticket(
     target = DeskSettings.load().target_minutes
     item.age = queries.waiting(item) if item.is_open else queries.age(item)
     item.overdue = item.is_open and item.age.total_seconds() > target * 60
-    posts: list[PrivateMessage] | list[Post]
+    posts: list[PrivateMessage] | list[PostCard]
     if item.is_private:
         assert item.request is not None
         posts, pages = queries.request_messages(item.request, page_param(request.GET.get("page")))

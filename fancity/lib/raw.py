@@ -11,12 +11,15 @@ these: PostgreSQL then plans each once per connection instead of once per reques
 """
 
 from collections.abc import Iterable, Sequence
+from typing import Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
 
+M = TypeVar("M", bound=models.Model)
 
-class Columns:
-    def __init__(self, model: type[models.Model], alias: str, fields: Iterable[str] | None = None):
+
+class Columns(Generic[M]):
+    def __init__(self, model: type[M], alias: str, fields: Iterable[str] | None = None):
         """`fields` by name (a foreign key's name or attname gives its id column); the primary key always;
         None: all of them.
         `alias` is the table's name in the statement."""
@@ -31,9 +34,11 @@ class Columns:
     def select(self, alias: str) -> str:
         """The SELECT list of these columns of the table named `alias` ("" for no table name)."""
         prefix = f"{alias}." if alias else ""
-        return ", ".join(prefix + connection.ops.quote_name(f.column) for f in self.fields)
+        return ", ".join(
+            prefix + connection.ops.quote_name(f.attname if f.column is None else f.column) for f in self.fields
+        )
 
-    def build(self, row: Sequence, start: int) -> models.Model | None:
+    def build(self, row: Sequence, start: int) -> M | None:
         """The instance from `row[start : start + width]` (`Model.from_db`, as the ORM builds it: a field
         left out is deferred, as with `.only()`); None when its primary key is NULL (an outer join that
         found nothing)."""
@@ -41,6 +46,13 @@ class Columns:
         if values[0] is None:
             return None
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+
+    def build_present(self, row: Sequence, start: int) -> M:
+        """`build` for a table joined so that its row is always there (an inner join, the FROM table)."""
+        instance = self.build(row, start)
+        if instance is None:
+            raise ValueError(f"no {self.model.__name__} in this row")
+        return instance
 
 
 def fetch(sql: str, params: Sequence, *, prepare: bool = True) -> list[tuple]:
