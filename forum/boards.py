@@ -1,7 +1,12 @@
-"""Boards: the fixed ones, one club board per city, and who may see which."""
+"""Boards: the fixed ones, one club board per city, who may see which, and the index's list of them."""
 
+import datetime
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 
 from accounts.models import City, User
 from accounts.roles import CORE_TESTERS, holders, is_core_tester
@@ -58,6 +63,58 @@ def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
 def visible_boards(user: User) -> QuerySet[Board]:
     boards = Board.objects.all()
     return boards if may_see_beta(user) else boards.exclude(kind=BoardKind.BETA)
+
+
+# How late the index's counters and last posts may be: one query per language and kind of reader
+# in that time, however many read the index.
+INDEX_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class IndexLine:
+    """A board as the forum index and search's board filter show it (forum/_board_index.html): a
+    tuple of these, with the words of each last post's time, is the index's memo key."""
+
+    slug: str
+    url: str
+    label: str
+    blurb: str
+    is_city: bool
+    testers_only: bool
+    thread_count: int
+    post_count: int
+    last_thread_url: str | None  # None without a last thread, or when it was withdrawn
+    last_thread_title: str
+    last_poster: str | None
+    last_post_at: datetime.datetime | None
+
+
+def index_lines(user: User) -> tuple[IndexLine, ...]:
+    """The boards `user` may see, in order, read from the database at most every INDEX_SECONDS for
+    each language and kind of reader (the lines are kept in the cache)."""
+    beta = may_see_beta(user)
+    key = f"forum:index:{get_language()}:{int(beta)}"
+    lines = cache.get(key)
+    if lines is None:
+        lines = tuple(
+            IndexLine(
+                slug=board.slug,
+                url=board.get_absolute_url(),
+                label=board.label,
+                blurb=board.blurb,
+                is_city=board.kind == BoardKind.CITY,
+                testers_only=board.testers_only,
+                thread_count=board.thread_count,
+                post_count=board.post_count,
+                last_thread_url=last.get_absolute_url() if (last := board.last_thread) and not last.hidden_at else None,
+                last_thread_title=last.title if last else "",
+                last_poster=board.last_poster.public_name if board.last_poster else None,
+                last_post_at=board.last_post_at,
+            )
+            for board in visible_boards(user).select_related("last_thread", "last_poster")
+        )
+        cache.set(key, lines, INDEX_SECONDS)
+    return lines
 
 
 def ensure_fixed_boards() -> None:

@@ -1,14 +1,12 @@
-"""Rendered HTML of posts and thread rows, cached in Redis and keyed on everything it shows.
+"""Rendered HTML of posts, thread rows and search hits, memoised and keyed on everything it shows.
 
 Rendering a post partial (a dozen tags, a URL, two dates, translations) costs far more than
-fetching the post, so each fragment is kept in the cache. The key is a digest of every value the
-fragment shows (plus the language and time zone), not a version number: an edit, a hide, a delete,
-a new display name or role of the author, an edited quote all give a new key, so nothing has to
-be invalidated and nothing can be forgotten. Old keys simply expire.
-
-Because a key names its content, a worker can also keep the fragments it served in its own memory
-(`_recent`) without ever serving a stale one: a page whose fragments it has seen costs no Redis
-round trip and no unpickling.
+fetching the post, so each fragment is kept in the site's HTML memo (fancity.lib.memo: the worker's
+memory, then Redis). The key is a digest of every value the fragment shows (plus the language, time
+zone and template source), not a version number: an edit, a hide, a delete, a new display name or
+role of the author, an edited quote all give a new key, so nothing has to be invalidated and nothing
+can be forgotten. In the tests every fragment served from the memo is also rendered afresh and
+compared, so a value shown but missing from its key fails a test.
 
 Times are shown in words ("3 分钟前", fancity.lib.when.ago), which change with the clock while the
 data stays the same; so the words themselves are one of the key's values (computed once per request
@@ -22,79 +20,42 @@ delete buttons, the reason a post was hidden) is rendered around it in the page,
 key's values where it is the same for many viewers (a board row's unread mark, the buttons' facts).
 """
 
-import functools
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 
-from fancity.lib import kept, when
+from fancity.lib import memo, when
+from forum.boards import IndexLine
 from forum.models import Post, Thread
 from forum.templatetags.forum import role_badge
 
-# Long enough that a popular thread's pages stay warm, short enough that stale keys go away.
-TIMEOUT = 24 * 3600
-
-
-@functools.cache
-def _source_digest(template_name: str) -> str:
-    """So that a deploy that changes the template does not serve yesterday's fragments."""
-    return hashlib.blake2b(get_template(template_name).template.source.encode(), digest_size=8).hexdigest()
-
 
 def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
-    """The cache key of each fragment of `template_name` that shows the values in `shown`."""
-    prefix = f"forum:fragment:{_source_digest(template_name)}:"
-    reader = (get_language(), get_current_timezone_name())
-    return [prefix + hashlib.blake2b(repr((*reader, *values)).encode(), digest_size=16).hexdigest() for values in shown]
-
-
-_recent = kept.Kept(size=20_000_000)  # characters: ~20-80 MB a worker
-
-
-def _get_many(keys: Sequence[str]) -> dict[str, str]:
-    """What this worker keeps of `keys`, the rest from Redis (then kept here too)."""
-    found = _recent.get_many(keys)
-    if missing := [key for key in keys if key not in found]:
-        from_redis = cache.get_many(missing)
-        _recent.remember(from_redis)
-        found.update(from_redis)
-    return found
-
-
-def _set_many(fragments: dict[str, str]) -> None:
-    _recent.remember(fragments)
-    cache.set_many(fragments, TIMEOUT)
+    """The memo key of each fragment of `template_name` that shows the values in `shown`."""
+    _template, block = memo.template(template_name)
+    return [memo.key(block, tuple(values)) for values in shown]
 
 
 def render_cached(
     template_name: str, name: str, items: Sequence, inputs: Callable[[Any], tuple], **extra
 ) -> list[SafeString]:
-    """`template_name` rendered with `{name: item, **extra}` for each item, in one cache round trip.
+    """`template_name` rendered with `{name: item, **extra}` for each item, from the HTML memo
+    (fancity.lib.memo: this worker's, then Redis in one round trip).
 
     `inputs(item)` must return every value the template reads from the item.
     """
     page = sorted(extra.items())
     keys = _keys(template_name, ((*inputs(item), page) for item in items))
-    found = _get_many(keys)
-    fresh = {}
-    template = None
-    out = []
-    for key, item in zip(keys, items, strict=True):
-        html = found.get(key)
-        if html is None:
-            template = template or get_template(template_name)
-            html = fresh[key] = template.render({name: item, **extra})
-        out.append(mark_safe(html))
-    if fresh:
-        _set_many(fresh)
-    return out
+    template = get_template(template_name)
+    return [
+        mark_safe(html)
+        for html in memo.render_many(
+            template_name, keys, lambda i: template.render({name: items[i], **extra}), shared=True
+        )
+    ]
 
 
 def _author(user) -> tuple:
@@ -262,27 +223,39 @@ def post_actions(
             for post in posts
         ),
     )
-    found = _get_many(keys)
-    fresh = {}
-    template = None
+    template = get_template(template_name)
+    context = {
+        "liked": liked,
+        "edit_ids": edit_ids,
+        "delete_ids": delete_ids,
+        "ban_ids": ban_ids,
+        "thread": thread,
+        "user": user,
+        "csrf_token": memo.TOKEN_SLOT,
+        **shared,
+    }
     token = get_token(request)
-    for key, post in zip(keys, posts, strict=True):
-        html = found.get(key)
-        if html is None:
-            template = template or get_template(template_name)
-            html = fresh[key] = template.render(
-                {
-                    "post": post,
-                    "liked": liked,
-                    "edit_ids": edit_ids,
-                    "delete_ids": delete_ids,
-                    "ban_ids": ban_ids,
-                    "thread": thread,
-                    "user": user,
-                    "csrf_token": kept.CSRF_PLACEHOLDER,
-                    **shared,
-                }
-            )
-        post.actions = mark_safe(kept.with_token(html, token))
-    if fresh:
-        _set_many(fresh)
+    for post, html in zip(
+        posts,
+        memo.render_many(template_name, keys, lambda i: template.render({"post": posts[i], **context}), shared=True),
+        strict=True,
+    ):
+        post.actions = mark_safe(memo.fill_token(html, token))
+
+
+def board_index(lines: Sequence[IndexLine]) -> SafeString:
+    """The forum index's list of boards (`forum/_board_index.html`), memoised on the lines and the
+    words of each last post's time (so that "3 分钟前" is never served at 10:10)."""
+    now = when.clock()
+    rows = tuple(
+        (line, when.ago(line.last_post_at, now) if line.last_thread_url and line.last_post_at else "")
+        for line in lines
+    )
+    return mark_safe(memo.render_template("forum/_board_index.html", {"rows": rows}, rows))
+
+
+def board_select(lines: Sequence[IndexLine], selected: str) -> SafeString:
+    """Search's board filter (`forum/_board_select.html`), memoised on the boards and the one selected."""
+    options = tuple((line.slug, line.label) for line in lines)
+    context = {"options": options, "selected": selected}
+    return mark_safe(memo.render_template("forum/_board_select.html", context, (options, selected)))

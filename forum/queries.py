@@ -11,7 +11,6 @@ from accounts.models import City, User
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
 from fancity.lib import raw
 from forum.attachments import rows_sql as attachments_rows_sql
-from forum.boards import visible_boards
 from forum.models import (
     POSTS_PER_PAGE,
     Board,
@@ -55,10 +54,6 @@ class Pages:
                 out.append(None)
             out.append(n)
         return out
-
-
-def board_index(user: User) -> QuerySet[Board]:
-    return visible_boards(user).select_related("last_thread", "last_poster")
 
 
 # What a board-page row shows (forum/_thread_row.html) and its unread mark needs: building 30 rows
