@@ -107,9 +107,10 @@ def key(block: str, values: Any) -> str:
     """The key of the HTML `block` (a template and its source digest, or a kept block's id) renders
     for `values`, in the reader's language and time zone. `values` must show in its `repr` every value
     the HTML shows (plain values, tuples of them, frozen dataclasses)."""
-    reader = (get_language(), get_current_timezone_name())
-    digest = hashlib.blake2b(repr((reader, values)).encode(), digest_size=16).hexdigest()
-    return f"html:{block}:{digest}"
+    shown = repr(((get_language(), get_current_timezone_name()), values))
+    if settings.HTML_MEMO_VERIFY and " object at 0x" in shown:  # a new key on every render: never served
+        raise TypeError(f"{block}: a memo key holds an object that shows only its address: {shown[:200]}")
+    return f"html:{block}:{hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()}"
 
 
 def template(name: str) -> tuple[Template, str]:
