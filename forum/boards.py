@@ -1,6 +1,8 @@
 """Boards: the fixed ones, one club board per city, who may see which, and the index's list of them."""
 
 import datetime
+import hashlib
+import pickle
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -72,8 +74,7 @@ INDEX_SECONDS = 15
 
 @dataclass(frozen=True)
 class IndexLine:
-    """A board as the forum index and search's board filter show it (forum/_board_index.html): a
-    tuple of these, with the words of each last post's time, is the index's memo key."""
+    """A board as the forum index and search's board filter show it (forum/_board_index.html)."""
 
     slug: str
     url: str
@@ -88,14 +89,34 @@ class IndexLine:
     last_poster: str | None
     last_post_at: datetime.datetime | None
 
+    @property
+    def shows_time(self) -> bool:
+        """Whether the index shows this board's last post and its time (in words)."""
+        return not self.is_city and self.last_thread_url is not None and self.last_post_at is not None
 
-def index_lines(user: User) -> tuple[IndexLine, ...]:
-    """The boards `user` may see, in order, read from the database at most every INDEX_SECONDS for
-    each language and kind of reader (the lines are kept in the cache)."""
-    beta = may_see_beta(user)
-    key = f"forum:index:{get_language()}:{int(beta)}"
-    lines = cache.get(key)
-    if lines is None:
+
+@dataclass(frozen=True)
+class BoardIndex:
+    """The boards a kind of reader sees, in order: `digest` names the lines (their full value), so that
+    the HTML made of them is memoised on it and on the words of `times`, the moments the index shows
+    in words. The lines stay pickled until a worker has to render them (most requests only need the
+    digest and the times: a hundred boards take longer to unpickle than their HTML to fetch)."""
+
+    digest: str
+    times: tuple[datetime.datetime | None, ...]
+    pickled: bytes
+
+    @property
+    def lines(self) -> tuple[IndexLine, ...]:
+        return pickle.loads(self.pickled)
+
+
+def board_index(user: User) -> BoardIndex:
+    """The boards `user` may see, read from the database at most every INDEX_SECONDS for each language
+    and kind of reader (kept in the cache)."""
+    key = f"forum:index:{get_language()}:{int(may_see_beta(user))}"
+    index = cache.get(key)
+    if index is None:
         lines = tuple(
             IndexLine(
                 slug=board.slug,
@@ -113,8 +134,13 @@ def index_lines(user: User) -> tuple[IndexLine, ...]:
             )
             for board in visible_boards(user).select_related("last_thread", "last_poster")
         )
-        cache.set(key, lines, INDEX_SECONDS)
-    return lines
+        index = BoardIndex(
+            digest=hashlib.blake2b(repr(lines).encode(), digest_size=16).hexdigest(),
+            times=tuple(line.last_post_at if line.shows_time else None for line in lines),
+            pickled=pickle.dumps(lines, pickle.HIGHEST_PROTOCOL),
+        )
+        cache.set(key, index, INDEX_SECONDS)
+    return index
 
 
 def ensure_fixed_boards() -> None:

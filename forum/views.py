@@ -27,7 +27,7 @@ from forum import (
     search,
     view_counts,
 )
-from forum.boards import can_see, index_lines, visible_boards
+from forum.boards import board_index, can_see, visible_boards
 from forum.forms import (
     EditForm,
     FeedbackThreadForm,
@@ -111,7 +111,7 @@ def _wanted_state(request) -> bool | None:
 
 
 def index(request):
-    return render(request, "forum/index.html", {"board_list": fragments.board_index(index_lines(request.user))})
+    return render(request, "forum/index.html", {"board_list": fragments.board_index(board_index(request.user))})
 
 
 def board(request, slug):
@@ -507,7 +507,7 @@ def search_page(request):
             "q": form["q"].value() or "",
             "board_slug": form["board"].value() or "",
             "in_thread": data.get("thread"),
-            "board_select": fragments.board_select(index_lines(request.user), form["board"].value() or ""),
+            "board_select": fragments.board_select(board_index(request.user), form["board"].value() or ""),
             "results": results,
             "pages": pages,
             "page_query": query + "&" if query else "",

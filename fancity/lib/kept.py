@@ -15,6 +15,7 @@ import datetime
 import itertools
 
 from django import template
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
 from fancity.lib import memo
@@ -32,7 +33,7 @@ class KeptNode(template.Node):
         # has no name, and without the cached loader the same block is compiled again with a new number.
         self.nodelist, self.values, self.block_id = nodelist, values, next(_block_ids)
 
-    @property
+    @cached_property
     def name(self) -> str:
         origin = getattr(self, "origin", None)
         where = (origin.template_name or origin.name) if origin else "?"

@@ -125,11 +125,11 @@ def _digest(source: str) -> str:
     return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
 
 
-def render_template(name: str, context: dict[str, Any], values: Any) -> str:
-    """Template `name` rendered with `context`, kept by this worker under `values`: every value the
-    template reads from `context` must show in `values`."""
+def render_template(name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], values: Any) -> str:
+    """Template `name` rendered with `context` (or what it returns, when it is worth making only on a
+    miss), kept by this worker under `values`: every value the template reads must show in `values`."""
     found, block = template(name)
-    return render_one(name, key(block, values), lambda: found.render(context))
+    return render_one(name, key(block, values), lambda: found.render(context() if callable(context) else context))
 
 
 def render_many(name: str, keys: Sequence[str], render: Callable[[int], str], *, shared: bool = False) -> list[str]:
@@ -145,12 +145,10 @@ def render_many(name: str, keys: Sequence[str], render: Callable[[int], str], *,
     fresh: dict[str, str] = {}
     out = []
     for i, k in enumerate(keys):
-        html = found.get(k)
-        if html is None:
-            html = fresh.get(k)
+        html = found.get(k) or fresh.get(k)  # (two items of a page may share a key)
         if html is None:
             html = fresh[k] = render(i)
-        elif verify and k not in fresh:
+        elif verify:
             check(name, k, html, render(i))
         out.append(html)
     if fresh:
