@@ -29,8 +29,8 @@ import hashlib
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -55,21 +55,21 @@ class Store:
 
     def __init__(self, size: int):
         self.size, self.held = size, 0
-        self.items: OrderedDict[Hashable, str] = OrderedDict()
+        self.items: OrderedDict[str, str] = OrderedDict()
         self.lock = threading.Lock()
 
     @staticmethod
-    def cost(key: Hashable, html: str) -> int:
+    def cost(key: str, html: str) -> int:
         return sys.getsizeof(key) + sys.getsizeof(html)
 
-    def get_many(self, keys: Sequence[Hashable]) -> dict[Hashable, str]:
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         with self.lock:
             found = {key: self.items[key] for key in keys if key in self.items}
             for key in found:
                 self.items.move_to_end(key)
         return found
 
-    def remember(self, pieces: dict[Hashable, str]) -> None:
+    def remember(self, pieces: dict[str, str]) -> None:
         with self.lock:
             for key, html in pieces.items():
                 if key in self.items:
@@ -116,7 +116,7 @@ def key(block: str, values: Any) -> str:
 def template(name: str) -> tuple[Template, str]:
     """The template `name`, and what names it in a key: its name and a digest of its source, so that
     a changed template (a deploy, an edit under DEBUG) never serves the HTML of the old one."""
-    found = get_template(name)
+    found = cast(Template, get_template(name))
     return found, f"{name}@{_digest(found.template.source)}"
 
 
