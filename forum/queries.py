@@ -32,7 +32,7 @@ AUTHOR_FIELDS = ("username", "display_name", "avatar", "deleted_at", "is_superus
 BADGE_GROUPS = (EVENT_STAFF, SERVICE_DESK, MODERATORS, CORE_TESTERS)
 
 
-@dataclass(frozen=True)  # hashable: the rendered links are kept per Pages (forum.templatetags)
+@dataclass(frozen=True)  # its value is the key of the memoised links ({% pagination %}, forum.templatetags)
 class Pages:
     number: int
     count: int | None  # None when unknown (filtered lists): then only "next" is offered
