@@ -37,7 +37,7 @@ class KeptNode(template.Node):
     def name(self) -> str:
         origin = getattr(self, "origin", None)
         where = (origin.template_name or origin.name) if origin else "?"
-        return f"{{% kept %}} at {where}:{getattr(self.token, 'lineno', '?')}"
+        return f"{{% kept %}} at {where}:{getattr(getattr(self, 'token', None), 'lineno', '?')}"
 
     def render(self, context):
         values = tuple(value.resolve(context) for value in self.values)
