@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a thread page's time goes, anonymous and signed in, on the benchmark's data.
 
-    python3 bench/profile_thread.py [--posts 1000000] [--requests 200] [--page last]
+    python3 bench/profile_thread.py [--posts 1000000] [--requests 200] [--page last] [--memo worker]
 
 Uses the database bench/forum_pages.py seeded (.data/bench-<posts>/; run that first) and its
 signed-in reader: a seeded fan who has read the thread to its end (the re-read). Requests go through
@@ -9,7 +9,9 @@ the whole middleware stack in-process (Django's test client, DEBUG off), warm. F
 prints the wall and CPU time a request takes, its SQL (count, time, the CPU PostgreSQL's backend
 spent, and the statements of one request), and the time per request in the parts that differ
 between the two readers (a timer around each): session, user, navigation, per-viewer state, likes,
-the read mark, CSRF, kept blocks, rendering.
+the read mark, CSRF, kept blocks, rendering. `--memo` measures the HTML memo's layers (fancity.lib.memo):
+"both" is production; "redis" gives the worker's store no room, so every fragment comes from Redis
+(a worker that has not seen the page); "none" has no Redis either, so everything is rendered.
 """
 
 import argparse
@@ -43,6 +45,7 @@ PARTS = [
     ("  form fields (Widget.render)", "django.forms.widgets", "Widget.render"),
     ("  post buttons (fragments.post_actions)", "forum.fragments", "post_actions"),
     ("  kept blocks ({% kept %})", "fancity.lib.kept", "KeptNode.render"),
+    ("  HTML memo (memo.render_many, rendering included)", "fancity.lib.memo", "render_many"),
 ]
 
 
@@ -84,6 +87,7 @@ def main() -> int:
     parser.add_argument("--path", default="", help="profile this path instead of the 5,000-post thread")
     parser.add_argument("--cprofile", type=int, default=0, help="also print the N costliest functions (cProfile)")
     parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative or tottime")
+    parser.add_argument("--memo", choices=["both", "redis", "none"], default="both", help="the HTML memo's layers")
     args = parser.parse_args()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="fancity.settings", DEBUG="0", SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING"
@@ -115,6 +119,16 @@ def main() -> int:
             client.cookies["csrftoken"] = CSRF_COOKIE
         headers = {"HTTP_HOST": "localhost", "HTTP_ACCEPT_LANGUAGE": "zh-hans", "secure": False}
 
+        if args.memo != "both":
+            from django.conf import settings
+
+            settings.HTML_MEMO_BYTES = 0  # the worker keeps nothing
+        if args.memo == "none":
+            from django.core.cache.backends.dummy import DummyCache
+
+            from fancity.lib import memo
+
+            memo.cache = DummyCache("none", {})
         totals: dict[str, tuple[float, float]] = {}
         wrap_parts(totals)
         for reader, client in readers.items():

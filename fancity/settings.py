@@ -127,6 +127,10 @@ CACHES = {
 # that the session's row still exists (accounts/backends.py), so a sign-out made while Redis was
 # unreachable is not undone by the cached copy when Redis returns.
 SESSION_ENGINE = "accounts.sessions"
+# The one HTML memo (fancity/lib/memo.py): what each worker may hold of rendered HTML, in bytes, and
+# whether every piece served from it is also rendered afresh and compared (DEBUG and the tests).
+HTML_MEMO_BYTES = int(os.environ.get("HTML_MEMO_BYTES", 64 * 2**20))
+HTML_MEMO_VERIFY = env_bool("HTML_MEMO_VERIFY", DEBUG)
 
 # Under DEBUG, errors are the site's own 404/400/500/503 pages with Django's detail as text below them;
 # FANCITY_DEBUG_PAGES=1 shows Django's technical pages instead (fancity/errors.py).

@@ -1,7 +1,14 @@
-"""Boards: the fixed ones, one club board per city, and who may see which."""
+"""Boards: the fixed ones, one club board per city, who may see which, and the index's list of them."""
 
+import datetime
+import hashlib
+import pickle
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 
 from accounts.models import City, User
 from accounts.roles import CORE_TESTERS, holders, is_core_tester
@@ -60,6 +67,82 @@ def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
 def visible_boards(user: User) -> QuerySet[Board]:
     boards = Board.objects.all()
     return boards if may_see_beta(user) else boards.filter(board_public_q())
+
+
+# How late the index's counters and last posts may be: one query per language and kind of reader
+# in that time, however many read the index.
+INDEX_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class IndexLine:
+    """A board as the forum index and search's board filter show it (forum/_board_index.html)."""
+
+    slug: str
+    url: str
+    label: str
+    blurb: str
+    is_city: bool
+    testers_only: bool
+    thread_count: int
+    post_count: int
+    last_thread_url: str | None  # None without a last thread, or when it was withdrawn
+    last_thread_title: str
+    last_poster: str | None
+    last_post_at: datetime.datetime | None
+
+    @property
+    def shows_time(self) -> bool:
+        """Whether the index shows this board's last post and its time (in words)."""
+        return not self.is_city and self.last_thread_url is not None and self.last_post_at is not None
+
+
+@dataclass(frozen=True)
+class BoardIndex:
+    """The boards a kind of reader sees, in order: `digest` names the lines (their full value), so that
+    the HTML made of them is memoised on it and on the words of `times`, the moments the index shows
+    in words. The lines stay pickled until a worker has to render them (most requests only need the
+    digest and the times: a hundred boards take longer to unpickle than their HTML to fetch)."""
+
+    digest: str
+    times: tuple[datetime.datetime | None, ...]
+    pickled: bytes
+
+    @property
+    def lines(self) -> tuple[IndexLine, ...]:
+        return pickle.loads(self.pickled)
+
+
+def board_index(user: User) -> BoardIndex:
+    """The boards `user` may see, read from the database at most every INDEX_SECONDS for each language
+    and kind of reader (kept in the cache)."""
+    key = f"forum:index:{get_language()}:{int(may_see_beta(user))}"
+    index = cache.get(key)
+    if index is None:
+        lines = tuple(
+            IndexLine(
+                slug=board.slug,
+                url=board.get_absolute_url(),
+                label=board.label,
+                blurb=board.blurb,
+                is_city=board.kind == BoardKind.CITY,
+                testers_only=board.testers_only,
+                thread_count=board.thread_count,
+                post_count=board.post_count,
+                last_thread_url=last.get_absolute_url() if (last := board.last_thread) and not last.hidden_at else None,
+                last_thread_title=last.title if last else "",
+                last_poster=board.last_poster.public_name if board.last_poster else None,
+                last_post_at=board.last_post_at,
+            )
+            for board in visible_boards(user).select_related("last_thread", "last_poster")
+        )
+        index = BoardIndex(
+            digest=hashlib.blake2b(repr(lines).encode(), digest_size=16).hexdigest(),
+            times=tuple(line.last_post_at if line.shows_time else None for line in lines),
+            pickled=pickle.dumps(lines, pickle.HIGHEST_PROTOCOL),
+        )
+        cache.set(key, index, INDEX_SECONDS)
+    return index
 
 
 def ensure_fixed_boards() -> None:

@@ -1,15 +1,13 @@
-"""Rendered HTML of posts, thread rows and search hits, cached in Redis and keyed on their cards.
+"""Rendered HTML of posts, thread rows and search hits, memoised and keyed on their cards.
 
 Rendering a post partial (a dozen tags, a URL, two dates, translations) costs far more than
-fetching the post, so each fragment is kept in the cache. The key is a digest of the fragment's card
-(forum.cards: a frozen dataclass whose fields are what it shows, and all its template receives) plus
-the language and time zone, not a version number: an edit, a hide, a delete,
-a new display name or role of the author, an edited quote all give a new key, so nothing has to
-be invalidated and nothing can be forgotten. Old keys simply expire.
-
-Because a key names its content, a worker can also keep the fragments it served in its own memory
-(`_recent`) without ever serving a stale one: a page whose fragments it has seen costs no Redis
-round trip and no unpickling.
+fetching the post, so each fragment is kept in the site's HTML memo (fancity.lib.memo: the worker's
+memory, then Redis). The key is a digest of the fragment's card (forum.cards: a frozen dataclass
+whose fields are what it shows, and all its template receives) plus the language, time zone and
+template source, not a version number: an edit, a hide, a delete, a new display name or role of the
+author, an edited quote all give a new key, so nothing has to be invalidated and nothing can be
+forgotten. In the tests every fragment served from the memo is also rendered afresh and compared, so
+a value shown but missing from its key fails a test.
 
 Times are shown in words ("3 分钟前", fancity.lib.when.ago), which change with the clock while the
 data stays the same; so the words themselves are one of the key's values (computed once per request
@@ -24,80 +22,43 @@ card's fields where it is the same for many viewers (a board row's unread mark; 
 are `post_actions`' key).
 """
 
-import functools
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 
-from fancity.lib import kept
+from fancity.lib import memo, when
 from forum.attachments import readable_logs
+from forum.boards import BoardIndex
 from forum.cards import ActionsCard, PostCard, ThreadRow
 from forum.models import Thread
 
-# Long enough that a popular thread's pages stay warm, short enough that stale keys go away.
-TIMEOUT = 24 * 3600
-
-
-@functools.cache
-def _source_digest(template_name: str) -> str:
-    """So that a deploy that changes the template does not serve yesterday's fragments."""
-    return hashlib.blake2b(get_template(template_name).template.source.encode(), digest_size=8).hexdigest()
-
 
 def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
-    """The cache key of each fragment of `template_name` that shows the values in `shown`."""
-    prefix = f"forum:fragment:{_source_digest(template_name)}:"
-    reader = (get_language(), get_current_timezone_name())
-    return [prefix + hashlib.blake2b(repr((*reader, *values)).encode(), digest_size=16).hexdigest() for values in shown]
-
-
-_recent = kept.Kept(size=20_000_000)  # characters: ~20-80 MB a worker
-
-
-def _get_many(keys: Sequence[str]) -> dict[str, str]:
-    """What this worker keeps of `keys`, the rest from Redis (then kept here too)."""
-    found = _recent.get_many(keys)
-    if missing := [key for key in keys if key not in found]:
-        from_redis = cache.get_many(missing)
-        _recent.remember(from_redis)
-        found.update(from_redis)
-    return found
-
-
-def _set_many(fragments: dict[str, str]) -> None:
-    _recent.remember(fragments)
-    cache.set_many(fragments, TIMEOUT)
+    """The memo key of each fragment of `template_name` that shows the values in `shown`."""
+    _template, block = memo.template(template_name)
+    return [memo.key(block, tuple(values)) for values in shown]
 
 
 def render_cached(
     template_name: str, name: str, items: Sequence, inputs: Callable[[Any], tuple], **extra
 ) -> list[SafeString]:
-    """`template_name` rendered with `{name: item, **extra}` for each item, in one cache round trip.
+    """`template_name` rendered with `{name: item, **extra}` for each item, from the HTML memo
+    (fancity.lib.memo: this worker's, then Redis in one round trip).
 
     `inputs(item)` must return every value the template reads from the item.
     """
     page = sorted(extra.items())
     keys = _keys(template_name, ((*inputs(item), page) for item in items))
-    found = _get_many(keys)
-    fresh = {}
-    template = None
-    out = []
-    for key, item in zip(keys, items, strict=True):
-        html = found.get(key)
-        if html is None:
-            template = template or get_template(template_name)
-            html = fresh[key] = template.render({name: item, **extra})
-        out.append(mark_safe(html))
-    if fresh:
-        _set_many(fresh)
-    return out
+    template = get_template(template_name)
+    return [
+        mark_safe(html)
+        for html in memo.render_many(
+            template_name, keys, lambda i: template.render({name: items[i], **extra}), shared=True
+        )
+    ]
 
 
 def _card(card) -> tuple:
@@ -190,9 +151,35 @@ def post_actions(
         "actions",
         [card for _, card in shown],
         _card,
-        csrf_token=kept.CSRF_PLACEHOLDER,
+        csrf_token=memo.TOKEN_SLOT,
     )
     token = get_token(request)
     for (i, _), fragment in zip(shown, html, strict=True):
-        out[i] = mark_safe(kept.with_token(fragment, token))
+        out[i] = mark_safe(memo.fill_token(fragment, token))
     return out
+
+
+def board_index(index: BoardIndex) -> SafeString:
+    """The forum index's list of boards (`forum/_board_index.html`), memoised on the boards' digest and
+    the words of each last post's time (so that "3 分钟前" is never served at 10:10)."""
+    now = when.clock()
+    words = tuple(when.ago(moment, now) if moment else "" for moment in index.times)
+    return mark_safe(
+        memo.render_template(
+            "forum/_board_index.html",
+            lambda: {"rows": tuple(zip(index.lines, words, strict=True))},
+            (index.digest, words),
+        )
+    )
+
+
+def board_select(index: BoardIndex, selected: str) -> SafeString:
+    """Search's board filter (`forum/_board_select.html`), memoised on the boards' digest and the one
+    selected."""
+    return mark_safe(
+        memo.render_template(
+            "forum/_board_select.html",
+            lambda: {"options": [(line.slug, line.label) for line in index.lines], "selected": selected},
+            (index.digest, selected),
+        )
+    )

@@ -10,7 +10,6 @@ from accounts.models import City, User
 from fancity.lib import cards, raw, when
 from forum.attachments import rows_sql as attachments_rows_sql
 from forum.attachments import shown_images
-from forum.boards import visible_boards
 from forum.cards import PostCard, ThreadRow
 from forum.models import (
     POSTS_PER_PAGE,
@@ -31,7 +30,7 @@ from forum.visibility import thread_shown_q, thread_shown_sql
 THREADS_PER_PAGE = 30
 
 
-@dataclass(frozen=True)  # hashable: the rendered links are kept per Pages (forum.templatetags)
+@dataclass(frozen=True)  # its value is the key of the memoised links ({% pagination %}, forum.templatetags)
 class Pages:
     number: int
     count: int | None  # None when unknown (filtered lists): then only "next" is offered
@@ -53,10 +52,6 @@ class Pages:
                 out.append(None)
             out.append(n)
         return out
-
-
-def board_index(user: User) -> QuerySet[Board]:
-    return visible_boards(user).select_related("last_thread", "last_poster")
 
 
 # What the ORM loads of a thread for its board-page row elsewhere (bookmarks, profiles): the card's

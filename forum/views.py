@@ -27,7 +27,7 @@ from forum import (
     search,
     view_counts,
 )
-from forum.boards import can_see, may_see_beta, visible_boards
+from forum.boards import board_index, can_see, visible_boards
 from forum.forms import (
     EditForm,
     FeedbackThreadForm,
@@ -111,13 +111,7 @@ def _wanted_state(request) -> bool | None:
 
 
 def index(request):
-    user = request.user
-    # A lazy queryset: the template's 15-second fragment cache skips the query on a hit.
-    return render(
-        request,
-        "forum/index.html",
-        {"boards": queries.board_index(user), "sees_beta": may_see_beta(user)},
-    )
+    return render(request, "forum/index.html", {"board_list": fragments.board_index(board_index(request.user))})
 
 
 def board(request, slug):
@@ -503,8 +497,6 @@ def search_page(request):
     all_threads = query
     if data.get("thread"):
         query += f"&thread={data['thread'].pk}"
-    # The board list is a lazy queryset: the template's 60-second fragment cache skips the query on a hit.
-    boards = visible_boards(request.user).only("pk", "slug", "name", "name_en")
     return render(
         request,
         "forum/search.html",
@@ -513,8 +505,7 @@ def search_page(request):
             "q": form["q"].value() or "",
             "board_slug": form["board"].value() or "",
             "in_thread": data.get("thread"),
-            "boards": boards,
-            "sees_beta": may_see_beta(request.user),
+            "board_select": fragments.board_select(board_index(request.user), form["board"].value() or ""),
             "results": results,
             "pages": pages,
             "page_query": query + "&" if query else "",

@@ -124,6 +124,17 @@ def _plain_static_files():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _verify_memoised_html():
+    """Every piece of HTML served from the memo (fancity.lib.memo) is also rendered afresh and compared,
+    so a value a block shows but leaves out of its key fails the test (memo.StaleMemo) instead of
+    serving stale HTML. The worker's memo lives across tests, as it lives across requests."""
+    from django.test import override_settings
+
+    with override_settings(HTML_MEMO_VERIFY=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and activity guards live in the cache; each test starts with none."""

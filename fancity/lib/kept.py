@@ -1,74 +1,30 @@
-"""HTML a worker keeps in its own memory, keyed on everything it shows.
+"""`{% kept value ... %}...{% endkept %}`: a block of a page's chrome memoised on the values it lists.
 
-`Kept` holds the most recently used pieces of HTML of a worker, bounded by their size. Its users
-key each piece on the values it shows, never on a version number: a changed value is a new key, so
-a kept piece is never stale and nothing has to be forgotten.
+The block is rendered once per worker for each set of the listed values (and language and time zone)
+and then served from memory (fancity.lib.memo, the site's one HTML memo, with its budget). It is for
+chrome that shows the same to many readers and depends on a short list of plain values (text,
+numbers, booleans, dates, None): the navigation, a page's head, tabs and filters.
 
-`{% kept value ... %}...{% endkept %}` (the template library "kept") keeps a block of a page that
-shows the same to many readers, the page's chrome: it is rendered once per worker for each set of
-the listed values (and language and time zone), then served from memory. Every value the block
-reads must be listed, as plain values (text, numbers, booleans, dates, None), which is checked on
-every render. A `{% csrf_token %}` inside is kept as a placeholder and each request gets its own.
+Every value the block reads must be listed. Under `HTML_MEMO_VERIFY` (DEBUG and the tests) every
+block served from memory is also rendered afresh and compared, so a value read but not listed raises
+`memo.StaleMemo` naming the block. A block never holds a CSRF token: a `{% csrf_token %}` inside one
+raises, and a form that needs it is rendered outside the block.
 """
 
 import datetime
 import itertools
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable
 
 from django import template
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 
-# Stands in for the request's CSRF token in kept HTML; each page puts its own token there.
-CSRF_PLACEHOLDER = "csrf0placeholder0for0a0cached0fragment0000000000000000000000000000"
-
-
-class Kept:
-    """The pieces of HTML a worker used last, by key, at most `size` characters of them in all. A lock,
-    for the threads of a threaded server."""
-
-    def __init__(self, size: int):
-        self.size, self.held, self.items, self.lock = size, 0, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            html = self.items.get(key)
-            if html is not None:
-                self.items.move_to_end(key)
-        return html
-
-    def get_many(self, keys: Iterable) -> dict:
-        with self.lock:
-            found = {key: self.items[key] for key in keys if key in self.items}
-            for key in found:
-                self.items.move_to_end(key)
-        return found
-
-    def remember(self, pieces: dict) -> None:
-        with self.lock:
-            for key, html in pieces.items():
-                if key in self.items:
-                    self.items.move_to_end(key)
-                else:
-                    self.items[key] = html
-                    self.held += len(html)
-            while self.held > self.size:
-                _, html = self.items.popitem(last=False)
-                self.held -= len(html)
-
-
-def with_token(html: str, token) -> str:
-    """Kept `html` with this request's CSRF `token` in place of the placeholder."""
-    return html.replace(CSRF_PLACEHOLDER, str(token)) if CSRF_PLACEHOLDER in html else html
-
+from fancity.lib import memo
 
 register = template.Library()
-_blocks = Kept(size=5_000_000)  # characters: a page's chrome is a few KB
 _block_ids = itertools.count()
 _PLAIN = (str, int, float, datetime.date, type(None))  # bool is an int, datetime a date
+# What a `{% csrf_token %}` inside a block renders, so that it is found and refused.
+_NO_TOKEN = "csrf0token0inside0a0kept0block"
 
 
 class KeptNode(template.Node):
@@ -77,21 +33,29 @@ class KeptNode(template.Node):
         # has no name, and without the cached loader the same block is compiled again with a new number.
         self.nodelist, self.values, self.block_id = nodelist, values, next(_block_ids)
 
+    @cached_property
+    def name(self) -> str:
+        origin = getattr(self, "origin", None)
+        where = (origin.template_name or origin.name) if origin else "?"
+        return f"{{% kept %}} at {where}:{getattr(getattr(self, 'token', None), 'lineno', '?')}"
+
     def render(self, context):
         values = tuple(value.resolve(context) for value in self.values)
         for value in values:
             if not isinstance(value, _PLAIN):
                 raise TypeError(f"{{% kept %}} takes plain values, not {type(value).__name__} ({value!r})")
-        token = context.get("csrf_token")
-        if token is None:  # not a request's page (a mail, say): no token to put in, nothing worth keeping
-            return self.nodelist.render(context)
-        key = (self.block_id, get_language(), get_current_timezone_name(), values)
-        html = _blocks.get(key)
-        if html is None:
-            with context.push(csrf_token=CSRF_PLACEHOLDER):
-                html = self.nodelist.render(context)
-            _blocks.remember({key: html})
-        return mark_safe(with_token(html, token))
+        return mark_safe(
+            memo.render_one(self.name, memo.key(f"kept{self.block_id}", values), lambda: self._render(context))
+        )
+
+    def _render(self, context) -> str:
+        with context.push(csrf_token=_NO_TOKEN):
+            html = self.nodelist.render(context)
+        if _NO_TOKEN in html:
+            raise template.TemplateSyntaxError(
+                f"{self.name} holds a {{% csrf_token %}}: render the form outside the block"
+            )
+        return html
 
 
 @register.tag

@@ -1,12 +1,11 @@
-import functools
-
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
+from fancity.lib import memo
 from forum import hooks, markup
 
 register = template.Library()
@@ -56,31 +55,23 @@ def thread_panels(context, thread) -> SafeString:
 
 
 @register.simple_tag
-def pagination(pages, query: str = "", where: str = "") -> str:
-    """forum/_pagination.html for `pages` (forum.queries.Pages): the same links for every reader of
-    that page, so a worker keeps the ones it rendered (the page-number loop showed in the profile).
+def pagination(pages, query: str = "", where: str = "") -> SafeString:
+    """forum/_pagination.html for `pages` (a frozen forum.queries.Pages): the same links for every
+    reader of that page, so they come from the HTML memo (fancity.lib.memo), keyed on what they show.
     `where`: "top" or "bottom" on a page that shows the links twice, so each has its own label."""
-    return _pagination(pages, query, where, get_language())
-
-
-@functools.lru_cache(maxsize=4096)
-def _pagination(pages, query: str, where: str, language: str) -> str:
-    return render_to_string("forum/_pagination.html", {"pages": pages, "query": query, "where": where})
+    return mark_safe(
+        memo.render_template(
+            "forum/_pagination.html", {"pages": pages, "query": query, "where": where}, (pages, query, where)
+        )
+    )
 
 
 @register.simple_tag
-def blank_form(form) -> str:
-    """forum/_form.html for `form`. A blank form (not bound, no initial values) of a class whose fields
-    do not depend on the viewer reads the same for everyone in a language, so a worker keeps its HTML:
-    Django's widget templates are slow to render. Any other form is rendered afresh."""
+def blank_form(form) -> SafeString:
+    """forum/_form.html for `form`. A blank form (not bound, no initial values) reads the same for every
+    reader in a language, so it comes from the HTML memo (Django's widget templates are slow to render),
+    keyed on its class, fields and prefix. Any other form is rendered afresh."""
     if form.is_bound or form.initial:
         return render_to_string("forum/_form.html", {"form": form})
-    key = (type(form), tuple(form.fields), form.prefix, get_language())
-    html = _blank_forms.get(key)
-    if html is None:
-        html = _blank_forms[key] = render_to_string("forum/_form.html", {"form": form})
-    return html
-
-
-# A handful of entries: the form classes blank_form serves, times their field sets and languages.
-_blank_forms: dict[tuple, str] = {}
+    shown = (type(form).__module__, type(form).__qualname__, tuple(form.fields), form.prefix)
+    return mark_safe(memo.render_template("forum/_form.html", {"form": form}, shown))

@@ -35,13 +35,13 @@ def _fb():
     return t
 
 
-# (anonymous, signed in). Index: its board list is a fragment cached 15 s, so a warm page runs no
-# query. Board and feedback board: the board, its rows (the page's ids from the index and those rows
-# with their users, in one statement).
+# (anonymous, signed in). Index: its boards are read at most every 15 s (forum.boards.board_index) and
+# their HTML is memoised, so a warm page runs no query. Board and feedback board: the board, its rows
+# (the page's ids from the index and those rows with their users, in one statement).
 # Thread: the thread with its board, the page's posts with their authors (role groups), quoted posts
 # and attachments. Feedback thread: its status history and the desk's panel too
-# (settings.FORUM_THREAD_PANELS). Search: the hits (the ranking and the board filter's list are
-# cached 60 s).
+# (settings.FORUM_THREAD_PANELS). Search: the hits (the ranking is cached 60 s, the board filter's
+# boards are the index's lines).
 BUDGETS = {
     "index": (0, 1),
     "board": (2, 3),

@@ -1,15 +1,17 @@
-"""`{% kept %}` (fancity.lib.kept): a block of a page rendered once per worker for each set of the
-values it lists, never stale, each request with its own CSRF token."""
+"""`{% kept %}` (fancity.lib.kept): a block of a page's chrome rendered once per worker for each set of
+the values it lists, from the site's one HTML memo (fancity.lib.memo); verified in the tests, never
+holding a request's CSRF token."""
 
 import re
 
 import pytest
-from django.template import engines
-from django.test import Client, RequestFactory
+from django.template import Context, Engine, TemplateSyntaxError, engines
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.notifications import notify
+from fancity.lib.memo import TOKEN_SLOT, StaleMemo
 from forum import posting
 from tests.forum.factories import fan, thread
 
@@ -24,12 +26,38 @@ def _render(template, **context) -> str:
     return template.render(context, RequestFactory().get("/"))
 
 
+def _named(name: str, source: str):
+    """A template with a name, as a page's template has (the tests' own, in memory)."""
+    engine = Engine(
+        loaders=[("django.template.loaders.locmem.Loader", {name: source})], libraries={"kept": "fancity.lib.kept"}
+    )
+    return engine.get_template(name)
+
+
+def test_a_value_read_but_not_listed_fails_the_test_naming_the_block():
+    """The stale case: `b` is read but not listed, so the kept copy would show the first `b` forever.
+    With verification on (DEBUG and the tests) the fresh render differs and the block is named."""
+    chrome = _named("chrome.html", "{% load kept %}<p>\n{% kept a %}{{ a }}-{{ b }}{% endkept %}</p>")
+    assert chrome.render(Context({"a": 1, "b": "first"})) == "<p>\n1-first</p>"
+    assert chrome.render(Context({"a": 2, "b": "second"})) == "<p>\n2-second</p>"  # a new key: rendered
+    with pytest.raises(StaleMemo, match=r"\{% kept %\} at chrome\.html:2.*'1-first'.*'1-second'"):
+        chrome.render(Context({"a": 1, "b": "second"}))
+
+
 def test_a_block_is_rendered_once_for_each_set_of_its_values():
+    """Without verification (production) the block is served from memory: the reason every value it
+    reads must be listed, and the reason the tests verify."""
     template = _template("{% kept a %}{{ a }}-{{ b }}{% endkept %}")
-    assert _render(template, a=1, b="first") == "1-first"
-    # b is not listed, so the kept block does not read it again: the reason every value must be listed.
-    assert _render(template, a=1, b="second") == "1-first"
-    assert _render(template, a=2, b="second") == "2-second"
+    with override_settings(HTML_MEMO_VERIFY=False):
+        assert _render(template, a=1, b="first") == "1-first"
+        assert _render(template, a=1, b="second") == "1-first"
+        assert _render(template, a=2, b="second") == "2-second"
+
+
+def test_a_block_never_holds_a_csrf_token():
+    template = _template('{% kept %}<form method="post">{% csrf_token %}</form>{% endkept %}')
+    with pytest.raises(TemplateSyntaxError, match="csrf_token"):
+        _render(template)
 
 
 def test_a_block_is_kept_per_language():
@@ -60,7 +88,7 @@ def test_the_navigation_shows_each_fan_their_own_name_and_counts():
     assert '<span class="badge"' in client.get(reverse("forum:index")).content.decode()
 
 
-def test_every_kept_form_carries_this_request_s_csrf_token_and_works():
+def test_every_form_around_kept_blocks_carries_this_request_s_csrf_token_and_works():
     t = thread(fan(), title="令牌")
     for _ in range(2):  # the second fan's page comes from the blocks the first one's page kept
         client = Client(enforce_csrf_checks=True)
@@ -68,7 +96,7 @@ def test_every_kept_form_carries_this_request_s_csrf_token_and_works():
         page = client.get(t.get_absolute_url()).content.decode()
         tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         # watch, bookmark, reply, log out and the language switch
-        assert len(tokens) >= 5 and not any("placeholder" in token for token in tokens)
+        assert len(tokens) >= 5 and TOKEN_SLOT not in tokens
         watch = page[page.index(f'action="{reverse("forum:watch", args=[t.pk])}"') :]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', watch).group(1)
         response = client.post(reverse("forum:watch", args=[t.pk]), {"on": "1", "csrfmiddlewaretoken": token})
