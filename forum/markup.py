@@ -13,11 +13,8 @@ from itertools import accumulate
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import escape
-
-from forum.models import Post
 
 TAGS = {
     "p",
@@ -179,36 +176,6 @@ def render(text: str) -> str:
         link_rel="nofollow ugc",
         attribute_filter=_attribute_filter,
     )
-
-
-def rerender_posts(batch_size: int = 200) -> int:
-    """Render every stored post's body again with `render`; return how many posts changed.
-
-    For posts written before the renderer changed (their HTML was already sanitised, so this is
-    for bare links, ~~strike~~ and the like, not for safety). Each batch locks its rows while it
-    renders them, as an edit does, so a concurrent edit is never overwritten. Safe to run twice.
-    """
-    changed = 0
-    last = 0
-    while True:
-        with transaction.atomic():
-            posts = list(
-                Post.objects.select_for_update(of=("self",))
-                .filter(pk__gt=last)
-                .order_by("pk")
-                .only("pk", "body", "html")[:batch_size]
-            )
-            if not posts:
-                return changed
-            stale = []
-            for post in posts:
-                html = render(post.body)
-                if html != post.html:
-                    post.html = html
-                    stale.append(post)
-            Post.objects.bulk_update(stale, ["html"])
-        changed += len(stale)
-        last = posts[-1].pk
 
 
 class _TextOf(HTMLParser):

@@ -425,3 +425,36 @@ def set_watching(user: User, thread: Thread, watching: bool) -> None:
         _watch(user, thread)
     else:
         Watch.objects.filter(user=user, thread=thread).delete()
+
+
+def rerender_posts(batch_size: int = 200) -> int:
+    """Render every stored post's body again with `markup.render`, and its search document from the new
+    HTML; return how many posts changed.
+
+    For posts written before the renderer changed (their HTML was already sanitised, so this is for
+    bare links, ~~strike~~ and the like, not for safety). Each batch locks its rows while it renders
+    them, as an edit does, so a concurrent edit is never overwritten. Safe to run twice.
+    """
+    changed = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            posts = list(
+                Post.objects.select_for_update(of=("self",))
+                .select_related("thread")
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .only("pk", "floor", "body", "html", "thread__title")[:batch_size]
+            )
+            if not posts:
+                return changed
+            stale = []
+            for post in posts:
+                html = markup.render(post.body)
+                if html != post.html:
+                    post.html = html
+                    post.search = search.post_vector(post.thread.title if post.floor == 1 else "", html)
+                    stale.append(post)
+            Post.objects.bulk_update(stale, ["html", "search"])
+        changed += len(stale)
+        last = posts[-1].pk

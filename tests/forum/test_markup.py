@@ -2,11 +2,13 @@ import gc
 import time
 
 import pytest
+from django.db import connection
 
 from forum import limits
 from forum.markup import MAX_DEPTH, MAX_TABLE_CELLS, render, table_cells_bound
 from forum.models import Post, Thread
 from forum.posting import MAX_BODY
+from forum.search import post_vector
 from tests.forum.factories import fan, rewind, staff, thread
 from tests.forum.markdown_inputs import INPUTS, TYPICAL
 
@@ -254,11 +256,17 @@ def test_rerender_posts_renders_stored_posts_again_once():
     from django.core.management import call_command
 
     t = thread(body="see https://example.com and ~~old~~")
-    Post.objects.filter(thread=t).update(html="<p>see https://example.com and ~~old~~</p>")  # as Python-Markdown did
+    old_html = "<p>see https://example.com and ~~old~~</p>"  # as Python-Markdown did
+    Post.objects.filter(thread=t).update(html=old_html, search=post_vector("", "<p>stale</p>"))
     out = StringIO()
     call_command("rerender_posts", stdout=out)
     assert out.getvalue().strip() == "1 posts re-rendered"
     html = Post.objects.get(thread=t).html
     assert '<a href="https://example.com" rel="nofollow ugc">' in html and "<del>old</del>" in html
+    with connection.cursor() as cursor:  # the search document is built again from the new HTML
+        cursor.execute(
+            "SELECT search = %s::tsvector FROM forum_post WHERE thread_id = %s", [post_vector(t.title, html), t.pk]
+        )
+        assert cursor.fetchone() == (True,)
     call_command("rerender_posts", stdout=out)
     assert out.getvalue().strip().endswith("0 posts re-rendered")

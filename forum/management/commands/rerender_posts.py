@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from forum.markup import rerender_posts
+from forum.posting import rerender_posts
 
 
 class Command(BaseCommand):
