@@ -70,6 +70,11 @@ def thread_row(thread: Thread, read_floors: dict[int, int] | None = None, now=No
     )
 
 
+def _signed_in_ids(viewer: User | None) -> list[int]:
+    """The statement parameters of a signed-in `viewer` (their id), none for an anonymous reader."""
+    return [viewer.pk] if viewer is not None and viewer.is_authenticated else []
+
+
 _BOARD_COLUMNS = raw.Columns(Board, "b")
 _BOARD_SQL = f"SELECT {_BOARD_COLUMNS.select('')} FROM {Board._meta.db_table} WHERE slug = %s"
 
@@ -109,8 +114,8 @@ def _thread_rows(
     with `params`) gives, ordered by `order` (field names, "-" for descending), `limit` of them from
     `start`; for a signed-in `viewer` marked unread where they have floors to read (the floor they read
     up to is a column of the same query)."""
-    signed_in = viewer is not None and viewer.is_authenticated
-    viewer_ids = [viewer.pk] if viewer is not None and signed_in else []
+    viewer_ids = _signed_in_ids(viewer)
+    signed_in = bool(viewer_ids)
     keys = [name.lstrip("-") for name in order]
     directions = ["DESC" if name.startswith("-") else "ASC" for name in order]
     sql = _ROWS_SQL.format(
@@ -190,8 +195,8 @@ def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
     """The thread and its board (Thread.DoesNotExist if there is none), and for a signed-in `viewer`
     their state on it as columns of the same query (`thread_state`); the official answer (feedback
     only) comes in a query of its own."""
-    signed_in = viewer is not None and viewer.is_authenticated
-    viewer_ids = [viewer.pk] if viewer is not None and signed_in else []
+    viewer_ids = _signed_in_ids(viewer)
+    signed_in = bool(viewer_ids)
     state = "".join(f", {sql} AS viewer_{name}" for name, sql in _STATE_SQL.items()) if signed_in else ""
     rows = raw.fetch(_THREAD_SQL.format(state=state), [*viewer_ids * len(_STATE_SQL), pk])
     if not rows:
@@ -255,8 +260,8 @@ def _posts(
 ) -> PagePosts:
     """Up to `limit` posts of `thread` that the `where` filter (SQL on forum_post, with `params`) gives,
     in floor order, with all the thread page shows of them in one query."""
-    signed_in = viewer is not None and viewer.is_authenticated
-    viewer_ids = [viewer.pk] if viewer is not None and signed_in else []
+    viewer_ids = _signed_in_ids(viewer)
+    signed_in = bool(viewer_ids)
     sql = _POSTS_SQL.format(
         liked=_LIKED_SQL if signed_in else "NULL", where=where, direction="DESC" if descending else "ASC"
     )

@@ -77,5 +77,4 @@ def test_draw_pages_and_the_city_ranking_fit_a_390_px_phone(browser, live_server
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
     finally:
         page.context.close()
-    print(f"screenshots in {tmp_path}")
     assert Registration.objects.filter(meetup=meetup, state=Registration.State.CONFIRMED).count() == 3
