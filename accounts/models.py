@@ -31,7 +31,7 @@ class City(models.Model):
 
 
 def city_label(name: str, name_en: str) -> str:
-    """A city's name in the page's language (also for the cards of forum.cards, which carry the two names)."""
+    """A city's name in the page's language (also for the cards of forum.reading.cards, which carry the two names)."""
     return name if (get_language() or "").startswith("zh") else name_en
 
 
@@ -67,7 +67,7 @@ class User(AbstractUser):
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     # Read once per user object and kept on it for the request, never stored: set by
-    # accounts.backends.load_fan, accounts.roles.in_group and forum.moderators. Annotations only, so
+    # accounts.backends.load_fan, accounts.roles.in_group and forum.moderation.moderators. Annotations only, so
     # `hasattr(user, name)` stays False until one of them sets the value.
     _group_names: frozenset[str]
     _moderated_board_ids: frozenset[int]
@@ -190,7 +190,7 @@ class SensitiveWord(models.Model):
 
 
 def public_name(username: str, display_name: str, deleted_at) -> str:
-    """The name shown for a fan (also for the cards of forum.cards, which carry these three fields)."""
+    """The name shown for a fan (also for the cards of forum.reading.cards, which carry these three fields)."""
     if deleted_at:
         return str(_("deleted user"))
     if username in SYSTEM_NAMES:

@@ -53,7 +53,7 @@ def ban_user(
     """Ban `fan` for `duration`, or for good when it is None.
 
     Site-wide moderators may ban anyone; `checked=True` says the caller has checked a narrower power
-    itself (forum.moderation lets a board's own moderators ban for a time)."""
+    itself (forum.moderation.moderate lets a board's own moderators ban for a time)."""
     if not (checked or is_moderator(moderator)):
         raise PermissionDenied
     until = BANNED_FOR_GOOD if duration is None else timezone.now() + duration

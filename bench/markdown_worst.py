@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time forum.markup.render on every adversarial input at the maximum post length.
+"""Time forum.writing.markup.render on every adversarial input at the maximum post length.
 
     python3 bench/markdown_worst.py [--length 20000] [--runs 3]
 
@@ -37,8 +37,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from forum.markup import render
-    from forum.posting import MAX_BODY
+    from forum.writing.markup import render
+    from forum.writing.posting import MAX_BODY
     from tests.forum.markdown_inputs import INPUTS, TYPICAL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -5,8 +5,9 @@ import datetime
 from django.utils import timezone
 
 from accounts.models import User
-from forum import boards, feedback, posting
+from forum import boards
 from forum.models import Board, FeedbackStatus, Post, Thread
+from forum.writing import feedback, posting
 
 MARKER = "欢迎来到 Fancity 论坛"
 

@@ -287,13 +287,13 @@ FORUM_REPLY_HOOKS = ["servicedesk.lifecycle.thread_reply_posted"]
 FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 # What higher apps show on a fan's profile page (accounts/views.py): `panel(request, fan)` returns
 # `(template name, context)` or None; the template gets that context as `panel`.
-ACCOUNT_PROFILE_PANELS = ["forum.profile.profile_panel"]
+ACCOUNT_PROFILE_PANELS = ["forum.reading.profile.profile_panel"]
 # What higher apps read with the signed-in fan's own row (accounts/backends.py), so that no page runs
 # a query for it: attribute name -> dotted path of an SQL expression, `{user}` standing for the fan's id.
-ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.moderators.APPOINTED_BOARDS_SQL"}
+ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.moderation.moderators.APPOINTED_BOARDS_SQL"}
 # How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
 # "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
-NOTIFICATION_SUBJECTS = {"thread": "forum.notifying.describe"}
+NOTIFICATION_SUBJECTS = {"thread": "forum.writing.notifying.describe"}
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.
@@ -301,9 +301,9 @@ PERSONAL_DATA_EXPORTS = [
     "accounts.export.accounts_data",
     "forum.export.forum_data",
     "forum.attachments.attachments_data",
-    "forum.drafts.drafts_data",
-    "forum.history.versions_data",
-    "forum.bookmarks.bookmarks_data",
+    "forum.writing.drafts.drafts_data",
+    "forum.writing.history.versions_data",
+    "forum.writing.bookmarks.bookmarks_data",
     "meetups.export.meetups_data",
     "servicedesk.export.servicedesk_data",
 ]
@@ -311,9 +311,9 @@ PERSONAL_DATA_ERASERS = [
     "accounts.export.erase_accounts_data",
     "forum.export.erase_forum_data",
     "forum.attachments.erase_attachments",
-    "forum.drafts.erase_drafts",
-    "forum.history.erase_versions",
-    "forum.bookmarks.erase_bookmarks",
+    "forum.writing.drafts.erase_drafts",
+    "forum.writing.history.erase_versions",
+    "forum.writing.bookmarks.erase_bookmarks",
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
 ]
@@ -357,7 +357,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # No inline script or style anywhere (tests/site/test_security_headers.py checks the templates): scripts
 # and styles come from our static files only. Images in posts may come from any https address, as
-# forum.markup allows; the check-in page's camera stream is a MediaStream, not a URL, so needs no source.
+# forum.writing.markup allows; the check-in page's camera stream is a MediaStream, not a URL, so needs no source.
 _SIGN_IN_ELSEWHERE = ["https://api.weibo.com", "https://open.weixin.qq.com"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -2,9 +2,9 @@
 
 from django.shortcuts import render
 
-from forum import hot
 from forum.boards import ANNOUNCEMENTS_SLUG
 from forum.models import Board, Thread
+from forum.reading import hot
 from forum.visibility import public_thread_q
 from meetups.queries import upcoming_meetups
 
@@ -25,6 +25,6 @@ def home(request):
             "announcements": announcements,
             "meetups": upcoming_meetups(request.user)[:HOME_MEETUPS],
             "club": club,
-            "hot": hot.for_site(request.user),  # ranked by a beat task, read from the cache (forum/hot.py)
+            "hot": hot.for_site(request.user),  # ranked by a beat task, read from the cache (forum/reading/hot.py)
         },
     )

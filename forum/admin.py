@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_desk_staff
 from fancity.lib.admin_actions import run_each
-from forum import feedback, moderation, permissions
+from forum import permissions
 from forum.models import (
     Board,
     BoardModerator,
@@ -18,6 +18,8 @@ from forum.models import (
     StatusChange,
     Thread,
 )
+from forum.moderation import moderate
+from forum.writing import feedback
 
 
 class BoardModeratorInline(admin.TabularInline):
@@ -133,25 +135,25 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Pin"))
     def pin(self, request, queryset):
-        run_each(self, request, queryset, lambda thread: moderation.set_pinned(request.user, thread, True))
+        run_each(self, request, queryset, lambda thread: moderate.set_pinned(request.user, thread, True))
 
     @admin.action(description=_("Unpin"))
     def unpin(self, request, queryset):
-        run_each(self, request, queryset, lambda thread: moderation.set_pinned(request.user, thread, False))
+        run_each(self, request, queryset, lambda thread: moderate.set_pinned(request.user, thread, False))
 
     @admin.action(description=_("Lock"))
     def lock(self, request, queryset):
-        run_each(self, request, queryset, lambda thread: moderation.set_locked(request.user, thread, True))
+        run_each(self, request, queryset, lambda thread: moderate.set_locked(request.user, thread, True))
 
     @admin.action(description=_("Unlock"))
     def unlock(self, request, queryset):
-        run_each(self, request, queryset, lambda thread: moderation.set_locked(request.user, thread, False))
+        run_each(self, request, queryset, lambda thread: moderate.set_locked(request.user, thread, False))
 
     def has_add_permission(self, request):
-        return False  # threads are started on the site, through forum.posting
+        return False  # threads are started on the site, through forum.writing.posting
 
     def get_actions(self, request):
-        """The feedback workflow is the service desk's (forum.feedback): not offered to anyone else."""
+        """The feedback workflow is the service desk's (forum.writing.feedback): not offered to anyone else."""
         actions = super().get_actions(request)
         if not is_desk_staff(request.user):
             actions = {name: action for name, action in actions.items() if not name.startswith("set_status_")}
@@ -210,19 +212,19 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.action(description=_("Hide the reported posts"))
     def hide_posts(self, request, queryset):
         reports = queryset.select_related("post__thread__board", "post__author")
-        run_each(self, request, reports, lambda report: moderation.hide_post(request.user, report.post, report.reason))
+        run_each(self, request, reports, lambda report: moderate.hide_post(request.user, report.post, report.reason))
 
     @admin.action(description=_("Dismiss the reports"))
     def dismiss(self, request, queryset):
         resolution = str(_("Dismissed"))
-        run_each(self, request, queryset, lambda report: moderation.resolve_report(request.user, report, resolution))
+        run_each(self, request, queryset, lambda report: moderate.resolve_report(request.user, report, resolution))
 
     @admin.action(description=_("Ban the authors for 7 days and hide the posts"))
     def ban_authors_week(self, request, queryset):
         def ban_and_hide(report):
             if permissions.may_ban(request.user, report.post.author, report.post.thread.board):
-                moderation.ban_author(request.user, report.post, report.reason, 7)
-            moderation.hide_post(request.user, report.post, report.reason)
+                moderate.ban_author(request.user, report.post, report.reason, 7)
+            moderate.hide_post(request.user, report.post, report.reason)
 
         run_each(self, request, queryset.select_related("post__thread__board", "post__author"), ban_and_hide)
 
@@ -232,7 +234,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 @admin.register(ModerationAction)
 class ModerationActionAdmin(admin.ModelAdmin):
-    """The moderation log, read-only: rows are written by forum/moderation.py as moderators act."""
+    """The moderation log, read-only: rows are written by forum/moderation/moderate.py as moderators act."""
 
     list_display = ["created_at", "kind", "moderator", "board", "thread", "post", "fan", "reason", "detail"]
     list_filter = ["kind", "board__kind"]

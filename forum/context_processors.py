@@ -1,7 +1,7 @@
 from accounts.notifications import unread_count
 from accounts.roles import is_core_tester, is_moderator
-from forum.moderation_queries import waiting_count
-from forum.moderators import appointed_boards, nav_boards
+from forum.moderation.moderators import appointed_boards, nav_boards
+from forum.moderation.queries import waiting_count
 
 
 def navigation(request):

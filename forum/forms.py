@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from fancity.lib.params import MAX_ID
-from forum import queries, search
 from forum.boards import can_see, may_see_beta
-from forum.models import Board, FeedbackKind, FeedbackStatus, Thread
-from forum.posting import MAX_BODY, MAX_TITLE
+from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.reading import queries, search
 from forum.visibility import thread_shown_q
+from forum.writing import markup
+from forum.writing.posting import MAX_BODY, MAX_TITLE
 
 BODY_HELP = _(
     "Markdown: **bold**, *italic*, ~~struck out~~, [link](https://…) or just https://…, ![image](https://…), "
@@ -142,7 +143,7 @@ BAN_CHOICES = [("1", _("1 day")), ("7", _("7 days")), ("30", _("30 days")), ("fo
 
 class BanForm(ReasonForm):
     """`durations`: the ban lengths this moderator may give (forum.permissions.ban_durations); only those
-    are offered. Any of them validates here: forum.moderation.ban_refusal says why one is refused."""
+    are offered. Any of them validates here: forum.moderation.moderate.ban_refusal says why one is refused."""
 
     duration = forms.ChoiceField(label=_("Duration"), choices=BAN_CHOICES, initial="7")
 
@@ -158,7 +159,7 @@ class BanForm(ReasonForm):
 
 class MoveForm(forms.Form):
     """`boards`: every board the moderator can see (so that any of them is understood, and a refused
-    one gets forum.moderation's reason); `offered`: the ones forum.permissions.move_destinations
+    one gets forum.moderation.moderate's reason); `offered`: the ones forum.permissions.move_destinations
     allows, the only ones listed."""
 
     board: "forms.ModelChoiceField[Board]" = forms.ModelChoiceField(label=_("Move to board"), queryset=None)
@@ -295,3 +296,16 @@ class SearchForm(forms.Form):
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def quote_initial(quote: Post | None) -> dict:
+    """The reply form's start when a fan follows a post's Quote link without JavaScript: the post's
+    rendered text as a Markdown quote with its author and a link to its floor (static/js/quote.js
+    does the same with the fan's selection)."""
+    if quote is None or not quote.is_visible:
+        return {}
+    text = markup.plain_text(quote.html)
+    return {
+        "quote": quote.pk,
+        "body": markup.quote_markdown(quote.author.public_name, quote.floor, quote.get_absolute_url(), text),
+    }

@@ -1,7 +1,7 @@
 """Forum data: boards, threads, posts (numbered floors), and what fans attach to them.
 
 Counters live on the rows that list pages show (Board, Thread) and are changed by the functions in
-forum/posting.py in the same transaction as the post, so no list page ever counts rows.
+forum/writing/posting.py in the same transaction as the post, so no list page ever counts rows.
 """
 
 from django.conf import settings
@@ -45,7 +45,7 @@ class Board(models.Model):
         related_name="forum_board",
         verbose_name=_("city"),
     )
-    # Counters, kept by forum.posting in the transaction that writes the post.
+    # Counters, kept by forum.writing.posting in the transaction that writes the post.
     thread_count = models.PositiveIntegerField(default=0, verbose_name=_("threads"))
     post_count = models.PositiveIntegerField(default=0, verbose_name=_("posts"))
     last_post_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last post at"))
@@ -119,7 +119,9 @@ class Thread(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     is_pinned = models.BooleanField(_("pinned"), default=False)
     is_locked = models.BooleanField(_("locked"), default=False)
-    is_featured = models.BooleanField(_("featured"), default=False)  # 精华, set by forum.moderation.set_featured
+    is_featured = models.BooleanField(
+        _("featured"), default=False
+    )  # 精华, set by forum.moderation.moderate.set_featured
     # Counters: floors handed out (deleted posts keep theirs), visible replies, views, last post.
     post_count = models.PositiveIntegerField(default=0, verbose_name=_("posts"))
     reply_count = models.PositiveIntegerField(default=0, verbose_name=_("replies"))
@@ -152,7 +154,7 @@ class Thread(models.Model):
     )
     first_staff_reply_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first staff reply at"))
     time_to_first_staff_reply = models.DurationField(null=True, blank=True, verbose_name=_("time to first staff reply"))
-    # Withdrawn from public view (forum.moderation.withdraw_thread): out of every list, feed and search,
+    # Withdrawn from public view (forum.moderation.moderate.withdraw_thread): out of every list, feed and search,
     # its page a 404 for all but its author, the board's moderators and staff; its images served privately.
     hidden_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hidden at"))
     hidden_by = models.ForeignKey(
@@ -239,7 +241,7 @@ class Post(models.Model):
     )
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     like_count = models.PositiveIntegerField(default=0, verbose_name=_("likes"))
-    # CJK bigrams and lower-cased words with positions (see forum/search.py); empty once deleted or hidden.
+    # CJK bigrams and lower-cased words with positions (see forum/reading/search.py); empty once deleted or hidden.
     search = SearchVectorField(null=True, editable=False, verbose_name=_("search text"))
 
     class Meta:
@@ -278,7 +280,7 @@ class Like(models.Model):
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="like_once")]
         indexes = [
             models.Index(fields=["user", "post"], name="like_user_post"),
-            models.Index(fields=["created_at"], name="like_recent"),  # the last days' likes, for forum/hot.py
+            models.Index(fields=["created_at"], name="like_recent"),  # the last days' likes, for forum/reading/hot.py
         ]
 
 
@@ -303,7 +305,7 @@ class ReadMark(models.Model):
 
 
 class Bookmark(models.Model):
-    """A thread a fan keeps (收藏), listed newest first on their bookmarks page (forum/bookmarks.py)."""
+    """A thread a fan keeps (收藏), listed newest first on their bookmarks page (forum/writing/bookmarks.py)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
@@ -413,7 +415,7 @@ class ModerationKind(models.TextChoices):
 
 
 class HotThread(models.Model):
-    """A thread's place in the hot lists, written every few minutes by forum.hot.rank (never per request)."""
+    """A thread's place in the hot lists, written every few minutes by forum.reading.hot.rank (never per request)."""
 
     thread = models.OneToOneField(Thread, on_delete=models.CASCADE, primary_key=True, related_name="+")
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
@@ -428,7 +430,7 @@ class HotThread(models.Model):
 
 
 class ModerationAction(models.Model):
-    """One moderator action, written by the function that acts (forum/moderation.py), never edited."""
+    """One moderator action, written by the function that acts (forum/moderation/actions.py), never edited."""
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("moderator")
@@ -467,7 +469,7 @@ class ModerationAction(models.Model):
 
 class HeldPost(models.Model):
     """A thread or reply with a word that needs a moderator's look (accounts.wordfilter HOLD): it waits
-    here and becomes a real post, through forum.posting, once a moderator of its board approves it."""
+    here and becomes a real post, through forum.writing.posting, once a moderator of its board approves it."""
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", verbose_name=_("board"))
     thread = models.ForeignKey(
@@ -521,7 +523,7 @@ class AttachmentState(models.TextChoices):
 
 
 class Attachment(models.Model):
-    """A file attached to a post (written with it by forum.posting through forum/attachments/storing.py;
+    """A file attached to a post (written with it by forum.writing.posting through forum/attachments/storing.py;
     forum/README.md says where they live).
 
     An image arrives as `original` in the private storage and stays PENDING until the task has made
@@ -562,7 +564,7 @@ class Attachment(models.Model):
 
 class Draft(models.Model):
     """What a fan has typed and not yet posted: one per fan and thread (a reply) or per fan and board
-    (a new thread). Saved as they type (forum/drafts.py), dropped in the transaction that posts it."""
+    (a new thread). Saved as they type (forum/writing/drafts.py), dropped in the transaction that posts it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -590,7 +592,7 @@ class Draft(models.Model):
 
 
 class PostVersion(models.Model):
-    """A post's text as it was before one edit (forum/history.py): the text that edit replaced, and who
+    """A post's text as it was before one edit (forum/writing/history.py): the text that edit replaced, and who
     made the edit and when. The first version was written by the post's author at `Post.created_at`;
     each later one by the editor of the row before it."""
 
@@ -600,7 +602,7 @@ class PostVersion(models.Model):
     title = models.CharField(_("title"), max_length=120, blank=True)
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     edited_at = models.DateTimeField(default=timezone.now)
-    # Hidden by its author or a moderator (forum.history.hide_version): its text is then read only by
+    # Hidden by its author or a moderator (forum.writing.history.hide_version): its text is then read only by
     # the author and site-wide moderators (forum.permissions.may_read_hidden_version).
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(
@@ -615,5 +617,5 @@ class PostVersion(models.Model):
 
 
 def board_label(name: str, name_en: str) -> str:
-    """A board's name in the page's language (also for the cards of forum.cards)."""
+    """A board's name in the page's language (also for the cards of forum.reading.cards)."""
     return name if _zh() or not name_en else name_en

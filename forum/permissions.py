@@ -1,7 +1,7 @@
 """Who may do what in the forum, written once: posting, editing, announcing, the posting limits, moving
 threads, banning, reading a post (and its images) and its earlier versions.
 
-Every power comes from a role (accounts.roles) or from the board (`forum.moderators.can_moderate`);
+Every power comes from a role (accounts.roles) or from the board (`forum.moderation.moderators.can_moderate`);
 `is_staff` only opens the admin and grants nothing here:
 
 - start a thread in an announcement board (官方公告), or move one there: Event staff (meetup
@@ -29,7 +29,7 @@ from accounts.moderation import may_act
 from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK, has_role, is_event_staff
 from forum.boards import can_see
 from forum.models import Board, BoardKind, BoardModerator, Post, Thread
-from forum.moderators import appointed_boards, can_moderate, is_site_moderator, moderated_boards
+from forum.moderation.moderators import appointed_boards, can_moderate, is_site_moderator, moderated_boards
 from forum.visibility import is_public_post
 from forum.withdrawal import may_read_withdrawn
 

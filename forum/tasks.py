@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from forum import attachments, boards, drafts, hot, view_counts
+from forum import attachments, boards
+from forum.reading import hot, view_counts
+from forum.writing import drafts
 
 
 @shared_task(name="forum.tasks.ensure_city_boards")
@@ -24,7 +26,7 @@ def process_attachment(attachment_id: int) -> str:
 
 @shared_task(name="forum.tasks.rank_hot_threads")
 def rank_hot_threads() -> int:
-    """Beat, every 5 minutes: recompute the hot lists (forum/hot.py); safe to run twice."""
+    """Beat, every 5 minutes: recompute the hot lists (forum/reading/hot.py); safe to run twice."""
     return hot.rank()
 
 

@@ -1,40 +1,43 @@
 from django.urls import path
 
-from forum import moderation_views, profile_views, views, writing_views
-from forum.feeds import BoardFeed
+from forum.moderation import views as moderation_views
+from forum.reading import profile_views
+from forum.reading import views as reading_views
+from forum.reading.feeds import BoardFeed
+from forum.writing import views as writing_views
 
 app_name = "forum"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("search/", views.search_page, name="search"),
+    path("", reading_views.index, name="index"),
+    path("search/", reading_views.search_page, name="search"),
     path("announcements.atom", BoardFeed(), name="announcements_feed"),
-    path("b/<slug:slug>/", views.board, name="board"),
-    path("b/<slug:slug>/new/", views.new_thread, name="new_thread"),
+    path("b/<slug:slug>/", reading_views.board, name="board"),
+    path("b/<slug:slug>/new/", writing_views.new_thread, name="new_thread"),
     path("b/<slug:slug>/feed.atom", BoardFeed(), name="board_feed"),
     path("b/<slug:slug>/draft/", writing_views.board_draft, name="board_draft"),
-    path("t/<int:pk>/", views.thread, name="thread"),
-    path("t/<int:pk>/unread/", views.first_unread, name="first_unread"),
-    path("t/<int:pk>/reply/", views.reply, name="reply"),
+    path("t/<int:pk>/", reading_views.thread, name="thread"),
+    path("t/<int:pk>/unread/", reading_views.first_unread, name="first_unread"),
+    path("t/<int:pk>/reply/", writing_views.reply, name="reply"),
     path("t/<int:pk>/draft/", writing_views.thread_draft, name="thread_draft"),
-    path("t/<int:pk>/watch/", views.watch, name="watch"),
+    path("t/<int:pk>/watch/", writing_views.watch, name="watch"),
     path("t/<int:pk>/bookmark/", profile_views.bookmark, name="bookmark"),
-    path("t/<int:pk>/me-too/", views.me_too, name="me_too"),
-    path("t/<int:pk>/status/", views.change_status, name="change_status"),
-    path("t/<int:pk>/moderate/", moderation_views.moderate, name="moderate"),
+    path("t/<int:pk>/me-too/", writing_views.me_too, name="me_too"),
+    path("t/<int:pk>/status/", writing_views.change_status, name="change_status"),
+    path("t/<int:pk>/moderate/", moderation_views.moderate_thread, name="moderate"),
     path("t/<int:pk>/move/", moderation_views.move, name="move"),
     path("t/<int:pk>/restore/", moderation_views.restore, name="restore_thread"),
-    path("p/<int:pk>/", views.post_link, name="post"),
-    path("p/<int:pk>/edit/", views.edit, name="edit"),
+    path("p/<int:pk>/", reading_views.post_link, name="post"),
+    path("p/<int:pk>/edit/", writing_views.edit, name="edit"),
     path("p/<int:pk>/versions/", writing_views.versions, name="versions"),
     path("v/<int:pk>/hide/", writing_views.version_visibility, {"hidden": True}, name="hide_version"),
     path("v/<int:pk>/unhide/", writing_views.version_visibility, {"hidden": False}, name="unhide_version"),
     path("p/<int:pk>/delete/", moderation_views.delete, name="delete"),
-    path("p/<int:pk>/like/", views.like, name="like"),
-    path("a/<int:pk>/", views.attachment, name="attachment"),
-    path("a/<int:pk>/image/", views.image, name="image"),
-    path("a/<int:pk>/thumb/", views.image, {"thumb": True}, name="image_thumb"),
-    path("p/<int:pk>/official/", views.official, name="official"),
-    path("p/<int:pk>/report/", views.report, name="report"),
+    path("p/<int:pk>/like/", writing_views.like, name="like"),
+    path("a/<int:pk>/", reading_views.attachment, name="attachment"),
+    path("a/<int:pk>/image/", reading_views.image, name="image"),
+    path("a/<int:pk>/thumb/", reading_views.image, {"thumb": True}, name="image_thumb"),
+    path("p/<int:pk>/official/", writing_views.official, name="official"),
+    path("p/<int:pk>/report/", writing_views.report, name="report"),
     path("p/<int:pk>/hide/", moderation_views.hide, name="hide"),
     path("p/<int:pk>/unhide/", moderation_views.unhide, name="unhide"),
     path("p/<int:pk>/warn/", moderation_views.warn, name="warn"),

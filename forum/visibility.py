@@ -85,7 +85,7 @@ def candidate_post_sql(post: str = "p", sees_beta: bool = False) -> str:
     """A superset of the public posts, tested on the post's row alone, for a statement that must not join
     (search's ranking: a join there let the planner walk every thread): its own state, and its thread not
     on the beta board (a subquery of the beta board's threads, hashed once). A withdrawn thread's posts are
-    hidden with it (forum.moderation.withdraw_thread), so they fail it too, except a post a moderator
+    hidden with it (forum.moderation.moderate.withdraw_thread), so they fail it too, except a post a moderator
     restored since or a moderator's reply in the locked thread: the statement that shows the rows must
     test `public_post_sql` again (search's hits do)."""
     if sees_beta:

@@ -1,4 +1,4 @@
-"""Who may still read a withdrawn thread (forum.moderation.withdraw_thread), and who may restore it.
+"""Who may still read a withdrawn thread (forum.moderation.moderate.withdraw_thread), and who may restore it.
 
 A thread the desk moved into a private request, or a moderator withdrew, leaves public view entirely:
 board pages, search, feeds, hot lists, the sitemap, profile lists and bookmarks leave it out (each
@@ -10,7 +10,7 @@ service desk (accounts.roles), who see a "withdrawn" banner.
 from accounts.models import User
 from accounts.roles import is_desk_staff
 from forum.models import Thread
-from forum.moderators import can_moderate
+from forum.moderation.moderators import can_moderate
 from forum.visibility import thread_shown
 
 

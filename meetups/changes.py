@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from forum.models import Thread
-from forum.posting import post_reply
+from forum.writing.posting import post_reply
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup, Registration
 from meetups.publishing import refresh_announcements

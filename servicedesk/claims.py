@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import is_desk_staff
 from forum.models import Post
-from forum.posting import post_reply
+from forum.writing.posting import post_reply
 from servicedesk import private
 from servicedesk.lifecycle import locked, move
 from servicedesk.models import OPEN_STATES, PrivateMessage, Ticket, TicketEvent, TicketState

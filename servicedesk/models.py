@@ -3,7 +3,7 @@ the weekly activity rows the insights page draws.
 
 A ticket is written by the triage task for every new feedback thread: it remembers the rule that
 matched, whether the bot answered, whether (and how urgently) a person must answer, and who claimed
-it. The clock itself is the forum's `Thread.first_staff_reply_at`, set by `forum.posting.post_reply`.
+it. The clock itself is the forum's `Thread.first_staff_reply_at`, set by `forum.writing.posting.post_reply`.
 """
 
 import datetime

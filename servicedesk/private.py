@@ -9,7 +9,7 @@ a staff message answers an open one, and each side is notified of the other's me
 A public feedback thread that turns out to carry an order number, a phone number or an address is
 moved into a private request by desk staff (`move_thread`): its visible posts become the request's
 messages, the same ticket (with its history and ratings) now points at the request, and the thread is
-withdrawn from public view (forum.moderation.withdraw_thread: hidden and locked, not deleted).
+withdrawn from public view (forum.moderation.moderate.withdraw_thread: hidden and locked, not deleted).
 """
 
 import datetime
@@ -25,9 +25,10 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import may_act
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
-from forum import markup, moderation
 from forum.models import Post, Thread
-from forum.posting import MAX_BODY, MAX_TITLE, clean_text
+from forum.moderation import moderate
+from forum.writing import markup
+from forum.writing.posting import MAX_BODY, MAX_TITLE, clean_text
 from servicedesk import lifecycle, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
@@ -187,7 +188,7 @@ def move_thread(staff: User, ticket_id: int, public_title: str = "") -> PrivateR
         )
         with translation.override(thread.author.language or settings.LANGUAGE_CODE):
             reason = _("Moved to a private request: it carried personal data.")
-        moderation.withdraw_thread(staff, thread, reason, public_title)
+        moderate.withdraw_thread(staff, thread, reason, public_title)
         subject = request.subject
         notify(
             [thread.author],

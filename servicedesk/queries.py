@@ -6,7 +6,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from fancity.lib import raw
-from forum.queries import Pages
+from forum.reading.queries import Pages
 from servicedesk.models import (
     OPEN_STATES,
     CannedReply,

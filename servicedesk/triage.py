@@ -22,7 +22,7 @@ from accounts.models import BOT_USERNAME, NotificationKind, User
 from accounts.notifications import notify
 from accounts.roles import SERVICE_DESK, holders
 from forum.models import Post, Thread
-from forum.posting import post_reply
+from forum.writing.posting import post_reply
 from servicedesk.lifecycle import move
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import OPEN_STATES, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState

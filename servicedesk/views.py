@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import City
 from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
-from forum.cards import PostCard
 from forum.models import Thread
-from forum.queries import Pages, thread_posts
+from forum.reading.cards import PostCard
+from forum.reading.queries import Pages, thread_posts
 from servicedesk import claims, export, lifecycle, private, queries, satisfaction, triage
 from servicedesk import insights as figures
 from servicedesk.forms import AnswerForm, MessageForm, MoveForm, RatingForm, RequestForm

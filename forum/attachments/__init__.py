@@ -5,7 +5,7 @@ One module per subject; the names other modules use are importable from here:
 - `inspection`: what a form sent, checked by content (`inspect` -> `Uploads`) and where logs may go
   (`check_place`).
 - `storing`: the two storages; the files written with a post (`attach`, `change`, called by
-  forum.posting in the post's transaction), deleted with it (`drop_files`, `drop_for_post`), and moved
+  forum.writing.posting in the post's transaction), deleted with it (`drop_files`, `drop_for_post`), and moved
   out of public view and back as posts are hidden and shown (`make_private`, `make_public`).
 - `held`: the files of a post held for a moderator's review.
 - `processing`: the image task's work (`process_image`): web copy and thumbnail without EXIF.
@@ -13,7 +13,7 @@ One module per subject; the names other modules use are importable from here:
   streams of logs (`open_private`) and of hidden posts' images (`open_image`).
 - `personal_data`: the data export and erasure.
 
-A post and its files are written by forum.posting's one `start_thread`, `post_reply` and `edit_post`
+A post and its files are written by forum.writing.posting's one `start_thread`, `post_reply` and `edit_post`
 (their `files=`); nothing here writes a post.
 """
 

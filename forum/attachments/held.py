@@ -1,5 +1,5 @@
-"""The files of a post held for a moderator's review (forum.screening): they wait with it, privately,
-listed in `HeldPost.extra`, and become its attachments when it is approved (forum.moderation)."""
+"""The files of a post held for a moderator's review (forum.writing.screening): they wait with it, privately,
+listed in `HeldPost.extra`, and become its attachments when it is approved (forum.moderation.moderate)."""
 
 import logging
 import secrets
@@ -18,7 +18,7 @@ HELD_FILES = "attachments"  # the key of HeldPost.extra that lists them
 
 
 def keep_for_held(held: HeldPost, files: Uploads | None) -> None:
-    """forum.posting, when the post it was given is held (before `screening.hold` saves it): its files
+    """forum.writing.posting, when the post it was given is held (before `screening.hold` saves it): its files
     are saved privately and listed in its `extra`, to be attached when it is approved."""
     if not files:
         return

@@ -2,7 +2,7 @@
 
 Images must be JPEG, PNG, WebP, GIF or HEIC/HEIF as Pillow reads their header, at most MAX_PIXELS
 pixels (read from the header, before any pixel is decoded); logs must be a zip archive or text.
-`inspect` turns a form's files into `Uploads`, which forum.posting writes with the post; a refusal
+`inspect` turns a form's files into `Uploads`, which forum.writing.posting writes with the post; a refusal
 is a ValidationError naming every refused file in the fan's language.
 """
 
@@ -55,7 +55,7 @@ class Upload:
 
 @dataclass
 class Uploads:
-    """The checked files of one post (`inspect`), which forum.posting attaches with it."""
+    """The checked files of one post (`inspect`), which forum.writing.posting attaches with it."""
 
     images: list[Upload] = field(default_factory=list)
     logs: list[Upload] = field(default_factory=list)
@@ -207,7 +207,7 @@ def _logs_only_in_feedback() -> str:
 
 
 def check_place(files: Uploads, where: Board | Thread) -> None:
-    """Logs go only where feedback is given (the feedback board and its threads): forum.posting checks
+    """Logs go only where feedback is given (the feedback board and its threads): forum.writing.posting checks
     the files it is given against the board or thread they are posted in."""
     if files.logs and not where.is_feedback:
         raise ValidationError({"logs": _logs_only_in_feedback()})

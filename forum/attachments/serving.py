@@ -25,7 +25,7 @@ _SHOWN_COLUMNS = ("id", "kind", "state", "name", "size", "web", "thumb", "width"
 
 def rows_sql(post_id_column: str) -> str:
     """SQL for the attachments of the post whose id is `post_id_column`, as one array of JSON objects:
-    a column of the posts query (forum.queries), no query of its own whatever the number of posts."""
+    a column of the posts query (forum.reading.queries), no query of its own whatever the number of posts."""
     pairs = ", ".join(f"'{c}', a.{c}" for c in _SHOWN_COLUMNS)
     return (
         f"ARRAY(SELECT json_build_object({pairs}) FROM {Attachment._meta.db_table} a "
@@ -71,7 +71,7 @@ def _image_urls(row: dict, private: bool, public: Storage) -> tuple[str, str]:
 
 
 def shown_images(rows, private: bool) -> tuple[Shown, ...]:
-    """The images every reader of a post sees, from the `attachment_rows` column `forum.queries` reads
+    """The images every reader of a post sees, from the `attachment_rows` column `forum.reading.queries` reads
     with the posts (`rows_sql`); no query. `private`: the post is hidden or its thread withdrawn."""
     public = public_storage()
     return tuple(

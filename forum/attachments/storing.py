@@ -1,7 +1,7 @@
 """Where attachments' files are written, moved and removed, through Django's two storages.
 
 `default` (public) holds web copies and thumbnails; `private` holds logs, and images until processed
-(forum/README.md, "Where files live"). forum.posting calls `attach` and `change` inside the
+(forum/README.md, "Where files live"). forum.writing.posting calls `attach` and `change` inside the
 transaction that writes the post, under the author's row lock it takes, so the per-fan daily limit
 cannot be raced past; the block it runs them in (`removed_if_refused`) deletes the files again when
 the post is refused. Deleting rows deletes their files after the commit.
@@ -23,9 +23,9 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from fancity.lib import when
 from forum.attachments.inspection import MAX_IMAGES_PER_POST, MAX_LOGS_PER_POST, Uploads
-from forum.limits import PostingLimited
 from forum.models import Attachment, AttachmentKind, AttachmentState, Post
 from forum.permissions import posts_without_limits
+from forum.writing.limits import PostingLimited
 from outbox.queueing import enqueue
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def removed_if_refused() -> Iterator[list[str]]:
 
 
 def check_daily_limit(author: User, adding: int) -> None:
-    """With the author's row locked (forum.posting holds it): at most MAX_FILES_PER_DAY files in 24 hours."""
+    """With the author's row locked (forum.writing.posting holds it): at most MAX_FILES_PER_DAY files in 24 hours."""
     since = timezone.now() - DAY
     recent = list(
         Attachment.objects.filter(uploader=author, created_at__gte=since)
@@ -167,7 +167,7 @@ def drop_files(attachments: list[Attachment]) -> None:
 
 
 def drop_for_post(post: Post) -> None:
-    """Called by forum.posting.delete_post, in its transaction: the post's files go with it."""
+    """Called by forum.writing.posting.delete_post, in its transaction: the post's files go with it."""
     drop_files(list(Attachment.objects.filter(post=post).select_for_update()))
 
 

@@ -20,7 +20,7 @@ _SUSPECT = (
 
 
 def rebuild(apps, schema_editor):
-    from forum.search import post_vector
+    from forum.reading.search import post_vector
 
     post_table = apps.get_model("forum", "Post")._meta.db_table
     thread_table = apps.get_model("forum", "Thread")._meta.db_table

@@ -6,14 +6,15 @@ from django.utils.translation import pgettext
 
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
 from fancity.lib import memo
-from forum import hooks, markup
+from forum import hooks
+from forum.writing import markup
 
 register = template.Library()
 
 
 @register.filter
 def plain_excerpt(html: str, length: int = 300) -> str:
-    """A post's rendered HTML as one line of plain text (forum.markup.plain_excerpt)."""
+    """A post's rendered HTML as one line of plain text (forum.writing.markup.plain_excerpt)."""
     return markup.plain_excerpt(html, length)
 
 
@@ -56,7 +57,7 @@ def thread_panels(context, thread) -> SafeString:
 
 @register.simple_tag
 def pagination(pages, query: str = "", where: str = "") -> SafeString:
-    """forum/_pagination.html for `pages` (a frozen forum.queries.Pages): the same links for every
+    """forum/_pagination.html for `pages` (a frozen forum.reading.queries.Pages): the same links for every
     reader of that page, so they come from the HTML memo (fancity.lib.memo), keyed on what they show.
     `where`: "top" or "bottom" on a page that shows the links twice, so each has its own label."""
     return mark_safe(

@@ -6,9 +6,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK
-from forum import posting
 from forum.boards import announcements_board
 from forum.models import Board, Post
+from forum.writing import posting
 from tests.factories import UserFactory
 
 

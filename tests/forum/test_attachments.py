@@ -19,8 +19,9 @@ from PIL import Image
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
 from accounts.roles import MODERATORS, SERVICE_DESK
-from forum import attachments, posting
+from forum import attachments
 from forum.models import Attachment, AttachmentState, Board, Post
+from forum.writing import posting
 from tests.forum.factories import fan, member, rewind, thread
 from tests.helpers import wait_until
 
@@ -410,11 +411,11 @@ def test_attachments_add_no_query_to_the_thread_page(client):
     assert page.count('class="attachment-placeholder pending"') == 6 and page.count("/forum/a/") == 4
 
 
-# --- written by forum.posting's one write of a post -----------------------------------------------
+# --- written by forum.writing.posting's one write of a post -----------------------------------------------
 
 
 def test_attachments_write_no_post_of_their_own():
-    """One start_thread, post_reply and edit_post (forum.posting), which take the files: the attachments
+    """One start_thread, post_reply and edit_post (forum.writing.posting), which take the files: the attachments
     package defines none of them, in any of its modules."""
     import pkgutil
 

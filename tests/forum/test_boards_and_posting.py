@@ -2,8 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import City, DailyActivity
-from forum import boards, posting
+from forum import boards
 from forum.models import Board, BoardKind, Post, Thread
+from forum.writing import posting
 from tests.forum.factories import board, fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db

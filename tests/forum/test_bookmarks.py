@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
 from accounts.roles import CORE_TESTERS
-from forum import bookmarks
 from forum.models import Board, Bookmark, Thread
+from forum.writing import bookmarks
 from tests.forum.factories import fan, member, thread
 from tests.helpers import race
 

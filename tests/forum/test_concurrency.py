@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
-from forum import feedback, posting
 from forum.models import Board, Like, MeToo, Post, Thread
+from forum.writing import feedback, posting
 from tests.forum.factories import fan, staff, thread
 from tests.helpers import race
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
-from forum import drafts, posting
 from forum.models import Board, Draft
+from forum.writing import drafts, posting
 from tests.forum.factories import board, fan, thread
 
 pytestmark = pytest.mark.django_db

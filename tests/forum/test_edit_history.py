@@ -4,8 +4,9 @@ from django.test import Client
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
 from accounts.roles import CORE_TESTERS, SERVICE_DESK
-from forum import history, moderation, posting
 from forum.models import PostVersion
+from forum.moderation import moderate
+from forum.writing import history, posting
 from tests.forum.factories import fan, member, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_versions_of_a_hidden_post_are_for_its_author_and_moderators_only():
     post = reply(author, t, "v1")
     posting.edit_post(author, post, "v2")
     moderator = staff()
-    moderation.hide_post(moderator, post, "spam")
+    moderate.hide_post(moderator, post, "spam")
     url = f"/forum/p/{post.pk}/versions/"
     assert _client().get(url).status_code == 404
     assert _client(fan()).get(url).status_code == 404

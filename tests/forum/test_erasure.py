@@ -4,8 +4,9 @@ import pytest
 
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
-from forum import feedback, moderation, posting
 from forum.models import Like, MeToo, Post, ReadMark, Report, Thread, Watch
+from forum.moderation import moderate
+from forum.writing import feedback, posting
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,9 @@ def test_deletion_erases_likes_votes_watches_read_marks_and_resolved_reports_and
     posting.set_watching(leaving, talk, True)
     posting.mark_read(leaving, talk, 3)
     feedback.toggle_me_too(leaving, bug, on=True)
-    resolved = moderation.report_post(leaving, answer, "resolved already")
-    moderation.resolve_report(staff(), resolved, "fine")
-    open_report = moderation.report_post(leaving, first, "still open")
+    resolved = moderate.report_post(leaving, answer, "resolved already")
+    moderate.resolve_report(staff(), resolved, "fine")
+    open_report = moderate.report_post(leaving, first, "still open")
 
     delete_account(leaving)
 

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import Notification
-from forum import moderation
 from forum.models import BoardModerator, ModerationAction, ModerationKind
+from forum.moderation import moderate
 from tests.forum.factories import board, fan, thread
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_the_badge_shows_in_lists_and_on_the_thread_and_the_tab_lists_only_featu
     mod = _moderator_of("general")
     good = thread(title="精选好帖")
     thread(title="普通帖子")
-    moderation.set_featured(mod, good, True)
+    moderate.set_featured(mod, good, True)
 
     board_page = client.get("/forum/b/general/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = board_page.content.decode()
@@ -66,7 +66,7 @@ def test_the_badge_shows_in_lists_and_on_the_thread_and_the_tab_lists_only_featu
 def test_the_featured_tab_pages_and_takes_junk(client):
     mod = _moderator_of("general")
     for n in range(31):
-        moderation.set_featured(mod, thread(title=f"好帖{n}"), True)
+        moderate.set_featured(mod, thread(title=f"好帖{n}"), True)
     first = client.get("/forum/b/general/", {"featured": "1"})
     assert first.status_code == 200 and len(first.context["threads"]) == 30 and first.context["pages"].has_next
     assert "featured=1&amp;page=2" in first.content.decode() or "featured=1&page=2" in first.content.decode()

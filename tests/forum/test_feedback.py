@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Notification
-from forum import feedback, queries
 from forum.models import MeToo, StatusChange, Thread
+from forum.reading import queries
+from forum.writing import feedback
 from tests.forum.factories import board, fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db

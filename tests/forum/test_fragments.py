@@ -1,4 +1,4 @@
-"""Cached fragments (forum/fragments.py, the search ranking): every change shows on the next page view."""
+"""Cached fragments (forum/reading/fragments.py, the search ranking): every change shows on the next page view."""
 
 import dataclasses
 
@@ -8,8 +8,10 @@ from django.test import override_settings
 
 from accounts.roles import MODERATORS
 from fancity.lib import cards as lib_cards
-from forum import fragments, moderation, posting, queries, search
-from forum.cards import ActionsCard, PostCard, ThreadRow
+from forum.moderation import moderate
+from forum.reading import fragments, queries, search
+from forum.reading.cards import ActionsCard, PostCard, ThreadRow
+from forum.writing import posting
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ def test_a_hidden_post_disappears_at_once(client):
     t = thread()
     post = reply(fan(), t, "rude words")
     assert "rude words" in page(client, t)
-    moderation.hide_post(staff(), post, "Be kind")
+    moderate.hide_post(staff(), post, "Be kind")
     assert "rude words" not in page(client, t)
 
 
@@ -96,7 +98,7 @@ def test_the_hidden_reason_is_not_cached_for_other_viewers(client):
     author = fan()
     t = thread()
     post = reply(author, t, "rude words")
-    moderation.hide_post(staff(), post, "Be kind")
+    moderate.hide_post(staff(), post, "Be kind")
     client.force_login(author)
     assert "Be kind" in page(client, t)
     client.logout()
@@ -209,7 +211,7 @@ def test_the_op_badge_belongs_to_the_thread_not_to_the_fan(client):
     assert OP_BADGE in _floors(page(client, own, op="1"))[2]  # 只看楼主 too
 
 
-# --- Cards (forum/cards.py): one per fragment; the fields make the SELECT list and the key ----------
+# --- Cards (forum/reading/cards.py): one per fragment; the fields make the SELECT list and the key ----------
 
 
 def _field_names(card) -> list[str]:
@@ -219,7 +221,7 @@ def _field_names(card) -> list[str]:
 def test_a_post_card_s_fields_make_the_posts_select_list():
     """Each column field of PostCard and of the cards nested in it is read by the posts statement, in
     the order the card is built from: a field added to the card is in the SELECT list with no other edit."""
-    from forum import queries
+    from forum.reading import queries
 
     expected = []
     for f in dataclasses.fields(PostCard):

@@ -9,8 +9,9 @@ from django.test import Client
 from PIL import Image
 
 from accounts.roles import MODERATORS, SERVICE_DESK
-from forum import attachments, moderation
+from forum import attachments
 from forum.models import Attachment
+from forum.moderation import moderate
 from tests.forum.factories import fan, member, thread
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_images_of_a_hidden_post_follow_the_posts_own_rule(django_capture_on_com
     image = Attachment.objects.get()
     assert attachments.process_image(image.pk) == "ready"
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.hide_post(moderator, image.post, "含个人信息")
+        moderate.hide_post(moderator, image.post, "含个人信息")
     for viewer, status in ((author, 200), (moderator, 200), (desk, 404), (fan(), 404), (fan(is_staff=True), 404)):
         client = Client()
         client.force_login(viewer)

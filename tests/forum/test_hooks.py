@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from forum import posting
+from forum.writing import posting
 from tests.forum.factories import board, fan, thread
 
 CREATED: list[int] = []

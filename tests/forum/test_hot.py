@@ -11,8 +11,10 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.roles import CORE_TESTERS
-from forum import hot, moderation, posting
 from forum.models import HotThread, Like, Post, Thread
+from forum.moderation import moderate
+from forum.reading import hot
+from forum.writing import posting
 from outbox.queueing import enqueue
 from tests.forum.factories import board, fan, member, staff, thread
 from tests.helpers import wait_until
@@ -61,8 +63,8 @@ def test_hidden_moved_and_deleted_threads_drop_out_and_beta_shows_only_to_tester
         _activity(t, replies=2, hours_ago=1)
     hot.rank()
 
-    moderation.hide_post(mod, hidden.posts.get(floor=1), "spam")
-    moderation.move_thread(mod, moved, board("feedback"))
+    moderate.hide_post(mod, hidden.posts.get(floor=1), "spam")
+    moderate.move_thread(mod, moved, board("feedback"))
     posting.delete_post(deleted.author, deleted.posts.get(floor=1))  # no hook: the query filters it
     cache.clear()
 

@@ -1,7 +1,7 @@
 import pytest
 
-from forum.markup import render
 from forum.models import Post, Thread
+from forum.writing.markup import render
 from tests.forum.factories import fan, thread
 
 pytestmark = pytest.mark.django_db

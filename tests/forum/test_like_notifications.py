@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Notification
-from forum import posting
+from forum.writing import posting
 from tests.forum.factories import fan, reply, thread
 from tests.helpers import race
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.utils import timezone, translation
 
-from forum import posting
-from forum.limits import PostingLimited
+from forum.writing import posting
+from forum.writing.limits import PostingLimited
 from tests.factories import UserFactory
 from tests.forum.factories import board, rewind, thread
 

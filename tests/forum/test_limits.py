@@ -3,9 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from forum import posting
-from forum.limits import PostingLimited
 from forum.models import Post, Thread
+from forum.writing import posting
+from forum.writing.limits import PostingLimited
 from tests.factories import UserFactory
 from tests.forum.factories import board, fan, rewind, thread
 

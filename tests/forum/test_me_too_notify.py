@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Notification
-from forum import feedback
+from forum.writing import feedback
 from outbox.models import Message
 from tests.forum.factories import fan, reply, staff, thread
 

@@ -5,8 +5,8 @@ from django.utils import translation
 
 from accounts.models import Notification
 from accounts.roles import MODERATORS
-from forum import moderation
 from forum.models import BoardModerator, ModerationAction, ModerationKind, Post, Report
+from forum.moderation import moderate
 from tests.forum.factories import board, fan, member, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_board_moderator_acts_on_their_board_only(client):
     beta = thread(member("Core testers"), slug="beta")
     assert client.post(f"/forum/p/{beta.posts.get().pk}/hide/", {"reason": "x", "confirm": "yes"}).status_code == 404
     # A report on another board is not on their page and cannot be dismissed by them.
-    other = moderation.report_post(fan(), there_post, "rude")
+    other = moderate.report_post(fan(), there_post, "rude")
     assert "rude" not in client.get("/forum/moderation/").content.decode()
     assert client.post(f"/forum/moderation/reports/{other.pk}/dismiss/").status_code == 403
 
@@ -95,7 +95,7 @@ def test_a_fan_gets_no_moderation_page_and_no_link(client):
 def test_the_navigation_counts_waiting_reports_for_moderators(client):
     mod = board_moderator(language="en")
     t = thread(fan())
-    moderation.report_post(fan(), t.posts.get(), "spam")
+    moderate.report_post(fan(), t.posts.get(), "spam")
     client.force_login(mod)
     html = client.get("/forum/").content.decode()
     badge = '<span class="badge" aria-hidden="true">1</span><span class="visually-hidden">1 waiting</span>'
@@ -150,11 +150,11 @@ def test_warn_dismiss_and_delete_with_confirmation(client):
     t = thread(fan())
     post = reply(author, t, "borderline")
     mod = board_moderator()
-    report = moderation.report_post(fan(), post, "meh")
+    report = moderate.report_post(fan(), post, "meh")
     client.force_login(mod)
     assert client.post(f"/forum/p/{post.pk}/warn/", {"reason": "calm down"}).status_code == 302
     assert len(_texts(author)) == 1
-    report2 = moderation.report_post(fan(), post, "still meh")
+    report2 = moderate.report_post(fan(), post, "still meh")
     assert client.post(f"/forum/moderation/reports/{report2.pk}/dismiss/").status_code == 302
     asked = client.post(f"/forum/p/{post.pk}/delete/")
     assert asked.status_code == 200 and Post.objects.get(pk=post.pk).deleted_at is None
@@ -170,9 +170,9 @@ def test_the_log_is_filtered_by_permission_and_by_the_filters(client):
     general_mod, city_mod = board_moderator("general"), board_moderator("city-shenzhen")
     a = thread(fan(username="alice"), slug="general")
     b = thread(fan(username="bob"), slug="city-shenzhen")
-    moderation.hide_post(general_mod, a.posts.get(), "general-reason")
-    moderation.set_locked(city_mod, b, True, "city-reason")
-    moderation.set_pinned(city_mod, b, True)
+    moderate.hide_post(general_mod, a.posts.get(), "general-reason")
+    moderate.set_locked(city_mod, b, True, "city-reason")
+    moderate.set_pinned(city_mod, b, True)
 
     client.force_login(general_mod)
     html = client.get("/forum/moderation/log/").content.decode()
@@ -196,7 +196,7 @@ def test_the_log_is_filtered_by_permission_and_by_the_filters(client):
 def test_notifications_are_in_the_authors_language():
     author = fan(language="zh-hans")
     t = thread(author, title="标题")
-    moderation.set_locked(staff(), t, True, "广告")
+    moderate.set_locked(staff(), t, True, "广告")
     with translation.override("zh-hans"):
         assert "广告" in _texts(author)[0] and "标题" in _texts(author)[0]
 
@@ -206,7 +206,7 @@ def test_moderation_page_query_count(client, django_assert_max_num_queries, post
     mod = board_moderator()
     t = thread(fan())
     for n in range(posts):
-        moderation.report_post(fan(), reply(fan(), t, f"report me {n}"), "spam")
+        moderate.report_post(fan(), reply(fan(), t, f"report me {n}"), "spam")
     client.force_login(mod)
     client.get("/forum/moderation/")  # the session's first request records the day's activity
     with django_assert_max_num_queries(10):
@@ -220,7 +220,7 @@ def test_a_moderators_pages_add_at_most_two_queries_to_a_fans_budget(client, dja
     """A fan's pages pay nothing for moderation (tests/forum/test_page_queries.py holds their budgets); a
     moderator's add their own boards (thread page) and the waiting count (every 30 seconds)."""
     t = thread(fan())
-    moderation.report_post(fan(), reply(fan(), t, "spam"), "spam")
+    moderate.report_post(fan(), reply(fan(), t, "spam"), "spam")
     client.force_login(board_moderator(language="en"))
     client.get("/forum/")  # the session's first request records the day's activity
     with django_assert_max_num_queries(8 + 2):

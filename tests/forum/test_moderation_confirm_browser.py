@@ -3,8 +3,8 @@ moderator is offered only the ban lengths they may give."""
 
 import pytest
 
-from forum import moderation
 from forum.models import BoardModerator, ModerationAction
+from forum.moderation import moderate
 from tests.forum.factories import board, fan, reply, thread
 from tests.helpers import signed_in
 
@@ -14,7 +14,7 @@ def test_ban_and_lock_from_the_queue_ask_first_on_a_phone(browser, live_server):
     t = thread(fan(), title="二手交易", body="有人要吗？")
     offender = fan(display_name="卖家")
     post = reply(offender, t, "加我私聊，便宜出")
-    moderation.report_post(fan(), post, "站外交易")
+    moderate.report_post(fan(), post, "站外交易")
     moderator = fan(display_name="版主小李")
     BoardModerator.objects.create(board=board(), user=moderator)
     page = signed_in(browser, live_server, moderator)

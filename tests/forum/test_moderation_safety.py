@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 
 from accounts.roles import MODERATORS, SERVICE_DESK
-from forum import moderation
 from forum.models import BoardModerator
+from forum.moderation import moderate
 from tests.forum.factories import board, fan, member, reply, thread
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def _client(user) -> Client:
 
 def _reported(author):
     post = reply(author, thread(fan(), slug="general", title="二手交易"), "加我私聊")
-    moderation.report_post(fan(), post, "站外交易")
+    moderate.report_post(fan(), post, "站外交易")
     return post
 
 
@@ -130,9 +130,9 @@ def test_lift_the_ban_shows_only_to_those_who_may_lift_it():
     BoardModerator.objects.create(user=club_mod, board=board("city-shenzhen"))
     club_post = reply(offender, thread(fan(), slug="city-shenzhen"), "广告")
     general_post = _reported(offender)
-    moderation.ban_author(club_mod, club_post, "广告", 1)
+    moderate.ban_author(club_mod, club_post, "广告", 1)
     general_mod = _board_moderator()
-    moderation.ban_author(general_mod, general_post, "又发广告", 7)
+    moderate.ban_author(general_mod, general_post, "又发广告", 7)
     button = f'action="/forum/moderation/fans/{offender.pk}/unban/"'
     club_log = _client(club_mod).get("/forum/moderation/log/").content.decode()
     assert "广告" in club_log and button not in club_log

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from accounts import wordfilter
 from accounts.models import Notification, SensitiveWord, WordAction
-from forum import attachments, moderation, posting, screening
+from forum import attachments
 from forum.models import BoardModerator, HeldPost, ModerationAction, Post, Thread
-from forum.screening import HeldForReview
+from forum.moderation import moderate
+from forum.writing import posting, screening
+from forum.writing.screening import HeldForReview
 from tests.forum.factories import board, fan, thread
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -207,7 +209,7 @@ def test_a_held_thread_from_the_form_goes_to_the_pending_page_and_can_be_rejecte
     assert response.status_code == 302 and response["Location"] == "/forum/pending/"
     held = HeldPost.objects.get()
     assert held.thread is None and not Thread.objects.filter(title="求助").exists()
-    moderation.reject_held(fan(is_superuser=True), held, "no contact details")
+    moderate.reject_held(fan(is_superuser=True), held, "no contact details")
     held.refresh_from_db()
     assert held.approved is False
     assert "no contact details" in client.get("/forum/pending/").content.decode()
@@ -308,7 +310,7 @@ def test_a_held_posts_attachments_wait_with_it_and_are_kept_when_approved(words,
     assert sorted(f["kind"] for f in kept) == ["image", "log"]
     assert all(storages["private"].exists(f["original"]) for f in kept)
 
-    post = moderation.approve_held(fan(is_superuser=True), held)
+    post = moderate.approve_held(fan(is_superuser=True), held)
 
     image, log = Attachment.objects.filter(post=post).order_by("kind")
     assert (image.kind, image.state, image.uploader, image.name) == ("image", "pending", author, "a.png")
@@ -323,5 +325,5 @@ def test_a_rejected_held_posts_attachments_are_deleted(words, client, django_cap
     _author, held = _held_reply_with_files(client, t)
     kept = held.extra["attachments"]
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.reject_held(fan(is_superuser=True), held, "no contact details")
+        moderate.reject_held(fan(is_superuser=True), held, "no contact details")
     assert not any(storages["private"].exists(f["original"]) for f in kept)

@@ -11,8 +11,9 @@ from django.utils import timezone
 from accounts import notifications
 from accounts.models import Notification
 from accounts.tasks import send_digest
-from forum import moderation, posting
 from forum.models import Watch
+from forum.moderation import moderate
+from forum.writing import posting
 from tests.forum.factories import fan, member, reply, thread
 from tests.helpers import race
 
@@ -120,8 +121,8 @@ def test_the_digest_has_one_line_per_thread_and_never_links_to_a_deleted_post_or
     posts = _flood(t, repliers, 21)
     _flood(gone, repliers, 2)
     posting.delete_post(posts[0].author, posts[0])  # the first unread post (floor 2)
-    moderation.hide_post(member("Moderators"), posts[1], "phone number")  # and the next (floor 3)
-    moderation.withdraw_thread(member("Moderators"), gone, "personal data")
+    moderate.hide_post(member("Moderators"), posts[1], "phone number")  # and the next (floor 3)
+    moderate.withdraw_thread(member("Moderators"), gone, "personal data")
     Notification.objects.filter(recipient=watcher).update(digest_at=timezone.now(), emailed_at=None)
 
     assert send_digest(watcher.pk) == 2

@@ -1,8 +1,9 @@
 import pytest
 
 from accounts.models import Notification
-from forum import moderation, posting
 from forum.models import Board, Report
+from forum.moderation import moderate
+from forum.writing import posting
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_hidden_post_shows_the_reason_to_its_author_only(client):
     author = fan()
     t = thread()
     post = reply(author, t, "rude words")
-    moderation.hide_post(staff(), post, "Be kind")
+    moderate.hide_post(staff(), post, "Be kind")
     client.force_login(author)
     assert "Be kind" in client.get(t.get_absolute_url()).content.decode()
     client.force_login(fan())
@@ -60,7 +61,7 @@ def test_moving_a_thread_moves_its_counts():
     t = thread()
     reply(fan(), t)
     shenzhen = Board.objects.get(slug="city-shenzhen")
-    moderation.move_thread(staff(), t, shenzhen)
+    moderate.move_thread(staff(), t, shenzhen)
     general = Board.objects.get(slug="general")
     shenzhen.refresh_from_db()
     assert (general.thread_count, general.post_count) == (0, 0)

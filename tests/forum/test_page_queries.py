@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from forum import feedback, posting
 from forum.models import ReadMark
+from forum.writing import feedback, posting
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db

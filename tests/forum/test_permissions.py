@@ -7,8 +7,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.moderation import ban_user
 from accounts.roles import CORE_TESTERS, MODERATORS
-from forum import boards, moderation
+from forum import boards
 from forum.models import Board, Post, StatusChange, Thread
+from forum.moderation import moderate
 from tests.forum.factories import fan, member, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_beta_board_is_visible_to_core_testers_and_superusers_not_to_other_staff
 
 def test_nobody_but_moderators_replies_in_a_locked_thread(client):
     t = thread()
-    moderation.set_locked(staff(), t, True)
+    moderate.set_locked(staff(), t, True)
     client.force_login(fan())
     assert client.post(f"/forum/t/{t.pk}/reply/", {"body": "hello"}).status_code == 403
     assert Post.objects.count() == 1

@@ -1,4 +1,4 @@
-"""The buttons under posts are cached by what they show for the viewer (forum.fragments.post_actions):
+"""The buttons under posts are cached by what they show for the viewer (forum.reading.fragments.post_actions):
 each fan still sees their own buttons, and the forms carry the request's own CSRF token."""
 
 import re
@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from forum import posting
 from forum.models import Like
+from forum.writing import posting
 from tests.forum.factories import fan, reply, staff, thread
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from accounts.deletion import delete_account
 from accounts.roles import CORE_TESTERS
-from forum import moderation, posting, profile
 from forum.models import Board, Post, Thread
+from forum.moderation import moderate
+from forum.reading import profile
+from forum.writing import posting
 from tests.forum.factories import fan, member, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +87,7 @@ def test_hidden_deleted_and_beta_posts_are_left_out(client):
     kept = reply(author, t, "看得见")
     hidden = reply(author, t, "被隐藏")
     gone = reply(author, t, "被删除")
-    moderation.hide_post(staff(), hidden, "spam")
+    moderate.hide_post(staff(), hidden, "spam")
     posting.delete_post(author, gone)
     beta = thread(author, slug="beta", title="内测帖", body="内测内容")
 

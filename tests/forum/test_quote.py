@@ -3,8 +3,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from forum import markup, posting, search
-from forum.feeds import BoardFeed
+from forum.reading import search
+from forum.reading.feeds import BoardFeed
+from forum.writing import markup, posting
 from tests.forum.factories import fan, reply, thread
 
 pytestmark = pytest.mark.django_db

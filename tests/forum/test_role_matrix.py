@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
-from forum import attachments, drafts, limits, moderation, permissions, posting
+from forum import attachments, permissions
 from forum.boards import announcements_board
-from forum.limits import PostingLimited
 from forum.models import Attachment, Board, BoardModerator, Post
+from forum.moderation import moderate
 from forum.templatetags.forum import role_badge
 from forum.withdrawal import may_read_withdrawn, may_restore_thread
+from forum.writing import drafts, limits, posting
+from forum.writing.limits import PostingLimited
 from tests.forum.factories import board, fan, thread
 
 pytestmark = pytest.mark.django_db
@@ -81,14 +83,14 @@ def _old_post(user) -> Post:
 
 def _withdrawn():
     t = thread(fan(), slug="general")
-    moderation.withdraw_thread(_grouped(MODERATORS), t, "personal data")
+    moderate.withdraw_thread(_grouped(MODERATORS), t, "personal data")
     t.refresh_from_db()
     return t
 
 
 def _hidden_post():
     post = thread(fan(), slug="general").posts.get()
-    return moderation.hide_post(_grouped(MODERATORS), post, "spam")
+    return moderate.hide_post(_grouped(MODERATORS), post, "spam")
 
 
 def _edited_post():
@@ -108,7 +110,7 @@ def _holds(power: str, user) -> bool:
         return permissions.can_edit(user, _old_post(user))
     if power == "edit their own hidden post":
         post = thread(user).posts.get()
-        return permissions.can_edit(user, moderation.hide_post(_grouped(MODERATORS), post, "x"))
+        return permissions.can_edit(user, moderate.hide_post(_grouped(MODERATORS), post, "x"))
     if power == "post without limits":
         return permissions.posts_without_limits(user)
     if power == "official post":
@@ -176,7 +178,7 @@ def test_is_staff_alone_is_held_by_every_limit():
 def test_is_staff_alone_cannot_announce_edit_others_or_read_hidden_text_through_the_pages(client):
     staff_only = fan(is_staff=True)
     other = thread(fan(), body="a fan's words").posts.get()
-    hidden = moderation.hide_post(_grouped(MODERATORS), thread(fan(), body="秘密 13912345678").posts.get(), "x")
+    hidden = moderate.hide_post(_grouped(MODERATORS), thread(fan(), body="秘密 13912345678").posts.get(), "x")
     client.force_login(staff_only)
     response = client.post("/forum/b/announcements/new/", {"title": "Official?", "body": "No."})
     assert response.status_code == 403
@@ -233,4 +235,4 @@ def test_board_moderator_cannot_move_a_fans_thread_into_announcements_or_out_of_
     t.refresh_from_db()
     assert t.board == board("general")
     with pytest.raises(Exception):  # noqa: B017 - the write refuses too, whoever calls it
-        moderation.move_thread(mod, t, announcements_board())
+        moderate.move_thread(mod, t, announcements_board())

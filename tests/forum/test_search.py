@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from forum import search
 from forum.models import Post
+from forum.reading import search
 from tests.forum.factories import fan, reply, thread
 
 pytestmark = pytest.mark.django_db
@@ -56,14 +56,15 @@ def test_search_can_be_limited_to_a_board(client):
 
 
 def test_deleted_and_hidden_posts_are_not_found():
-    from forum import moderation, posting
+    from forum.moderation import moderate
+    from forum.writing import posting
     from tests.forum.factories import staff
 
     author = fan()
     t = thread(author, body="秘密 one")
     r = reply(fan(), t, "秘密 two")
     posting.delete_post(author, t.posts.get(floor=1))
-    moderation.hide_post(staff(), r, "rude")
+    moderate.hide_post(staff(), r, "rude")
     assert not list(search.search_posts(fan(), "秘密"))
 
 
@@ -119,7 +120,7 @@ def test_text_a_reader_never_sees_is_not_found():
 
 
 def test_an_edit_indexes_the_shown_text_of_the_new_version():
-    from forum import posting
+    from forum.writing import posting
 
     author = fan()
     t = thread(author, body="plain words")
@@ -135,12 +136,12 @@ def test_the_migration_rebuilds_documents_built_from_markdown():
 
     from django.apps import apps
 
-    from forum import moderation
+    from forum.moderation import moderate
     from tests.forum.factories import staff
 
     t = thread(title="老帖", body='<span title="xss">x</span> 旧文 [链接](https://example.com/oldpath)')
     hidden = reply(fan(), t, '<i class="xss">i</i> hidden')
-    moderation.hide_post(staff(), hidden, "rude")
+    moderate.hide_post(staff(), hidden, "rude")
     post = t.posts.get(floor=1)
     Post.objects.filter(pk=post.pk).update(search=search.vector_literal(t.title, post.body))  # as before
     assert [p.pk for p in search.search_posts(fan(), "xss")] == [post.pk]
@@ -255,32 +256,32 @@ def test_bad_search_input_is_a_form_error_in_the_reader_s_language(client, param
 
 def test_grouped_results_keep_visibility_hidden_posts(client):
     """A hidden post is never a thread's result nor counted; its thread's next best post stands in."""
-    from forum import moderation
+    from forum.moderation import moderate
     from tests.forum.factories import staff
 
     t = thread(title="电池 问题", body="电池 秘密电话 13800000000")
     shown = reply(fan(), t, "电池 也不行")
     reply(fan(), t, "电池 同上")
-    moderation.hide_post(staff(), t.posts.get(floor=1), "personal data")
+    moderate.hide_post(staff(), t.posts.get(floor=1), "personal data")
     _, html, hits = _hits(client, q="电池")
     assert hits == [str(shown.pk)] or hits == [str(t.posts.get(floor=3).pk)]
     assert "13800000000" not in html and "本帖还有 1 层匹配" in html
     # hidden after the ranking was kept: gone at once, and the thread's search leaves it out too
-    moderation.hide_post(staff(), Post.objects.get(pk=hits[0]), "rude")
+    moderate.hide_post(staff(), Post.objects.get(pk=hits[0]), "rude")
     _, html, after = _hits(client, q="电池")
     assert hits[0] not in after
     assert hits[0] not in _hits(client, q="电池", thread=t.pk)[2]
 
 
 def test_grouped_results_leave_out_withdrawn_threads(client):
-    from forum import moderation
+    from forum.moderation import moderate
     from tests.forum.factories import staff
 
     t = thread(title="withdrawn", body="网络 电话号码")
     reply(fan(), t, "网络 another")
     kept = thread(title="kept", body="网络 fine")
     assert len(_hits(client, q="网络")[2]) == 2  # ranking now kept
-    moderation.withdraw_thread(staff(), t, "personal data")
+    moderate.withdraw_thread(staff(), t, "personal data")
     _, html, hits = _hits(client, q="网络")
     assert hits == [str(kept.posts.get().pk)] and "电话号码" not in html
     response, html, hits = _hits(client, q="网络", thread=t.pk)

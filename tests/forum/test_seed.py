@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from forum import search
 from forum.models import Board, Post, Thread
+from forum.reading import search
 from tests.forum.factories import fan
 
 pytestmark = pytest.mark.django_db(transaction=True)

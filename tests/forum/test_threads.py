@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from forum import posting, queries
 from forum.models import Post, Thread
+from forum.reading import queries
+from forum.writing import posting
 from tests.forum.factories import fan, reply, thread
 
 pytestmark = pytest.mark.django_db
@@ -127,21 +128,21 @@ def test_unread_threads_are_marked_and_first_unread_jumps_there(client):
 
 
 def test_board_lists_pinned_first_then_newest_activity(client):
-    from forum import moderation
+    from forum.moderation import moderate
     from tests.forum.factories import staff
 
     old = thread(title="old one")
     pinned = thread(title="pinned one")
     thread(title="new one")
     reply(fan(), old, "bump")
-    moderation.set_pinned(staff(), pinned, True)
+    moderate.set_pinned(staff(), pinned, True)
     threads, _pages = queries.board_threads(pinned.board, 1)
     assert [t.title for t in threads] == ["pinned one", "old one", "new one"]
 
 
 def test_views_are_counted(client):
     t = thread()
-    from forum.view_counts import flush_view_counts
+    from forum.reading.view_counts import flush_view_counts
 
     client.get(t.get_absolute_url())
     client.get(t.get_absolute_url())

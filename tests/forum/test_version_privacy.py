@@ -1,4 +1,4 @@
-"""Who reads a post's earlier versions (forum/history.py, forum.permissions): every reader sees that it
+"""Who reads a post's earlier versions (forum/writing/history.py, forum.permissions): every reader sees that it
 was edited and when; the text of earlier versions only its author and its board's moderators; a version
 hidden by the author or a moderator (logged) only the author and site-wide moderators."""
 
@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK
-from forum import history, posting
 from forum.models import BoardModerator, ModerationAction, ModerationKind, PostVersion
+from forum.writing import history, posting
 from tests.forum.factories import board, fan, member, thread
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,11 @@ from accounts import wordfilter
 from accounts.deletion import delete_account
 from accounts.models import WordAction
 from accounts.roles import CORE_TESTERS
-from forum import bookmarks, drafts, hot, moderation, posting, screening, search
 from forum.boards import can_see
 from forum.models import Board, Draft, HeldPost, HotThread, Post, Thread
+from forum.moderation import moderate
 from forum.permissions import may_read_post
-from forum.screening import HeldForReview
+from forum.reading import hot, search
 from forum.visibility import (
     board_public,
     candidate_post_sql,
@@ -31,6 +31,8 @@ from forum.visibility import (
     thread_shown_sql,
 )
 from forum.withdrawal import may_read_withdrawn
+from forum.writing import bookmarks, drafts, posting, screening
+from forum.writing.screening import HeldForReview
 from tests.forum.factories import fan, member, reply, staff, thread
 
 pytestmark = pytest.mark.django_db
@@ -68,13 +70,13 @@ def _announcement(w, name):
 
 def _locked(w, name):
     t = _public(w, name)
-    moderation.set_locked(staff(), t, True)
+    moderate.set_locked(staff(), t, True)
     return t
 
 
 def _hidden_post(w, name):
     t = _thread(w, name)
-    moderation.hide_post(staff(), _reply(fan(), t, name), "rude")
+    moderate.hide_post(staff(), _reply(fan(), t, name), "rude")
     return t
 
 
@@ -87,21 +89,21 @@ def _deleted_post(w, name):
 def _hidden_first_post(w, name):
     t = _thread(w, name)
     _reply(fan(), t, name)
-    moderation.hide_post(staff(), t.posts.get(floor=1), "rude")
+    moderate.hide_post(staff(), t.posts.get(floor=1), "rude")
     return t
 
 
 def _withdrawn(w, name):
     t = _thread(w, name)
     _reply(fan(), t, name)
-    moderation.withdraw_thread(staff(), t, "personal data")
+    moderate.withdraw_thread(staff(), t, "personal data")
     return t
 
 
 def _restored_in_withdrawn(w, name):
     """A moderator restores one post of a withdrawn thread: the post is shown, its thread still is not."""
     t = _withdrawn(w, name)
-    moderation.unhide_post(staff(), t.posts.get(floor=2))
+    moderate.unhide_post(staff(), t.posts.get(floor=2))
     return t
 
 
@@ -322,7 +324,7 @@ def test_moving_a_withdrawn_thread_keeps_it_out_of_both_boards_counts_and_last_c
     t = _build("withdrawn thread")
     old, new = Board.objects.get(slug="general"), Board.objects.get(slug="city-shenzhen")
     before = {b.slug: (b.thread_count, b.post_count) for b in (old, new)}
-    moderation.move_thread(staff(), t, new)
+    moderate.move_thread(staff(), t, new)
     after = {
         b.slug: (b.thread_count, b.post_count, b.last_thread_id) for b in Board.objects.filter(pk__in=[old.pk, new.pk])
     }

@@ -1,4 +1,4 @@
-"""A thread withdrawn from public view (forum.moderation.withdraw_thread, as the desk's move of a feedback
+"""A thread withdrawn from public view (forum.moderation.moderate.withdraw_thread, as the desk's move of a feedback
 thread carrying personal data into a private request does) leaves every public list, and its page,
 posts and images answer 404 to all but its author, the board's moderators and staff."""
 
@@ -11,8 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from accounts.roles import MODERATORS
-from forum import attachments, hot, moderation, posting
+from forum import attachments
 from forum.models import Attachment, Board, Bookmark, HotThread, Post, Thread
+from forum.moderation import moderate
+from forum.reading import hot
+from forum.writing import posting
 from servicedesk import private, triage
 from tests.forum.factories import member
 from tests.servicedesk.factories import fan, feedback, rewind, staff
@@ -146,12 +149,12 @@ def test_unhiding_a_hidden_post_makes_its_images_public_again(client, django_cap
     image.refresh_from_db()
     public, private_storage = storages["default"], storages["private"]
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.hide_post(moderator, image.post, "广告")
+        moderate.hide_post(moderator, image.post, "广告")
     assert not public.exists(image.web) and private_storage.exists(image.web)
     client.logout()
     assert client.get(f"/forum/a/{image.pk}/image/").status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.unhide_post(moderator, image.post)
+        moderate.unhide_post(moderator, image.post)
     assert public.exists(image.web) and public.exists(image.thumb) and not private_storage.exists(image.web)
     assert client.get(public.url(image.web)).status_code == 200
 
@@ -163,7 +166,7 @@ def test_only_staff_restore_a_withdrawn_thread_and_it_is_public_again(client, dj
     # From the site: those who read it but may not restore get 403, everyone else 404; no button for them.
     for outsider, status in ((moderator, 403), (author, 403), (bystander, 404)):
         with pytest.raises(PermissionDenied):
-            moderation.restore_thread(outsider, thread)
+            moderate.restore_thread(outsider, thread)
         client.force_login(outsider)
         assert client.post(url, {"reason": "x"}).status_code == status
         if status == 403:
@@ -184,6 +187,6 @@ def test_only_staff_restore_a_withdrawn_thread_and_it_is_public_again(client, dj
     assert client.get(thread.get_absolute_url()).status_code == 200
     assert f"/forum/t/{thread.pk}/" in client.get(f"/forum/b/{board.slug}/").content.decode()
     assert client.get(storages["default"].url(image.web)).status_code == 200
-    assert moderation.restore_thread(desk, thread) == 0  # twice changes nothing
+    assert moderate.restore_thread(desk, thread) == 0  # twice changes nothing
     client.force_login(desk)
     assert client.post(url).status_code == 302

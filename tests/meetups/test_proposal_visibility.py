@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import EVENT_STAFF
-from forum.markup import render
 from forum.models import Thread
+from forum.writing.markup import render
 from meetups import queries
 from meetups.models import Meetup
 from meetups.proposals import approve_proposal, propose_meetup, reject_proposal
@@ -151,7 +151,7 @@ def test_the_announcement_quotes_the_fans_words_and_attributes_them():
     assert "teafan" in attribution
     assert meetup.get_absolute_url() in html[html.index("</blockquote>") :]  # the register link is staff's, after
     # Nobody is mentioned by the fan's "@everyone"; the proposer is credited by name.
-    from forum.markup import mentioned_usernames
+    from forum.writing.markup import mentioned_usernames
 
     assert mentioned_usernames(body) == ["teafan"]
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from accounts.deletion import delete_account
 from accounts.models import City
-from forum import moderation
+from forum.moderation import moderate
 from meetups.models import CitySnapshot
 from meetups.ranking import snapshot_cities
 from tests.forum.factories import fan, staff, thread
@@ -21,7 +21,7 @@ def test_a_fan_whose_thread_was_withdrawn_still_counts_as_active_a_deleted_one_d
     poster, gone = fan(city=city), fan(city=city)
     cache.clear()  # record_activity writes once a day per fan (a cache key)
     withdrawn = thread(poster, title="my phone number is …")
-    moderation.withdraw_thread(staff(city=None), withdrawn, "personal data")
+    moderate.withdraw_thread(staff(city=None), withdrawn, "personal data")
     thread(gone)
     delete_account(gone)
     snapshot_cities()

@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from forum import posting
 from forum.models import Board, Post
+from forum.writing import posting
 from servicedesk.models import Priority, Rule
 from tests.factories import UserFactory
 

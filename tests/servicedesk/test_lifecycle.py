@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
-from forum import posting
 from forum.models import Board, Post, Thread
+from forum.writing import posting
 from servicedesk import claims, lifecycle, queries, triage
 from servicedesk.models import DeskSettings, Priority, Ticket, TicketEvent, TicketState
 from tests.helpers import race

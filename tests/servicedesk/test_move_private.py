@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Notification
 from accounts.roles import MODERATORS
-from forum import posting
 from forum.models import ModerationAction, Post, Thread
+from forum.writing import posting
 from servicedesk import claims, private, satisfaction, triage
 from servicedesk.models import PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 from servicedesk.tasks import triage_missed

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from forum import posting
 from forum.models import Thread
+from forum.writing import posting
 from servicedesk import claims, queries, triage
 from servicedesk.models import DeskSettings, Priority, Ticket
 from tests.helpers import race

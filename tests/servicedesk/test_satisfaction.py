@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
-from forum import posting
+from forum.writing import posting
 from servicedesk import claims, insights, private, satisfaction, triage
 from servicedesk.models import Priority, PrivateMessage, Rating, Ticket
 from tests.servicedesk.factories import fan, feedback, rewind, rule, staff

@@ -115,7 +115,7 @@ def test_urgent_items_notify_every_staff_member_in_site():
 
 
 def test_threads_outside_feedback_boards_are_not_triaged():
-    from forum import posting
+    from forum.writing import posting
 
     thread = posting.start_thread(fan(), Board.objects.get(slug="general"), "order", "my order")
     assert triage.triage(thread.pk) is None and not Ticket.objects.exists()

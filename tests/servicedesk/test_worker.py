@@ -2,7 +2,7 @@
 
 import pytest
 
-from forum import posting
+from forum.writing import posting
 from servicedesk.models import Priority, Ticket
 from tests.helpers import wait_until
 from tests.servicedesk.factories import fan, feedback_board, rule

@@ -9,9 +9,10 @@ from django.utils import timezone
 from accounts import roles, wordfilter
 from accounts.deletion import delete_account
 from accounts.models import WordAction
-from forum import feedback as forum_feedback
-from forum import moderation, posting, screening
 from forum.models import BoardModerator
+from forum.moderation import moderate
+from forum.writing import feedback as forum_feedback
+from forum.writing import posting, screening
 from meetups import changes, checkin, draw, messaging, proposals, ranking, registration, selection
 from meetups.models import Meetup, Question, SchedulerSettings
 from servicedesk import claims, private, satisfaction, triage
@@ -47,15 +48,15 @@ def build_forum(admin) -> None:
     author, reporter = fan(display_name="作者"), fan()
     plain = thread(author, title="普通帖子")
     hidden = reply(author, plain, "待隐藏的回复")
-    moderation.report_post(reporter, hidden, "广告")
-    moderation.report_post(reporter, plain.posts.get(floor=1), "重复")
-    moderation.hide_post(admin, hidden, "广告")
-    moderation.ban_author(admin, hidden, "广告", 7)
+    moderate.report_post(reporter, hidden, "广告")
+    moderate.report_post(reporter, plain.posts.get(floor=1), "重复")
+    moderate.hide_post(admin, hidden, "广告")
+    moderate.ban_author(admin, hidden, "广告", 7)
     locked = thread(fan(), title="锁定的帖子")
-    moderation.set_locked(admin, locked, True, "吵架")
-    moderation.set_pinned(admin, locked, True)
+    moderate.set_locked(admin, locked, True, "吵架")
+    moderate.set_pinned(admin, locked, True)
     moved = thread(fan(), title="移动的帖子")
-    moderation.move_thread(admin, moved, board("city-shenzhen"), "版块不对")
+    moderate.move_thread(admin, moved, board("city-shenzhen"), "版块不对")
     BoardModerator.objects.create(board=board("general"), user=fan(display_name="版主"))
     # Held posts (the hold word is listed in build_all, before anything is posted): one approved, one waiting.
     for title in ("刷单一", "刷单二"):
@@ -65,7 +66,7 @@ def build_forum(admin) -> None:
         except screening.HeldForReview as error:
             held = screening.hold(error)
         rewind(writer)
-    moderation.approve_held(admin, held)
+    moderate.approve_held(admin, held)
     # Deleted and banned fans.
     gone = fan()
     reply(gone, plain, "我要注销")

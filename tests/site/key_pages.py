@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.notifications import notify
 from accounts.roles import MODERATORS
-from forum.moderation import report_post
+from forum.moderation.moderate import report_post
 from meetups.draw import run_draw
 from meetups.models import Meetup
 from meetups.registration import register_for_meetup

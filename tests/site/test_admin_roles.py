@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from accounts.models import City, SensitiveWord
-from forum import moderation
 from forum.models import Board, BoardModerator, Post
+from forum.moderation import moderate
 from meetups.models import Meetup
 from servicedesk import triage
 from servicedesk.models import Ticket
@@ -105,7 +105,7 @@ def test_moderators_keep_the_word_list_appoint_board_moderators_and_act_on_repor
     assert BoardModerator.objects.filter(board=board, user=appointee).exists()
 
     post = reply(fan(), thread())
-    report = moderation.report_post(fan(), post, "广告")
+    report = moderate.report_post(fan(), post, "广告")
     client.post(reverse("admin:forum_report_changelist"), {"action": "hide_posts", "_selected_action": [report.pk]})
     assert Post.objects.get(pk=post.pk).hidden_at is not None
     assert client.get(reverse("admin:forum_moderationaction_changelist")).status_code == 200

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import EVENT_STAFF
 from forum.boards import announcements_board
-from forum.posting import start_thread
+from forum.writing.posting import start_thread
 from tests.factories import UserFactory
 from tests.meetups.factories import MeetupFactory
 

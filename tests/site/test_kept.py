@@ -12,7 +12,7 @@ from django.utils import translation
 
 from accounts.notifications import notify
 from fancity.lib.memo import TOKEN_SLOT, StaleMemo
-from forum import posting
+from forum.writing import posting
 from tests.forum.factories import fan, thread
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from fancity.lib import memo
-from forum import fragments
+from forum.reading import fragments
 from tests.forum.factories import fan, thread
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_a_stale_copy_from_another_worker_is_caught_naming_the_block():
 
 
 def test_a_fragment_whose_inputs_leave_out_a_value_fails_the_test():
-    """forum.fragments.render_cached verifies too: inputs that give the slug but not the label are caught."""
+    """forum.reading.fragments.render_cached verifies too: inputs that give the slug but not the label are caught."""
 
     def slug_only(options):
         return (options[0][0],)

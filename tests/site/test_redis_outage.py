@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fancity.celery import app
-from forum import view_counts
 from forum.models import Board, Post, Thread
+from forum.reading import view_counts
 from meetups.models import Registration
 from outbox import queueing
 from outbox.models import Message

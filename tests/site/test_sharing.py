@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.roles import CORE_TESTERS, MODERATORS
 from fancity.lib.sitemaps import IdRangePaginator
-from forum import moderation
 from forum.models import Thread
+from forum.moderation import moderate
 from meetups.models import Meetup
 from tests.forum.factories import board, fan, member, thread
 from tests.meetups.factories import MeetupFactory
@@ -138,7 +138,7 @@ def test_sitemap_lists_public_boards_threads_and_meetups_and_nothing_hidden(clie
     public = thread(title="公开帖")
     withdrawn = thread(title="撤下的帖")
     moderator = member(MODERATORS, is_staff=True)
-    moderation.withdraw_thread(moderator, withdrawn, "个人信息")
+    moderate.withdraw_thread(moderator, withdrawn, "个人信息")
     tester = member(CORE_TESTERS)
     beta = thread(tester, slug="beta", title="内测帖")
     shown = MeetupFactory(title="公开见面会")

@@ -3,7 +3,7 @@
 Rows go in with PostgreSQL COPY (psycopg 3 `cursor.copy`); the secondary indexes of the post table
 are dropped during the load and built once at the end, which is far faster than maintaining them
 row by row. Texts mix Chinese and English and come from a pool of generated posts, so that
-tokenising for search (forum/search.py) is done once per pooled text rather than per row.
+tokenising for search (forum/reading/search.py) is done once per pooled text rather than per row.
 """
 
 import datetime
@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import City, User
-from forum import search
 from forum.boards import ensure_city_boards, ensure_fixed_boards
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.reading import search
 
 ZH = (
     "手机 刷机 系统 更新 电池 续航 充电 屏幕 相机 拍照 夜景 信号 蓝牙 耳机 无法 开机 重启 卡顿 发热 流畅 "

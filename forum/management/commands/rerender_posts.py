@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from forum.posting import rerender_posts
+from forum.writing.posting import rerender_posts
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 Rendering a post partial (a dozen tags, a URL, two dates, translations) costs far more than
 fetching the post, so each fragment is kept in the site's HTML memo (fancity.lib.memo: the worker's
-memory, then Redis). The key is a digest of the fragment's card (forum.cards: a frozen dataclass
+memory, then Redis). The key is a digest of the fragment's card (forum.reading.cards: a frozen dataclass
 whose fields are what it shows, and all its template receives) plus the language, time zone and
 template source, not a version number: an edit, a hide, a delete, a new display name or role of the
 author, an edited quote all give a new key, so nothing has to be invalidated and nothing can be
@@ -32,8 +32,8 @@ from django.utils.safestring import SafeString, mark_safe
 from fancity.lib import memo, when
 from forum.attachments import readable_logs
 from forum.boards import BoardIndex
-from forum.cards import ActionsCard, PostCard, ThreadRow
 from forum.models import Thread
+from forum.reading.cards import ActionsCard, PostCard, ThreadRow
 
 
 def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
@@ -100,7 +100,7 @@ def post_actions(
     is_staff: bool,
     is_moderator: bool,
 ) -> list[SafeString]:
-    """What the viewer sees under each post of `read` (forum.queries.PagePosts), cached like the posts.
+    """What the viewer sees under each post of `read` (forum.reading.queries.PagePosts), cached like the posts.
 
     That is nothing for an anonymous viewer or under a deleted post; under a hidden post, the reason
     (for its author and moderators) and a moderator's restore button; under any other, the logs the
@@ -108,7 +108,7 @@ def post_actions(
 
     It depends on the viewer only through a few facts per post (liked it, may edit, may delete, may ban
     its author, wrote it, the logs they may read) and a few per page (the page, may reply, desk staff,
-    moderator), which make its card (forum.cards.ActionsCard), so fans in the same position share the
+    moderator), which make its card (forum.reading.cards.ActionsCard), so fans in the same position share the
     fragments. Rendering them was a quarter of a signed-in thread page's CPU. The forms' CSRF token is
     the one thing that differs per request: the fragment holds a placeholder that is replaced with this
     request's token.

@@ -2,59 +2,37 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from accounts.roles import is_desk_staff
 from fancity.lib.params import MAX_PAGE, int_param, page_param
-from fancity.lib.uploads import refused_uploads
-from forum import (
-    attachments,
-    feedback,
-    fragments,
-    hot,
-    limits,
-    moderation,
-    permissions,
-    posting,
-    queries,
-    screening,
-    search,
-    view_counts,
-)
+from forum import attachments, permissions
 from forum.boards import board_index, can_see, visible_boards
 from forum.forms import (
-    EditForm,
-    FeedbackThreadForm,
     MoveForm,
-    ReasonForm,
     ReplyForm,
     SearchForm,
     StatusForm,
-    ThreadForm,
+    quote_initial,
 )
-from forum.limits import PostingLimited
-from forum.markup import render as render_markdown
 from forum.models import POSTS_PER_PAGE, Board, FeedbackKind, FeedbackStatus, Post, Thread
-from forum.moderators import can_moderate
-from forum.screening import HeldForReview
+from forum.moderation.moderators import can_moderate
+from forum.reading import fragments, hot, queries, search, view_counts
 from forum.withdrawal import may_read_withdrawn, may_restore_thread
-from forum.writing_views import quote_initial
+from forum.writing import posting
 
 
-def _visible_board(request, slug: str) -> Board:
+def visible_board(request, slug: str) -> Board:
     board = queries.board_for_page(slug)
     if board is None or not can_see(request.user, board):
         raise Http404
     return board
 
 
-def _visible_thread(request, pk: int, with_state: bool = False) -> Thread:
+def visible_thread(request, pk: int, with_state: bool = False) -> Thread:
     """The thread, 404 if the viewer may not see it; `with_state`: their state on it in the same query."""
     try:
         thread = queries.thread_for_page(pk, viewer=request.user if with_state else None)
@@ -65,49 +43,11 @@ def _visible_thread(request, pk: int, with_state: bool = False) -> Thread:
     return thread
 
 
-def _visible_post(request, pk: int) -> Post:
+def visible_post(request, pk: int) -> Post:
     post = get_object_or_404(Post.objects.select_related("thread", "thread__board", "author"), pk=pk)
     if not can_see(request.user, post.thread.board) or not may_read_withdrawn(request.user, post.thread):
         raise Http404
     return post
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _preview(request, form) -> str | None:
-    """The form's body rendered for a preview, or None with a form error once the fan's preview
-    budget is spent. Nothing is written; the body was already held to MAX_BODY by the form."""
-    try:
-        limits.check_preview(request.user)
-    except PostingLimited as error:
-        _apply_errors(form, error)
-        return None
-    return render_markdown(form.cleaned_data["body"])
-
-
-def _uploads(request, form, allow_logs: bool) -> attachments.Uploads:
-    """The files of a posting form, checked by forum.attachments (ValidationError names each refused one)."""
-    return attachments.inspect(
-        form.cleaned_data.get("images") or [],
-        form.cleaned_data.get("logs") or [],
-        allow_logs,
-        refused=refused_uploads(request),
-    )
-
-
-def _wants_json(request) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
-def _wanted_state(request) -> bool | None:
-    """on=1 or on=0 from a like or "me too" form (so that sending it twice changes nothing); None switches."""
-    return {"1": True, "0": False}.get(request.POST.get("on"))
 
 
 def index(request):
@@ -115,7 +55,7 @@ def index(request):
 
 
 def board(request, slug):
-    board = _visible_board(request, slug)
+    board = visible_board(request, slug)
     page = page_param(request.GET.get("page"))
     filters = {}
     featured = request.GET.get("featured") == "1"
@@ -145,39 +85,8 @@ def board(request, slug):
     )
 
 
-@login_required
-def new_thread(request, slug):
-    board = _visible_board(request, slug)
-    if not posting.can_start_thread(request.user, board):
-        raise posting.refusal(request.user)
-    form_class = FeedbackThreadForm if board.is_feedback else ThreadForm
-    form = form_class(request.POST or None, request.FILES or None)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        if "preview" in request.POST:
-            preview = _preview(request, form)
-        else:
-            data = dict(form.cleaned_data)
-            data.pop("images", None), data.pop("logs", None)
-            try:
-                uploads = _uploads(request, form, allow_logs=board.is_feedback)
-                thread = posting.start_thread(
-                    request.user, board, data.pop("title"), data.pop("body"), files=uploads, **data
-                )
-            except HeldForReview as held:
-                screening.hold(held)
-                messages.info(request, held.message)
-                return redirect("forum:pending")
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                return redirect(thread)
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "forum/new_thread.html", {"board": board, "form": form, "preview": preview}, status=status)
-
-
 def thread(request, pk):
-    thread = _visible_thread(request, pk, with_state=True)
+    thread = visible_thread(request, pk, with_state=True)
     if "floor" in request.GET:
         return _jump_to_floor(request, thread)
     user = request.user
@@ -199,7 +108,7 @@ def thread(request, pk):
     if quote_id := int_param(request.GET.get("quote")):
         quote = Post.objects.filter(thread=thread, pk=quote_id).select_related("author").first()
     form = ReplyForm(initial=quote_initial(quote))
-    context = _thread_context(request, thread, page, posts, form, quote)
+    context = thread_context(request, thread, page, posts, form, quote)
     first_unread = state.read_floor + 1 if state.read_floor < thread.post_count else None
     context.update(
         watching=state.watching,
@@ -239,7 +148,7 @@ def _jump_to_floor(request, thread):
     return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(floor)}#floor-{floor}")
 
 
-def _thread_context(request, thread, page, posts, form, quote, preview=None):
+def thread_context(request, thread, page, posts, form, quote, preview=None):
     user = request.user
     is_mod = can_moderate(user, thread.board)
     if not (is_desk_staff(user) and thread.is_feedback):
@@ -267,7 +176,8 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
         "thread": thread,
         "board": thread.board,
         "posts": cards,
-        # Both from the cache (forum.fragments): the post as everyone sees it, and what this viewer sees under it.
+        # Both from the cache (forum.reading.fragments): the post as everyone sees it, and what this
+        # viewer sees under it.
         "shown_posts": list(
             zip(cards, fragments.posts(cards, anonymous=not user.is_authenticated), actions, strict=True)
         ),
@@ -294,182 +204,18 @@ def _thread_context(request, thread, page, posts, form, quote, preview=None):
     }
 
 
-@login_required
-def reply(request, pk):
-    thread = _visible_thread(request, pk)
-    if request.method != "POST":
-        return redirect(thread)
-    if not posting.can_reply(request.user, thread):
-        raise posting.refusal(request.user)
-    form = ReplyForm(request.POST, request.FILES)
-    quote = None
-    preview = None
-    if form.is_valid():
-        if form.cleaned_data["quote"]:
-            quote = Post.objects.filter(thread=thread, pk=form.cleaned_data["quote"]).select_related("author").first()
-        if "preview" in request.POST:
-            preview = _preview(request, form)
-        else:
-            try:
-                uploads = _uploads(request, form, allow_logs=thread.is_feedback)
-                post = posting.post_reply(request.user, thread, form.cleaned_data["body"], quote=quote, files=uploads)
-                if form.cleaned_data["official"] and is_desk_staff(request.user) and thread.is_feedback:
-                    feedback.mark_official_answer(request.user, post)
-            except HeldForReview as held:
-                screening.hold(held)
-                messages.info(request, held.message)
-                return redirect("forum:pending")
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                return redirect(post)
-    page = thread.page_count
-    posts = queries.thread_posts(thread, page, viewer=request.user)
-    context = _thread_context(request, thread, page, posts, form, quote, preview)
-    return render(request, "forum/thread.html", context, status=200 if preview is not None else 400)
-
-
 def post_link(request, pk):
     """A permalink: the page of the thread that holds this floor."""
-    post = _visible_post(request, pk)
+    post = visible_post(request, pk)
     thread = post.thread
     page = thread.page_of_floor(post.floor)
     return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={page}#floor-{post.floor}")
 
 
 def first_unread(request, pk):
-    thread = _visible_thread(request, pk, with_state=True)
+    thread = visible_thread(request, pk, with_state=True)
     floor = min(queries.thread_state(request.user, thread).read_floor + 1, thread.post_count)
     return HttpResponseRedirect(f"{thread.get_absolute_url()}?page={thread.page_of_floor(floor)}#floor-{floor}")
-
-
-@login_required
-def edit(request, pk):
-    post = _visible_post(request, pk)
-    if not posting.can_edit(request.user, post):
-        raise posting.refusal(request.user, editing=post)
-    first = post.floor == 1
-    form = EditForm(
-        request.POST or None,
-        request.FILES or None,
-        initial={"body": post.body, "title": post.thread.title if first else ""},
-        attachments=[
-            (a.pk, a.name)
-            for a in post.attachments.order_by("pk")
-            if a.kind == "image" or attachments.may_read_private(request.user, a.uploader_id)
-        ],
-    )
-    if not first:
-        del form.fields["title"]
-    if not post.thread.is_feedback:
-        del form.fields["logs"]
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        if "preview" in request.POST:
-            preview = _preview(request, form)
-        else:
-            try:
-                posting.edit_post(
-                    request.user,
-                    post,
-                    form.cleaned_data["body"],
-                    title=form.cleaned_data.get("title") or None,
-                    files=_uploads(request, form, allow_logs=post.thread.is_feedback),
-                    remove=form.cleaned_data.get("remove") or [],
-                )
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                return redirect(post)
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "forum/edit.html", {"post": post, "form": form, "preview": preview}, status=status)
-
-
-@login_required
-@require_POST
-def like(request, pk):
-    post = _visible_post(request, pk)
-    liked, count = posting.toggle_like(request.user, post, _wanted_state(request))
-    if _wants_json(request):
-        return JsonResponse({"on": liked, "count": count})
-    return redirect(post)
-
-
-@login_required
-@require_POST
-def watch(request, pk):
-    thread = _visible_thread(request, pk)
-    on = request.POST.get("on") == "1"
-    posting.set_watching(request.user, thread, on)
-    if _wants_json(request):
-        return JsonResponse({"on": on})
-    return redirect(thread)
-
-
-@login_required
-@require_POST
-def me_too(request, pk):
-    thread = _visible_thread(request, pk)
-    on, count = feedback.toggle_me_too(request.user, thread, _wanted_state(request))
-    if _wants_json(request):
-        return JsonResponse({"on": on, "count": count})
-    return redirect(thread)
-
-
-@login_required
-@require_POST
-def change_status(request, pk):
-    thread = _visible_thread(request, pk)
-    if not is_desk_staff(request.user):
-        raise PermissionDenied
-    form = StatusForm(request.POST)
-    if form.is_valid():
-        original = None
-        if form.cleaned_data["duplicate_of"]:
-            original = Thread.objects.filter(pk=form.cleaned_data["duplicate_of"]).first()
-        try:
-            feedback.change_feedback_status(
-                request.user, thread, form.cleaned_data["status"], form.cleaned_data["note"], duplicate_of=original
-            )
-            messages.success(request, _("Status changed."))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    else:
-        messages.error(request, _("Choose a status."))
-    return redirect(thread)
-
-
-@login_required
-@require_POST
-def official(request, pk):
-    post = _visible_post(request, pk)
-    try:
-        feedback.mark_official_answer(request.user, post)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(post)
-
-
-def _reason_page(request, post, form, action, title):
-    return render(
-        request,
-        "forum/reason.html",
-        {"post": post, "form": form, "action": action, "title": title},
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-def report(request, pk):
-    post = _visible_post(request, pk)
-    if not posting.can_write(request.user):
-        raise PermissionDenied
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        moderation.report_post(request.user, post, form.cleaned_data["reason"])
-        messages.success(request, _("Thank you. The moderators will look at this post."))
-        return redirect(post)
-    return _reason_page(request, post, form, reverse("forum:report", args=[post.pk]), _("Report a post"))
 
 
 def search_page(request):

@@ -3,7 +3,7 @@ so that it follows them to another device (forum/README.md, "Drafts").
 
 One draft per fan and thread (the reply form) and per fan and board (the new-thread form). The
 form's script (static/js/drafts.js) saves it as the fan types and restores it when the form opens;
-forum.posting drops it in the transaction that creates the post. Drafts nobody touched for
+forum.writing.posting drops it in the transaction that creates the post. Drafts nobody touched for
 `KEEP_DAYS` days are purged by a beat task (`forum.tasks.purge_drafts`).
 """
 
@@ -19,9 +19,9 @@ from redis.exceptions import RedisError
 
 from accounts.models import User
 from forum.boards import can_see
-from forum.limits import MAX_BODY, MAX_TITLE
 from forum.models import Board, Draft, Post, Thread
 from forum.permissions import can_write, posts_without_limits
+from forum.writing.limits import MAX_BODY, MAX_TITLE
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def save_draft(
 
 
 def drop_draft(user: User, thread: Thread | None = None, board: Board | None = None) -> None:
-    """Forget the draft; forum.posting calls this in the transaction that creates the post."""
+    """Forget the draft; forum.writing.posting calls this in the transaction that creates the post."""
     Draft.objects.filter(user=user, **_where(thread, board)).delete()
 
 

@@ -3,7 +3,7 @@
 A form says the state it wants (on=1 or on=0), and adding is an INSERT ... ON CONFLICT DO NOTHING on
 the unique (user, thread) pair, so a double click or a resent form changes nothing twice. Whether the
 viewer has bookmarked a thread is read on the thread page in the per-viewer state query
-(`forum.queries.thread_state`), not in a query of its own.
+(`forum.reading.queries.thread_state`), not in a query of its own.
 """
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from forum.boards import can_see, may_see_beta
 from forum.models import Bookmark, Thread
-from forum.queries import THREAD_ROW_FIELDS
+from forum.reading.queries import THREAD_ROW_FIELDS
 from forum.visibility import public_thread_q
 
 PER_PAGE = 30

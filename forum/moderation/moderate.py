@@ -1,7 +1,7 @@
 """What moderators do: hide and restore posts, delete, dismiss reports, pin, lock, move, ban and unban,
 warn, approve or reject held posts. Reports come in here too.
 
-Every function checks `can_moderate(moderator, board)` (forum/moderators.py) for the board it acts on,
+Every function checks `can_moderate(moderator, board)` (forum/moderation/moderators.py) for the board it acts on,
 writes a `ModerationAction` row in the same transaction as the change (the moderation log), and
 tells the fan concerned in their own language (accounts.notifications, kind "moderation").
 """
@@ -19,14 +19,16 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice, ban_user, unban_user
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
-from forum import attachments, posting, search
+from forum import attachments
 from forum.boards import can_see
-from forum.hot import forget as drop_from_hot_lists
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
-from forum.moderators import can_moderate, is_site_moderator, moderators_of
+from forum.moderation.moderators import can_moderate, is_site_moderator, moderators_of
 from forum.permissions import ban_durations, may_ban, may_move_to
+from forum.reading import search
+from forum.reading.hot import forget as drop_from_hot_lists
 from forum.visibility import post_shown_q, thread_shown, thread_shown_q
 from forum.withdrawal import may_restore_thread
+from forum.writing import posting
 
 MAX_REASON = 500
 
@@ -369,7 +371,7 @@ def unhide_post(moderator: User, post: Post, reason: str = "") -> Post:
 
 
 def delete_post(moderator: User, post: Post, reason: str = "") -> Post:
-    """A moderator deletes someone's post (through forum.posting, which keeps the counts), logged."""
+    """A moderator deletes someone's post (through forum.writing.posting, which keeps the counts), logged."""
     _require(moderator, post.thread.board)
     reason = _reason(reason)
     with transaction.atomic():

@@ -11,7 +11,7 @@ from forum.models import Post
 def tell_author(post: Post, liker: User, like_count: int) -> None:
     """ "A and 3 others liked your post in “title”": the one notification of this post, rewritten.
 
-    Called by `forum.posting.toggle_like` for a like it added (never for an unlike, never for one's
+    Called by `forum.writing.posting.toggle_like` for a like it added (never for an unlike, never for one's
     own post), in its transaction, after the post's row was updated: so two likes of one post at once
     are told one after the other.
     """

@@ -1,6 +1,6 @@
 """Edit history: every edit keeps the text it replaced (forum/README.md, "Edit history").
 
-`forum.posting.edit_post` calls `keep_version` in its transaction, with the post's row locked. The
+`forum.writing.posting.edit_post` calls `keep_version` in its transaction, with the post's row locked. The
 versions page shows each version rendered (the HTML stored when it was current) and a line diff of
 its source against the version before.
 

@@ -7,9 +7,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from forum.boards import announcements_board
-from forum.markup import plain_excerpt
 from forum.models import Board, Thread
 from forum.visibility import board_public, post_shown, thread_shown_q
+from forum.writing.markup import plain_excerpt
 
 ITEMS = 30
 

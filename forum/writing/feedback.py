@@ -10,7 +10,7 @@ from accounts.roles import is_desk_staff
 from fancity.lib.rows import insert_once
 from forum.boards import can_see, who_may_see
 from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
-from forum.posting import can_write, notify_fans
+from forum.writing.posting import can_write, notify_fans
 
 
 def _voters(thread: Thread, acting: User) -> list[User]:
@@ -118,7 +118,7 @@ def toggle_me_too(user: User, thread: Thread, on: bool | None = None) -> tuple[b
     """Vote "me too" on a feedback thread (its original when it is a duplicate): on=True votes, on=False
     takes the vote back, None switches it; returns (voted now, vote count).
 
-    Repeating or racing the same request is harmless, as for likes (forum.posting.toggle_like).
+    Repeating or racing the same request is harmless, as for likes (forum.writing.posting.toggle_like).
     """
     if not can_write(user) or not can_see(user, thread.board) or not thread.is_feedback:
         raise PermissionDenied

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from fancity.lib.params import int_param, safe_next
-from forum import bookmarks, fragments, profile, queries
 from forum.boards import can_see
 from forum.models import Thread
+from forum.reading import fragments, profile, queries
+from forum.writing import bookmarks
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Moderation in the site (phone first): the queue of reports and held posts, the log, and every action.
 
 Thin views: each finds the object, checks `can_moderate` for its board (403 on a board the viewer
-does not moderate, 404 on one they cannot see), calls one function of forum/moderation.py, and goes
+does not moderate, 404 on one they cannot see), calls one function of forum/moderation/moderate.py, and goes
 back where the moderator came from. Hiding, deleting, banning and locking ask first: the server acts
 only on a form that carries `confirm=yes`, which only the confirmation page sends. A refusal the
 moderator can fix (a ban length they may not give, a board they may not move to) is the form's error,
@@ -19,12 +19,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from fancity.lib.params import page_param, safe_next
-from forum import moderation, moderation_queries, permissions, posting
+from forum import permissions
 from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, MoveForm, ReasonForm
 from forum.models import HeldPost, ModerationKind, Post, Report, Thread
-from forum.moderators import can_moderate, moderated_boards, moderates_anything
+from forum.moderation import moderate, queries
+from forum.moderation.moderators import can_moderate, moderated_boards, moderates_anything
 from forum.withdrawal import may_read_withdrawn
+from forum.writing import posting
 
 QUEUE = "forum:moderation"
 
@@ -86,7 +88,7 @@ def _form_page(request, post, form, action, title, button, status=200, thread=No
 
 
 def _apply(form, error: ValidationError) -> None:
-    """A refusal from forum.moderation as the form's errors, so the page says why and keeps what was typed."""
+    """A refusal from forum.moderation.moderate as the form's errors, so the page says why and keeps what was typed."""
     if not form.is_bound:
         form.cleaned_data = {}  # Django's add_error expects a cleaned form; this one shows its initial values
     if hasattr(error, "error_dict"):
@@ -107,7 +109,7 @@ def queue(request):
     boards = list(moderated_boards(user).only("pk", "slug", "name", "name_en", "kind"))
     board = next((b for b in boards if b.slug == request.GET.get("board")), None)
     page = page_param(request.GET.get("page"))
-    reports, pages = moderation_queries.open_reports(user, page, board)
+    reports, pages = queries.open_reports(user, page, board)
     by_board: dict = {}
     for report in reports:
         by_board.setdefault(report.post.thread.board, []).append(report.post)
@@ -121,7 +123,7 @@ def queue(request):
             "reports": reports,
             "pages": pages,
             "query": f"board={board.slug}&" if board else "",
-            "held": moderation_queries.waiting_posts(user, board) if page == 1 else [],
+            "held": queries.waiting_posts(user, board) if page == 1 else [],
             "ban_form": BanForm(durations=permissions.ban_durations(user)),
             "bannable": bannable,
             "here": request.get_full_path(),
@@ -145,9 +147,9 @@ def log(request):
         if username:
             filters[name] = found.get(username, User(pk=0))  # an unknown name matches nothing
     page = page_param(get.get("page"))
-    actions, pages = moderation_queries.moderation_log(user, page, **filters)
+    actions, pages = queries.moderation_log(user, page, **filters)
     banned = {a.fan for a in actions if a.kind == ModerationKind.BAN and a.fan and a.fan.is_banned}
-    may_lift = {fan.pk for fan in banned if moderation.may_unban(user, fan)}  # "Lift the ban" only where it works
+    may_lift = {fan.pk for fan in banned if moderate.may_unban(user, fan)}  # "Lift the ban" only where it works
     query = "".join(
         f"{k}={v}&" for k, v in (("board", board.slug if board else ""), ("kind", filters["kind"]), *names.items()) if v
     )
@@ -171,7 +173,7 @@ def log(request):
 @login_required
 def pending(request):
     """A fan's own posts held for review: waiting, approved (with a link) or not approved (and why)."""
-    return render(request, "forum/pending.html", {"held": moderation_queries.held_by(request.user)})
+    return render(request, "forum/pending.html", {"held": queries.held_by(request.user)})
 
 
 # --- posts -------------------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def hide(request, pk):
     form = ReasonForm(request.POST or None)
     if _confirmed(request) and form.is_valid():
         try:
-            moderation.hide_post(request.user, post, form.cleaned_data["reason"])
+            moderate.hide_post(request.user, post, form.cleaned_data["reason"])
         except ValidationError as error:
             _refused(request, error)
         else:
@@ -200,7 +202,7 @@ def hide(request, pk):
 @require_POST
 def unhide(request, pk):
     post = _moderated_post(request, pk)
-    moderation.unhide_post(request.user, post, request.POST.get("reason", ""))
+    moderate.unhide_post(request.user, post, request.POST.get("reason", ""))
     messages.success(request, _("The post shows again."))
     return _back(request, post.get_absolute_url())
 
@@ -208,11 +210,11 @@ def unhide(request, pk):
 @login_required
 @require_POST
 def restore(request, pk):
-    """Staff bring a withdrawn thread back into public view (forum.moderation.restore_thread)."""
+    """Staff bring a withdrawn thread back into public view (forum.moderation.moderate.restore_thread)."""
     thread = get_object_or_404(Thread.objects.select_related("board", "author"), pk=pk)
     if not can_see(request.user, thread.board) or not may_read_withdrawn(request.user, thread):
         raise Http404
-    moderation.restore_thread(request.user, thread, request.POST.get("reason", ""))
+    moderate.restore_thread(request.user, thread, request.POST.get("reason", ""))
     messages.success(request, _("The thread is public again."))
     return redirect(thread)
 
@@ -238,7 +240,7 @@ def delete(request, pk):
     if own:
         posting.delete_post(user, post)
     else:
-        moderation.delete_post(user, post, request.POST.get("reason", ""))
+        moderate.delete_post(user, post, request.POST.get("reason", ""))
     messages.success(request, _("The post was deleted."))
     return _back(request, post.get_absolute_url())
 
@@ -248,7 +250,7 @@ def warn(request, pk):
     post = _moderated_post(request, pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        moderation.warn(request.user, post, form.cleaned_data["reason"])
+        moderate.warn(request.user, post, form.cleaned_data["reason"])
         messages.success(request, _("%(name)s was warned.") % {"name": post.author.public_name})
         return _back(request, post.get_absolute_url())
     return _form_page(
@@ -273,7 +275,7 @@ def ban(request, pk):
         form = BanForm(request.POST, durations=durations)
         if form.is_valid():
             try:
-                moderation.ban_author(user, post, form.cleaned_data["reason"], form.days())
+                moderate.ban_author(user, post, form.cleaned_data["reason"], form.days())
             except ValidationError as error:
                 _apply(form, error)
             else:
@@ -283,7 +285,7 @@ def ban(request, pk):
         source = request.POST if request.method == "POST" else {}
         initial = {"reason": source.get("reason", "")[:500], "duration": source.get("duration") or "7"}
         form = BanForm(initial=initial, durations=durations)
-        if refused := moderation.ban_refusal(user, post.author, board, next(iter(durations))):
+        if refused := moderate.ban_refusal(user, post.author, board, next(iter(durations))):
             _apply(form, refused)  # someone this moderator may not ban: say why, on the page
     return _form_page(
         request,
@@ -307,7 +309,7 @@ def dismiss(request, pk):
         raise Http404
     if not can_moderate(request.user, report.post.thread.board):
         raise PermissionDenied
-    moderation.dismiss_report(request.user, report, request.POST.get("reason", "") or _("Dismissed"))
+    moderate.dismiss_report(request.user, report, request.POST.get("reason", "") or _("Dismissed"))
     messages.success(request, _("The report is dismissed; the post stays."))
     return _back(request, reverse(QUEUE))
 
@@ -329,7 +331,7 @@ def _move_page(request, thread, form, status=200):
 
 @login_required
 @require_POST
-def moderate(request, pk):
+def moderate_thread(request, pk):
     """Pin, unpin, lock, unlock, feature, unfeature or move a thread (with an optional reason the author
     is told). Locking asks first, as hiding does; a refused move is the move form's error."""
     thread = _moderated_thread(request, pk)
@@ -352,7 +354,7 @@ def moderate(request, pk):
         form = _move_form(request, thread, request.POST)
         if form.is_valid():
             try:
-                moderation.move_thread(request.user, thread, form.cleaned_data["board"], form.cleaned_data["reason"])
+                moderate.move_thread(request.user, thread, form.cleaned_data["board"], form.cleaned_data["reason"])
             except ValidationError as error:
                 _apply(form, error)
             else:
@@ -361,11 +363,11 @@ def moderate(request, pk):
         return _move_page(request, thread, form, status=400)
     try:
         if action in ("pin", "unpin"):
-            moderation.set_pinned(request.user, thread, action == "pin", reason)
+            moderate.set_pinned(request.user, thread, action == "pin", reason)
         elif action in ("lock", "unlock"):
-            moderation.set_locked(request.user, thread, action == "lock", reason)
+            moderate.set_locked(request.user, thread, action == "lock", reason)
         elif action in ("feature", "unfeature"):
-            moderation.set_featured(request.user, thread, action == "feature", reason)
+            moderate.set_featured(request.user, thread, action == "feature", reason)
         else:
             messages.error(request, _("Choose an action."))
             return _back(request, thread.get_absolute_url())
@@ -386,7 +388,7 @@ def move(request, pk):
 @require_POST
 def unban(request, pk):
     fan = get_object_or_404(User, pk=pk)
-    moderation.unban(request.user, fan, request.POST.get("reason", ""))
+    moderate.unban(request.user, fan, request.POST.get("reason", ""))
     messages.success(request, _("%(name)s may post again.") % {"name": fan.public_name})
     return _back(request, reverse("forum:moderation_log"))
 
@@ -405,7 +407,7 @@ def _held(request, pk: int) -> HeldPost:
 def approve(request, pk):
     held = _held(request, pk)
     try:
-        post = moderation.approve_held(request.user, held)
+        post = moderate.approve_held(request.user, held)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [])) or _("The post could not be posted."))
     else:
@@ -421,6 +423,6 @@ def reject(request, pk):
     if not form.is_valid():
         messages.error(request, _("Give a reason: the author will see it."))
     else:
-        moderation.reject_held(request.user, held, form.cleaned_data["reason"])
+        moderate.reject_held(request.user, held, form.cleaned_data["reason"])
         messages.success(request, _("Not approved; the author is told why."))
     return _back(request, reverse(QUEUE))

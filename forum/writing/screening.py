@@ -1,7 +1,7 @@
-"""The sensitive-word filter applied to what fans post (titles and bodies), before forum.posting writes.
+"""The sensitive-word filter applied to what fans post (titles and bodies), before forum.writing.posting writes.
 
 BLOCK refuses the post with a message naming the word; MASK replaces the word with ＊ and posts;
-HOLD keeps the post in `HeldPost` until a moderator of its board approves it (forum.moderation),
+HOLD keeps the post in `HeldPost` until a moderator of its board approves it (forum.moderation.moderate),
 and the writer is told so (`HeldForReview`, a ValidationError, so that every caller that shows a
 post's errors shows this too; the page that catches it keeps the post with `hold`, outside the
 transaction that the refusal rolled back). A board's moderators are not held on their own board.
@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from accounts import wordfilter
 from accounts.models import User, WordAction
 from accounts.moderation import may_act
-from forum import limits
 from forum.models import Board, HeldPost, Post, Thread
-from forum.moderators import can_moderate
+from forum.moderation.moderators import can_moderate
+from forum.writing import limits
 
 MAX_WAITING = 5
 

@@ -24,15 +24,17 @@ from accounts.notifications import notify
 from accounts.roles import is_desk_staff
 from fancity.lib import when
 from fancity.lib.rows import insert_once
-from forum import attachments, drafts, history, hooks, likes, limits, markup, notifying, screening, search
+from forum import attachments, hooks
 from forum.attachments import Uploads
 from forum.boards import can_see, who_may_see
-from forum.limits import MAX_BODY as MAX_BODY  # size limits live with the other limits; callers know them here
-from forum.limits import MAX_TITLE as MAX_TITLE
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
 from forum.permissions import EDIT_WINDOW, can_edit, can_reply, can_start_thread, can_write, is_official
 from forum.permissions import can_delete as can_delete  # callers know it here
-from forum.screening import HeldForReview
+from forum.reading import search
+from forum.writing import drafts, history, likes, limits, markup, notifying, screening
+from forum.writing.limits import MAX_BODY as MAX_BODY  # size limits live with the other limits; callers know them here
+from forum.writing.limits import MAX_TITLE as MAX_TITLE
+from forum.writing.screening import HeldForReview
 
 # The same text from the same author within this time is a double click or a resent form, not a new post.
 RESENT_WITHIN = datetime.timedelta(seconds=30)
@@ -107,7 +109,7 @@ def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str],
 
 def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
     """Quoted and mentioned fans, and those watching the thread, each told once, folded per thread
-    and kind (forum/notifying.py). Replying does not watch a thread: a fan who replied hears of quotes
+    and kind (forum/writing/notifying.py). Replying does not watch a thread: a fan who replied hears of quotes
     of their posts and mentions of them (Discourse's "tracking"), and of every reply only if they watch."""
     notified = {author.pk}
     name = author.public_name
@@ -217,8 +219,8 @@ def start_thread(
     """Start a thread in `board` with `body` as its first post (floor 1), and `files` attached to it.
 
     `extra` may hold feedback fields: feedback_kind, device_model, software_version. The sensitive-word
-    filter may refuse, mask or hold it (forum/screening.py); `reviewed` is a moderator's approval of
-    a held thread (forum.moderation.approve_held): no hold, no posting limits.
+    filter may refuse, mask or hold it (forum/writing/screening.py); `reviewed` is a moderator's approval of
+    a held thread (forum.moderation.moderate.approve_held): no hold, no posting limits.
     """
     if files:
         attachments.check_place(files, board)
@@ -414,7 +416,7 @@ def toggle_like(user: User, post: Post, on: bool | None = None) -> tuple[bool, i
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + (1 if added else -1))
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
         if added:
-            likes.tell_author(post, user, count)  # one notification per post, rewritten (forum/likes.py)
+            likes.tell_author(post, user, count)  # one notification per post, rewritten (forum/writing/likes.py)
     return (not removed if on is None else on), count
 
 

@@ -104,7 +104,7 @@ def rank(now: datetime.datetime | None = None) -> int:
     }
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('forum.hot.rank'))")  # one ranking at a time
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('forum.reading.hot.rank'))")  # one ranking at a time
             cursor.execute(_sql(), params)
             rows = cursor.fetchall()
         boards = set(HotThread.objects.values_list("board_id", flat=True).distinct())

@@ -22,7 +22,7 @@ from django.utils.text import Truncator
 from accounts.models import User
 from forum.boards import may_see_beta
 from forum.models import Post, Thread
-from forum.queries import THREAD_ROW_FIELDS
+from forum.reading.queries import THREAD_ROW_FIELDS
 from forum.visibility import public_post_q, public_thread_q
 
 PER_PAGE = 30

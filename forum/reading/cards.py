@@ -1,12 +1,12 @@
 """What each cached forum fragment shows, as one frozen card per fragment (fancity.lib.cards).
 
 `PostCard` is a post on the thread page (forum/_post.html), `ThreadRow` a row of a board page
-(forum/_thread_row.html); a search result is `forum.search.HitCard` (forum/_search_hit.html). Their fields make the
-statements' SELECT lists (forum.queries, forum.search), their values are the fragments' cache keys
-(forum.fragments), and the templates receive only them. A field is a column of the table the
-statement names by the alias given beside the card (`nested(..., "u")`), an SQL expression of it, or
-computed by the read. Properties only derive what a template prints from the fields (a name in the
-page's language, a URL), so they need no place in the key.
+(forum/_thread_row.html); a search result is `forum.reading.search.HitCard` (forum/_search_hit.html).
+Their fields make the statements' SELECT lists (forum.reading.queries, forum.reading.search), their
+values are the fragments' cache keys (forum.reading.fragments), and the templates receive only them. A
+field is a column of the table the statement names by the alias given beside the card (`nested(...,
+"u")`), an SQL expression of it, or computed by the read. Properties only derive what a template prints
+from the fields (a name in the page's language, a URL), so they need no place in the key.
 
 To show one more value under a post: add the field to `PostCard` (or `AuthorCard`, `QuoteCard`) and
 print it in forum/_post.html; see forum/README.md, "Cards".
@@ -192,7 +192,7 @@ class ActionsCard:
     """What a signed-in viewer sees under a post that is not deleted (forum/_post_actions.html): the
     buttons, the logs they may read, a hidden post's reason and a moderator's restore button. It holds
     the viewer's facts rather than the viewer, so fans in the same position share the fragment; it is
-    worked out from the post's card and the viewer (forum.fragments.post_actions), not read from SQL."""
+    worked out from the post's card and the viewer (forum.reading.fragments.post_actions), not read from SQL."""
 
     id: int
     floor: int

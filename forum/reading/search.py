@@ -23,10 +23,10 @@ from accounts.models import User
 from fancity.lib import cards, raw, when
 from fancity.lib.cards import column, computed, nested
 from forum.boards import may_see_beta
-from forum.cards import BoardName, PersonCard
-from forum.markup import plain_text
 from forum.models import Board, Post, Thread
+from forum.reading.cards import BoardName, PersonCard
 from forum.visibility import candidate_post_sql, public_post_sql
+from forum.writing.markup import plain_text
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W{CJK}_]+", re.UNICODE)
@@ -121,7 +121,7 @@ class HitCard:
     def get_absolute_url(self) -> str:
         return reverse("forum:post", args=[self.id])
 
-    # Worked out only when the hit's fragment is not cached (forum/fragments.py).
+    # Worked out only when the hit's fragment is not cached (forum/reading/fragments.py).
     @property
     def title(self) -> SafeString:
         return highlight(self.thread_title, list(self.terms), 120)

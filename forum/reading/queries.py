@@ -10,7 +10,6 @@ from accounts.models import City, User
 from fancity.lib import cards, raw, when
 from forum.attachments import rows_sql as attachments_rows_sql
 from forum.attachments import shown_images
-from forum.cards import PostCard, ThreadRow
 from forum.models import (
     POSTS_PER_PAGE,
     Board,
@@ -25,6 +24,7 @@ from forum.models import (
     Thread,
     Watch,
 )
+from forum.reading.cards import PostCard, ThreadRow
 from forum.visibility import thread_shown_q, thread_shown_sql
 
 THREADS_PER_PAGE = 30
@@ -214,7 +214,7 @@ def thread_for_page(pk: int, viewer: User | None = None) -> Thread:
 
 @dataclass(frozen=True)
 class PagePosts:
-    """A thread page's posts: the cards every viewer sees (forum.cards.PostCard) and, by post id, what
+    """A thread page's posts: the cards every viewer sees (forum.reading.cards.PostCard) and, by post id, what
     only some viewers see under them: a hidden post's reason, its attachments' rows (the logs, for
     those who may read them: forum.attachments.readable_logs) and, for a signed-in reader, the posts
     they liked."""
@@ -230,7 +230,7 @@ class PagePosts:
 
 # The page's posts come from a subquery with a LIMIT, so that the planner knows there are at most 21
 # rows to join (a floor range's row count it cannot estimate, and a join planned for thousands of
-# rows would cost more than the page). The SELECT list is PostCard's (forum.cards: its aliases).
+# rows would cost more than the page). The SELECT list is PostCard's (forum.reading.cards: its aliases).
 _USER, _POST = User._meta.db_table, Post._meta.db_table
 _PAGE_POST_COLUMNS = sorted(
     {c.removeprefix("p.") for c in cards.columns(PostCard, "p") if c.startswith("p.")}
