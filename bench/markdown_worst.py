@@ -37,8 +37,8 @@ def main() -> None:
     import django
 
     django.setup()
+    from forum.writing.limits import MAX_BODY
     from forum.writing.markup import render
-    from forum.writing.posting import MAX_BODY
     from tests.forum.markdown_inputs import INPUTS, TYPICAL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

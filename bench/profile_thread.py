@@ -37,7 +37,7 @@ PARTS = [
     ("posts, authors, quotes (thread_posts)", "forum.reading.queries", "thread_posts"),
     ("per-viewer state (thread_state)", "forum.reading.queries", "thread_state"),
     ("read mark (posting.mark_read)", "forum.writing.posting", "mark_read"),
-    ("page context (views._thread_context)", "forum.reading.views", "_thread_context"),
+    ("page context (views.thread_context)", "forum.reading.views", "thread_context"),
     ("fragments from Redis (fragments.posts)", "forum.reading.fragments", "posts"),
     ("rendering the page (render)", "forum.reading.views", "render"),
     ("  navigation (context processor)", "forum.context_processors", "navigation"),

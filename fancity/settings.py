@@ -290,7 +290,7 @@ FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 ACCOUNT_PROFILE_PANELS = ["forum.reading.profile.profile_panel"]
 # What higher apps read with the signed-in fan's own row (accounts/backends.py), so that no page runs
 # a query for it: attribute name -> dotted path of an SQL expression, `{user}` standing for the fan's id.
-ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.moderation.moderators.APPOINTED_BOARDS_SQL"}
+ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.permissions.APPOINTED_BOARDS_SQL"}
 # How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
 # "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
 NOTIFICATION_SUBJECTS = {"thread": "forum.writing.notifying.describe"}

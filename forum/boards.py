@@ -1,4 +1,5 @@
-"""Boards: the fixed ones, one club board per city, who may see which, and the index's list of them."""
+"""Boards: the fixed ones, one club board per city, and the index's list of them (who may see which is
+forum.permissions.can_see)."""
 
 import datetime
 import hashlib
@@ -7,13 +8,11 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from accounts.models import City, User
-from accounts.roles import CORE_TESTERS, holders, is_core_tester
 from forum.models import Board, BoardKind
-from forum.visibility import board_public, board_public_q
+from forum.permissions import may_see_beta, visible_boards
 
 ANNOUNCEMENTS_SLUG = "announcements"
 CITY_POSITION = 1000
@@ -41,32 +40,6 @@ FIXED_BOARDS = [
     ),
     (BoardKind.BETA, "beta", "内测专区", "Private beta", "仅内测成员可见", "Visible to core testers only", 40),
 ]
-
-
-# Who may see the private beta board: the Core testers role (accounts.roles), in Python for one
-# user and in SQL for many (tests/forum/test_permissions.py checks that the two agree).
-def may_see_beta(user: User) -> bool:
-    return is_core_tester(user)
-
-
-def beta_readers(users: QuerySet[User]) -> QuerySet[User]:
-    """`users` narrowed, in SQL, to those `may_see_beta` lets in."""
-    return holders(users, CORE_TESTERS)
-
-
-def can_see(user: User, board: Board) -> bool:
-    """A public board (forum.visibility), or the private beta board for those `may_see_beta` lets in."""
-    return board_public(board) or may_see_beta(user)
-
-
-def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
-    """`users` narrowed to those who may see `board` (for notifications)."""
-    return beta_readers(users) if board.testers_only else users
-
-
-def visible_boards(user: User) -> QuerySet[Board]:
-    boards = Board.objects.all()
-    return boards if may_see_beta(user) else boards.filter(board_public_q())
 
 
 # How late the index's counters and last posts may be: one query per language and kind of reader

@@ -1,7 +1,8 @@
 from accounts.notifications import unread_count
 from accounts.roles import is_core_tester, is_moderator
-from forum.moderation.moderators import appointed_boards, nav_boards
+from forum.moderation.moderators import nav_boards
 from forum.moderation.queries import waiting_count
+from forum.permissions import appointed_boards
 
 
 def navigation(request):

@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from fancity.lib.params import MAX_ID
-from forum.boards import can_see, may_see_beta
 from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
+from forum.permissions import can_see, may_see_beta
 from forum.reading import queries, search
 from forum.visibility import thread_shown_q
 from forum.writing import markup
-from forum.writing.posting import MAX_BODY, MAX_TITLE
+from forum.writing.limits import MAX_BODY, MAX_TITLE
 
 BODY_HELP = _(
     "Markdown: **bold**, *italic*, ~~struck out~~, [link](https://…) or just https://…, ![image](https://…), "

@@ -1,9 +1,16 @@
-"""Who may do what in the forum, written once: posting, editing, announcing, the posting limits, moving
-threads, banning, reading a post (and its images) and its earlier versions.
+"""Who may see or do what in the forum, written once: seeing a board, moderating it, posting,
+editing, announcing, the posting limits, moving threads, banning, reading a post (and its images, its
+files and its earlier versions) and a withdrawn thread. Whether a thing is public at all (no reader
+needed) is forum.visibility, which these rules build on; whether an account may act anywhere on the
+site (not signed out, deactivated, deleted or banned) is accounts.moderation.may_act.
 
-Every power comes from a role (accounts.roles) or from the board (`forum.moderation.moderators.can_moderate`);
-`is_staff` only opens the admin and grants nothing here:
+Every power comes from a role (accounts.roles) or from the board (`can_moderate`); `is_staff` only
+opens the admin and grants nothing here:
 
+- see the private beta board (内测专区): Core testers; every other board: everyone;
+- moderate a board: its own moderators (版主, `BoardModerator`, appointed by staff in the admin), and
+  site-wide moderators (the Moderators role) and superusers on every board they can see; a banned,
+  deactivated or deleted account moderates nothing;
 - start a thread in an announcement board (官方公告), or move one there: Event staff (meetup
   announcements are posted in their name);
 - post, preview, save drafts and attach files without the fans' limits: the staff roles (Moderators,
@@ -13,10 +20,15 @@ Every power comes from a role (accounts.roles) or from the board (`forum.moderat
 - an "official" post (`Post.by_staff`): written by a holder of a staff role;
 - never banned: superusers, the staff roles, and the moderators appointed to the board;
 - read a hidden post and its images: its author and the board's moderators; earlier versions'
-  text: the author and the board's moderators.
+  text: the author and the board's moderators; a log file: its uploader and the service desk;
+- a withdrawn thread (moved into a private request by the desk, or withdrawn by a moderator): its
+  page, posts and images answer 404 to everyone but its author, the board's moderators and the
+  service desk, who see a "withdrawn" banner; only the desk restores it.
 
-Superusers hold every role. tests/forum/test_role_matrix.py checks each power for each role, and
-that `is_staff` alone gets none of them.
+Where SQL needs a rule for many rows (`visible_boards`, `moderated_boards`, `beta_readers`,
+`APPOINTED_BOARDS_SQL`), it stands next to the Python; tests/forum/test_permissions.py and
+test_moderation_permissions.py check that the two agree, and tests/forum/test_role_matrix.py checks
+each power for each role, and that `is_staff` alone gets none of them. Superusers hold every role.
 """
 
 import datetime
@@ -26,12 +38,20 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.moderation import may_act
-from accounts.roles import EVENT_STAFF, MODERATORS, SERVICE_DESK, has_role, is_event_staff
-from forum.boards import can_see
+from accounts.roles import (
+    CORE_TESTERS,
+    EVENT_STAFF,
+    MODERATORS,
+    SERVICE_DESK,
+    has_role,
+    holders,
+    is_core_tester,
+    is_desk_staff,
+    is_event_staff,
+    is_moderator,
+)
 from forum.models import Board, BoardKind, BoardModerator, Post, Thread
-from forum.moderation.moderators import appointed_boards, can_moderate, is_site_moderator, moderated_boards
-from forum.visibility import is_public_post
-from forum.withdrawal import may_read_withdrawn
+from forum.visibility import board_public, board_public_q, is_public_post, thread_shown
 
 EDIT_WINDOW = datetime.timedelta(minutes=30)
 STAFF_ROLES = (MODERATORS, EVENT_STAFF, SERVICE_DESK)
@@ -41,6 +61,83 @@ BAN_DAYS = (1, 7, 30)  # and None: for good, which only site-wide moderators may
 def holds_staff_role(user: User) -> bool:
     """A superuser or a member of a staff role (not Core testers, who are fans)."""
     return any(has_role(user, role) for role in STAFF_ROLES)
+
+
+# --- seeing -------------------------------------------------------------------------------------
+
+
+# Who may see the private beta board: the Core testers role (accounts.roles), in Python for one
+# user and in SQL for many (tests/forum/test_permissions.py checks that the two agree).
+def may_see_beta(user: User) -> bool:
+    return is_core_tester(user)
+
+
+def beta_readers(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed, in SQL, to those `may_see_beta` lets in."""
+    return holders(users, CORE_TESTERS)
+
+
+def can_see(user: User, board: Board) -> bool:
+    """A public board (forum.visibility), or the private beta board for those `may_see_beta` lets in."""
+    return board_public(board) or may_see_beta(user)
+
+
+def who_may_see(board: Board, users: QuerySet[User]) -> QuerySet[User]:
+    """`users` narrowed to those who may see `board` (for notifications)."""
+    return beta_readers(users) if board.testers_only else users
+
+
+def visible_boards(user: User) -> QuerySet[Board]:
+    boards = Board.objects.all()
+    return boards if may_see_beta(user) else boards.filter(board_public_q())
+
+
+# --- who moderates which board -------------------------------------------------------------------
+
+# The boards a fan was appointed to, read with their own row on every signed-in page
+# (settings.ACCOUNT_FAN_COLUMNS, accounts.backends): no query, no cache, never out of date.
+APPOINTED_BOARDS_SQL = f"ARRAY(SELECT board_id FROM {BoardModerator._meta.db_table} WHERE user_id = {{user}})"
+
+
+def _own_board_ids(user: User) -> frozenset[int]:
+    """The boards `user` was appointed to: from their row, or read once per user object when it was
+    loaded otherwise (a task, a test)."""
+    if not hasattr(user, "_moderated_board_ids"):
+        ids = getattr(user, "appointed_board_ids", None)
+        if ids is None:
+            ids = BoardModerator.objects.filter(user_id=user.pk).values_list("board_id", flat=True)
+        user._moderated_board_ids = frozenset(ids)
+    return user._moderated_board_ids
+
+
+def appointed_boards(user: User) -> frozenset[int]:
+    """The ids of the boards `user` was appointed to moderate (no query for the signed-in fan)."""
+    return _own_board_ids(user)
+
+
+def is_site_moderator(user: User) -> bool:
+    return may_act(user) and is_moderator(user)
+
+
+def can_moderate(user: User, board: Board) -> bool:
+    """The one check for every moderation power on `board`: views, writes, templates and queries."""
+    if not may_act(user) or not can_see(user, board):
+        return False
+    return is_moderator(user) or board.pk in _own_board_ids(user)
+
+
+def moderated_boards(user: User) -> QuerySet[Board]:
+    """The boards `can_moderate(user, board)` lets `user` moderate, as SQL."""
+    if not may_act(user):
+        return Board.objects.none()
+    boards = visible_boards(user)
+    if is_moderator(user):
+        return boards
+    return boards.filter(pk__in=BoardModerator.objects.filter(user_id=user.pk).values("board_id"))
+
+
+def moderates_anything(user: User) -> bool:
+    return may_act(user) and (is_moderator(user) or bool(_own_board_ids(user)))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -140,6 +237,26 @@ def may_read_hidden_version(user: User, post: Post) -> bool:
 
 def may_hide_version(user: User, post: Post) -> bool:
     return may_act(user) and may_read_versions(user, post)
+
+
+def may_read_withdrawn(user: User, thread: Thread) -> bool:
+    """Whether `user` may open `thread` although it is withdrawn (True for a thread that is not)."""
+    if thread_shown(thread):
+        return True
+    if not user.is_authenticated:
+        return False
+    return user.pk == thread.author_id or is_desk_staff(user) or can_moderate(user, thread.board)
+
+
+def may_restore_thread(user: User) -> bool:
+    """Only the service desk undoes a withdrawal: it may have taken personal data out of view, which the
+    desk judges."""
+    return is_desk_staff(user)
+
+
+def may_read_private(user: User, uploader_id: int) -> bool:
+    """Logs carry device identifiers: only the fan who attached them and the service desk read them."""
+    return user.is_authenticated and (user.pk == uploader_id or is_desk_staff(user))
 
 
 # --- moderating --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Public visibility, written once: what an anonymous reader may read.
 
-A **thread is public** when it is not withdrawn (`Thread.hidden_at`, forum.withdrawal) and its board is
+A **thread is public** when it is not withdrawn (`Thread.hidden_at`, forum.permissions) and its board is
 not the private beta board (`Board.testers_only`). A **post is public** when it is neither deleted nor
 hidden by a moderator (`Post.is_visible`) and its thread is public. Who wrote it does not matter: a
 deleted account's posts stay public, signed "deleted user" (已注销), as the pages show them. A post held
@@ -12,8 +12,8 @@ tests/forum/test_visibility.py builds every state and checks that the three agre
 database), and that the board page's partial indexes still hold what `thread_shown_sql` says.
 
 Lists show a viewer what is public, and the beta board too if they may see it (`sees_beta`, from
-`forum.boards.may_see_beta`). The per-viewer rules for one post or thread build on these:
-`forum.boards.can_see`, `forum.withdrawal.may_read_withdrawn` and `forum.permissions.may_read_post`
+`forum.permissions.may_see_beta`). The per-viewer rules for one post or thread build on these:
+`forum.permissions.can_see`, `forum.permissions.may_read_withdrawn` and `forum.permissions.may_read_post`
 (for an anonymous reader it is `is_public_post`).
 """
 

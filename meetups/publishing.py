@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from forum.boards import announcements_board, city_board
 from forum.models import Post
-from forum.writing.posting import MAX_TITLE, edit_post, start_thread
+from forum.writing.limits import MAX_TITLE
+from forum.writing.posting import edit_post, start_thread
 from meetups.draw import commit_to_seed
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup

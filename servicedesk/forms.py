@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from forum.writing.posting import MAX_BODY, MAX_TITLE
+from forum.writing.limits import MAX_BODY, MAX_TITLE
 
 
 class AnswerForm(forms.Form):

@@ -28,7 +28,8 @@ from accounts.roles import is_desk_staff
 from forum.models import Post, Thread
 from forum.moderation import moderate
 from forum.writing import markup
-from forum.writing.posting import MAX_BODY, MAX_TITLE, clean_text
+from forum.writing.limits import MAX_BODY, MAX_TITLE
+from forum.writing.posting import clean_text
 from servicedesk import lifecycle, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState

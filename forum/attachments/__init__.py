@@ -32,15 +32,7 @@ from forum.attachments.inspection import (
 )
 from forum.attachments.personal_data import attachments_data, erase_attachments
 from forum.attachments.processing import THUMB_SIZE, WEB_SIZE, process_image
-from forum.attachments.serving import (
-    Shown,
-    may_read_private,
-    open_image,
-    open_private,
-    readable_logs,
-    rows_sql,
-    shown_images,
-)
+from forum.attachments.serving import Shown, open_image, open_private, readable_logs, rows_sql, shown_images
 from forum.attachments.storing import (
     MAX_FILES_PER_DAY,
     attach,
@@ -86,7 +78,6 @@ __all__ = [
     "keep_for_held",
     "make_private",
     "make_public",
-    "may_read_private",
     "open_image",
     "open_private",
     "process_image",

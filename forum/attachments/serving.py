@@ -15,9 +15,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import is_desk_staff
 from forum.attachments.storing import private_storage, public_storage
-from forum.boards import can_see
 from forum.models import Attachment, AttachmentKind, AttachmentState
-from forum.permissions import may_read_post
+from forum.permissions import can_see, may_read_post, may_read_private
 
 # What `decorate` reads of each attachment.
 _SHOWN_COLUMNS = ("id", "kind", "state", "name", "size", "web", "thumb", "width", "height", "uploader_id")
@@ -52,11 +51,6 @@ class Shown:
     @property
     def failed(self) -> bool:
         return self.state == AttachmentState.FAILED
-
-
-def may_read_private(user: User, uploader_id: int) -> bool:
-    """Logs carry device identifiers: only the fan who attached them and the service desk read them."""
-    return user.is_authenticated and (user.pk == uploader_id or is_desk_staff(user))
 
 
 def _image_urls(row: dict, private: bool, public: Storage) -> tuple[str, str]:

@@ -19,15 +19,21 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice, ban_user, unban_user
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
-from forum import attachments
-from forum.boards import can_see
+from forum import attachments, permissions
 from forum.models import Board, HeldPost, ModerationAction, ModerationKind, Post, Report, Thread
-from forum.moderation.moderators import can_moderate, is_site_moderator, moderators_of
-from forum.permissions import ban_durations, may_ban, may_move_to
+from forum.moderation.moderators import moderators_of
+from forum.permissions import (
+    ban_durations,
+    can_moderate,
+    can_see,
+    is_site_moderator,
+    may_ban,
+    may_move_to,
+    may_restore_thread,
+)
 from forum.reading import search
 from forum.reading.hot import forget as drop_from_hot_lists
 from forum.visibility import post_shown_q, thread_shown, thread_shown_q
-from forum.withdrawal import may_restore_thread
 from forum.writing import posting
 
 MAX_REASON = 500
@@ -180,7 +186,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
     """Take a whole thread out of public view without deleting it: the thread is withdrawn (`hidden_at`:
     out of board pages and their counters, the index's last-thread cell, search, feeds, hot lists,
     profile lists and bookmarks; its page a 404 for all but its author, the board's moderators and
-    staff, forum.withdrawal), every visible post is hidden, their images leave the public storage
+    staff, forum.permissions), every visible post is hidden, their images leave the public storage
     (served only by the permission-checked view), the thread is locked, and `public_title`, if given,
     replaces a title that carried personal data. Logged once, as hiding the
     thread's posts. The desk calls it when it moves a feedback thread into a private request
@@ -200,7 +206,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
         fields = {"is_locked": True, "reply_count": Greatest(F("reply_count") - replies, 0)}
         if public_title:
             fields["title"] = public_title
-        # The thread itself leaves public view (forum.withdrawal): lists, feeds, search, its page.
+        # The thread itself leaves public view (forum.permissions): lists, feeds, search, its page.
         first_time = Thread.objects.filter(pk=thread.pk, hidden_at__isnull=True).update(
             hidden_at=now, hidden_by=user, hidden_reason=reason[:200], **fields
         )
@@ -405,7 +411,7 @@ def warn(moderator: User, post: Post, reason: str) -> None:
 def report_post(user: User, post: Post, reason: str) -> Report:
     """A fan reports a post; the board's moderators (or, for a board without any, the site-wide ones)
     are told once per report."""
-    if not posting.can_write(user) or not can_see(user, post.thread.board):
+    if not permissions.can_write(user) or not can_see(user, post.thread.board):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:

@@ -1,5 +1,5 @@
 """Reads of the moderation page, the log and the navigation count, each narrowed in SQL to the boards
-the viewer moderates (`forum.moderation.moderators.moderated_boards`, the SQL side of `can_moderate`)."""
+the viewer moderates (`forum.permissions.moderated_boards`, the SQL side of `can_moderate`)."""
 
 import hashlib
 
@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from forum.models import Board, HeldPost, ModerationAction, Post, Report, Thread
-from forum.moderation.moderators import NavBoards, is_site_moderator, moderated_boards
+from forum.moderation.moderators import NavBoards
+from forum.permissions import is_site_moderator, moderated_boards
 from forum.reading.queries import Pages
 from forum.visibility import board_public_sql
 

@@ -20,12 +20,17 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from fancity.lib.params import page_param, safe_next
 from forum import permissions
-from forum.boards import can_see, visible_boards
 from forum.forms import BanForm, MoveForm, ReasonForm
 from forum.models import HeldPost, ModerationKind, Post, Report, Thread
 from forum.moderation import moderate, queries
-from forum.moderation.moderators import can_moderate, moderated_boards, moderates_anything
-from forum.withdrawal import may_read_withdrawn
+from forum.permissions import (
+    can_moderate,
+    can_see,
+    may_read_withdrawn,
+    moderated_boards,
+    moderates_anything,
+    visible_boards,
+)
 from forum.writing import posting
 
 QUEUE = "forum:moderation"
@@ -225,7 +230,7 @@ def delete(request, pk):
     post = _post(request, pk)
     user = request.user
     own = post.author_id == user.pk
-    if not posting.can_delete(user, post, post.thread.board):
+    if not permissions.can_delete(user, post, post.thread.board):
         raise posting.refusal(user)
     if request.method != "POST":
         return redirect(post)

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from accounts.models import User
-from forum.boards import may_see_beta
 from forum.models import Board, HotThread, Like, Post, Thread
+from forum.permissions import may_see_beta
 from forum.visibility import board_public_q, post_shown_q, post_shown_sql, thread_shown_q, thread_shown_sql
 
 WINDOW = datetime.timedelta(days=3)

@@ -20,8 +20,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from accounts.models import User
-from forum.boards import may_see_beta
 from forum.models import Post, Thread
+from forum.permissions import may_see_beta
 from forum.reading.queries import THREAD_ROW_FIELDS
 from forum.visibility import public_post_q, public_thread_q
 

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from fancity.lib.params import int_param, safe_next
-from forum.boards import can_see
 from forum.models import Thread
+from forum.permissions import can_see
 from forum.reading import fragments, profile, queries
 from forum.writing import bookmarks
 

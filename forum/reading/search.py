@@ -22,8 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import User
 from fancity.lib import cards, raw, when
 from fancity.lib.cards import column, computed, nested
-from forum.boards import may_see_beta
 from forum.models import Board, Post, Thread
+from forum.permissions import may_see_beta
 from forum.reading.cards import BoardName, PersonCard
 from forum.visibility import candidate_post_sql, public_post_sql
 from forum.writing.markup import plain_text

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from accounts.roles import is_desk_staff
 from fancity.lib.params import MAX_PAGE, int_param, page_param
 from forum import attachments, permissions
-from forum.boards import board_index, can_see, visible_boards
+from forum.boards import board_index
 from forum.forms import (
     MoveForm,
     ReplyForm,
@@ -19,9 +19,8 @@ from forum.forms import (
     quote_initial,
 )
 from forum.models import POSTS_PER_PAGE, Board, FeedbackKind, FeedbackStatus, Post, Thread
-from forum.moderation.moderators import can_moderate
+from forum.permissions import can_moderate, can_see, may_read_withdrawn, may_restore_thread, visible_boards
 from forum.reading import fragments, hot, queries, search, view_counts
-from forum.withdrawal import may_read_withdrawn, may_restore_thread
 from forum.writing import posting
 
 
@@ -77,7 +76,7 @@ def board(request, slug):
             "filters": filters,
             "statuses": FeedbackStatus.choices,
             "kinds": FeedbackKind.choices,
-            "can_start": posting.can_start_thread(request.user, board),
+            "can_start": permissions.can_start_thread(request.user, board),
             "featured": featured,
             # From the cache (one GET; one small query when it misses), on the first page of the full list.
             "hot": hot.for_board(board) if page == 1 and not featured and not any(filters.values()) else [],
@@ -156,9 +155,9 @@ def thread_context(request, thread, page, posts, form, quote, preview=None):
     if not thread.is_feedback:
         form.fields.pop("logs", None)
     cards = posts.cards
-    can_reply = posting.can_reply(user, thread)
-    edit_ids = {p.pk for p in cards if posting.can_edit(user, p)}
-    delete_ids = {p.pk for p in cards if posting.can_delete(user, p, thread.board, moderates=is_mod)}
+    can_reply = permissions.can_reply(user, thread)
+    edit_ids = {p.pk for p in cards if permissions.can_edit(user, p)}
+    delete_ids = {p.pk for p in cards if permissions.can_delete(user, p, thread.board, moderates=is_mod)}
     actions = fragments.post_actions(
         request,
         posts,

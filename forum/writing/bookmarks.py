@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from accounts.models import User
-from forum.boards import can_see, may_see_beta
 from forum.models import Bookmark, Thread
+from forum.permissions import can_see, may_see_beta
 from forum.reading.queries import THREAD_ROW_FIELDS
 from forum.visibility import public_thread_q
 

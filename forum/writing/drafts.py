@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from accounts.models import User
-from forum.boards import can_see
 from forum.models import Board, Draft, Post, Thread
-from forum.permissions import can_write, posts_without_limits
+from forum.permissions import can_see, can_write, posts_without_limits
 from forum.writing.limits import MAX_BODY, MAX_TITLE
 
 log = logging.getLogger(__name__)

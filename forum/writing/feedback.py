@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationKind, User
 from accounts.roles import is_desk_staff
 from fancity.lib.rows import insert_once
-from forum.boards import can_see, who_may_see
 from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
-from forum.writing.posting import can_write, notify_fans
+from forum.permissions import can_see, can_write, who_may_see
+from forum.writing.posting import notify_fans
 
 
 def _voters(thread: Thread, acting: User) -> list[User]:

@@ -17,10 +17,9 @@ from django.utils.translation import ngettext
 from accounts import notifications
 from accounts.models import Notification, NotificationKind, User
 from fancity.lib import raw
-from forum.boards import can_see
 from forum.models import Post, Thread
+from forum.permissions import can_see, may_read_withdrawn
 from forum.visibility import post_shown_sql
-from forum.withdrawal import may_read_withdrawn
 
 
 def group_of(thread: Thread) -> str:

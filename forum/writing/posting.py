@@ -26,14 +26,21 @@ from fancity.lib import when
 from fancity.lib.rows import insert_once
 from forum import attachments, hooks
 from forum.attachments import Uploads
-from forum.boards import can_see, who_may_see
 from forum.models import Board, BoardKind, FeedbackKind, FeedbackStatus, Like, Post, ReadMark, Thread, Watch
-from forum.permissions import EDIT_WINDOW, can_edit, can_reply, can_start_thread, can_write, is_official
-from forum.permissions import can_delete as can_delete  # callers know it here
+from forum.permissions import (
+    EDIT_WINDOW,
+    can_delete,
+    can_edit,
+    can_reply,
+    can_see,
+    can_start_thread,
+    can_write,
+    is_official,
+    who_may_see,
+)
 from forum.reading import search
 from forum.writing import drafts, history, likes, limits, markup, notifying, screening
-from forum.writing.limits import MAX_BODY as MAX_BODY  # size limits live with the other limits; callers know them here
-from forum.writing.limits import MAX_TITLE as MAX_TITLE
+from forum.writing.limits import MAX_BODY, MAX_TITLE
 from forum.writing.screening import HeldForReview
 
 # The same text from the same author within this time is a double click or a resent form, not a new post.

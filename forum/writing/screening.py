@@ -15,7 +15,7 @@ from accounts import wordfilter
 from accounts.models import User, WordAction
 from accounts.moderation import may_act
 from forum.models import Board, HeldPost, Post, Thread
-from forum.moderation.moderators import can_moderate
+from forum.permissions import can_moderate
 from forum.writing import limits
 
 MAX_WAITING = 5

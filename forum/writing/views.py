@@ -15,11 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import is_desk_staff
 from fancity.lib.uploads import refused_uploads
-from forum import attachments
-from forum.boards import can_see
+from forum import attachments, permissions
 from forum.forms import EditForm, FeedbackThreadForm, ReasonForm, ReplyForm, StatusForm, ThreadForm
 from forum.models import Board, Post, PostVersion, Thread
 from forum.moderation import moderate
+from forum.permissions import can_see
 from forum.reading import queries
 from forum.reading.views import thread_context, visible_board, visible_post, visible_thread
 from forum.writing import drafts, feedback, history, limits, posting, screening
@@ -145,7 +145,7 @@ def _wanted_state(request) -> bool | None:
 @login_required
 def new_thread(request, slug):
     board = visible_board(request, slug)
-    if not posting.can_start_thread(request.user, board):
+    if not permissions.can_start_thread(request.user, board):
         raise posting.refusal(request.user)
     form_class = FeedbackThreadForm if board.is_feedback else ThreadForm
     form = form_class(request.POST or None, request.FILES or None)
@@ -178,7 +178,7 @@ def reply(request, pk):
     thread = visible_thread(request, pk)
     if request.method != "POST":
         return redirect(thread)
-    if not posting.can_reply(request.user, thread):
+    if not permissions.can_reply(request.user, thread):
         raise posting.refusal(request.user)
     form = ReplyForm(request.POST, request.FILES)
     quote = None
@@ -211,7 +211,7 @@ def reply(request, pk):
 @login_required
 def edit(request, pk):
     post = visible_post(request, pk)
-    if not posting.can_edit(request.user, post):
+    if not permissions.can_edit(request.user, post):
         raise posting.refusal(request.user, editing=post)
     first = post.floor == 1
     form = EditForm(
@@ -221,7 +221,7 @@ def edit(request, pk):
         attachments=[
             (a.pk, a.name)
             for a in post.attachments.order_by("pk")
-            if a.kind == "image" or attachments.may_read_private(request.user, a.uploader_id)
+            if a.kind == "image" or permissions.may_read_private(request.user, a.uploader_id)
         ],
     )
     if not first:
@@ -327,7 +327,7 @@ def _reason_page(request, post, form, action, title):
 @login_required
 def report(request, pk):
     post = visible_post(request, pk)
-    if not posting.can_write(request.user):
+    if not permissions.can_write(request.user):
         raise PermissionDenied
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

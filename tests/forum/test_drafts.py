@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.deletion import delete_account
 from accounts.export import export_personal_data
 from forum.models import Board, Draft
-from forum.writing import drafts, posting
+from forum.writing import drafts, limits
 from tests.forum.factories import board, fan, thread
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_draft_size_and_rate_limits():
     writer, t = fan(), thread()
     client = _client(writer)
     url = f"/forum/t/{t.pk}/draft/"
-    assert client.post(url, {"body": "x" * (posting.MAX_BODY + 1)}).status_code == 400
+    assert client.post(url, {"body": "x" * (limits.MAX_BODY + 1)}).status_code == 400
     assert client.post(url, {"body": "a\x00b"}).status_code == 400
     assert not Draft.objects.exists()
     codes = [client.post(url, {"body": f"draft {n}"}).status_code for n in range(drafts.SAVES_PER_MINUTE + 1)]

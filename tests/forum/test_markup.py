@@ -7,8 +7,8 @@ from django.db import connection
 from forum.models import Post, Thread
 from forum.reading.search import post_vector
 from forum.writing import limits
+from forum.writing.limits import MAX_BODY
 from forum.writing.markup import MAX_DEPTH, MAX_TABLE_CELLS, render, table_cells_bound
-from forum.writing.posting import MAX_BODY
 from tests.forum.factories import fan, rewind, staff, thread
 from tests.forum.markdown_inputs import INPUTS, TYPICAL
 

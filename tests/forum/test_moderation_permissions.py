@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.roles import CORE_TESTERS, MODERATORS
 from forum.models import Board, BoardModerator
-from forum.moderation.moderators import can_moderate, moderated_boards, nav_boards
+from forum.moderation.moderators import nav_boards
+from forum.permissions import can_moderate, moderated_boards
 from tests.forum.factories import fan
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.models import Notification
+from forum import permissions
 from forum.models import Board, Report
 from forum.moderation import moderate
 from forum.writing import posting
@@ -106,7 +107,7 @@ def test_moderator_pins_and_locks_from_the_thread_page(client):
     client.post(f"/forum/t/{t.pk}/moderate/", {"action": "lock", "confirm": "yes"})
     t.refresh_from_db()
     assert t.is_pinned and t.is_locked
-    assert not posting.can_reply(fan(), t)
+    assert not permissions.can_reply(fan(), t)
 
 
 def test_an_edit_that_adds_a_mention_notifies_only_the_new_name():

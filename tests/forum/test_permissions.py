@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.moderation import ban_user
 from accounts.roles import CORE_TESTERS, MODERATORS
-from forum import boards
+from forum import permissions
 from forum.models import Board, Post, StatusChange, Thread
 from forum.moderation import moderate
 from tests.forum.factories import fan, member, reply, staff, thread
@@ -150,14 +150,14 @@ def test_the_sql_beta_filter_lets_in_exactly_whom_may_see_beta_lets_in(who):
         "staff and core tester": lambda: member(CORE_TESTERS, is_staff=True),
         "deleted core tester": lambda: member(CORE_TESTERS, is_active=False),
     }[who]()
-    in_sql = boards.beta_readers(User.objects.filter(pk=user.pk)).exists()
-    assert in_sql == boards.may_see_beta(user) == boards.can_see(user, Board.objects.get(slug="beta"))
-    assert boards.visible_boards(user).filter(slug="beta").exists() == boards.may_see_beta(user)
+    in_sql = permissions.beta_readers(User.objects.filter(pk=user.pk)).exists()
+    assert in_sql == permissions.may_see_beta(user) == permissions.can_see(user, Board.objects.get(slug="beta"))
+    assert permissions.visible_boards(user).filter(slug="beta").exists() == permissions.may_see_beta(user)
 
 
 def test_anonymous_readers_never_see_the_beta_board():
-    assert not boards.may_see_beta(AnonymousUser())
-    assert not boards.visible_boards(AnonymousUser()).filter(slug="beta").exists()
+    assert not permissions.may_see_beta(AnonymousUser())
+    assert not permissions.visible_boards(AnonymousUser()).filter(slug="beta").exists()
 
 
 def test_the_search_board_filter_lists_the_beta_board_only_to_those_who_see_it(client):

@@ -3,9 +3,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from forum import permissions
 from forum.reading import search
 from forum.reading.feeds import BoardFeed
-from forum.writing import markup, posting
+from forum.writing import markup
 from tests.forum.factories import fan, reply, thread
 
 pytestmark = pytest.mark.django_db
@@ -95,4 +96,4 @@ def test_delete_asks_first_for_the_author_and_for_moderators():
     assert client.post(f"/forum/p/{post.pk}/delete/", {"confirm": "yes"}).status_code == 302
     post.refresh_from_db()
     assert post.deleted_at is not None
-    assert posting.can_delete(author, post) is False
+    assert permissions.can_delete(author, post) is False

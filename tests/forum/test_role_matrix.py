@@ -15,8 +15,8 @@ from forum import attachments, permissions
 from forum.boards import announcements_board
 from forum.models import Attachment, Board, BoardModerator, Post
 from forum.moderation import moderate
+from forum.permissions import may_read_withdrawn, may_restore_thread
 from forum.templatetags.forum import role_badge
-from forum.withdrawal import may_read_withdrawn, may_restore_thread
 from forum.writing import drafts, limits, posting
 from forum.writing.limits import PostingLimited
 from tests.forum.factories import board, fan, thread

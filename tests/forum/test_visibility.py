@@ -13,10 +13,9 @@ from accounts import wordfilter
 from accounts.deletion import delete_account
 from accounts.models import WordAction
 from accounts.roles import CORE_TESTERS
-from forum.boards import can_see
 from forum.models import Board, Draft, HeldPost, HotThread, Post, Thread
 from forum.moderation import moderate
-from forum.permissions import may_read_post
+from forum.permissions import can_see, may_read_post, may_read_withdrawn
 from forum.reading import hot, search
 from forum.visibility import (
     board_public,
@@ -30,7 +29,6 @@ from forum.visibility import (
     thread_shown,
     thread_shown_sql,
 )
-from forum.withdrawal import may_read_withdrawn
 from forum.writing import bookmarks, drafts, posting, screening
 from forum.writing.screening import HeldForReview
 from tests.forum.factories import fan, member, reply, staff, thread
