@@ -22,6 +22,13 @@ ADMIN_WORDS = [gettext_noop("Model name"), gettext_noop("Add link"), gettext_noo
 admin.site.unregister(Group)
 
 
+class _RoleChoiceField(forms.ModelMultipleChoiceField):
+    """A fan's roles (groups), named in the reader's language."""
+
+    def label_from_instance(self, obj):
+        return role_label(obj.name)
+
+
 class _Labelled:
     """A group as the admin's row checkbox names it: its pk and its name in the reader's language."""
 
@@ -55,7 +62,8 @@ class GroupAdmin(BaseGroupAdmin):
         return super().get_readonly_fields(request, obj)
 
     def action_checkbox(self, group):
-        return super().action_checkbox(_Labelled(group.pk, role_label(group.name)))
+        # The admin only reads the object's pk and str(): the checkbox's label, in the reader's language.
+        return super().action_checkbox(_Labelled(group.pk, role_label(group.name)))  # type: ignore[arg-type]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         group = self.get_object(request, object_id)
@@ -92,10 +100,9 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["last_active_on", "deleted_at"]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups":
-            field.label_from_instance = lambda group: role_label(group.name)
-        return field
+            kwargs["form_class"] = _RoleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class SensitiveWordForm(forms.ModelForm):

@@ -4,7 +4,7 @@ Django reads the request's user with the backend's `get_user` once per request. 
 also brings what was three more queries on every signed-in page:
 
 * whether the request's session row still exists and has not expired: sessions are read from Redis
-  (`accounts.sessions`), and this check keeps PostgreSQL the authority, so a sign-out whose cache
+  (Django's `cached_db`), and this check keeps PostgreSQL the authority, so a sign-out whose cache
   delete was lost (Redis unreachable at that moment) is still a sign-out;
 * the fan's group names (every permission check: `accounts.roles.in_group`);
 * their unread notification count (the navigation bar).
@@ -81,13 +81,13 @@ def load_fan(user_id, session_key: str | None = None) -> User | None:
     return user
 
 
-class _LoadsFan:
+class _LoadsFan(DjangoModelBackend):
     def get_user(self, user_id):
         user = load_fan(user_id, SESSION_KEY.get())
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-class ModelBackend(_LoadsFan, DjangoModelBackend):
+class ModelBackend(_LoadsFan):
     pass
 
 

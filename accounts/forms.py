@@ -109,7 +109,9 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["email_kinds"] = [k for k in NotificationKind.values if k not in self.instance.muted_emails]
         if not is_desk_staff(self.instance):  # the desk's notices go to the desk only
-            self.fields["email_kinds"].choices = [c for c in NotificationKind.choices if c[0] != NotificationKind.STAFF]
+            kinds = self.fields["email_kinds"]
+            assert isinstance(kinds, forms.MultipleChoiceField)
+            kinds.choices = [c for c in NotificationKind.choices if c[0] != NotificationKind.STAFF]
 
     def save(self, commit=True):
         self.instance.muted_emails = [k for k in NotificationKind.values if k not in self.cleaned_data["email_kinds"]]

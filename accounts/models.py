@@ -6,8 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from fancity.lib.names import in_page_language
 
 
 class City(models.Model):
@@ -27,12 +28,7 @@ class City(models.Model):
 
     @property
     def label(self) -> str:
-        return city_label(self.name, self.name_en)
-
-
-def city_label(name: str, name_en: str) -> str:
-    """A city's name in the page's language (also for the cards of forum.reading.cards, which carry the two names)."""
-    return name if (get_language() or "").startswith("zh") else name_en
+        return in_page_language(self.name, self.name_en)
 
 
 class NotificationKind(models.TextChoices):

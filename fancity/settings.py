@@ -6,6 +6,7 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and 
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
@@ -115,18 +116,20 @@ def _redis_db(url: str, db: int) -> str:
 
 # Everything in the cache can be lost: a Redis that does not answer is "no cache" for a few seconds
 # (fancity.lib.cache), never a failed request.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "fancity.lib.cache.ForgivingRedisCache",
         "LOCATION": os.environ.get("CACHE_URL", _redis_db(REDIS_URL, 1)),
         "KEY_PREFIX": "fancity",
-    }
+    },
 }
-# Sessions are kept in PostgreSQL and read from Redis (accounts/sessions.py: Django's cached_db, the
-# cached copy kept 5 minutes); with Redis down they are read from PostgreSQL. The user query checks
-# that the session's row still exists (accounts/backends.py), so a sign-out made while Redis was
-# unreachable is not undone by the cached copy when Redis returns.
-SESSION_ENGINE = "accounts.sessions"
+# Sessions are kept in PostgreSQL and read from Redis (Django's cached_db); with Redis down they are
+# read from PostgreSQL. The cached copy lives at most 5 minutes, which bounds how long a sign-out made
+# while Redis was unreachable could be undone by it; the user query also checks that the session's
+# row still exists (accounts/backends.py), so it is not undone at all.
+CACHES["sessions"] = {**CACHES["default"], "MAX_TIMEOUT": 300}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 # The one HTML memo (fancity/lib/memo.py): what each worker may hold of rendered HTML, in bytes, and
 # whether every piece served from it is also rendered afresh and compared (DEBUG and the tests).
 HTML_MEMO_BYTES = int(os.environ.get("HTML_MEMO_BYTES", 64 * 2**20))

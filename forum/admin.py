@@ -53,6 +53,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 def _status_action(status):
+    @admin.action(description=_("Set feedback status: %(status)s") % {"status": FeedbackStatus(status).label})
     def action(modeladmin, request, queryset):
         note = str(_("Changed in the admin"))
         run_each(
@@ -63,7 +64,6 @@ def _status_action(status):
         )
 
     action.__name__ = f"set_status_{status}"
-    action.short_description = _("Set feedback status: %(status)s") % {"status": FeedbackStatus(status).label}
     return action
 
 

@@ -123,7 +123,9 @@ class EditForm(forms.Form):
         """`attachments`: the post's (id, file name) pairs, offered for removal."""
         super().__init__(*args, **kwargs)
         if attachments:
-            self.fields["remove"].choices = list(attachments)
+            remove = self.fields["remove"]
+            assert isinstance(remove, forms.MultipleChoiceField)
+            remove.choices = list(attachments)
         else:
             del self.fields["remove"]
 
@@ -167,9 +169,11 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, boards=None, offered=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["board"].queryset = boards
+        board = self.fields["board"]
+        assert isinstance(board, forms.ModelChoiceField)
+        board.queryset = boards
         if offered is not None:
-            self.fields["board"].widget.choices = [(b.pk, b.label) for b in offered]
+            board.widget.choices = [(b.pk, b.label) for b in offered]
 
 
 NO_SUCH_THREAD = _("There is no such thread.")
@@ -257,7 +261,7 @@ class SearchForm(forms.Form):
         return thread
 
     def clean(self):
-        data = super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("The end date comes before the start date."))

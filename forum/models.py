@@ -11,14 +11,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fancity.lib.names import in_page_language
+
 POSTS_PER_PAGE = 20
-
-
-def _zh() -> bool:
-    return (get_language() or "").startswith("zh")
 
 
 class BoardKind(models.TextChoices):
@@ -77,11 +74,11 @@ class Board(models.Model):
 
     @property
     def label(self) -> str:
-        return board_label(self.name, self.name_en)
+        return in_page_language(self.name, self.name_en)
 
     @property
     def blurb(self) -> str:
-        return self.description if _zh() or not self.description_en else self.description_en
+        return in_page_language(self.description, self.description_en)
 
     @property
     def testers_only(self) -> bool:
@@ -614,8 +611,3 @@ class PostVersion(models.Model):
         verbose_name_plural = _("post versions")
         ordering = ["post", "edited_at", "id"]
         indexes = [models.Index(fields=["post", "edited_at"], name="postversion_post")]
-
-
-def board_label(name: str, name_en: str) -> str:
-    """A board's name in the page's language (also for the cards of forum.reading.cards)."""
-    return name if _zh() or not name_en else name_en

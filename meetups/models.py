@@ -1,5 +1,6 @@
 import datetime
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -256,7 +257,7 @@ class Meetup(models.Model):
         return self.get_status_display()
 
     def clean(self):
-        errors = {}
+        errors: dict[str, Any] = {}
         if not self.capacity_override and not MIN_CAPACITY <= (self.capacity or 0) <= MAX_CAPACITY:
             errors["capacity"] = _("Capacity must be between %(min)s and %(max)s unless staff allow an override.") % {
                 "min": MIN_CAPACITY,

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED
 PUBLIC = Q(status__in=VISIBLE) & ~Q(approval__in=[Meetup.Approval.PENDING, Meetup.Approval.REJECTED])
 
 
-def visible_to(user: User) -> Q:
+def visible_to(user: User | AnonymousUser) -> Q:
     """The one rule of who may read a meetup (its page, ticket, calendar file and every list).
 
     Everyone sees the public ones; the fan who proposed one sees it in any state; event staff see all.
@@ -28,7 +29,7 @@ def visible_to(user: User) -> Q:
     return PUBLIC
 
 
-def visible_meetups(user: User) -> QuerySet[Meetup]:
+def visible_meetups(user: User | AnonymousUser) -> QuerySet[Meetup]:
     return Meetup.objects.select_related("city").filter(visible_to(user))
 
 

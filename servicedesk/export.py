@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from fancity.lib.names import in_page_language
 from servicedesk.models import PrivateRequest, Rating, Ticket, TicketEvent
 
 
@@ -35,7 +36,7 @@ def segment_csv(fans: QuerySet[User]) -> Iterator[str]:
     response streams), each fan's city by its name in that language, dates as YYYY-MM-DD."""
     writer = csv.writer(_Echo())
     header = [_("username"), _("display name"), _("city"), _("joined on"), _("last active on")]
-    chinese = (get_language() or "").startswith("zh")
+    language = get_language()
     rows = fans.values_list("username", "display_name", "city__name", "city__name_en", "date_joined", "last_active_on")
 
     def lines():
@@ -46,7 +47,7 @@ def segment_csv(fans: QuerySet[User]) -> Iterator[str]:
                 [
                     username,
                     _safe_cell(name),
-                    (city if chinese else city_en) or "",
+                    in_page_language(city or "", city_en or "", language),
                     timezone.localtime(joined).date().isoformat(),
                     active.isoformat() if active else "",
                 ]

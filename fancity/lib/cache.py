@@ -51,6 +51,14 @@ class ForgivingRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = _OneClientPerPool
         self.breaker = Breaker(f"Redis cache at {server}", self.skip_seconds)
+        # MAX_TIMEOUT (seconds): nothing is kept longer, whatever the caller asks (the sessions' copy).
+        self.max_timeout = params.get("MAX_TIMEOUT")
+
+    def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):
+        seconds = super().get_backend_timeout(timeout)
+        if self.max_timeout is None or (seconds is not None and seconds <= self.max_timeout):
+            return seconds
+        return self.max_timeout
 
     def _or(self, fallback, method, *args, **kwargs):
         if self.breaker.is_open():

@@ -29,7 +29,7 @@ import hashlib
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from django.conf import settings
@@ -107,10 +107,19 @@ def key(block: str, values: Any) -> str:
     """The key of the HTML `block` (a template and its source digest, or a kept block's id) renders
     for `values`, in the reader's language and time zone. `values` must show in its `repr` every value
     the HTML shows (plain values, tuples of them, frozen dataclasses)."""
-    shown = repr(((get_language(), get_current_timezone_name()), values))
-    if settings.HTML_MEMO_VERIFY and " object at 0x" in shown:  # a new key on every render: never served
-        raise TypeError(f"{block}: a memo key holds an object that shows only its address: {shown[:200]}")
-    return f"html:{block}:{hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()}"
+    return keys(block, (values,))[0]
+
+
+def keys(block: str, many: Iterable[Any]) -> list[str]:
+    """`key(block, values)` for each `values` of `many` (the reader's language and zone read once)."""
+    reader = (get_language(), get_current_timezone_name())
+    out = []
+    for values in many:
+        shown = repr((reader, values))
+        if settings.HTML_MEMO_VERIFY and " object at 0x" in shown:  # a new key on every render: never served
+            raise TypeError(f"{block}: a memo key holds an object that shows only its address: {shown[:200]}")
+        out.append(f"html:{block}:{hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()}")
+    return out
 
 
 def template(name: str) -> tuple[Template, str]:

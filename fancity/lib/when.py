@@ -6,11 +6,12 @@ date after that. Times are in the site's time zone.
 """
 
 import datetime
+import functools
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 
 
 def _clock(moment: datetime.datetime) -> str:
@@ -50,10 +51,19 @@ def ago(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
     if seconds < 3600:
         minutes = seconds // 60
         return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
-    local, today = timezone.localtime(moment), timezone.localtime(now).date()
+    zone = timezone.get_current_timezone()
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
     if seconds < 6 * 3600 or local.date() == today:
         hours = seconds // 3600
         return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
+    # The wall-clock minute, without its zone: aware datetimes of one instant are equal in any zone.
+    return _day_and_time(local.replace(tzinfo=None, second=0, microsecond=0), today, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_and_time(local: datetime.datetime, today: datetime.date, language: str | None) -> str:
+    """ "yesterday at 22:09" or a date and time (`local`: the site's wall clock): the same words for every
+    post of that minute, so they are worked out once; `language` keeps each language's words apart."""
     if local.date() == today - datetime.timedelta(days=1):
         return _("yesterday at %(time)s") % {"time": _clock(local)}
     return _("%(day)s at %(time)s") % {"day": _day(local, today), "time": _clock(local)}

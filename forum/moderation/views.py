@@ -356,16 +356,18 @@ def moderate_thread(request, pk):
             extra={"action": "lock"},
         )
     if action == "move":
-        form = _move_form(request, thread, request.POST)
-        if form.is_valid():
+        move_form = _move_form(request, thread, request.POST)
+        if move_form.is_valid():
             try:
-                moderate.move_thread(request.user, thread, form.cleaned_data["board"], form.cleaned_data["reason"])
+                moderate.move_thread(
+                    request.user, thread, move_form.cleaned_data["board"], move_form.cleaned_data["reason"]
+                )
             except ValidationError as error:
-                _apply(form, error)
+                _apply(move_form, error)
             else:
                 messages.success(request, _("Done."))
                 return _back(request, thread.get_absolute_url())
-        return _move_page(request, thread, form, status=400)
+        return _move_page(request, thread, move_form, status=400)
     try:
         if action in ("pin", "unpin"):
             moderate.set_pinned(request.user, thread, action == "pin", reason)

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.models import User, city_label, public_name
+from accounts.models import User, public_name
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
 from fancity.lib.cards import column, computed, nested
+from fancity.lib.names import in_page_language
 from forum.attachments import Shown
-from forum.models import FeedbackKind, FeedbackStatus, board_label
+from forum.models import FeedbackKind, FeedbackStatus
 from forum.templatetags.forum import role_badge
 
 BADGE_GROUPS = (EVENT_STAFF, SERVICE_DESK, MODERATORS, CORE_TESTERS)
@@ -48,14 +49,16 @@ class PersonCard:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CityCard:
+class NameCard:
+    """A city or a board: its name in the page's language."""
+
     id: int = column()
     name: str = column()
     name_en: str = column()
 
     @property
     def label(self) -> str:
-        return city_label(self.name, self.name_en)
+        return in_page_language(self.name, self.name_en)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,7 +72,7 @@ class AuthorCard(PersonCard):
         f"ARRAY(SELECT g.name FROM {_USER_GROUPS} ug JOIN {_GROUP} g ON g.id = ug.group_id "
         f"WHERE ug.user_id = {{t}}.id AND g.name IN ({_GROUPS}) ORDER BY g.name)"
     )
-    city: CityCard | None = nested(CityCard, "c")
+    city: NameCard | None = nested(NameCard, "c")
 
     @property
     def avatar_url(self) -> str:
@@ -174,17 +177,6 @@ class ThreadRow:
 
     def get_absolute_url(self) -> str:
         return reverse("forum:thread", args=[self.id])
-
-
-@dataclass(frozen=True, kw_only=True)
-class BoardName:
-    id: int = column()
-    name: str = column()
-    name_en: str = column()
-
-    @property
-    def label(self) -> str:
-        return board_label(self.name, self.name_en)
 
 
 @dataclass(frozen=True, kw_only=True)

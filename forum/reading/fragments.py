@@ -23,6 +23,7 @@ are `post_actions`' key).
 """
 
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.middleware.csrf import get_token
@@ -39,7 +40,7 @@ from forum.reading.cards import ActionsCard, PostCard, ThreadRow
 def _keys(template_name: str, shown: Iterable[Iterable[Any]]) -> list[str]:
     """The memo key of each fragment of `template_name` that shows the values in `shown`."""
     _template, block = memo.template(template_name)
-    return [memo.key(block, tuple(values)) for values in shown]
+    return memo.keys(block, (tuple(values) for values in shown))
 
 
 def render_cached(
@@ -94,7 +95,7 @@ def post_actions(
     edit_ids: set,
     delete_ids: set,
     thread: Thread,
-    ban_ids: frozenset = frozenset(),
+    ban_ids: AbstractSet[int] = frozenset(),
     page: int,
     can_reply: bool,
     is_staff: bool,

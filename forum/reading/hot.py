@@ -22,9 +22,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from accounts.models import User
+from fancity.lib.names import in_page_language
 from forum.models import Board, HotThread, Like, Post, Thread
 from forum.permissions import may_see_beta
 from forum.visibility import board_public_q, post_shown_q, post_shown_sql, thread_shown_q, thread_shown_sql
@@ -52,8 +52,7 @@ class HotItem:
 
     @property
     def board_label(self) -> str:
-        zh = (get_language() or "").startswith("zh")
-        return self.board_name if zh or not self.board_name_en else self.board_name_en
+        return in_page_language(self.board_name, self.board_name_en)
 
 
 def _sql() -> str:

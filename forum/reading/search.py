@@ -24,7 +24,7 @@ from fancity.lib import cards, raw, when
 from fancity.lib.cards import column, computed, nested
 from forum.models import Board, Post, Thread
 from forum.permissions import may_see_beta
-from forum.reading.cards import BoardName, PersonCard
+from forum.reading.cards import NameCard, PersonCard
 from forum.visibility import candidate_post_sql, public_post_sql
 from forum.writing.markup import plain_text
 
@@ -107,7 +107,7 @@ class HitCard:
     html: str = column()
     created_at: datetime.datetime = column()
     thread_title: str = column("t.title")
-    board: BoardName = nested(BoardName, "b")
+    board: NameCard = nested(NameCard, "b")
     author: PersonCard = nested(PersonCard, "u")
     terms: tuple[str, ...] = computed()
     more: int = computed()  # other matching posts in its thread (among the ranked ones)
