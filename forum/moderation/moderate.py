@@ -324,7 +324,7 @@ def hide_post(moderator: User, post: Post, reason: str) -> Post:
         post.hidden_at, post.hidden_by, post.hidden_reason, post.search = timezone.now(), moderator, reason[:200], None
         post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "search"])
         if was_visible:
-            posting._take_out_of_counts(post)
+            posting.take_out_of_counts(post)
         attachments.make_private(Q(pk=post.pk))  # its images stop being public files
         _resolve_reports(moderator, post, _("Post hidden"))
         thread = post.thread

@@ -385,7 +385,7 @@ def edit_post(
     return post
 
 
-def _take_out_of_counts(post: Post) -> None:
+def take_out_of_counts(post: Post) -> None:
     """A deleted or hidden post leaves the reply count (its floor stays)."""
     if post.floor > 1:
         Thread.objects.filter(pk=post.thread_id, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
@@ -403,7 +403,7 @@ def delete_post(user: User, post: Post) -> Post:
         post.search = None
         post.save(update_fields=["deleted_at", "search"])
         if was_visible:
-            _take_out_of_counts(post)
+            take_out_of_counts(post)
         attachments.drop_for_post(post)  # its files go after the commit
     return post
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -96,13 +97,7 @@ def _celery_broker(url: str):
 def redis_server(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
-    cache = {
-        "default": {
-            "BACKEND": "fancity.lib.cache.ForgivingRedisCache",
-            "LOCATION": server.url(1),
-            "KEY_PREFIX": "fancity",
-        }
-    }
+    cache = {alias: {**conf, "LOCATION": server.url(1)} for alias, conf in settings.CACHES.items()}
     with override_settings(CACHES=cache), _celery_broker(server.url(0)):
         view_counts._redis.cache_clear()
         _reset_breakers()
