@@ -22,11 +22,11 @@ def visible_to(user: User | AnonymousUser) -> Q:
 
     Everyone sees the public ones; the fan who proposed one sees it in any state; event staff see all.
     """
+    if isinstance(user, AnonymousUser):
+        return PUBLIC
     if is_event_staff(user):
         return Q()
-    if user.is_authenticated:
-        return PUBLIC | Q(proposed_by=user.pk)
-    return PUBLIC
+    return PUBLIC | Q(proposed_by=user.pk)
 
 
 def visible_meetups(user: User | AnonymousUser) -> QuerySet[Meetup]:

@@ -33,7 +33,7 @@ class RatingForm(forms.Form):
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=1000)
 
     def clean(self):
-        data = super().clean()
+        data = self.cleaned_data
         if bool(data.get("post")) == bool(data.get("message")):
             raise forms.ValidationError(_("Say which answer you rate."))
         return data

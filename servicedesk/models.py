@@ -191,6 +191,10 @@ class PrivateMessage(models.Model):
     html = models.TextField()
     by_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField()
+    # Not stored: the request page sets them for its asker (servicedesk.views): may it be rated, and how it was.
+    rateable: bool = False
+    rated_helpful: bool | None = None
+    rated_comment: str = ""
 
     class Meta:
         verbose_name = _("private message")
@@ -327,7 +331,11 @@ class Ticket(RuleLabelled, models.Model):
 
     @property
     def fan(self):
-        return self.thread.author if self.thread_id else self.request.fan
+        if self.thread_id:
+            assert self.thread is not None
+            return self.thread.author
+        assert self.request is not None  # ticket_thread_or_request
+        return self.request.fan
 
     @property
     def is_private(self) -> bool:

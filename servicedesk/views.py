@@ -201,9 +201,11 @@ def rate(request):
     try:
         if data["post"]:
             rating = satisfaction.rate_post(request.user, data["post"], helpful, data["comment"])
+            assert rating.post is not None
             target = f"{rating.post.thread.get_absolute_url()}#rate-post-{rating.post_id}"
         else:
             rating = satisfaction.rate_message(request.user, data["message"], helpful, data["comment"])
+            assert rating.message is not None
             target = rating.message.get_absolute_url()
     except PermissionDenied:
         raise Http404 from None
