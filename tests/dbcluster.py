@@ -91,7 +91,11 @@ def db_cluster(django_db_setup):
             yield Cluster(primary, replica, str(saved["NAME"]))
     finally:
         connections.close_all()
-        connections.settings.pop(REPLICA, None)
+        if connections.settings.pop(REPLICA, None) is not None:
+            try:
+                del connections[REPLICA]  # this thread's wrapper: the next module's replica has another port
+            except AttributeError:
+                pass
         settings_dict.clear()
         settings_dict.update(saved)
         dbrouting.checker.forget()

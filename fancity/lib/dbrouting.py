@@ -221,6 +221,14 @@ def read_only_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def write_refused(request: HttpRequest) -> HttpResponse | None:
+    """For handler500 when a database stopped answering outside a view (the session, the user): the
+    read-only page if this is a write and, measured now, no primary answers; None otherwise."""
+    if not settings.DATABASE_REPLICAS or request.method in SAFE_METHODS:
+        return None
+    return None if checker.current(force=True).primary_up else read_only_response(request)
+
+
 def _connection_lost(error: BaseException | None) -> bool:
     seen = set()
     while error is not None and id(error) not in seen:
@@ -251,6 +259,11 @@ class DatabaseRoutingMiddleware:
                 response = self.get_response(request)
         finally:
             _route.reset(token)
+            # A connection that failed is dropped now rather than at request_finished (which Django's test
+            # client skips), so that the next request connects afresh, to a promoted replica if need be.
+            for alias in {DEFAULT_DB_ALIAS, route.read}:
+                if connections[alias].errors_occurred:
+                    connections[alias].close_if_unusable_or_obsolete()
         if request.method not in SAFE_METHODS and not route.read_only and response.status_code < 500:
             # Read-your-writes: this visitor reads from the primary until the replicas have what they wrote.
             response.set_signed_cookie(
