@@ -109,7 +109,8 @@ def main() -> int:
         f"{args.writers} writers, {args.seconds:.0f} s of load per round, {args.rounds} rounds, {os.cpu_count()} CPUs"
     )
     print(
-        "| replication | writes acknowledged/s | acknowledged writes lost (worst round) | kill → writes on the promoted replica, s |"
+        "| replication | writes acknowledged/s | acknowledged writes lost (worst round) "
+        "| kill → writes on the promoted replica, s |"
     )
     print("|---|---:|---:|---:|")
     for synchronous in (False, True):
