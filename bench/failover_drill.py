@@ -62,13 +62,17 @@ class Load:
         self.acknowledged: list[str] = []
 
     def request(self, method: str, path: str, body: str = "", cookie: str = "") -> int:
+        """The answer's status; a write's redirect counts (as 302) only if it leads back to the thread."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Cookie": f"csrftoken={CSRF}; {cookie}"}
         if body:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             conn.request(method, path, body=body.encode() or None, headers=headers)
-            return conn.getresponse().status
+            response = conn.getresponse()
+            if response.status == 302 and "/forum/" not in (response.getheader("Location") or ""):
+                return -302  # elsewhere (the sign-in page): not a reply
+            return response.status
         except OSError:
             return 0
         finally:
@@ -129,7 +133,7 @@ def main() -> int:
         out = subprocess.run(
             [*manage, "shell", "-c", SETUP], check=True, env=env, cwd=devtools.ROOT, capture_output=True, text=True
         )
-        thread, *sessions = out.stdout.split()
+        thread, *sessions = out.stdout.strip().splitlines()[-1].split()  # after the shell's own lines
         replica = devtools.EmbeddedReplica(
             base / "replica", devtools.free_port(), primary_port=primary.port, throwaway=False
         )
@@ -151,6 +155,16 @@ def main() -> int:
         )
         devtools.wait_for_port(port)
         load = Load(port, int(thread), sessions)
+        # The server on the port must be this one, serving the thread and taking the writers' replies.
+        status = load.request("GET", f"/forum/t/{thread}/")
+        write = load.request(
+            "POST",
+            f"/forum/t/{thread}/reply/",
+            urllib.parse.urlencode({"body": "drill-check", "csrfmiddlewaretoken": CSRF}),
+            f"sessionid={sessions[0]}",
+        )
+        if (status, write) != (200, 302):
+            sys.exit(f"the site answers {status} to the thread and {write} to a reply (setup: {out.stdout!r})")
         threads = [threading.Thread(target=load.reader) for _ in range(4)]
         threads += [threading.Thread(target=load.writer, args=(n,)) for n in range(2)]
         for t in threads:
