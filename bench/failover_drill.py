@@ -41,7 +41,7 @@ SETUP = """
 from django.test import Client
 from accounts.models import User
 from forum.models import Board
-from forum import posting
+from forum.writing import posting
 writers = [User.objects.create_superuser(f"drill{n}", f"drill{n}@example.com", "pw-drill-12345") for n in range(2)]
 thread = posting.start_thread(writers[0], Board.objects.get(slug="general"), "Drill", "The drill's thread")
 sessions = []
