@@ -277,3 +277,125 @@ class SeaweedS3(Process):
 def environment(**extra: str) -> dict[str, str]:
     """The environment of the site's processes: ours, with the repository on the path."""
     return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+
+
+class WebNode(Process):
+    """gunicorn serving the site on its own port; killed with its workers (its process group)."""
+
+    name = "web"
+
+    def __init__(self, name: str, port: int, env: dict[str, str], *, workers: int = 2, log: Path | None = None):
+        self.name, self.port, self.env, self.workers, self.log = name, port, env, workers, log
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "gunicorn", "fancity.wsgi", "-b", f"127.0.0.1:{self.port}"]
+        command += ["-w", str(self.workers), "--graceful-timeout", "30", "--timeout", "60"]
+        out = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def kill(self) -> None:
+        """SIGKILL to gunicorn's master and every worker at once: the machine is gone."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait(timeout=30)
+
+    def answers(self) -> bool:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz?scope=node", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+
+def haproxy_binary() -> str | None:
+    return shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if Path(p).exists()), None)
+
+
+class Haproxy(Process):
+    """Debian's haproxy in front of the web nodes: round robin, /healthz?scope=node checked every 0.5 s,
+    a node out after two failed checks; a request that could not reach a node is sent to another."""
+
+    name = "haproxy"
+
+    def __init__(self, datadir: Path, port: int, nodes: list[WebNode]):
+        self.datadir, self.port, self.nodes = datadir, port, nodes
+        datadir.mkdir(parents=True, exist_ok=True)
+        self.socket = datadir / "haproxy.sock"
+        self.config = datadir / "haproxy.cfg"
+
+    def write_config(self) -> None:
+        servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.port} check" for n in self.nodes)
+        self.config.write_text(
+            f"""global
+    stats socket {self.socket} mode 600 level admin
+    maxconn 2000
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 60s
+    timeout server 60s
+    # A request that never reached a node (refused, or the node died before answering a byte) is
+    # sent to another node. A post resent this way is not doubled: posting refuses the same body
+    # from the same fan twice in a row (forum/posting.py).
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response
+    option http-buffer-request
+
+frontend fancity
+    bind 127.0.0.1:{self.port}
+    option forwardfor
+    default_backend web
+
+backend web
+    balance roundrobin
+    option httpchk GET /healthz?scope=node
+    http-check expect status 200
+    default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2
+{servers}
+"""
+        )
+
+    def start(self) -> None:
+        binary = haproxy_binary()
+        assert binary, "haproxy is not installed (scripts/cluster.py and scripts/test.py install it)"
+        self.write_config()
+        self.process = subprocess.Popen(
+            [binary, "-f", str(self.config), "-db"],
+            stdout=(self.datadir / "haproxy.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait(lambda: answers(self.port) and self.socket.exists(), 30, "haproxy")
+
+    def command(self, line: str) -> str:
+        """One command on haproxy's runtime API (its stats socket)."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(self.socket))
+            s.sendall(line.encode() + b"\n")
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def servers(self) -> dict[str, dict[str, str]]:
+        """Each web node's row of `show stat`: status (UP, DOWN, DRAIN, MAINT ...), scur (requests on it) ..."""
+        lines = self.command("show stat").lstrip("# ").splitlines()
+        header = lines[0].split(",")
+        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+        return {row["svname"]: row for row in rows if row.get("pxname") == "web" and row["svname"] not in {"BACKEND"}}
+
+    def status(self, node: str) -> str:
+        return self.servers()[node]["status"]
+
+    def set_state(self, node: str, state: str) -> None:
+        """`ready`, `drain` (no new requests, current ones finish) or `maint`."""
+        self.command(f"set server web/{node} state {state}")
