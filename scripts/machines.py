@@ -62,31 +62,60 @@ def redis_command(port: int, *args: str) -> str:
     return out.stdout.strip()
 
 
+def process_alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
+
+
 class Process:
-    """A server process of ours: started in its own session, killed with -9 like a lost machine."""
+    """A server process of ours, started in its own session (so its pid names its process group).
+
+    `pid` is all that is needed to kill or stop it, so a later `scripts/cluster.py faults` or `down`
+    can act on what `up` started.
+    """
 
     name = "process"
     port = 0
+    pid: int | None = None
     process: subprocess.Popen | None = None
 
+    def spawn(self, args: list[str], **kwargs) -> None:
+        self.process = subprocess.Popen(args, start_new_session=True, **kwargs)
+        self.pid = self.process.pid
+
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.pid is not None and process_alive(self.pid)
+
+    def _signal_group(self, signum: int, timeout: float) -> bool:
+        if self.pid is None:
+            return True
+        try:
+            os.killpg(self.pid, signum)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + timeout
+        while self.alive():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def kill(self) -> None:
-        """SIGKILL, as a power cut or the OOM killer does: no goodbye to clients or peers."""
-        if self.alive():
-            assert self.process is not None
-            self.process.kill()
-            self.process.wait(timeout=30)
+        """SIGKILL to the process and its children, as a power cut or the OOM killer does."""
+        self._signal_group(signal.SIGKILL, 30)
 
     def stop(self) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if not self._signal_group(signal.SIGTERM, 30):
+            self.kill()
 
 
 class RedisNode(Process):
@@ -106,7 +135,7 @@ class RedisNode(Process):
             args += ["--maxmemory", self.maxmemory, "--maxmemory-policy", "allkeys-lru"]
         if self.replica_of:
             args += ["--replicaof", "127.0.0.1", str(self.replica_of)]
-        self.process = subprocess.Popen([str(redis_binary()), *args], stdout=subprocess.DEVNULL, start_new_session=True)
+        self.spawn([str(redis_binary()), *args], stdout=subprocess.DEVNULL)
         wait(lambda: answers(self.port), 30, f"redis-server on {self.port}")
 
 
@@ -131,9 +160,7 @@ class SentinelNode(Process):
             self.config.write_text("\n".join(lines) + "\n")
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(redis_binary()), str(self.config), "--sentinel"], stdout=subprocess.DEVNULL, start_new_session=True
-        )
+        self.spawn([str(redis_binary()), str(self.config), "--sentinel"], stdout=subprocess.DEVNULL)
         wait(lambda: answers(self.port), 30, f"Sentinel on {self.port}")
 
 
@@ -143,8 +170,16 @@ class RedisHA:
     Masters are named `fancity-<role>` (the defaults of REDIS_CACHE_MASTER and CELERY_BROKER_MASTER).
     """
 
-    def __init__(self, datadir: Path, roles: tuple[str, ...] = ("cache", "broker"), *, down_after_ms: int = 1000):
-        ports = iter(free_ports(2 * len(roles) + 3))
+    def __init__(
+        self,
+        datadir: Path,
+        roles: tuple[str, ...] = ("cache", "broker"),
+        *,
+        ports: list[int] | None = None,
+        down_after_ms: int = 1000,
+    ):
+        self.ports = ports or free_ports(2 * len(roles) + 3)
+        ports = iter(self.ports)
         self.nodes: dict[str, list[RedisNode]] = {}
         for role in roles:
             maxmemory = "256mb" if role == "cache" else None
@@ -215,10 +250,10 @@ class SeaweedS3(Process):
 
     name = "s3"
 
-    def __init__(self, datadir: Path):
+    def __init__(self, datadir: Path, ports: list[int] | None = None):
         self.datadir = datadir
         datadir.mkdir(parents=True, exist_ok=True)
-        self.ports = free_ports(8)
+        self.ports = ports or free_ports(8)
         self.port = self.ports[6]
         self.endpoint = f"http://127.0.0.1:{self.port}"
 
@@ -231,8 +266,7 @@ class SeaweedS3(Process):
         args += [f"-volume.port.grpc={volume_grpc}", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}"]
         args += [f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0"]
         args += ["-master.volumeSizeLimitMB=64", "-volume.max=16", "-metricsPort=0"]
-        log = (self.datadir / "weed.log").open("ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.spawn(args, stdout=(self.datadir / "weed.log").open("ab"), stderr=subprocess.STDOUT)
 
     def client(self):
         import boto3
@@ -265,13 +299,8 @@ class SeaweedS3(Process):
         wait(made, 90, "the S3 server to start")
 
     def stop(self) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # its graceful stop waits on its own connections
-                self.kill()
+        if not self._signal_group(signal.SIGTERM, 5):  # its graceful stop waits on its own connections
+            self.kill()
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -289,20 +318,9 @@ class WebNode(Process):
 
     def start(self) -> None:
         command = [sys.executable, "-m", "gunicorn", "fancity.wsgi", "-b", f"127.0.0.1:{self.port}"]
-        command += ["-w", str(self.workers), "--graceful-timeout", "30", "--timeout", "60"]
+        command += ["-w", str(self.workers), "--graceful-timeout", "30", "--timeout", "60", "--no-control-socket"]
         out = self.log.open("ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def kill(self) -> None:
-        """SIGKILL to gunicorn's master and every worker at once: the machine is gone."""
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait(timeout=30)
+        self.spawn(command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
 
     def answers(self) -> bool:
         import urllib.request
@@ -359,6 +377,8 @@ backend web
     balance roundrobin
     option httpchk GET /healthz?scope=node
     http-check expect status 200
+    # A busy node answers its check late, not never: it waits its turn behind the requests in its queue.
+    timeout check 5s
     default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2
 {servers}
 """
@@ -368,11 +388,10 @@ backend web
         binary = haproxy_binary()
         assert binary, "haproxy is not installed (scripts/cluster.py and scripts/test.py install it)"
         self.write_config()
-        self.process = subprocess.Popen(
+        self.spawn(
             [binary, "-f", str(self.config), "-db"],
             stdout=(self.datadir / "haproxy.log").open("ab"),
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         wait(lambda: answers(self.port) and self.socket.exists(), 30, "haproxy")
 
