@@ -5,6 +5,7 @@ from django.utils import timezone, translation
 
 from accounts import backends
 from accounts.activity import record_activity
+from fancity.lib.dbrouting import read_only
 
 SESSION_KEY = "active_on"
 
@@ -56,7 +57,7 @@ class FanMiddleware:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
             today = timezone.localdate().isoformat()
-            if request.session.get(SESSION_KEY) != today:
+            if request.session.get(SESSION_KEY) != today and not read_only():
                 record_activity(user)
                 request.session[SESSION_KEY] = today
         return self.get_response(request)

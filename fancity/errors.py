@@ -24,6 +24,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 from django.views.defaults import server_error as default_server_error
 
+from fancity.lib import dbrouting
+
 RETRY_AFTER_SECONDS = 30
 
 
@@ -52,9 +54,10 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a 503 while the database is unreachable, Django's plain 500 page otherwise."""
+    """handler500: a 503 while the database is unreachable (the read-only page for a write while a replica
+    serves the pages: fancity.lib.dbrouting), Django's plain 500 page otherwise."""
     if _database_unavailable(sys.exc_info()[1]):
-        return database_unavailable(request)
+        return dbrouting.write_refused(request) or database_unavailable(request)
     return default_server_error(request)
 
 

@@ -7,6 +7,7 @@ CELERY_BROKER_URL) and the EMAIL_* values.
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fancity.lib.dbrouting.DatabaseRoutingMiddleware",  # replicas and read-only mode (README, "Scaling out")
     "csp.middleware.CSPMiddleware",
     "fancity.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -89,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.navigation",
+                "fancity.lib.dbrouting.read_only_mode",
             ],
             "libraries": {"kept": "fancity.lib.kept"},
         },
@@ -97,12 +100,58 @@ TEMPLATES = [
 
 # --- Data stores ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/fancity")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-# Parameters are bound on the server and psycopg prepares a statement once it has run five times on a
-# connection (its default, which Django turns off): PostgreSQL then plans each statement once per
-# connection, the ORM's and the hot reads' (fancity.lib.raw). A pooler in front of PostgreSQL must keep
-# prepared statements (PgBouncer 1.21+ with max_prepared_statements) or run in session mode.
-DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+
+
+def database(url: str) -> dict[str, Any]:
+    """Django's settings for one database URL. Several hosts (`postgres://u@h1:5432,h2:5432/db?
+    target_session_attrs=read-write`) go to libpq as they are: it connects to the first that answers
+    and accepts writes, so the site follows a promoted replica without a restart (README, "Scaling out")."""
+    parts = urlsplit(url)
+    user, at, hosts = parts.netloc.rpartition("@")
+    first = hosts.split(",")[0]
+    config: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]
+        urlunsplit(parts._replace(netloc=f"{user}{at}{first}")), conn_max_age=60, conn_health_checks=True
+    )
+    if "," in hosts:
+        pairs = [host.rpartition(":") for host in hosts.split(",")]
+        config["HOST"] = ",".join(name or port for name, _, port in pairs)  # "h" rpartitions to ("", "", "h")
+        config["PORT"] = ",".join(port if name else "5432" for name, _, port in pairs)
+    # Parameters are bound on the server and psycopg prepares a statement once it has run five times on a
+    # connection (its default, which Django turns off): PostgreSQL then plans each statement once per
+    # connection, the ORM's and the hot reads' (fancity.lib.raw). A pooler in front of PostgreSQL must
+    # keep prepared statements (PgBouncer 1.21+ with max_prepared_statements) or run in session mode.
+    config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    return config
+
+
+DATABASES = {"default": database(DATABASE_URL)}
+# Read replicas (README, "Scaling out: database"): hot standbys that serve the pages in
+# DATABASE_REPLICA_VIEWS (fancity.lib.dbrouting). None configured: every query goes to "default".
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    DATABASES[f"replica{_number}"] = {**database(_url), "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["fancity.lib.dbrouting.Router"] if DATABASE_REPLICAS else []
+# A replica more than this many seconds behind the primary is skipped; each process measures every
+# replica at most once per DATABASE_CHECK_SECONDS. A fan who has written reads from the primary for
+# READ_YOUR_WRITES_SECONDS (which must exceed the other two together).
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "3"))
+DATABASE_CHECK_SECONDS = float(os.environ.get("DATABASE_CHECK_SECONDS", "1"))
+READ_YOUR_WRITES_SECONDS = int(os.environ.get("READ_YOUR_WRITES_SECONDS", "10"))
+# The pages that may read from a replica (URL names): those a reader can take a few seconds old.
+DATABASE_REPLICA_VIEWS = {
+    "home",
+    "forum:index",
+    "forum:board",
+    "forum:thread",
+    "forum:post",
+    "forum:search",
+    "forum:fan_threads",
+    "forum:fan_posts",
+    "profile",
+    "meetups:index",
+    "meetups:cities",
+    "meetups:detail",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0")

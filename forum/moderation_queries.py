@@ -4,10 +4,11 @@ the viewer moderates (`forum.moderators.moderated_boards`, the SQL side of `can_
 import hashlib
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from fancity.lib.dbrouting import read_alias
 from forum.models import Board, HeldPost, ModerationAction, Post, Report, Thread
 from forum.moderators import NavBoards, is_site_moderator, moderated_boards
 from forum.queries import Pages
@@ -69,7 +70,7 @@ def waiting_count(boards: NavBoards) -> int:
     count = cache.get(key)
     if count is None:
         where = f"(%(every)s OR b.id = ANY(%(ids)s)) AND (%(beta)s OR {board_public_sql('b')})"
-        with connection.cursor() as cursor:
+        with connections[read_alias()].cursor() as cursor:  # a replica's count will do (fancity.lib.dbrouting)
             cursor.execute(
                 f"SELECT (SELECT count(*) FROM {Report._meta.db_table} r "
                 f"JOIN {Post._meta.db_table} p ON p.id = r.post_id "

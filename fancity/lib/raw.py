@@ -13,7 +13,9 @@ these: PostgreSQL then plans each once per connection instead of once per reques
 from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+from fancity.lib.dbrouting import read_alias
 
 M = TypeVar("M", bound=models.Model)
 
@@ -62,12 +64,16 @@ def fetch(sql: str, params: Sequence, *, prepare: bool = True) -> list[tuple]:
     psycopg prepares a statement once it has run `prepare_threshold` times on the connection, and
     PostgreSQL then keeps one plan for any values when that costs no more than planning each time.
     `prepare=False` where the best plan depends on the values (search terms): psycopg's documented
-    `prepare_threshold` of the connection is None for that one statement, so it is never prepared."""
-    with connection.cursor() as cursor:
+    `prepare_threshold` of the connection is None for that one statement, so it is never prepared.
+
+    The rows come from the database the request reads from (fancity.lib.dbrouting: a replica or the
+    primary), as the ORM's reads do."""
+    wrapper = connections[read_alias()]
+    with wrapper.cursor() as cursor:
         if prepare:
             cursor.execute(sql, params)
             return cursor.fetchall()
-        db = connection.connection  # the psycopg connection the cursor runs on
+        db = wrapper.connection  # the psycopg connection the cursor runs on
         threshold, db.prepare_threshold = db.prepare_threshold, None
         try:
             cursor.execute(sql, params)

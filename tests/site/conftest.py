@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbcluster import db_cluster  # noqa: F401 - a primary and a replica per module
+
 
 @pytest.fixture
 def server_dir():
