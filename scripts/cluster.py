@@ -3,6 +3,7 @@
 
     python3 scripts/cluster.py up       # start it all (data in .data/cluster, or FANCITY_CLUSTER_DIR)
     python3 scripts/cluster.py faults   # drills under load; prints one table
+    python3 scripts/cluster.py measure  # CPU per page view and per post, replica lag (the capacity table)
     python3 scripts/cluster.py down     # stop it all
 
 `up` starts: S3 (SeaweedFS; the uploads' buckets, versioned, and the backups' bucket), a PostgreSQL
@@ -23,6 +24,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -46,8 +48,7 @@ DIR = Path(os.environ.get("FANCITY_CLUSTER_DIR", ROOT / ".data" / "cluster"))
 STATE = DIR / "state.json"
 MEDIA, PRIVATE, BACKUPS = "fancity-media", "fancity-private", "fancity-backups"
 LOAD_FANS = 40
-# The settings read a multi-host DATABASE_URL once the replica work (issue 22, sections 1 and 2) is in.
-MULTI_HOST = "def database(" in (ROOT / "fancity" / "settings.py").read_text()
+READ_ONLY = 1503  # a write answered with the read-only page (fancity.lib.dbrouting)
 
 
 class Cluster:
@@ -60,10 +61,6 @@ class Cluster:
         DIR.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data directory
         self.s3 = machines.SeaweedS3(DIR / "s3", ports["s3"])
         self.target = backups.S3Target(self.s3.endpoint, BACKUPS)
-        self.pg = {
-            "a": devtools.EmbeddedPostgres(DIR / "pg-a", ports["pg"][0], throwaway=False),
-            "b": None,  # the replica, made from the primary once it runs (self.replica())
-        }
         self.redis = machines.RedisHA(DIR, ports=ports["redis"])
         self.web = [
             machines.WebNode(f"web{i + 1}", port, self.env(), log=DIR / f"web{i + 1}.log")
@@ -107,20 +104,30 @@ class Cluster:
         found |= {"worker": self.worker, "beat": self.beat}
         return found
 
-    def replica(self) -> devtools.EmbeddedPostgres:
-        if self.pg["b"] is None:
-            self.pg["b"] = devtools.EmbeddedReplica(
-                DIR / "pg-b",
-                self.state["ports"]["pg"][1],
-                primary_port=self.pg["a"].port,
-                slot="cluster_b",
-                throwaway=False,
-            )
-        return self.pg["b"]
+    def server(self, key: str) -> devtools.EmbeddedPostgres:
+        """PostgreSQL `a` or `b`: the primary, or a streaming replica of it (copied from it the first time)."""
+        ports = dict(zip("ab", self.state["ports"]["pg"], strict=True))
+        if key == self.state["primary"]:
+            return devtools.EmbeddedPostgres(DIR / f"pg-{key}", ports[key], throwaway=False)
+        primary_port = ports[self.state["primary"]]
+        return devtools.EmbeddedReplica(
+            DIR / f"pg-{key}", ports[key], primary_port=primary_port, slot=f"cluster_{key}", throwaway=False
+        )
 
     @property
     def primary(self) -> devtools.EmbeddedPostgres:
-        return self.pg["a"] if self.state["primary"] == "a" else self.replica()
+        return self.server(self.state["primary"])
+
+    @property
+    def standby_key(self) -> str:
+        return "b" if self.state["primary"] == "a" else "a"
+
+    def synchronous(self) -> None:
+        """Synchronous replication (scripts/replica.py sync on): a commit is acknowledged once the replica
+        has it, so no acknowledged write is lost with the primary. Set on the primary after its replica was
+        copied, so that the replica, once promoted and alone, does not wait for a standby of its own."""
+        devtools.psql(self.primary.port, "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'")
+        devtools.psql(self.primary.port, "SELECT pg_reload_conf()")
 
     @property
     def url(self) -> str:
@@ -140,9 +147,7 @@ class Cluster:
             FANCITY_DATA_DIR=str(DIR / "site"),
             # Both servers, the one that accepts writes chosen at connect time (libpq multi-host): after a
             # promotion, new connections reach the new primary without a restart.
-            DATABASE_URL=f"postgres://postgres@127.0.0.1:{a},127.0.0.1:{b}/fancity?target_session_attrs=read-write"
-            if MULTI_HOST
-            else f"postgres://postgres@127.0.0.1:{a}/fancity",
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{a},127.0.0.1:{b}/fancity?target_session_attrs=read-write",
             DATABASE_REPLICA_URLS=f"postgres://postgres@127.0.0.1:{b}/fancity",
             REDIS_URL=f"redis://127.0.0.1:{self.redis.nodes['broker'][0].port}/0",
             REDIS_CACHE_URL=self.redis.url(0),
@@ -207,7 +212,7 @@ def up() -> None:
     cluster.s3.start()
     cluster.s3.make_buckets(MEDIA, PRIVATE, BACKUPS, versioned=(MEDIA, PRIVATE))
     cluster.save()
-    primary = cluster.pg["a"]
+    primary = cluster.primary
     step(f"PostgreSQL primary on {primary.port}, archiving WAL into s3://{BACKUPS}")
     primary.start()
     backups.enable_archiving(primary, cluster.target, archive_timeout=60)
@@ -219,7 +224,8 @@ def up() -> None:
     step("base backup into S3")
     backups.base_backup(primary, cluster.target)
     step(f"streaming replica on {cluster.state['ports']['pg'][1]}")
-    cluster.replica().start()
+    cluster.server("b").start()
+    cluster.synchronous()
     step("Redis: cache and broker, each a master and a replica, three Sentinels")
     cluster.redis.start()
     cluster.save()
@@ -252,8 +258,10 @@ def down() -> None:
         if process.alive():
             step(f"stopping {name}")
             process.stop()
-    for key in ("b", "a"):
-        server = cluster.replica() if key == "b" else cluster.pg["a"]
+    for key in (cluster.standby_key, cluster.state["primary"]):
+        if not (DIR / f"pg-{key}" / "PG_VERSION").exists():
+            continue
+        server = cluster.server(key)
         if server.alive():
             step(f"stopping PostgreSQL {key}")
             server.halt("fast")
@@ -291,7 +299,8 @@ class Load:
 
     CSRF = "x" * 32  # our own cookie and form token (Django accepts an unmasked 32-character token)
 
-    def __init__(self, cluster: Cluster, threads: int = 4):
+    def __init__(self, cluster: Cluster, threads: int = 4, mode: str = "mixed"):
+        self.mode = mode  # "mixed", "views" (no posts) or "posts" (only posts)
         self.url = cluster.url
         self.threads_ids = cluster.state["load"]["threads"]
         self.sessions = cluster.state["load"]["sessions"]
@@ -303,7 +312,8 @@ class Load:
         self.workers = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(threads)]
 
     def _fetch(self, path: str, session: str | None, form: dict | None = None) -> int:
-        headers = {"Cookie": f"csrftoken={self.CSRF}" + (f"; sessionid={session}" if session else "")}
+        cookie = f"csrftoken={self.CSRF}; django_language=en" + (f"; sessionid={session}" if session else "")
+        headers = {"Cookie": cookie}
         data = None
         if form is not None:
             data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.CSRF}).encode()
@@ -314,6 +324,8 @@ class Load:
                 response.read()
                 return response.status
         except urllib.error.HTTPError as error:
+            if error.code == 503 and b"Read-only for a few minutes" in error.read():
+                return READ_ONLY  # the site's answer to a write while no primary answers: not a failure
             return error.code
         except OSError:
             return 0
@@ -325,7 +337,10 @@ class Load:
             fan = rng.choice(mine)
             thread = rng.choice(self.threads_ids)
             now = time.monotonic()
-            if now >= self.next_post[fan] and rng.random() < 0.3:
+            if self.mode == "posts" and now < self.next_post[fan]:
+                time.sleep(0.02)
+                continue
+            if self.mode != "views" and now >= self.next_post[fan] and (self.mode == "posts" or rng.random() < 0.3):
                 self.next_post[fan] = now + 16  # the forum's pause between a fan's posts is 15 s
                 body = f"load {n}-{fan}-{secrets.token_hex(6)}"
                 status = self._fetch(f"/forum/t/{thread}/reply/", self.sessions[fan], {"body": body})
@@ -351,7 +366,11 @@ class Load:
 
     def failed(self, since: float = 0.0) -> int:
         with self.lock:
-            return sum(1 for t, _, status in self.events if t >= since and (status >= 500 or status == 0))
+            return sum(1 for t, _, status in self.events if t >= since and (500 <= status < 600 or status == 0))
+
+    def read_only(self, since: float = 0.0) -> int:
+        with self.lock:
+            return sum(1 for t, _, status in self.events if t >= since and status == READ_ONLY)
 
     def count(self, since: float = 0.0) -> int:
         with self.lock:
@@ -403,23 +422,30 @@ def drill_redis(cluster: Cluster, load: Load) -> tuple[str, float, str]:
 
 
 def drill_primary(cluster: Cluster, load: Load) -> tuple[str, float, str]:
-    old, new = cluster.primary, cluster.replica() if cluster.state["primary"] == "a" else cluster.pg["a"]
+    old_key, new_key = cluster.state["primary"], cluster.standby_key
+    old, new = cluster.server(old_key), cluster.server(new_key)
     pid = old.pid()
     assert pid is not None
     os.kill(pid, 9)
     killed = time.monotonic()
     # The operator's (or an HA manager's) decision: the primary has not answered for 2 s; promote.
     machines.wait(lambda: not old.alive(), 30, "the primary to be gone")
-    while time.monotonic() - killed < 2:
-        time.sleep(0.1)
-    new.promote()  # pg_ctl promote: the one-command manual promotion
-    cluster.state["primary"] = "b" if cluster.state["primary"] == "a" else "a"
+    machines.wait(lambda: time.monotonic() - killed >= 2, 5, "2 s")
+    new.promote()  # pg_ctl promote: scripts/replica.py promote, the one-command manual failover
+    cluster.state["primary"] = new_key
     cluster.save()
     since = time.monotonic()
     machines.wait(lambda: any(t >= since and k == "post" and s == 302 for t, k, s in list(load.events)), 120, "a write")
     recovered = time.monotonic() - killed
+    refused = load.read_only(killed)
     load.wait_requests(50, time.monotonic())
-    return "PostgreSQL primary (kill -9, replica promoted)", recovered, "until a reply was acknowledged again"
+    # The lost machine comes back as a replica of the new primary: a fresh copy (pg_rewind would
+    # reuse the old files, which matters at 110M posts, not here).
+    shutil.rmtree(old.datadir, ignore_errors=True)
+    cluster.server(old_key).start()
+    cluster.synchronous()
+    what = "PostgreSQL primary (kill -9; replica promoted 2 s later)"
+    return what, recovered, f"until a reply was acknowledged again ({refused} writes answered read-only)"
 
 
 def drill_rolling_deploy(cluster: Cluster, load: Load) -> tuple[str, float, str]:
@@ -434,6 +460,60 @@ def drill_rolling_deploy(cluster: Cluster, load: Load) -> tuple[str, float, str]
         machines.wait(lambda n=node: cluster.haproxy.status(n.name) == "UP", 60, f"{node.name} UP")
     cluster.save()
     return "rolling deploy of both web nodes", time.monotonic() - started, "for the whole deploy"
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User and system CPU so far of `pids` and every process whose parent or process group is one of them."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid, pgrp = int(entry.name), int(fields[1]), int(fields[2])
+        if pid in pids or ppid in pids or pgrp in pids:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def measure() -> None:
+    """The figures of the README's capacity table: CPU per page view and per post on the web nodes,
+    the database and the worker, and replica lag under the write load, through the balancer."""
+    cluster = Cluster.load()
+    web = {node.pid for node in cluster.web if node.pid}
+    database = {cluster.primary.pid() or 0}
+    worker = {cluster.worker.pid or 0}
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
+    print(
+        "| load | seconds | requests | posts | web CPU ms per request | database CPU ms per request | "
+        "worker CPU ms per post | replica replay lag p50 / max ms |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for mode in ("views", "posts"):
+        lags: list[float] = []
+        before = (_cpu_seconds(web), _cpu_seconds(database), _cpu_seconds(worker))
+        with Load(cluster, mode=mode) as load:
+            started = time.monotonic()
+            while time.monotonic() - started < seconds:
+                lag = cluster.primary.sql(
+                    "SELECT coalesce(max(extract(epoch FROM replay_lag)), 0) FROM pg_stat_replication"
+                )
+                lags.append(float(lag or 0) * 1000)
+                time.sleep(0.2)
+        elapsed = time.monotonic() - started
+        after = (_cpu_seconds(web), _cpu_seconds(database), _cpu_seconds(worker))
+        requests = load.count()
+        posts = sum(1 for _, kind, status in load.events if kind == "post" and status == 302)
+        web_ms, db_ms, worker_ms = ((a - b) * 1000 for a, b in zip(after, before, strict=True))
+        lags.sort()
+        print(
+            f"| {mode} | {elapsed:.0f} | {requests} | {posts} | {web_ms / max(requests, 1):.1f} | "
+            f"{db_ms / max(requests, 1):.2f} | {worker_ms / max(posts, 1):.1f} | "
+            f"{lags[len(lags) // 2]:.1f} / {lags[-1]:.1f} |"
+        )
 
 
 def faults() -> None:
@@ -462,7 +542,7 @@ def faults() -> None:
 
 
 def main() -> None:
-    commands = {"up": up, "faults": faults, "down": down}
+    commands = {"up": up, "faults": faults, "measure": measure, "down": down}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

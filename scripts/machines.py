@@ -87,7 +87,7 @@ class Process:
     process: subprocess.Popen | None = None
 
     def spawn(self, args: list[str], **kwargs) -> None:
-        self.process = subprocess.Popen(args, start_new_session=True, **kwargs)
+        self.process = subprocess.Popen(args, start_new_session=True, stdin=subprocess.DEVNULL, **kwargs)
         self.pid = self.process.pid
 
     def alive(self) -> bool:
@@ -135,7 +135,7 @@ class RedisNode(Process):
             args += ["--maxmemory", self.maxmemory, "--maxmemory-policy", "allkeys-lru"]
         if self.replica_of:
             args += ["--replicaof", "127.0.0.1", str(self.replica_of)]
-        self.spawn([str(redis_binary()), *args], stdout=subprocess.DEVNULL)
+        self.spawn([str(redis_binary()), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait(lambda: answers(self.port), 30, f"redis-server on {self.port}")
 
 
@@ -160,7 +160,9 @@ class SentinelNode(Process):
             self.config.write_text("\n".join(lines) + "\n")
 
     def start(self) -> None:
-        self.spawn([str(redis_binary()), str(self.config), "--sentinel"], stdout=subprocess.DEVNULL)
+        self.spawn(
+            [str(redis_binary()), str(self.config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait(lambda: answers(self.port), 30, f"Sentinel on {self.port}")
 
 
