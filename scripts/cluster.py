@@ -463,7 +463,8 @@ def drill_rolling_deploy(cluster: Cluster, load: Load) -> tuple[str, float, str]
 
 
 def _cpu_seconds(pids: set[int]) -> float:
-    """User and system CPU so far of `pids` and every process whose parent or process group is one of them."""
+    """User and system CPU so far of `pids`, their children that exited, and every process whose parent or
+    process group is one of them."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
@@ -474,7 +475,9 @@ def _cpu_seconds(pids: set[int]) -> float:
         except OSError:
             continue
         pid, ppid, pgrp = int(entry.name), int(fields[1]), int(fields[2])
-        if pid in pids or ppid in pids or pgrp in pids:
+        if pid in pids:  # with what its children that exited used (a backend, a recycled worker)
+            total += sum(int(field) for field in fields[11:15])
+        elif ppid in pids or pgrp in pids:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -511,7 +514,7 @@ def measure() -> None:
         lags.sort()
         print(
             f"| {mode} | {elapsed:.0f} | {requests} | {posts} | {web_ms / max(requests, 1):.1f} | "
-            f"{db_ms / max(requests, 1):.2f} | {worker_ms / max(posts, 1):.1f} | "
+            f"{db_ms / max(requests, 1):.2f} | {f'{worker_ms / posts:.1f}' if posts else '-'} | "
             f"{lags[len(lags) // 2]:.1f} / {lags[-1]:.1f} |"
         )
 
