@@ -109,8 +109,13 @@ def database(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     user, at, hosts = parts.netloc.rpartition("@")
     first = hosts.split(",")[0]
+    # Each process keeps its connections (60 s, checked at the start of each request): the pool that was
+    # chosen (README, "Connections"). DATABASE_POOL_SIZE=N switches to Django's psycopg pool instead
+    # (psycopg-pool must then be installed) and DATABASE_CONN_MAX_AGE=0 to a connection per request.
     config: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]
-        urlunsplit(parts._replace(netloc=f"{user}{at}{first}")), conn_max_age=60, conn_health_checks=True
+        urlunsplit(parts._replace(netloc=f"{user}{at}{first}")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
     if "," in hosts:
         pairs = [host.rpartition(":") for host in hosts.split(",")]
@@ -121,6 +126,9 @@ def database(url: str) -> dict[str, Any]:
     # connection, the ORM's and the hot reads' (fancity.lib.raw). A pooler in front of PostgreSQL must
     # keep prepared statements (PgBouncer 1.21+ with max_prepared_statements) or run in session mode.
     config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    if pool_size := int(os.environ.get("DATABASE_POOL_SIZE", "0")):
+        config.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)
+        config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
     return config
 
 
