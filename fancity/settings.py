@@ -405,7 +405,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # chunks of 200 fans that hand the rest on after 60 s, retries wait at most 90 s (accounts.tasks).
 # Workers look for such tasks every 5 s (kombu's default is every 100 s).
 BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "120"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": 5,
     "unacked_restore_throttle": 1,

@@ -25,7 +25,7 @@ counter = Breaker("Redis view counter", cooldown=5.0)
 
 @memoize
 def _redis() -> redis.Redis:
-    cache = settings.CACHES["default"]
+    cache: dict = settings.CACHES["default"]
     return redis_client(cache["LOCATION"], (cache.get("OPTIONS") or {}).get("sentinel_master"))
 
 
