@@ -148,7 +148,9 @@ class Cluster:
             # Both servers, the one that accepts writes chosen at connect time (libpq multi-host): after a
             # promotion, new connections reach the new primary without a restart.
             DATABASE_URL=f"postgres://postgres@127.0.0.1:{a},127.0.0.1:{b}/fancity?target_session_attrs=read-write",
-            DATABASE_REPLICA_URLS=f"postgres://postgres@127.0.0.1:{b}/fancity",
+            # Both servers as replicas: the router skips whichever is the primary at the time (not in
+            # recovery), so the list stays right after a promotion swapped the roles.
+            DATABASE_REPLICA_URLS=f"postgres://postgres@127.0.0.1:{a}/fancity,postgres://postgres@127.0.0.1:{b}/fancity",
             REDIS_URL=f"redis://127.0.0.1:{self.redis.nodes['broker'][0].port}/0",
             REDIS_CACHE_URL=self.redis.url(0),
             CELERY_BROKER_URL=self.redis.url(0),
