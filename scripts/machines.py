@@ -267,7 +267,8 @@ class SeaweedS3(Process):
         args += [f"-master.port={master}", f"-master.port.grpc={master_grpc}", f"-volume.port={volume}"]
         args += [f"-volume.port.grpc={volume_grpc}", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}"]
         args += [f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0"]
-        args += ["-master.volumeSizeLimitMB=64", "-volume.max=16", "-metricsPort=0"]
+        # Every bucket is a collection with volumes of its own, and WAL archiving fills them steadily.
+        args += ["-master.volumeSizeLimitMB=128", "-volume.max=200", "-metricsPort=0"]
         self.spawn(args, stdout=(self.datadir / "weed.log").open("ab"), stderr=subprocess.STDOUT)
 
     def client(self):
@@ -288,10 +289,12 @@ class SeaweedS3(Process):
             if not self.alive():
                 raise RuntimeError((self.datadir / "weed.log").read_text()[-2000:])
             try:
-                existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
                 for name in names:
-                    if name not in existing:
+                    try:
                         client.create_bucket(Bucket=name)
+                    except client.exceptions.ClientError as error:
+                        if not error.response["Error"]["Code"].startswith("BucketAlready"):
+                            raise
                 for name in versioned:
                     client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
             except Exception:  # noqa: BLE001 - not listening yet
