@@ -124,8 +124,17 @@ def main() -> int:
                 )
                 try:
                     devtools.wait_for_port(port)
+                    # Warm every worker: a cold worker's first pages take seconds (past wrk's 2 s timeout).
                     for reader_cookie in (None, cookie):
-                        wrk(binary, port, path, 2, args.connections, reader_cookie)  # warm every worker
+                        headers = ["-H", "Host: localhost"] + (
+                            ["-H", f"Cookie: {reader_cookie}"] if reader_cookie else []
+                        )
+                        subprocess.run(
+                            [binary, "-t2", f"-c{args.connections}", "-d15s", "--timeout", "60s", *headers]
+                            + [f"http://127.0.0.1:{port}{path}"],
+                            check=True,
+                            capture_output=True,
+                        )
                     sampler = Sampler({"primary": primary_url, "replica": replica.url})
                     sampler.start()
                     anonymous = wrk(binary, port, path, args.seconds, args.connections, None)
