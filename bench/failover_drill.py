@@ -188,8 +188,10 @@ def main() -> int:
             present = {body for (body,) in db.execute("SELECT body FROM forum_post WHERE body LIKE 'drill-%%'")}
         lost = [text for text in load.acknowledged if text not in present]
         read_only = load.since(killed, "write", 503)
-        written = load.since(killed, "write", 302)
+        # Writes work again at the first reply acknowledged after the first read-only answer.
+        written = load.since(read_only[0] if read_only else killed, "write", 302)
         statuses = collections.Counter((kind, status) for _t, kind, status in load.events)
+        deadlocks = sum(1 for _t, kind, status in load.events if kind == "write" and status == 503 and _t < killed)
         mode = "synchronous (ANY 1)" if args.sync else "asynchronous"
         print(f"\nreplication: {mode}; promoted {args.promote_after:.0f} s after the kill")
         in_read_only = (read_only[-1] - read_only[0]) if read_only else 0.0
@@ -198,7 +200,7 @@ def main() -> int:
         print(f"seconds from the kill until writes worked again: {back:.1f} ({after:.1f} after the promotion)")
         answers = ", ".join(f"{kind} {status}: {count}" for (kind, status), count in sorted(statuses.items()))
         print(f"answers: {answers}")
-        print(f"HTTP 500s: {statuses[('read', 500)] + statuses[('write', 500)]}")
+        print(f"HTTP 500s: {statuses[('read', 500)] + statuses[('write', 500)]}; 503s before the kill: {deadlocks}")
         print(f"acknowledged writes lost: {len(lost)} of {len(load.acknowledged)}")
     finally:
         if server is not None:

@@ -1,7 +1,8 @@
 """Fancity settings: everything that differs between machines comes from the environment.
 
 Development defaults point at the embedded PostgreSQL and Redis that scripts/run.py starts.
-Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and the EMAIL_* values.
+Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL (or REDIS_CACHE_URL and
+CELERY_BROKER_URL) and the EMAIL_* values.
 """
 
 import os
@@ -170,13 +171,21 @@ def _redis_db(url: str, db: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+# Cache and broker are two URLs, so that in production they are two Redis servers and a flood of cache
+# keys (the cache's Redis runs with maxmemory and an LRU policy) can never evict queued work. Both
+# default to REDIS_URL (the broker in its database 0, the cache in 1). Either may name Redis Sentinels
+# instead of a server (`sentinel://host:26379/db;sentinel://host2:26379/db`, kombu's form) with the name of
+# the master they watch: the clients then find the master the Sentinels promoted by themselves.
+REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL") or os.environ.get("CACHE_URL") or _redis_db(REDIS_URL, 1)
+REDIS_CACHE_MASTER = os.environ.get("REDIS_CACHE_MASTER", "fancity-cache")
 # Everything in the cache can be lost: a Redis that does not answer is "no cache" for a few seconds
 # (fancity.lib.cache), never a failed request.
 CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "fancity.lib.cache.ForgivingRedisCache",
-        "LOCATION": os.environ.get("CACHE_URL", _redis_db(REDIS_URL, 1)),
+        "LOCATION": REDIS_CACHE_URL,
         "KEY_PREFIX": "fancity",
+        "OPTIONS": {"sentinel_master": REDIS_CACHE_MASTER} if REDIS_CACHE_URL.startswith("sentinel://") else {},
     },
 }
 # Sessions are kept in PostgreSQL and read from Redis (Django's cached_db); with Redis down they are
@@ -382,7 +391,8 @@ PERSONAL_DATA_ERASERS = [
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ------------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+CELERY_BROKER_MASTER = os.environ.get("CELERY_BROKER_MASTER", "fancity-broker")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -397,13 +407,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # chunks of 200 fans that hand the rest on after 60 s, retries wait at most 90 s (accounts.tasks).
 # Workers look for such tasks every 5 s (kombu's default is every 100 s).
 BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "120"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": 5,
     "unacked_restore_throttle": 1,
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
+if CELERY_BROKER_URL.startswith("sentinel://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "master_name": CELERY_BROKER_MASTER,
+        "sentinel_kwargs": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
 # A request must not hang on a dead broker: try once and move on; the outbox row is sent later (outbox.queueing).
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

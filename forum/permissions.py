@@ -202,7 +202,7 @@ def may_read_post(user: User, post: Post) -> bool:
     use it): anyone a public post (forum.visibility: for an anonymous reader this is `is_public_post`);
     otherwise whoever may read its thread while it is shown; a post a moderator hid only its author and
     the board's moderators (not the service desk); a post hidden by withdrawing its thread
-    (forum.withdrawal) those who may still read the thread, as the desk, which holds its text in the
+    (forum.permissions) those who may still read the thread, as the desk, which holds its text in the
     private request it made of it; a deleted post nobody."""
     if is_public_post(post):
         return True

@@ -40,6 +40,22 @@ def ensure_venv() -> None:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
 
 
+def apt_install(packages: list[str], why: str) -> None:
+    """Install Debian packages with apt-get when running as root; otherwise say how, and stop."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit(f"{why}: run `sudo apt-get install {' '.join(packages)}` and try again.")
+    print(f"Installing {' '.join(packages)} with apt-get ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
+
+
+def ensure_haproxy() -> None:
+    """Debian's haproxy, the load balancer of scripts/cluster.py and of the suite's web-node drill."""
+    if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists()):
+        apt_install(["haproxy"], "The load balancer drills need Debian's haproxy")
+
+
 def site_environment(environ: dict[str, str], web_port: int | str) -> dict[str, str]:
     """`environ` with what run.py's site needs and the operator left unset: development settings, and
     SITE_URL at the port the site listens on, so that links in mail and .ics files reach this instance."""

@@ -3,9 +3,10 @@
 
     python3 scripts/test.py [pytest arguments]
 
-Needs only python3 and npm; creates .venv, installs Debian's chromium (browser tests) and a Java
-runtime (the Nu HTML checker) when it runs as root and they are missing, installs the checkers from npm
-(axe-core, vnu-jar) into .tools/npm, starts the servers, runs pytest, and stops them.
+Needs only python3 and npm; creates .venv, installs Debian's chromium (browser tests), a Java runtime
+(the Nu HTML checker) and haproxy (the web-node drill) when it runs as root and they are missing,
+installs the checkers from npm (axe-core, vnu-jar) into .tools/npm, starts the servers, runs pytest,
+and stops them.
 """
 
 import json
@@ -28,13 +29,7 @@ NPM_TOOLS = devtools.ROOT / ".tools" / "npm"
 NPM_PACKAGES = {"axe-core": "4.14.1", "vnu-jar": "26.9.27"}
 
 
-def _apt_install(packages: list[str], why: str) -> None:
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit(f"{why}: run `sudo apt-get install {' '.join(packages)}` and try again.")
-    print(f"Installing {' '.join(packages)} with apt-get ...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)
+_apt_install = devtools.apt_install
 
 
 def ensure_chromium() -> None:
@@ -71,6 +66,7 @@ def ensure_checkers() -> None:
 def main() -> int:
     ensure_chromium()
     ensure_checkers()
+    devtools.ensure_haproxy()  # the web-node drill (tests/site/test_web_nodes.py)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fancity.settings")
     # Production settings (DEBUG off), served over plain HTTP on loopback.
     os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + os.urandom(8).hex())

@@ -5,13 +5,21 @@ rate-limit counters, the once-a-day activity guard), so an unreachable Redis ans
 DummyCache: reads miss, writes are dropped, `add` succeeds. Connections time out in a fraction of a
 second and are not retried, and after a failure the process skips Redis for a few seconds, so an
 outage costs a request microseconds, not a timeout per cache call.
+
+Its URL is a Redis server (`redis://host:port/db`) or the Sentinels that watch one, in kombu's form
+(`sentinel://host:26379/db;sentinel://host2:26379/db`) with the master's name in the `sentinel_master`
+option: the client then asks a Sentinel where the master is whenever it connects, so after a failover
+the cache is back as soon as the Sentinels have promoted a replica, without a restart.
 """
+
+from urllib.parse import unquote, urlsplit
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 from fancity.lib.breaker import Breaker
 
@@ -24,14 +32,47 @@ FAST_FAILING = {
 }
 
 
+def connection_pool(url: str, sentinel_master: str | None = None, **options) -> redis.ConnectionPool:
+    """A pool of connections to the Redis at `url`; for `sentinel://` URLs, to whichever server the
+    Sentinels listed there name as the master `sentinel_master` at the time each connection is made."""
+    if not url.startswith("sentinel://"):
+        return redis.ConnectionPool.from_url(url, **options)
+    if not sentinel_master:
+        raise ValueError(f"{url} names Sentinels: say which master they watch (sentinel_master)")
+    hosts, db, password = [], 0, None
+    for part in url.split(";"):
+        parts = urlsplit(part.strip())
+        hosts.append((parts.hostname or "127.0.0.1", parts.port or 26379))
+        db = int(parts.path.strip("/") or db)
+        password = unquote(parts.password) if parts.password else password
+    # Asking a Sentinel fails as fast as a command does; the next Sentinel in the list is asked then.
+    timeouts = {key: options[key] for key in ("socket_connect_timeout", "socket_timeout") if key in options}
+    sentinels = Sentinel(hosts, sentinel_kwargs=timeouts)
+    return SentinelConnectionPool(sentinel_master, sentinels, db=db, password=password, **options)
+
+
+def redis_client(url: str, sentinel_master: str | None = None, **options) -> redis.Redis:
+    """A redis.Redis for `url` (plain or Sentinel, as `connection_pool`), failing fast by default."""
+    return redis.Redis(connection_pool=connection_pool(url, sentinel_master, **{**FAST_FAILING, **options}))
+
+
 class _OneClientPerPool(RedisCacheClient):
     """Django's client, keeping one redis.Redis per connection pool: Django makes a new one for every
     cache call, and each builds its table of ~170 reply callbacks (several times a page). A
     redis.Redis is safe to share between threads; the pool hands each call its own connection."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers, sentinel_master=None, **kwargs):
+        super().__init__(servers, **kwargs)
+        self._sentinel_master = sentinel_master
         self._clients = {}
+
+    def _get_connection_pool(self, write):
+        if not self._servers[0].startswith("sentinel://"):
+            return super()._get_connection_pool(write)
+        # Django split the Sentinels' URL at its semicolons into "servers": they are one master.
+        if 0 not in self._pools:
+            self._pools[0] = connection_pool(";".join(self._servers), self._sentinel_master, **self._pool_options)
+        return self._pools[0]
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)  # type: ignore[attr-defined]

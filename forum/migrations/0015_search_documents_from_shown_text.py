@@ -2,7 +2,7 @@
 
 Documents used to be built from the Markdown source, so raw HTML the sanitiser drops (`<b onclick=…>`),
 link targets, image addresses, fenced code's language and reference definitions were found by search.
-They are now built from the rendered text (`forum.search.post_vector`). Only a post whose source has
+They are now built from the rendered text (`forum.reading.search.post_vector`). Only a post whose source has
 one of those markers can differ, so only those are rebuilt: one pass over the table by primary key,
 in batches that each commit on their own (the migration is not atomic), so a large table is never
 locked for long and an interrupted run can simply be run again.

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from fancity.lib.breaker import Breaker
-from fancity.lib.cache import FAST_FAILING
+from fancity.lib.cache import redis_client
 from forum.models import Thread
 
 PENDING = "fancity:forum:views"
@@ -25,7 +25,8 @@ counter = Breaker("Redis view counter", cooldown=5.0)
 
 @memoize
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"], **FAST_FAILING)
+    cache: dict = settings.CACHES["default"]
+    return redis_client(cache["LOCATION"], (cache.get("OPTIONS") or {}).get("sentinel_master"))
 
 
 def count_view(thread: Thread) -> None:

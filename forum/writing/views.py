@@ -1,7 +1,7 @@
 """Pages and endpoints that write: a new thread, a reply, an edit, likes, watching, "me too", a feedback
 status, an official answer, a report, drafts (a small JSON endpoint the forms' script uses) and a post's
 versions. Thin: each checks that the reader may see the thread (forum.reading.views) and calls one
-function of forum.writing or forum.moderation."""
+function of forum.writing or forum.moderation.moderate."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
