@@ -55,8 +55,8 @@ def _write_post(label: str) -> tuple[str, datetime.datetime]:
     from django.db import connection
 
     from accounts.models import User
-    from forum.writing import posting
     from forum.models import Board, Thread
+    from forum.writing import posting
 
     author = User.objects.create_user(
         username=f"drill-{label}",

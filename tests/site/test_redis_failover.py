@@ -12,14 +12,15 @@ from contextlib import contextmanager
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from fancity.celery import app
-from forum.reading import view_counts
 from forum.models import Thread
+from forum.reading import view_counts
 from outbox import queueing
 from outbox.models import Message
 from scripts import machines
@@ -56,14 +57,8 @@ def _reset_breakers() -> None:
 def redis_ha(tmp_path):
     ha = machines.RedisHA(tmp_path)
     ha.start()
-    caches = {
-        "default": {
-            "BACKEND": "fancity.lib.cache.ForgivingRedisCache",
-            "LOCATION": ha.url(1),
-            "KEY_PREFIX": "fancity",
-            "OPTIONS": {"sentinel_master": ha.master_name("cache")},
-        }
-    }
+    sentinels = {"LOCATION": ha.url(1), "OPTIONS": {"sentinel_master": ha.master_name("cache")}}
+    caches = {alias: {**conf, **sentinels} for alias, conf in settings.CACHES.items()}
     try:
         with override_settings(CACHES=caches), _celery_broker(ha.url(0), ha.master_name("broker")):
             view_counts._redis.cache_clear()
