@@ -471,3 +471,39 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question} · {self.value}"
+
+
+class DoorEntry(models.Model):
+    """What happened at a meetup's door, kept for good: a check-in (online or synced from a phone
+    that scanned offline), an undone check-in, or a conflict (a ticket already let in, scanned again
+    by another phone while offline). `scan_id` is the phone's id for one scan: a sync sent twice
+    records it once (meetups.checkin.sync_scans)."""
+
+    class Action(models.TextChoices):
+        CHECK_IN = "check_in", _("Checked in")
+        UNDO = "undo", _("Check-in undone")
+        CONFLICT = "conflict", _("Conflict: already checked in")
+
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="door_entries")
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="door_entries"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # When it happened at the door (the phone's clock for an offline scan); `recorded_at` when the
+    # server learnt of it.
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    offline = models.BooleanField(_("scanned offline"), default=False)
+    scan_id = models.UUIDField(_("scan id"), null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("door entry")
+        verbose_name_plural = _("door log")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["meetup", "-recorded_at"], name="door_entry_meetup_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.meetup} · {self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -7,7 +7,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, phone_digits
+from meetups.models import (
+    Answer,
+    AttendeeMessage,
+    CitySnapshot,
+    DoorEntry,
+    Meetup,
+    Question,
+    Registration,
+    phone_digits,
+)
 from meetups.ranking import latest_day
 
 VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED, Meetup.Status.CANCELLED]
@@ -212,6 +221,37 @@ def attendee_counts(meetup: Meetup) -> dict[str, int]:
         confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
         waiting=Count("pk", filter=Q(state=state.WAITING)),
+    )
+
+
+def door_stats(meetup: Meetup, now=None) -> dict[str, int]:
+    """The door's live figures, in one query: fans expected (a confirmed seat, already in, or marked
+    as not come), checked in, and no-shows so far (once the meetup has started: expected and not in;
+    after it, those marked as not come); with `attendee_counts`'s figures."""
+    state = Registration.State
+    now = now or timezone.now()
+    started = meetup.starts_at <= now
+    counts = Registration.objects.filter(meetup=meetup).aggregate(
+        expected=Count(
+            "pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW]) | Q(checked_in_at__isnull=False)
+        ),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        missing=Count("pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW], checked_in_at__isnull=True)),
+        confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),
+        waiting=Count("pk", filter=Q(state=state.WAITING)),
+    )
+    missing = counts.pop("missing")
+    counts["no_shows"] = missing if started else 0
+    counts["to_come"] = 0 if started else missing
+    return counts
+
+
+def door_log(meetup: Meetup, limit: int = 10) -> list[DoorEntry]:
+    """The latest check-ins, undos and conflicts at the door, newest first, with who and whom."""
+    return list(
+        DoorEntry.objects.filter(meetup=meetup)
+        .select_related("registration__fan", "by")
+        .order_by("-recorded_at", "-id")[:limit]
     )
 
 

@@ -1,3 +1,5 @@
+import json
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,16 @@ from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
 from meetups.changes import cancel_meetup, reschedule_meetup, told_count
-from meetups.checkin import check_in, check_in_registration, find_ticket, may_run_door, window_refusal
+from meetups.checkin import (
+    AlreadyIn,
+    check_in,
+    check_in_registration,
+    find_ticket,
+    offline_list,
+    sync_scans,
+    undo_check_in,
+    window_refusal,
+)
 from meetups.draw import MAX_ACTIVE_DAYS, NO_SHOW_FACTOR, NO_SHOW_MEMORY_DAYS, WEIGHT_PER_ACTIVE_DAY
 from meetups.forms import (
     AttendeeMessageForm,
@@ -25,6 +36,7 @@ from meetups.forms import (
 from meetups.locking import RegistrationError
 from meetups.messaging import message_attendees
 from meetups.models import Meetup, Registration
+from meetups.permissions import may_run_door
 from meetups.proposals import propose_meetup
 from meetups.registration import (
     AnswersInvalid,
@@ -244,12 +256,15 @@ def check_in_page(request, pk):
     or the last digits of a phone number for fans without their ticket."""
     meetup = _door_or_403(request, pk)
     form = CheckInForm(request.POST if "code" in request.POST else None)
-    found = done = None
+    found = done = undone = None
     errors = []
     if request.method == "POST":
         registration_id = _registration_id(request.POST.get("registration"))
+        undo_id = _registration_id(request.POST.get("undo"))
         try:
-            if registration_id is not None:
+            if undo_id is not None:
+                undone = undo_check_in(request.user, meetup, undo_id)
+            elif registration_id is not None:
                 done = check_in_registration(request.user, meetup, registration_id)
             elif form.is_valid():
                 code = form.cleaned_data["code"]
@@ -272,13 +287,85 @@ def check_in_page(request, pk):
             "form": form,
             "found": found,
             "done": done,
+            "undone": undone,
             "errors": errors,
             "closed": window_refusal(meetup),
-            "counts": queries.attendee_counts(meetup),
+            "stats": queries.door_stats(meetup),
+            "log": queries.door_log(meetup),
             "search": search,
             "results": queries.search_attendees(meetup, search) if search else None,
         },
     )
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _door_json(meetup: Meetup, answer: dict, status: int = 200) -> JsonResponse:
+    """A door answer, with the live figures; never cached (it names fans)."""
+    response = JsonResponse({**answer, "stats": queries.door_stats(meetup)}, status=status)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+def door_list(request, pk):
+    """The door's offline list (hashed ticket codes and names), for whoever runs this door."""
+    meetup = _door_or_403(request, pk)
+    return _door_json(meetup, offline_list(request.user, meetup))
+
+
+@login_required
+def door_stats(request, pk):
+    return _door_json(_door_or_403(request, pk), {})
+
+
+@login_required
+@require_POST
+def door_scan(request, pk):
+    """The camera's continuous scan: a ticket in, checked in at once (no second tap), or why not."""
+    meetup = _door_or_403(request, pk)
+    code = str(_json_body(request).get("code") or "")[:400]
+    try:
+        registration = check_in(request.user, meetup, code)
+    except AlreadyIn as error:
+        registration = error.registration
+        answer = {"result": "refused", "message": str(error), "name": registration.fan.public_name}
+        return _door_json(meetup, {**answer, "registration": registration.pk, "already": True})
+    except RegistrationError as error:
+        return _door_json(meetup, {"result": "refused", "message": str(error)})
+    answer = {"result": "checked_in", "registration": registration.pk, "name": registration.fan.public_name}
+    return _door_json(meetup, answer)
+
+
+@login_required
+@require_POST
+def door_undo(request, pk):
+    meetup = _door_or_403(request, pk)
+    registration_id = _registration_id(_json_body(request).get("registration"))
+    try:
+        registration = undo_check_in(request.user, meetup, registration_id or 0)
+    except RegistrationError as error:
+        return _door_json(meetup, {"result": "refused", "message": str(error)})
+    answer = {"result": "undone", "registration": registration.pk, "name": registration.fan.public_name}
+    return _door_json(meetup, answer)
+
+
+@login_required
+@require_POST
+def door_sync(request, pk):
+    """Scans a phone made offline, sent when the network is back; safe to send again."""
+    meetup = _door_or_403(request, pk)
+    try:
+        results = sync_scans(request.user, meetup, _json_body(request).get("scans"))
+    except RegistrationError as error:
+        return _door_json(meetup, {"message": str(error)}, status=400)
+    return _door_json(meetup, {"results": results})
 
 
 @login_required

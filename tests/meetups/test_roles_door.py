@@ -67,7 +67,7 @@ def test_who_opens_the_door_pages(client, world, page, who, django_assert_max_nu
     client.get("/")
     for meetup_key in ("fan_meetup", "other"):
         url = reverse(f"meetups:{page}", args=[world[meetup_key].pk])
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):
             response = client.get(url, {"q": "来宾"} if page == "check_in" else {})
         allowed = who in DOOR or (who == "organiser" and meetup_key == "fan_meetup")
         assert response.status_code == (200 if allowed else 403), (who, meetup_key)
