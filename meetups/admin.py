@@ -4,15 +4,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
-from meetups import capacity, checkin, draw, proposals, publishing, registration, selection
+from meetups import capacity, checkin, draw, proposals, publishing, queries, registration, selection
 from meetups.export import attendees_csv
 from meetups.locking import RegistrationError
-from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, SchedulerSettings
+from meetups.models import (
+    Answer,
+    AttendeeMessage,
+    CitySnapshot,
+    DoorEntry,
+    Meetup,
+    Question,
+    Registration,
+    SchedulerSettings,
+)
 
 
 def _run(modeladmin, request, queryset, function, done_message):
@@ -51,6 +61,7 @@ class MeetupAdmin(admin.ModelAdmin):
         "change_reason",
         "staff_page",
         "registrations_link",
+        "door_figures",
     ]
     # The registrations have their own list (5,000 inline rows would take seconds to render): the
     # change page links to it, filtered by the meetup, with the counts per state.
@@ -77,6 +88,7 @@ class MeetupAdmin(admin.ModelAdmin):
                     "proposed_by",
                     "staff_page",
                     "registrations_link",
+                    "door_figures",
                 ]
             },
         ),
@@ -133,6 +145,26 @@ class MeetupAdmin(admin.ModelAdmin):
             _("%(n)s registrations") % {"n": sum(counts.values())},
             format_html("({})", summary) if counts else "",
         )
+
+    @admin.display(description=_("At the door"))
+    def door_figures(self, obj):
+        """Checked in, expected and no-shows so far (one query), kept up to date on the page by
+        static/meetups/door-stats.js; links to the door and its log."""
+        if obj is None or obj.pk is None:
+            return "—"
+        figures = render_to_string("meetups/_door_stats.html", {"meetup": obj, "stats": queries.door_stats(obj)})
+        log = reverse("admin:meetups_doorentry_changelist") + f"?meetup__id__exact={obj.pk}"
+        return format_html(
+            '{}<a href="{}">{}</a> · <a href="{}">{}</a>',
+            figures,
+            reverse("meetups:check_in", args=[obj.pk]),
+            _("Open the door"),
+            log,
+            _("Door log"),
+        )
+
+    class Media:
+        js = ["meetups/door-stats.js"]
 
     def save_model(self, request, obj, form, change):
         """An existing meetup saves only its form's fields; its capacity changes through meetups.capacity.
@@ -310,6 +342,28 @@ class AttendeeMessageAdmin(admin.ModelAdmin):
     list_select_related = ["meetup", "sent_by"]
     search_fields = ["meetup__title", "text", "sent_by__username"]
     readonly_fields = ["meetup", "sent_by", "audience", "text", "recipients", "sent_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DoorEntry)
+class DoorEntryAdmin(admin.ModelAdmin):
+    """The door log: every check-in (online or synced from an offline phone), undo and conflict, with
+    who did it (meetups.checkin). Written only by the door; read only here."""
+
+    list_display = ["recorded_at", "at", "meetup", "registration", "action", "by", "offline"]
+    list_filter = ["action", "offline", ("recorded_at", admin.DateFieldListFilter)]
+    list_select_related = ["meetup", "registration__fan", "registration__meetup", "by"]
+    search_fields = ["meetup__title", "registration__fan__username", "by__username"]
+    readonly_fields = ["meetup", "registration", "action", "by", "at", "recorded_at", "offline", "scan_id"]
     show_full_result_count = False
 
     def has_add_permission(self, request):

@@ -16,8 +16,8 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.crypto import salted_hmac
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User

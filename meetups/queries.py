@@ -232,9 +232,7 @@ def door_stats(meetup: Meetup, now=None) -> dict[str, int]:
     now = now or timezone.now()
     started = meetup.starts_at <= now
     counts = Registration.objects.filter(meetup=meetup).aggregate(
-        expected=Count(
-            "pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW]) | Q(checked_in_at__isnull=False)
-        ),
+        expected=Count("pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW]) | Q(checked_in_at__isnull=False)),
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
         missing=Count("pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW], checked_in_at__isnull=True)),
         confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),

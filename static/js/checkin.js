@@ -322,6 +322,10 @@ async function sync() {
       const scan = names[result.id];
       if (result.result === "checked_in" || result.result === "recorded") sent += 1;
       else if (result.result === "conflict") {
+        // This phone's check-in did not count: its undo would take back the other phone's.
+        document
+          .querySelectorAll(`#door-log [data-registration="${scan?.registration}"][data-offline="yes"] .door-undo`)
+          .forEach((undo) => undo.remove());
         showResult(false, t("conflict", { name: result.name || scan?.name }));
         logEntry(result.name || scan?.name || "", scan?.registration, "conflict", "⚠", true);
       } else if (scan) {

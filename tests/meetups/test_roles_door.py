@@ -116,6 +116,7 @@ EVENT_STAFF_PAGES = [
     "/admin/meetups/meetup/",
     "/admin/meetups/registration/",
     "/admin/meetups/attendeemessage/",
+    "/admin/meetups/doorentry/",
     "/admin/meetups/schedulersettings/",
 ]
 
