@@ -22,6 +22,7 @@ from meetups.models import (
     Question,
     Registration,
     SchedulerSettings,
+    TicketTransfer,
 )
 
 
@@ -107,6 +108,7 @@ class MeetupAdmin(admin.ModelAdmin):
                     "draw_commitment",
                     "late_promotion_hours",
                     "late_confirm_hours",
+                    "allow_transfer",
                 ]
             },
         ),
@@ -364,6 +366,27 @@ class DoorEntryAdmin(admin.ModelAdmin):
     list_select_related = ["meetup", "registration__fan", "registration__meetup", "by"]
     search_fields = ["meetup__title", "registration__fan__username", "by__username"]
     readonly_fields = ["meetup", "registration", "action", "by", "at", "recorded_at", "offline", "scan_id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TicketTransfer)
+class TicketTransferAdmin(admin.ModelAdmin):
+    """Places fans gave to friends (meetups.transfers): read only, the record of who gave to whom."""
+
+    list_display = ["created_at", "meetup", "from_fan", "to_fan", "state", "decided_at"]
+    list_filter = ["state", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["meetup", "from_fan", "to_fan"]
+    search_fields = ["meetup__title", "from_fan__username", "to_fan__username"]
+    readonly_fields = ["registration", "meetup", "from_fan", "to_fan", "state", "created_at", "decided_at"]
     show_full_result_count = False
 
     def has_add_permission(self, request):

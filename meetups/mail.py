@@ -23,9 +23,10 @@ def notify_in_language(fans: list[User], meetup, message) -> None:
     )
 
 
-def notify_text(fans: list[User], meetup, text, group: str) -> None:
-    """An in-site notification (and its email) whose text `text()` is made in each fan's language."""
-    notify(fans, NotificationKind.MEETUP, text, meetup.get_absolute_url(), group=group)
+def notify_text(fans: list[User], meetup, text, group: str, url: str | None = None) -> None:
+    """An in-site notification (and its email) whose text `text()` is made in each fan's language;
+    it links to the meetup's page unless `url` says where."""
+    notify(fans, NotificationKind.MEETUP, text, url or meetup.get_absolute_url(), group=group)
 
 
 def _send(registration, template: str) -> None:

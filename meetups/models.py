@@ -191,6 +191,14 @@ class Meetup(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Unconfirmed after this long, the seat passes to the next fan on the waiting list."),
     )
+    allow_transfer = models.BooleanField(
+        _("fans may give their place to a friend"),
+        default=False,
+        help_text=_(
+            "A confirmed fan who cannot come names a friend's account; the friend answers the questions "
+            "and takes the seat with a new ticket, and the old ticket stops working."
+        ),
+    )
 
     class Meta:
         verbose_name = _("meetup")
@@ -507,3 +515,44 @@ class DoorEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meetup} · {self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class TicketTransfer(models.Model):
+    """A confirmed fan gives their place to a friend's account (where staff allow it for the meetup).
+
+    Offered by the fan, accepted by the friend (who answers the registration questions): the same
+    registration row then belongs to the friend, with a new ticket code, so the old ticket stops
+    working (meetups.transfers). Kept for good: the log of who gave a place to whom, and when.
+    """
+
+    class State(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="+")
+    from_fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OFFERED)
+    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("accepted or withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket transfer")
+        verbose_name_plural = _("ticket transfers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"], condition=Q(state="offered"), name="transfer_one_open_offer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meetup} · {self.from_fan} → {self.to_fan} · {self.get_state_display()}"

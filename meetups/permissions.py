@@ -50,3 +50,13 @@ def may_reschedule_meetup(user: User, meetup: Meetup) -> bool:
 def may_manage(user: User, meetup: Meetup) -> bool:
     """Who opens the meetup's staff page (`/meetups/<id>/manage/`): anyone allowed one of its actions."""
     return may_message_attendees(user, meetup) or may_cancel_meetup(user, meetup) or may_reschedule_meetup(user, meetup)
+
+
+def may_offer_transfer(user: User, registration) -> bool:
+    """Only the fan who holds the seat gives it away (the meetup's own rules: meetups.transfers)."""
+    return user.is_authenticated and registration.fan_id == user.pk
+
+
+def may_accept_transfer(user: User, transfer) -> bool:
+    """Only the account the place was offered to takes it."""
+    return user.is_authenticated and transfer.to_fan_id == user.pk

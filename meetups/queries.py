@@ -15,6 +15,7 @@ from meetups.models import (
     Meetup,
     Question,
     Registration,
+    TicketTransfer,
     phone_digits,
 )
 from meetups.ranking import latest_day
@@ -242,6 +243,15 @@ def door_stats(meetup: Meetup, now=None) -> dict[str, int]:
     counts["no_shows"] = missing if started else 0
     counts["to_come"] = 0 if started else missing
     return counts
+
+
+def open_transfer(registration: Registration) -> "TicketTransfer | None":
+    """The offer of this seat to a friend that waits for their answer, if any."""
+    return (
+        TicketTransfer.objects.filter(registration=registration, state=TicketTransfer.State.OFFERED)
+        .select_related("to_fan")
+        .first()
+    )
 
 
 def door_log(meetup: Meetup, limit: int = 10) -> list[DoorEntry]:

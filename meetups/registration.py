@@ -229,6 +229,8 @@ def confirm_seat(fan: User, registration: Registration) -> Registration:
     with transaction.atomic():
         meetup = lock_meetup(registration.meetup_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.fan_id != fan.pk:
+            raise RegistrationError(_("This registration is not yours."))
         if registration.state != State.CONFIRMED or registration.confirm_by is None:
             raise RegistrationError(_("You have no seat waiting for your confirmation."))
         if registration.confirm_by <= now:
@@ -294,6 +296,8 @@ def cancel_registration(fan: User, registration: Registration) -> Registration:
     with transaction.atomic():
         meetup = lock_meetup(registration.meetup_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.fan_id != fan.pk:  # given to a friend (meetups.transfers) since it was read
+            raise RegistrationError(_("This registration is not yours."))
         if registration.state not in ACTIVE:
             raise RegistrationError(_("This registration is already cancelled or closed."))
         if meetup.starts_at <= now or meetup.status in (Meetup.Status.FINISHED, Meetup.Status.CANCELLED):

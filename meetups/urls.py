@@ -24,4 +24,7 @@ urlpatterns = [
     path("mine/", views.my_meetups, name="mine"),
     path("registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("registrations/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("registrations/<int:pk>/transfer/", views.transfer_offer, name="transfer_offer"),
+    path("transfers/<int:pk>/", views.transfer_page, name="transfer"),
+    path("transfers/<int:pk>/withdraw/", views.transfer_withdraw, name="transfer_withdraw"),
 ]

@@ -35,7 +35,7 @@ from meetups.forms import (
 )
 from meetups.locking import RegistrationError
 from meetups.messaging import message_attendees
-from meetups.models import Meetup, Registration
+from meetups.models import Meetup, Registration, TicketTransfer
 from meetups.permissions import may_run_door
 from meetups.proposals import propose_meetup
 from meetups.registration import (
@@ -47,6 +47,7 @@ from meetups.registration import (
     waiting_position,
 )
 from meetups.tickets import ticket_token
+from meetups.transfers import accept_transfer, offer_transfer, withdraw_transfer
 
 ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
 
@@ -182,7 +183,67 @@ def ticket(request, pk):
     registration.fan = request.user
     token = ticket_token(registration)
     qr = segno.make(token, error="m").svg_inline(scale=4, title=_("Ticket QR code"))
-    return render(request, "meetups/ticket.html", {"meetup": meetup, "registration": registration, "qr": qr})
+    context = {"meetup": meetup, "registration": registration, "qr": qr}
+    if meetup.allow_transfer and not registration.checked_in_at:
+        context["offer"] = queries.open_transfer(registration)
+    return render(request, "meetups/ticket.html", context)
+
+
+@login_required
+@require_POST
+def transfer_offer(request, pk):
+    """The fan names a friend's account to give their seat to."""
+    registration = get_object_or_404(Registration.objects.select_related("meetup"), pk=pk, fan=request.user)
+    try:
+        transfer = offer_transfer(request.user, registration, request.POST.get("username", "")[:150])
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Offered to %(name)s. Your ticket works until they accept.") % {"name": transfer.to_fan.public_name},
+        )
+    return redirect("meetups:ticket", registration.meetup_id)
+
+
+@login_required
+@require_POST
+def transfer_withdraw(request, pk):
+    transfer = get_object_or_404(TicketTransfer, pk=pk, from_fan=request.user)
+    try:
+        withdraw_transfer(request.user, transfer)
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your offer is withdrawn; your ticket is still yours."))
+    return redirect("meetups:ticket", transfer.meetup_id)
+
+
+@login_required
+def transfer_page(request, pk):
+    """The friend's side: the meetup, the questions, and "Accept"; nobody else sees the offer."""
+    transfer = get_object_or_404(
+        TicketTransfer.objects.select_related("meetup__city", "from_fan"), pk=pk, to_fan=request.user
+    )
+    meetup = transfer.meetup
+    questions = queries.questions_of(meetup)
+    form = RegisterForm(request.POST if request.method == "POST" else None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accept_transfer(request.user, transfer, form.cleaned_data["answer"], form.answers())
+        except AnswersInvalid as error:
+            for question in form.questions:
+                if question.pk in error.errors:
+                    form.add_error(form.field_name(question), error.errors[question.pk])
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The seat is yours! Here is your ticket."))
+            return redirect("meetups:ticket", meetup.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "meetups/transfer.html", {"transfer": transfer, "meetup": meetup, "form": form}, status=status
+    )
 
 
 def ics(request, pk):

@@ -1,9 +1,9 @@
-"""Event staff may read the door log (meetups.DoorEntry: check-ins, undos, offline conflicts) in the admin."""
+"""Event staff may read the door log (meetups.DoorEntry) and the places fans gave to friends (meetups.TicketTransfer) in the admin."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-CODENAMES = ["view_doorentry"]
+CODENAMES = ["view_doorentry", "view_tickettransfer"]
 
 
 def grant(apps, schema_editor):
@@ -27,5 +27,5 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("meetups", "0013_door_log")]
+    dependencies = [("meetups", "0014_ticket_transfer")]
     operations = [migrations.RunPython(grant, revoke)]
