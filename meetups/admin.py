@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,14 @@ from meetups.models import (
     SchedulerSettings,
     TicketTransfer,
 )
+
+
+class RejectProposalsForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the proposer reads it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
 
 
 def _run(modeladmin, request, queryset, function, done_message):
@@ -226,7 +235,30 @@ class MeetupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reject fan proposals"), permissions=["change"])
     def reject_proposals(self, request, queryset):
-        _run(self, request, queryset, proposals.reject_proposal, _("Rejected %(n)s proposals."))
+        """A second page asks for the reason the proposers read; it is sent with the rejection."""
+        form = RejectProposalsForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(
+                self,
+                request,
+                queryset,
+                lambda staff, meetup: proposals.reject_proposal(staff, meetup, reason),
+                _("Rejected %(n)s proposals."),
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/meetups/reject_proposals.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Reject proposals"),
+                "meetups": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description=_("Export attendees (CSV)"), permissions=["view"])
     def export_attendees(self, request, queryset):

@@ -47,6 +47,12 @@ def may_reschedule_meetup(user: User, meetup: Meetup) -> bool:
     return is_event_staff(user)
 
 
+def may_update_announcements(user: User, meetup: Meetup) -> bool:
+    """Rewriting the announcement threads' first post from the meetup as it is now (after an edit,
+    a cancel): event staff, or the organiser when they cancel their own meetup."""
+    return is_event_staff(user) or organises(user, meetup)
+
+
 def may_manage(user: User, meetup: Meetup) -> bool:
     """Who opens the meetup's staff page (`/meetups/<id>/manage/`): anyone allowed one of its actions."""
     return may_message_attendees(user, meetup) or may_cancel_meetup(user, meetup) or may_reschedule_meetup(user, meetup)

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_event_staff
 from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
@@ -36,7 +35,13 @@ from meetups.forms import (
 from meetups.locking import RegistrationError
 from meetups.messaging import message_attendees
 from meetups.models import Meetup, Registration, TicketTransfer
-from meetups.permissions import may_run_door
+from meetups.permissions import (
+    may_cancel_meetup,
+    may_manage,
+    may_message_attendees,
+    may_reschedule_meetup,
+    may_run_door,
+)
 from meetups.proposals import propose_meetup
 from meetups.registration import (
     AnswersInvalid,
@@ -468,16 +473,25 @@ def my_meetups(request):
 
 
 STAFF_FORMS = {"cancel": CancelMeetupForm, "reschedule": RescheduleForm, "message": AttendeeMessageForm}
+# Who may use each form of the staff page (meetups.permissions): the organiser of an approved fan
+# meetup cancels it and writes to its fans; only event staff move it.
+STAFF_ACTIONS = {"cancel": may_cancel_meetup, "reschedule": may_reschedule_meetup, "message": may_message_attendees}
 
 
 @login_required
 def manage(request, pk):
-    """Event staff: cancel or reschedule the meetup (with a reason fans read), or write to its attendees."""
-    if not is_event_staff(request.user):
-        raise PermissionDenied
+    """Event staff: cancel or reschedule the meetup (with a reason fans read), or write to its attendees.
+    The organiser of an approved fan meetup: cancel it, or write to its attendees."""
     meetup = get_object_or_404(queries.with_seats(Meetup.objects.select_related("city")), pk=pk)
+    if not may_manage(request.user, meetup):
+        raise PermissionDenied
+    allowed = [name for name, rule in STAFF_ACTIONS.items() if rule(request.user, meetup)]
     action = request.POST.get("action") if request.method == "POST" else None
-    forms = {name: form(request.POST if name == action else None, prefix=name) for name, form in STAFF_FORMS.items()}
+    forms = {
+        name: form(request.POST if name == action else None, prefix=name)
+        for name, form in STAFF_FORMS.items()
+        if name in allowed
+    }
     confirming = False
     if action in forms and forms[action].is_valid():
         data = forms[action].cleaned_data

@@ -134,7 +134,7 @@ def build_meetups(admin) -> None:
     pending = dict(starts_at=_in(days=20), venue="茶馆", address="锦江区 1 号", capacity=30)
     proposals.propose_meetup(proposer, title="粉丝提议", **pending)
     rejected = proposals.propose_meetup(fan(), title="被拒的提议", **pending)
-    proposals.reject_proposal(staff, rejected)
+    proposals.reject_proposal(staff, rejected, "场地不合适")
     approved = proposals.propose_meetup(fan(), title="通过的提议", **pending)
     proposals.approve_proposal(staff, approved)
 
