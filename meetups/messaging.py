@@ -1,4 +1,5 @@
-"""Event staff (or the fan organising an approved fan meetup) write to a meetup's attendees (confirmed, waiting, checked in, or all registered).
+"""Event staff (or the fan organising an approved fan meetup) write to a meetup's attendees
+(confirmed, waiting, checked in, or all registered).
 
 Every message is logged (`AttendeeMessage`: who sent what, when, to which group, how many) and goes
 out in-site and by mail in batches through Celery (meetups.tasks.message_attendees).
