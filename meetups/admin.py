@@ -117,6 +117,7 @@ class MeetupAdmin(admin.ModelAdmin):
                     "draw_commitment",
                     "late_promotion_hours",
                     "late_confirm_hours",
+                    "max_guests",
                     "allow_transfer",
                 ]
             },

@@ -195,6 +195,12 @@ def undo_check_in(staff: User, meetup: Meetup, registration_id: int) -> Registra
     return registration
 
 
+def door_name(registration: Registration) -> str:
+    """The name the door shows and says: the fan's, with "+1" for a fan who brings a guest."""
+    name = registration.fan.public_name
+    return f"{name} +{registration.guests}" if registration.guests else name
+
+
 def door_salt(meetup: Meetup) -> str:
     """Per meetup, derived from SECRET_KEY: the offline list's codes are hashed with it."""
     return salted_hmac("meetups.door", str(meetup.pk)).hexdigest()[:32]
@@ -214,7 +220,7 @@ def offline_list(staff: User, meetup: Meetup) -> dict:
     rows = (
         Registration.objects.filter(Q(state=State.CONFIRMED) | Q(checked_in_at__isnull=False), meetup=meetup)
         .select_related("fan")
-        .only("pk", "ticket_code", "checked_in_at", "fan__display_name", "fan__username", "fan__deleted_at")
+        .only("pk", "ticket_code", "checked_in_at", "guests", "fan__display_name", "fan__username", "fan__deleted_at")
         .order_by("order")
     )
     return {
@@ -226,7 +232,7 @@ def offline_list(staff: User, meetup: Meetup) -> dict:
             {
                 "r": row.pk,
                 "h": code_hash(salt, row.ticket_code),
-                "n": row.fan.public_name,
+                "n": door_name(row),
                 "u": row.fan.username,
                 "in": bool(row.checked_in_at),
             }
@@ -281,7 +287,7 @@ def sync_scans(staff: User, meetup: Meetup, scans: list) -> list[dict]:
                     results.append({**answer, "result": "recorded", "message": ""})
                     continue
                 registration = _let_in(staff, meetup, registration_id, at=at, scan_id=scan_id)
-                results.append({**answer, "result": "checked_in", "name": registration.fan.public_name})
+                results.append({**answer, "result": "checked_in", "name": door_name(registration)})
         except AlreadyIn as already:
             try:
                 with transaction.atomic():
@@ -301,7 +307,7 @@ def sync_scans(staff: User, meetup: Meetup, scans: list) -> list[dict]:
                 {
                     **answer,
                     "result": "conflict",
-                    "name": already.registration.fan.public_name,
+                    "name": door_name(already.registration),
                     "message": str(already),
                 }
             )

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -191,6 +192,12 @@ class Meetup(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Unconfirmed after this long, the seat passes to the next fan on the waiting list."),
     )
+    max_guests = models.PositiveSmallIntegerField(
+        _("guests a fan may bring"),
+        default=0,
+        validators=[MaxValueValidator(3)],
+        help_text=_("0: no guests. Each guest takes a seat. First come, first served meetups only."),
+    )
     allow_transfer = models.BooleanField(
         _("fans may give their place to a friend"),
         default=False,
@@ -207,6 +214,10 @@ class Meetup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["fortnight_key"], name="meetup_one_per_fortnight"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="meetup_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(max_guests__lte=3) & (Q(max_guests=0) | Q(mode="first_come")),
+                name="meetup_guests_first_come_only",
+            ),
             models.CheckConstraint(
                 condition=Q(capacity_override=True) | Q(capacity__gte=MIN_CAPACITY, capacity__lte=MAX_CAPACITY),
                 name="meetup_capacity_in_range",
@@ -271,7 +282,7 @@ class Meetup(models.Model):
                 "max": MAX_CAPACITY,
             }
         elif self.pk and self.capacity is not None:
-            confirmed = self.registrations.filter(state=Registration.State.CONFIRMED).count()
+            confirmed = seats_taken(self.registrations.all())
             if self.capacity < confirmed:
                 errors["capacity"] = _("Capacity cannot be below the %(n)s fans already confirmed.") % {"n": confirmed}
         if (
@@ -282,6 +293,8 @@ class Meetup(models.Model):
             errors["registration_closes_at"] = _("Registration must close after it opens.")
         if self.registration_closes_at and self.starts_at and self.registration_closes_at > self.starts_at:
             errors["registration_closes_at"] = _("Registration must close before the meetup starts.")
+        if self.max_guests and self.mode != self.Mode.FIRST_COME:
+            errors["max_guests"] = _("Guests are for first come, first served meetups only.")
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The meetup must end after it starts.")
         if errors:
@@ -290,6 +303,11 @@ class Meetup(models.Model):
     @property
     def end(self) -> datetime.datetime:
         return self.ends_at or self.starts_at + datetime.timedelta(hours=3)
+
+
+def seats_taken(registrations) -> int:
+    """Seats the confirmed registrations among `registrations` take: each fan and their guests."""
+    return registrations.filter(state=Registration.State.CONFIRMED).aggregate(n=Coalesce(Sum(F("guests") + 1), 0))["n"]
 
 
 def new_ticket_code() -> str:
@@ -322,6 +340,9 @@ class Registration(models.Model):
     # A seat given late from the waiting list is held until then; unconfirmed, it passes on.
     confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
     ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True, default=new_ticket_code)
+    # Guests the fan brings (at most the meetup's `max_guests`): each takes a seat, they come in
+    # with the fan's ticket.
+    guests = models.PositiveSmallIntegerField(_("guests"), default=0)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)

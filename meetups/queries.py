@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -43,8 +44,9 @@ def visible_meetups(user: User) -> QuerySet[Meetup]:
 
 
 def with_seats(meetups: QuerySet[Meetup]) -> QuerySet[Meetup]:
+    """`confirmed`: the seats taken, each confirmed fan and their guests."""
     confirmed = Q(registrations__state=Registration.State.CONFIRMED)
-    return meetups.annotate(confirmed=Count("registrations", filter=confirmed))
+    return meetups.annotate(confirmed=Coalesce(Sum(F("registrations__guests") + 1, filter=confirmed), 0))
 
 
 def upcoming_meetups(user: User) -> QuerySet[Meetup]:
@@ -226,16 +228,21 @@ def attendee_counts(meetup: Meetup) -> dict[str, int]:
 
 
 def door_stats(meetup: Meetup, now=None) -> dict[str, int]:
-    """The door's live figures, in one query: fans expected (a confirmed seat, already in, or marked
-    as not come), checked in, and no-shows so far (once the meetup has started: expected and not in;
-    after it, those marked as not come); with `attendee_counts`'s figures."""
+    """The door's live figures, in one query, counting people (fans and their guests): expected (a
+    confirmed seat, already in, or marked as not come), checked in, and no-shows so far (once the
+    meetup has started: expected and not in; after it, those marked as not come); with
+    `attendee_counts`'s figures (fans, not people)."""
     state = Registration.State
     now = now or timezone.now()
     started = meetup.starts_at <= now
+    people = F("guests") + 1  # a fan and the guests they bring
+    expected = Q(state__in=[state.CONFIRMED, state.NO_SHOW]) | Q(checked_in_at__isnull=False)
     counts = Registration.objects.filter(meetup=meetup).aggregate(
-        expected=Count("pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW]) | Q(checked_in_at__isnull=False)),
-        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
-        missing=Count("pk", filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW], checked_in_at__isnull=True)),
+        expected=Coalesce(Sum(people, filter=expected), 0),
+        checked_in=Coalesce(Sum(people, filter=Q(checked_in_at__isnull=False)), 0),
+        missing=Coalesce(
+            Sum(people, filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW], checked_in_at__isnull=True)), 0
+        ),
         confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),
         waiting=Count("pk", filter=Q(state=state.WAITING)),
     )

@@ -17,6 +17,7 @@ from meetups.checkin import (
     AlreadyIn,
     check_in,
     check_in_registration,
+    door_name,
     find_ticket,
     offline_list,
     sync_scans,
@@ -83,7 +84,7 @@ def _detail_context(request, meetup: Meetup, form: RegisterForm | None = None) -
     if form is None:
         # The questions are read only when the form is shown (a signed-in fan who may register).
         show_form = may_register and request.user.is_authenticated
-        form = RegisterForm(questions=queries.questions_of(meetup) if show_form else ())
+        form = RegisterForm(questions=queries.questions_of(meetup) if show_form else (), max_guests=meetup.max_guests)
     return {
         "meetup": meetup,
         "registration": registration,
@@ -118,10 +119,12 @@ def detail(request, pk):
 def register(request, pk):
     """Register; answers that do not fit show the page again with what the fan typed and the errors."""
     meetup = _meetup_or_404(request, pk, seats=False)
-    form = RegisterForm(request.POST, questions=queries.questions_of(meetup))
+    form = RegisterForm(request.POST, questions=queries.questions_of(meetup), max_guests=meetup.max_guests)
     if form.is_valid():
         try:
-            registration = register_for_meetup(request.user, meetup, form.cleaned_data["answer"], form.answers())
+            registration = register_for_meetup(
+                request.user, meetup, form.cleaned_data["answer"], form.answers(), guests=form.guest_count()
+            )
         except AnswersInvalid as error:
             for question in form.questions:
                 if question.pk in error.errors:
@@ -401,11 +404,11 @@ def door_scan(request, pk):
         registration = check_in(request.user, meetup, code)
     except AlreadyIn as error:
         registration = error.registration
-        answer = {"result": "refused", "message": str(error), "name": registration.fan.public_name}
+        answer = {"result": "refused", "message": str(error), "name": door_name(registration)}
         return _door_json(meetup, {**answer, "registration": registration.pk, "already": True})
     except RegistrationError as error:
         return _door_json(meetup, {"result": "refused", "message": str(error)})
-    answer = {"result": "checked_in", "registration": registration.pk, "name": registration.fan.public_name}
+    answer = {"result": "checked_in", "registration": registration.pk, "name": door_name(registration)}
     return _door_json(meetup, answer)
 
 
