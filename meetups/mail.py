@@ -1,5 +1,7 @@
 """Mail and notifications about meetups, each in the fan's own language."""
 
+import re
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -10,6 +12,8 @@ from django.utils.translation import gettext
 from accounts.mail import queue_email, sender
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
+from meetups.calendar import meetup_ics
+from meetups.models import Meetup
 
 
 def notify_in_language(fans: list[User], meetup, message) -> None:
@@ -27,6 +31,23 @@ def notify_text(fans: list[User], meetup, text, group: str, url: str | None = No
     """An in-site notification (and its email) whose text `text()` is made in each fan's language;
     it links to the meetup's page unless `url` says where."""
     notify(fans, NotificationKind.MEETUP, text, url or meetup.get_absolute_url(), group=group)
+
+
+CHANGE_GROUP = re.compile(r"^meetup:(\d+):v(\d+)$")
+
+
+def change_calendar(notification) -> list[tuple[str, str, str]]:
+    """The updated .ics for the mail of a cancel or reschedule notification (settings
+    NOTIFICATION_ATTACHMENTS), so calendars update without a new download; nothing for other
+    notifications, or when the meetup changed again since (that change's own mail carries it)."""
+    found = CHANGE_GROUP.match(notification.group or "")
+    if not found:
+        return []
+    meetup = Meetup.objects.select_related("city").filter(pk=int(found[1])).first()
+    if meetup is None or meetup.sequence != int(found[2]):
+        return []
+    method = "CANCEL" if meetup.status == Meetup.Status.CANCELLED else "PUBLISH"
+    return [(f"fancity-meetup-{meetup.pk}.ics", meetup_ics(meetup, method), f"text/calendar; method={method}")]
 
 
 def _send(registration, template: str) -> None:
