@@ -7,11 +7,12 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
-from meetups import capacity, checkin, draw, proposals, publishing, queries, registration, selection
+from meetups import capacity, checkin, draw, mailtemplates, proposals, publishing, queries, registration, selection
 from meetups.export import attendees_csv
 from meetups.locking import RegistrationError
 from meetups.models import (
@@ -19,6 +20,7 @@ from meetups.models import (
     AttendeeMessage,
     CitySnapshot,
     DoorEntry,
+    MailTemplate,
     Meetup,
     Question,
     Registration,
@@ -430,3 +432,45 @@ class TicketTransferAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(admin.ModelAdmin):
+    """Meetup mails in event staff's words, per language; where there is none (or it does not
+    render) fans get the built-in text. The preview renders the saved template with example values."""
+
+    list_display = ["kind", "language", "subject", "updated_at", "updated_by"]
+    list_filter = ["kind", "language"]
+    readonly_fields = ["fields_help", "preview", "updated_at", "updated_by"]
+    fields = ["kind", "language", "fields_help", "subject", "body", "preview", "updated_at", "updated_by"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 80})}}
+
+    @admin.display(description=_("What the text may use"))
+    def fields_help(self, obj):
+        names = list(mailtemplates.FIELDS) + sorted({k for extra in mailtemplates.EXTRA.values() for k in extra})
+        return format_html(
+            "{}<br>{}",
+            format_html_join(" ", "<code>{{{{ {} }}}}</code>", ((name,) for name in names)),
+            _(
+                "Tags: if, for, with, firstof, comment. Promotion, new time and cancelled are in-site "
+                "notifications (mailed too): their text is the template's text, without a name."
+            ),
+        )
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save to see the preview.")
+        subject, body, error = mailtemplates.preview(obj)
+        if error:
+            return format_html(
+                '<p class="errornote" id="mail-preview-error">{}<br>{}</p>',
+                _("This template does not render, so fans get the built-in text instead:"),
+                error,
+            )
+        return format_html('<div id="mail-preview"><p><strong>{}</strong></p><pre>{}</pre></div>', subject, body)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)

@@ -18,7 +18,8 @@ from accounts.models import User
 from forum.models import Thread
 from forum.posting import post_reply
 from meetups.locking import RegistrationError, lock_meetup
-from meetups.models import Meetup, Registration
+from meetups.mailtemplates import context_for, staff_text
+from meetups.models import MailTemplate, Meetup, Registration
 from meetups.permissions import may_cancel_meetup, may_reschedule_meetup
 from meetups.publishing import refresh_announcements
 from outbox.queueing import enqueue
@@ -134,7 +135,11 @@ def _when(meetup: Meetup) -> str:
 
 
 def change_text(meetup: Meetup) -> str:
-    """What a fan is told, in the active language."""
+    """What a fan is told, in the active language: event staff's text for it (meetups.mailtemplates)
+    or ours."""
+    kind = MailTemplate.Kind.CANCEL if meetup.status == Meetup.Status.CANCELLED else MailTemplate.Kind.CHANGE
+    if staff := staff_text(kind, context_for(meetup, None, reason=meetup.change_reason)):
+        return staff
     if meetup.status == Meetup.Status.CANCELLED:
         return str(_("“%(title)s” is cancelled. Reason: %(reason)s")) % {
             "title": meetup.title,

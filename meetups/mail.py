@@ -13,7 +13,10 @@ from accounts.mail import queue_email, sender
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from meetups.calendar import meetup_ics
-from meetups.models import Meetup
+from meetups.mailtemplates import context_for, staff_mail
+from meetups.models import MailTemplate, Meetup
+
+MailKind = MailTemplate.Kind
 
 
 def notify_in_language(fans: list[User], meetup, message) -> None:
@@ -50,7 +53,10 @@ def change_calendar(notification) -> list[tuple[str, str, str]]:
     return [(f"fancity-meetup-{meetup.pk}.ics", meetup_ics(meetup, method), f"text/calendar; method={method}")]
 
 
-def _send(registration, template: str) -> None:
+STAFF_EDITABLE = {MailKind.CONFIRMATION, MailKind.WAITING}
+
+
+def _send(registration, template: str, **extra) -> None:
     fan = registration.fan
     if not fan.email or fan.deleted_at:
         return
@@ -64,10 +70,16 @@ def _send(registration, template: str) -> None:
             "ticket_url": settings.SITE_URL + reverse("meetups:ticket", args=[meetup.pk]),
             "ics_url": settings.SITE_URL + reverse("meetups:ics", args=[meetup.pk]),
             "meetup_url": settings.SITE_URL + meetup.get_absolute_url(),
+            **extra,
         }
-        subject = render_to_string(f"meetups/email/{template}_subject.txt", context).strip()
+        # Event staff's text for this mail in the fan's language (meetups.mailtemplates), else ours.
+        found = staff_mail(template, context_for(meetup, fan, **extra)) if template in STAFF_EDITABLE else None
+        if found:
+            subject, body = found
+        else:
+            subject = render_to_string(f"meetups/email/{template}_subject.txt", context).strip()
+            body = render_to_string(f"meetups/email/{template}.txt", context)
         subject = f"[{gettext('Fancity')}] {subject}"  # the brand in the fan's language, as allauth's mail
-        body = render_to_string(f"meetups/email/{template}.txt", context)
         from_email = sender()  # the brand in the fan's language as the sender's name
     queue_email(
         EmailMultiAlternatives(
@@ -82,6 +94,11 @@ def _send(registration, template: str) -> None:
 def send_confirmation(registration) -> None:
     """The seat is yours: date, place, ticket link and calendar file link."""
     _send(registration, "confirmation")
+
+
+def send_waiting(registration, position: int | None) -> None:
+    """On the waiting list: the place in it, and that a seat that opens up comes by mail."""
+    _send(registration, "waiting", position=position or "")
 
 
 def send_reminder(registration) -> None:

@@ -577,3 +577,34 @@ class TicketTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meetup} · {self.from_fan} → {self.to_fan} · {self.get_state_display()}"
+
+
+class MailTemplate(models.Model):
+    """A mail text event staff wrote in the admin for one kind of meetup mail and one language; the
+    built-in text is used where there is none, or when this one does not render
+    (meetups.mailtemplates: a limited set of tags, plain strings only in its context)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Confirmation (seat confirmed)")
+        WAITING = "waiting", _("Waiting list")
+        PROMOTION = "promotion", _("Promotion from the waiting list")
+        CHANGE = "change", _("New time")
+        CANCEL = "cancel", _("Cancelled")
+
+    kind = models.CharField(_("mail"), max_length=12, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        ordering = ["kind", "language"]
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="mail_template_once_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_language_display()}"

@@ -25,7 +25,8 @@ from accounts.models import User
 from accounts.moderation import BANNED, why_may_not_act
 from meetups import mail
 from meetups.locking import RegistrationError, TryAgain, lock_meetup, lock_timed_out, require_event_staff
-from meetups.models import Meetup, Question, Registration, new_ticket_code, seats_taken
+from meetups.mailtemplates import context_for, staff_text
+from meetups.models import MailTemplate, Meetup, Question, Registration, new_ticket_code, seats_taken
 
 State = Registration.State
 ANSWER_MAX = 300
@@ -165,6 +166,8 @@ def register_for_meetup(
     record_activity(fan)
     if registration.state == State.CONFIRMED:
         mail.send_confirmation(registration)
+    elif registration.state == State.WAITING:
+        mail.send_waiting(registration, waiting_position(registration))
     return registration
 
 
@@ -218,10 +221,14 @@ def _deadline_text(registration: Registration) -> str:
 
 def _tell_promoted(meetup: Meetup, promoted: list[Registration]) -> None:
     held = [r for r in promoted if r.confirm_by]
-    mail.notify_in_language(
+    default = _("A seat opened up: you are now confirmed for “%(title)s”.")
+    mail.notify_text(
         [r.fan for r in promoted if not r.confirm_by],
         meetup,
-        _("A seat opened up: you are now confirmed for “%(title)s”."),
+        # Event staff's text in each fan's language (meetups.mailtemplates), else ours.
+        lambda: staff_text(MailTemplate.Kind.PROMOTION, context_for(meetup, None))
+        or str(default) % {"title": meetup.title},
+        f"meetup:{meetup.pk}",
     )
     if held:
         deadline = _deadline_text(held[0])  # one promotion, one deadline
