@@ -61,7 +61,7 @@ FIELDS = {
     "ticket_url": "https://example.com/meetups/1/ticket/",
     "ics_url": "https://example.com/meetups/1/calendar.ics",
 }
-EXTRA = {Kind.WAITING: {"position": "3"}, Kind.PROMOTION: {"deadline": ""}, Kind.CHANGE: {"reason": "场地调整"}}
+EXTRA: dict[str, dict[str, str]] = {Kind.WAITING: {"position": "3"}, Kind.PROMOTION: {"deadline": ""}, Kind.CHANGE: {"reason": "场地调整"}}
 EXTRA[Kind.CANCEL] = EXTRA[Kind.CHANGE]
 
 
