@@ -61,8 +61,11 @@ FIELDS = {
     "ticket_url": "https://example.com/meetups/1/ticket/",
     "ics_url": "https://example.com/meetups/1/calendar.ics",
 }
-EXTRA: dict[str, dict[str, str]] = {Kind.WAITING: {"position": "3"}, Kind.PROMOTION: {"deadline": ""}, Kind.CHANGE: {"reason": "场地调整"}}
-EXTRA[Kind.CANCEL] = EXTRA[Kind.CHANGE]
+EXTRA: dict[str, dict[str, str]] = {
+    Kind.WAITING: {"position": "3"},
+    Kind.CHANGE: {"reason": "场地调整"},
+    Kind.CANCEL: {"reason": "场地调整"},
+}
 
 
 def compile_template(source: str):
