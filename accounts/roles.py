@@ -16,7 +16,7 @@ admin user sees there comes from model permissions, which each group carries for
 
 Event staff need `is_staff` (to open the admin) and the group, never `is_superuser`. The door of one
 fan-organised meetup (its attendee list and check-in) is also open to the fan who organised it, once
-approved: that rule is `meetups.checkin.may_run_door`, per meetup, not a group.
+approved: that rule is `meetups.permissions.may_run_door`, per meetup, not a group.
 
 Each power is a Python check for one user and the same rule in SQL for many (`holders`), which
 notifications use; tests/site/test_roles.py checks that the two agree.

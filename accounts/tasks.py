@@ -10,6 +10,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
 from accounts.mail import message_id_for, sender
 from accounts.models import Notification, NotificationKind, User
@@ -78,7 +79,11 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives | N
         return None
     stop_url = unsubscribe_url(user.pk, notification.kind)
     context = {"notification": notification, "shown": shown, "unsubscribe_url": stop_url}
-    return _mail(user, "notification", context, stop_url, f"notification.{notification.pk}")
+    email = _mail(user, "notification", context, stop_url, f"notification.{notification.pk}")
+    for hook in settings.NOTIFICATION_ATTACHMENTS:  # higher apps attach their files (settings.py)
+        for filename, content, mimetype in import_string(hook)(notification):
+            email.attach(filename, content, mimetype)
+    return email
 
 
 def _mail(user: User, template: str, context: dict, stop_url: str, message_id: str) -> EmailMultiAlternatives:

@@ -362,6 +362,9 @@ ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.permissions.APPOINTED_BOARD
 # How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
 # "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
 NOTIFICATION_SUBJECTS = {"thread": "forum.writing.notifying.describe"}
+# Files attached to a notification's mail: each hook, `(notification) -> [(filename, content,
+# mimetype)]`, adds what its app has for it (a meetup's change mail carries the updated .ics).
+NOTIFICATION_ATTACHMENTS = ["meetups.mail.change_calendar"]
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.

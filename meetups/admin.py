@@ -1,18 +1,41 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
-from meetups import capacity, checkin, draw, proposals, publishing, registration, selection
+from meetups import capacity, checkin, draw, mailtemplates, proposals, publishing, queries, registration, selection
 from meetups.export import attendees_csv
 from meetups.locking import RegistrationError
-from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, SchedulerSettings
+from meetups.models import (
+    Answer,
+    AttendeeMessage,
+    CitySnapshot,
+    DoorEntry,
+    MailTemplate,
+    Meetup,
+    Question,
+    Registration,
+    SchedulerSettings,
+    TicketTransfer,
+)
+
+
+class RejectProposalsForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the proposer reads it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
 
 
 def _run(modeladmin, request, queryset, function, done_message):
@@ -51,6 +74,7 @@ class MeetupAdmin(admin.ModelAdmin):
         "change_reason",
         "staff_page",
         "registrations_link",
+        "door_figures",
     ]
     # The registrations have their own list (5,000 inline rows would take seconds to render): the
     # change page links to it, filtered by the meetup, with the counts per state.
@@ -77,6 +101,7 @@ class MeetupAdmin(admin.ModelAdmin):
                     "proposed_by",
                     "staff_page",
                     "registrations_link",
+                    "door_figures",
                 ]
             },
         ),
@@ -95,6 +120,8 @@ class MeetupAdmin(admin.ModelAdmin):
                     "draw_commitment",
                     "late_promotion_hours",
                     "late_confirm_hours",
+                    "max_guests",
+                    "allow_transfer",
                 ]
             },
         ),
@@ -133,6 +160,26 @@ class MeetupAdmin(admin.ModelAdmin):
             _("%(n)s registrations") % {"n": sum(counts.values())},
             format_html("({})", summary) if counts else "",
         )
+
+    @admin.display(description=_("At the door"))
+    def door_figures(self, obj):
+        """Checked in, expected and no-shows so far (one query), kept up to date on the page by
+        static/meetups/door-stats.js; links to the door and its log."""
+        if obj is None or obj.pk is None:
+            return "—"
+        figures = render_to_string("meetups/_door_stats.html", {"meetup": obj, "stats": queries.door_stats(obj)})
+        log = reverse("admin:meetups_doorentry_changelist") + f"?meetup__id__exact={obj.pk}"
+        return format_html(
+            '{}<a href="{}">{}</a> · <a href="{}">{}</a>',
+            figures,
+            reverse("meetups:check_in", args=[obj.pk]),
+            _("Open the door"),
+            log,
+            _("Door log"),
+        )
+
+    class Media:
+        js = ["meetups/door-stats.js"]
 
     def save_model(self, request, obj, form, change):
         """An existing meetup saves only its form's fields; its capacity changes through meetups.capacity.
@@ -192,7 +239,30 @@ class MeetupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reject fan proposals"), permissions=["change"])
     def reject_proposals(self, request, queryset):
-        _run(self, request, queryset, proposals.reject_proposal, _("Rejected %(n)s proposals."))
+        """A second page asks for the reason the proposers read; it is sent with the rejection."""
+        form = RejectProposalsForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(
+                self,
+                request,
+                queryset,
+                lambda staff, meetup: proposals.reject_proposal(staff, meetup, reason),
+                _("Rejected %(n)s proposals."),
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/meetups/reject_proposals.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Reject proposals"),
+                "meetups": queryset,
+                "form": form,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description=_("Export attendees (CSV)"), permissions=["view"])
     def export_attendees(self, request, queryset):
@@ -320,3 +390,88 @@ class AttendeeMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DoorEntry)
+class DoorEntryAdmin(admin.ModelAdmin):
+    """The door log: every check-in (online or synced from an offline phone), undo and conflict, with
+    who did it (meetups.checkin). Written only by the door; read only here."""
+
+    list_display = ["recorded_at", "at", "meetup", "registration", "action", "by", "offline"]
+    list_filter = ["action", "offline", ("recorded_at", admin.DateFieldListFilter)]
+    list_select_related = ["meetup", "registration__fan", "registration__meetup", "by"]
+    search_fields = ["meetup__title", "registration__fan__username", "by__username"]
+    readonly_fields = ["meetup", "registration", "action", "by", "at", "recorded_at", "offline", "scan_id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TicketTransfer)
+class TicketTransferAdmin(admin.ModelAdmin):
+    """Places fans gave to friends (meetups.transfers): read only, the record of who gave to whom."""
+
+    list_display = ["created_at", "meetup", "from_fan", "to_fan", "state", "decided_at"]
+    list_filter = ["state", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["meetup", "from_fan", "to_fan"]
+    search_fields = ["meetup__title", "from_fan__username", "to_fan__username"]
+    readonly_fields = ["registration", "meetup", "from_fan", "to_fan", "state", "created_at", "decided_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MailTemplate)
+class MailTemplateAdmin(admin.ModelAdmin):
+    """Meetup mails in event staff's words, per language; where there is none (or it does not
+    render) fans get the built-in text. The preview renders the saved template with example values."""
+
+    list_display = ["kind", "language", "subject", "updated_at", "updated_by"]
+    list_filter = ["kind", "language"]
+    readonly_fields = ["fields_help", "preview", "updated_at", "updated_by"]
+    fields = ["kind", "language", "fields_help", "subject", "body", "preview", "updated_at", "updated_by"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 80})}}
+
+    @admin.display(description=_("What the text may use"))
+    def fields_help(self, obj):
+        names = list(mailtemplates.FIELDS) + sorted({k for extra in mailtemplates.EXTRA.values() for k in extra})
+        return format_html(
+            "{}<br>{}",
+            format_html_join(" ", "<code>{{{{ {} }}}}</code>", ((name,) for name in names)),
+            _(
+                "Tags: if, for, with, firstof, comment. Promotion, new time and cancelled are in-site "
+                "notifications (mailed too): their text is the template's text, without a name."
+            ),
+        )
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save to see the preview.")
+        subject, body, error = mailtemplates.preview(obj)
+        if error:
+            return format_html(
+                '<p class="errornote" id="mail-preview-error">{}<br>{}</p>',
+                _("This template does not render, so fans get the built-in text instead:"),
+                error,
+            )
+        return format_html('<div id="mail-preview"><p><strong>{}</strong></p><pre>{}</pre></div>', subject, body)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)

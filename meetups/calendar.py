@@ -45,14 +45,17 @@ def _organizer() -> str:
     return f'ORGANIZER;CN="{name}":mailto:{address}'
 
 
-def meetup_ics(meetup: Meetup) -> str:
+def meetup_ics(meetup: Meetup, method: str = "PUBLISH") -> str:
+    """The meetup as one event. `method` is PUBLISH for a download or a change, CANCEL in the mail
+    that says it is cancelled (RFC 5546): with the same UID and a higher SEQUENCE, calendars that
+    hold the event update or remove it instead of adding a second one."""
     host = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "fancity"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Fancity//Meetups//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:meetup-{meetup.pk}@{host}",
         f"DTSTAMP:{_utc(datetime.datetime.now(datetime.UTC))}",

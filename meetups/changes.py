@@ -9,6 +9,7 @@ and updates the announcement threads (the first post rewritten, a staff reply sa
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from forum.models import Thread
 from forum.writing.posting import post_reply
-from meetups.locking import RegistrationError, lock_meetup, require_event_staff
-from meetups.models import Meetup, Registration
+from meetups.locking import RegistrationError, lock_meetup
+from meetups.mailtemplates import context_for, staff_text
+from meetups.models import MailTemplate, Meetup, Registration
+from meetups.permissions import may_cancel_meetup, may_reschedule_meetup
 from meetups.publishing import refresh_announcements
 from outbox.queueing import enqueue
 
@@ -27,7 +30,8 @@ UPCOMING = (Meetup.Status.PUBLISHED, Meetup.Status.CLOSED)
 TOLD = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
 
 
-def _reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
+    """A reason fans (or a proposer) read: required, one line of at most REASON_MAX characters."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise RegistrationError(_("Please give the fans a reason."))
@@ -44,9 +48,12 @@ def _lock_upcoming(meetup: Meetup) -> Meetup:
 
 
 def cancel_meetup(staff: User, meetup: Meetup, reason: str) -> Meetup:
-    """Cancel the meetup: no more registrations, tickets stop working, every registered fan is told."""
-    require_event_staff(staff)
-    reason = _reason(reason)
+    """Cancel the meetup: no more registrations, tickets stop working, every registered fan is told.
+
+    Event staff, or the fan who organises it (`permissions.may_cancel_meetup`)."""
+    if not may_cancel_meetup(staff, meetup):
+        raise PermissionDenied
+    reason = clean_reason(reason)
     with transaction.atomic():
         meetup = _lock_upcoming(meetup)
         meetup.status = Meetup.Status.CANCELLED
@@ -65,8 +72,9 @@ def reschedule_meetup(
 
     Registration and the cancellation cutoff never end after the new start: they move up to it.
     """
-    require_event_staff(staff)
-    reason = _reason(reason)
+    if not may_reschedule_meetup(staff, meetup):
+        raise PermissionDenied
+    reason = clean_reason(reason)
     if starts_at is None or starts_at <= timezone.now():
         raise RegistrationError(_("The new time must be in the future."))
     if ends_at is not None and ends_at <= starts_at:
@@ -127,7 +135,11 @@ def _when(meetup: Meetup) -> str:
 
 
 def change_text(meetup: Meetup) -> str:
-    """What a fan is told, in the active language."""
+    """What a fan is told, in the active language: event staff's text for it (meetups.mailtemplates)
+    or ours."""
+    kind = MailTemplate.Kind.CANCEL if meetup.status == Meetup.Status.CANCELLED else MailTemplate.Kind.CHANGE
+    if staff := staff_text(kind, context_for(meetup, None, reason=meetup.change_reason)):
+        return staff
     if meetup.status == Meetup.Status.CANCELLED:
         return str(_("“%(title)s” is cancelled. Reason: %(reason)s")) % {
             "title": meetup.title,

@@ -2,44 +2,31 @@
 meetup, mark who did not come.
 
 The door is run by event staff, or by the fan who organised an approved fan meetup (for that meetup
-only): `may_run_door` is the one rule, used by every door page and write.
+only): `meetups.permissions.may_run_door` is the one rule, used by every door page and write.
+
+Every check-in, undo and offline conflict is logged in `DoorEntry` with who did it. A phone that lost
+the network checks tickets against the list it downloaded (`offline_list`: hashed codes) and sends
+its scans later (`sync_scans`), each with its own id, so a sync sent twice counts once; a ticket two
+phones let in while offline ends as one check-in and one logged conflict.
 """
 
 import datetime
+import hashlib
+import uuid
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import is_event_staff
 from meetups.locking import RegistrationError, lock_meetup
-from meetups.models import Meetup, Registration, SchedulerSettings
+from meetups.models import DoorEntry, Meetup, Registration, SchedulerSettings
+from meetups.permissions import require_door
 from meetups.tickets import read_ticket
 
 State = Registration.State
-
-
-def organises(user: User, meetup: Meetup) -> bool:
-    """The fan who proposed this fan meetup, once staff approved it."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and meetup.kind == Meetup.Kind.FAN
-        and meetup.approval == Meetup.Approval.APPROVED
-        and meetup.proposed_by_id == user.pk
-    )
-
-
-def may_run_door(user: User, meetup: Meetup) -> bool:
-    """Who sees a meetup's attendees and checks them in: event staff, or its fan organiser."""
-    return is_event_staff(user) or organises(user, meetup)
-
-
-def require_door(user: User, meetup: Meetup) -> None:
-    if not may_run_door(user, meetup):
-        raise PermissionDenied
 
 
 def checkin_window(
@@ -103,10 +90,28 @@ def _check_seat(registration: Registration) -> None:
         )
 
 
-def _let_in(meetup: Meetup, registration_id: int) -> Registration:
-    """Check in one registration of `meetup`, once; call inside a transaction."""
-    if refusal := window_refusal(meetup):
-        raise RegistrationError(refusal)
+class AlreadyIn(RegistrationError):
+    """The ticket was let in before: at the door a refusal, in an offline sync a conflict."""
+
+    def __init__(self, registration: Registration):
+        self.registration = registration
+        super().__init__(
+            _("Already used: this ticket was checked in at %(time)s.")
+            % {"time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")}
+        )
+
+
+def _hold_meetup(meetup: Meetup) -> None:
+    """Take the meetup row's KEY SHARE lock first, as the door log's foreign key would later: the
+    release of late seats and the other seat changes lock the meetup, then its registrations, and
+    the door now takes them in the same order (no deadlock). Check-ins do not wait for each other:
+    KEY SHARE locks do not conflict."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM meetups_meetup WHERE id = %s FOR KEY SHARE", [meetup.pk])
+
+
+def _locked_registration(meetup: Meetup, registration_id: int) -> Registration:
+    _hold_meetup(meetup)
     registration = (
         Registration.objects.select_for_update(of=("self",))
         .select_related("fan")
@@ -115,15 +120,39 @@ def _let_in(meetup: Meetup, registration_id: int) -> Registration:
     )
     if registration is None:
         raise RegistrationError(_("This fan is not registered for this meetup."))
+    return registration
+
+
+def _let_in(
+    staff: User,
+    meetup: Meetup,
+    registration_id: int,
+    at: datetime.datetime | None = None,
+    scan_id: uuid.UUID | None = None,
+) -> Registration:
+    """Check in one registration of `meetup`, once, and log who did it; call inside a transaction.
+
+    `at` is when an offline phone scanned the ticket: the door must have been open then."""
+    if refusal := window_refusal(meetup, at):
+        raise RegistrationError(refusal)
+    registration = _locked_registration(meetup, registration_id)
     if registration.checked_in_at:
-        raise RegistrationError(
-            _("Already used: this ticket was checked in at %(time)s.")
-            % {"time": timezone.localtime(registration.checked_in_at).strftime("%H:%M")}
-        )
+        raise AlreadyIn(registration)
     _check_seat(registration)
-    registration.checked_in_at = timezone.now()
+    now = timezone.now()
+    registration.checked_in_at = at or now
     registration.confirm_by = None  # a late seat held for the fan: coming to the door confirms it
     registration.save(update_fields=["checked_in_at", "confirm_by"])
+    DoorEntry.objects.create(
+        meetup=meetup,
+        registration=registration,
+        action=DoorEntry.Action.CHECK_IN,
+        by=staff,
+        at=at or now,
+        recorded_at=now,
+        offline=at is not None,
+        scan_id=scan_id,
+    )
     return registration
 
 
@@ -132,14 +161,14 @@ def check_in(staff: User, meetup: Meetup, text: str) -> Registration:
     require_door(staff, meetup)
     with transaction.atomic():
         registration = find_ticket(meetup, text)
-        return _let_in(meetup, registration.pk)
+        return _let_in(staff, meetup, registration.pk)
 
 
 def check_in_registration(staff: User, meetup: Meetup, registration_id: int) -> Registration:
     """Let a fan found by name or phone digits in (they have no ticket with them), once."""
     require_door(staff, meetup)
     with transaction.atomic():
-        return _let_in(meetup, registration_id)
+        return _let_in(staff, meetup, registration_id)
 
 
 def check_in_registrations(staff: User, meetup: Meetup, registration_ids: list[int]) -> list[Registration]:
@@ -154,10 +183,149 @@ def check_in_registrations(staff: User, meetup: Meetup, registration_ids: list[i
         for registration_id in sorted(registration_ids):
             try:
                 with transaction.atomic():
-                    let_in.append(_let_in(meetup, registration_id))
+                    let_in.append(_let_in(staff, meetup, registration_id))
             except RegistrationError:
                 continue
     return let_in
+
+
+def undo_check_in(staff: User, meetup: Meetup, registration_id: int) -> Registration:
+    """Take back a check-in made by mistake (the wrong fan, a double tap), while the door is open;
+    logged with who undid it. The seat stays confirmed: the fan can be checked in again."""
+    require_door(staff, meetup)
+    if refusal := window_refusal(meetup):
+        raise RegistrationError(refusal)
+    with transaction.atomic():
+        registration = _locked_registration(meetup, registration_id)
+        if not registration.checked_in_at:
+            raise RegistrationError(_("This fan is not checked in."))
+        registration.checked_in_at = None
+        registration.save(update_fields=["checked_in_at"])
+        DoorEntry.objects.create(meetup=meetup, registration=registration, action=DoorEntry.Action.UNDO, by=staff)
+    return registration
+
+
+def door_name(registration: Registration) -> str:
+    """The name the door shows and says: the fan's, with "+1" for a fan who brings a guest."""
+    name = registration.fan.public_name
+    return f"{name} +{registration.guests}" if registration.guests else name
+
+
+def door_salt(meetup: Meetup) -> str:
+    """Per meetup, derived from SECRET_KEY: the offline list's codes are hashed with it."""
+    return salted_hmac("meetups.door", str(meetup.pk)).hexdigest()[:32]
+
+
+def code_hash(salt: str, code: str) -> str:
+    """What the offline list holds instead of a ticket code; the door page computes the same in
+    JavaScript (SHA-256 of "salt:code") for a scanned or typed code."""
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+def offline_list(staff: User, meetup: Meetup) -> dict:
+    """The door's list for checking tickets without network: every fan with a seat (or already in),
+    their name and a hash of their ticket code, never the code itself."""
+    require_door(staff, meetup)
+    salt = door_salt(meetup)
+    rows = (
+        Registration.objects.filter(Q(state=State.CONFIRMED) | Q(checked_in_at__isnull=False), meetup=meetup)
+        .select_related("fan")
+        .only("pk", "ticket_code", "checked_in_at", "guests", "fan__display_name", "fan__username", "fan__deleted_at")
+        .order_by("order")
+    )
+    return {
+        "meetup": meetup.pk,
+        "salt": salt,
+        "generated_at": timezone.now().isoformat(),
+        "closed": window_refusal(meetup),
+        "tickets": [
+            {
+                "r": row.pk,
+                "h": code_hash(salt, row.ticket_code),
+                "n": door_name(row),
+                "u": row.fan.username,
+                "in": bool(row.checked_in_at),
+            }
+            for row in rows
+        ],
+    }
+
+
+SYNC_MAX = 500
+
+
+def _scan_time(value, now: datetime.datetime) -> datetime.datetime | None:
+    """The phone's time of an offline scan: ISO 8601 with a zone, never in the future."""
+    try:
+        at = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        return None
+    return min(at, now)
+
+
+def sync_scans(staff: User, meetup: Meetup, scans: object) -> list[dict]:
+    """Record check-ins a phone made offline. Each scan is `{"id": uuid, "registration": id, "at":
+    ISO time}`; the answer per scan is `{"id", "result", "message"}` with result
+
+    - "checked_in": let in now;
+    - "recorded": this scan id was recorded before (a sync sent again): nothing new is written;
+    - "conflict": another phone (or this one online) let this ticket in first; logged as a conflict;
+    - "refused": the ticket may not come in (no seat, door shut then); nothing written.
+    """
+    require_door(staff, meetup)
+    if not isinstance(scans, list) or len(scans) > SYNC_MAX:
+        raise RegistrationError(_("A sync sends at most %(n)s scans.") % {"n": SYNC_MAX})
+    results = []
+    for scan in scans:
+        scan = scan if isinstance(scan, dict) else {}
+        try:
+            scan_id = uuid.UUID(str(scan.get("id")))
+        except ValueError:
+            results.append({"id": None, "result": "refused", "message": str(_("This scan has no valid id."))})
+            continue
+        answer = {"id": str(scan_id)}
+        registration_id = scan.get("registration")
+        at = _scan_time(scan.get("at"), timezone.now())
+        if not isinstance(registration_id, int) or at is None:
+            results.append({**answer, "result": "refused", "message": str(_("This scan is not readable."))})
+            continue
+        try:
+            with transaction.atomic():
+                if DoorEntry.objects.filter(scan_id=scan_id).exists():
+                    results.append({**answer, "result": "recorded", "message": ""})
+                    continue
+                registration = _let_in(staff, meetup, registration_id, at=at, scan_id=scan_id)
+                results.append({**answer, "result": "checked_in", "name": door_name(registration)})
+        except AlreadyIn as already:
+            try:
+                with transaction.atomic():
+                    DoorEntry.objects.create(
+                        meetup=meetup,
+                        registration=already.registration,
+                        action=DoorEntry.Action.CONFLICT,
+                        by=staff,
+                        at=at,
+                        offline=True,
+                        scan_id=scan_id,
+                    )
+            except IntegrityError:  # the same scan, sent twice at once: recorded by the other request
+                results.append({**answer, "result": "recorded", "message": ""})
+                continue
+            results.append(
+                {
+                    **answer,
+                    "result": "conflict",
+                    "name": door_name(already.registration),
+                    "message": str(already),
+                }
+            )
+        except IntegrityError:
+            results.append({**answer, "result": "recorded", "message": ""})
+        except RegistrationError as error:
+            results.append({**answer, "result": "refused", "message": str(error)})
+    return results
 
 
 def finish_meetup(meetup: Meetup) -> int:

@@ -21,9 +21,17 @@ class RegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
     )
 
-    def __init__(self, *args, questions: Iterable[Question] = (), **kwargs):
+    def __init__(self, *args, questions: Iterable[Question] = (), max_guests: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
+        if max_guests:
+            self.fields["guests"] = forms.TypedChoiceField(
+                label=_("Guests you bring"),
+                choices=[(n, str(n)) for n in range(max_guests + 1)],
+                coerce=int,
+                initial=0,
+                help_text=_("Each guest takes a seat and comes in with your ticket."),
+            )
         for question in self.questions:
             self.fields[self.field_name(question)] = self._field(question)
 
@@ -49,6 +57,9 @@ class RegisterForm(forms.Form):
         if question.kind == Question.Kind.PHONE:
             attrs.update({"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
         return forms.CharField(max_length=ANSWER_MAX, widget=forms.TextInput(attrs=attrs), **common)
+
+    def guest_count(self) -> int:
+        return self.cleaned_data.get("guests") or 0
 
     def answers(self) -> dict[int, str]:
         return {q.pk: self.cleaned_data.get(self.field_name(q), "") for q in self.questions}

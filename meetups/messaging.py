@@ -1,16 +1,19 @@
-"""Event staff write to a meetup's attendees (confirmed, waiting, checked in, or all registered).
+"""Event staff (or the fan organising an approved fan meetup) write to a meetup's attendees
+(confirmed, waiting, checked in, or all registered).
 
 Every message is logged (`AttendeeMessage`: who sent what, when, to which group, how many) and goes
 out in-site and by mail in batches through Celery (meetups.tasks.message_attendees).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from meetups.locking import RegistrationError, require_event_staff
+from meetups.locking import RegistrationError
 from meetups.models import AttendeeMessage, Meetup, Registration
+from meetups.permissions import may_message_attendees
 from outbox.queueing import enqueue
 
 State = Registration.State
@@ -35,7 +38,8 @@ def audience_fan_ids(meetup: Meetup, audience: str) -> QuerySet:
 
 def message_attendees(staff: User, meetup: Meetup, audience: str, text: str) -> AttendeeMessage:
     """Log the message and queue it for every fan in `audience`; refused if nobody is in it."""
-    require_event_staff(staff)
+    if not may_message_attendees(staff, meetup):
+        raise PermissionDenied
     text = " ".join((text or "").split())
     if audience not in AUDIENCES:
         raise RegistrationError(_("Choose whom to write to."))

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +193,20 @@ class Meetup(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Unconfirmed after this long, the seat passes to the next fan on the waiting list."),
     )
+    max_guests = models.PositiveSmallIntegerField(
+        _("guests a fan may bring"),
+        default=0,
+        validators=[MaxValueValidator(3)],
+        help_text=_("0: no guests. Each guest takes a seat. First come, first served meetups only."),
+    )
+    allow_transfer = models.BooleanField(
+        _("fans may give their place to a friend"),
+        default=False,
+        help_text=_(
+            "A confirmed fan who cannot come names a friend's account; the friend answers the questions "
+            "and takes the seat with a new ticket, and the old ticket stops working."
+        ),
+    )
 
     class Meta:
         verbose_name = _("meetup")
@@ -200,6 +215,10 @@ class Meetup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["fortnight_key"], name="meetup_one_per_fortnight"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="meetup_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(max_guests__lte=3) & (Q(max_guests=0) | Q(mode="first_come")),
+                name="meetup_guests_first_come_only",
+            ),
             models.CheckConstraint(
                 condition=Q(capacity_override=True) | Q(capacity__gte=MIN_CAPACITY, capacity__lte=MAX_CAPACITY),
                 name="meetup_capacity_in_range",
@@ -264,7 +283,7 @@ class Meetup(models.Model):
                 "max": MAX_CAPACITY,
             }
         elif self.pk and self.capacity is not None:
-            confirmed = self.registrations.filter(state=Registration.State.CONFIRMED).count()
+            confirmed = seats_taken(self.registrations.all())
             if self.capacity < confirmed:
                 errors["capacity"] = _("Capacity cannot be below the %(n)s fans already confirmed.") % {"n": confirmed}
         if (
@@ -275,6 +294,8 @@ class Meetup(models.Model):
             errors["registration_closes_at"] = _("Registration must close after it opens.")
         if self.registration_closes_at and self.starts_at and self.registration_closes_at > self.starts_at:
             errors["registration_closes_at"] = _("Registration must close before the meetup starts.")
+        if self.max_guests and self.mode != self.Mode.FIRST_COME:
+            errors["max_guests"] = _("Guests are for first come, first served meetups only.")
         if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The meetup must end after it starts.")
         if errors:
@@ -283,6 +304,11 @@ class Meetup(models.Model):
     @property
     def end(self) -> datetime.datetime:
         return self.ends_at or self.starts_at + datetime.timedelta(hours=3)
+
+
+def seats_taken(registrations) -> int:
+    """Seats the confirmed registrations among `registrations` take: each fan and their guests."""
+    return registrations.filter(state=Registration.State.CONFIRMED).aggregate(n=Coalesce(Sum(F("guests") + 1), 0))["n"]
 
 
 def new_ticket_code() -> str:
@@ -315,6 +341,9 @@ class Registration(models.Model):
     # A seat given late from the waiting list is held until then; unconfirmed, it passes on.
     confirm_by = models.DateTimeField(_("confirm by"), null=True, blank=True)
     ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True, default=new_ticket_code)
+    # Guests the fan brings (at most the meetup's `max_guests`): each takes a seat, they come in
+    # with the fan's ticket.
+    guests = models.PositiveSmallIntegerField(_("guests"), default=0)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -472,3 +501,111 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question} · {self.value}"
+
+
+class DoorEntry(models.Model):
+    """What happened at a meetup's door, kept for good: a check-in (online or synced from a phone
+    that scanned offline), an undone check-in, or a conflict (a ticket already let in, scanned again
+    by another phone while offline). `scan_id` is the phone's id for one scan: a sync sent twice
+    records it once (meetups.checkin.sync_scans)."""
+
+    class Action(models.TextChoices):
+        CHECK_IN = "check_in", _("Checked in")
+        UNDO = "undo", _("Check-in undone")
+        CONFLICT = "conflict", _("Conflict: already checked in")
+
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="door_entries")
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="door_entries"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # When it happened at the door (the phone's clock for an offline scan); `recorded_at` when the
+    # server learnt of it.
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    offline = models.BooleanField(_("scanned offline"), default=False)
+    scan_id = models.UUIDField(_("scan id"), null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("door entry")
+        verbose_name_plural = _("door log")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["meetup", "-recorded_at"], name="door_entry_meetup_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.meetup} · {self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class TicketTransfer(models.Model):
+    """A confirmed fan gives their place to a friend's account (where staff allow it for the meetup).
+
+    Offered by the fan, accepted by the friend (who answers the registration questions): the same
+    registration row then belongs to the friend, with a new ticket code, so the old ticket stops
+    working (meetups.transfers). Kept for good: the log of who gave a place to whom, and when.
+    """
+
+    class State(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    meetup = models.ForeignKey(Meetup, verbose_name=_("meetup"), on_delete=models.CASCADE, related_name="+")
+    from_fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_fan = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OFFERED)
+    created_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("accepted or withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket transfer")
+        verbose_name_plural = _("ticket transfers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"], condition=Q(state="offered"), name="transfer_one_open_offer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meetup} · {self.from_fan} → {self.to_fan} · {self.get_state_display()}"
+
+
+class MailTemplate(models.Model):
+    """A mail text event staff wrote in the admin for one kind of meetup mail and one language; the
+    built-in text is used where there is none, or when this one does not render
+    (meetups.mailtemplates: a limited set of tags, plain strings only in its context)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Confirmation (seat confirmed)")
+        WAITING = "waiting", _("Waiting list")
+        PROMOTION = "promotion", _("Promotion from the waiting list")
+        CHANGE = "change", _("New time")
+        CANCEL = "cancel", _("Cancelled")
+
+    kind = models.CharField(_("mail"), max_length=12, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        ordering = ["kind", "language"]
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="mail_template_once_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_language_display()}"

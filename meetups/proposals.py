@@ -10,6 +10,7 @@ from accounts.activity import record_activity
 from accounts.models import User
 from accounts.moderation import BANNED, why_may_not_act
 from meetups import mail
+from meetups.changes import clean_reason
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import MAX_CAPACITY, MIN_CAPACITY, Meetup
 from meetups.publishing import publish_meetup
@@ -106,11 +107,21 @@ def approve_proposal(staff: User, meetup: Meetup) -> Meetup:
     return meetup
 
 
-def reject_proposal(staff: User, meetup: Meetup) -> Meetup:
+def reject_proposal(staff: User, meetup: Meetup, reason: str) -> Meetup:
+    """Turn the proposal down with a reason the proposer reads (kept as the meetup's `change_reason`)."""
+    reason = clean_reason(reason)
     with transaction.atomic():
         meetup = _lock_pending_proposal(staff, meetup, _("Only a pending fan proposal can be rejected."))
         meetup.approval = Meetup.Approval.REJECTED
         meetup.status = Meetup.Status.CANCELLED
-        meetup.save(update_fields=["approval", "status"])
-    _tell_proposer(meetup, _("Your meetup proposal “%(title)s” was not accepted this time."))
+        meetup.change_reason = reason
+        meetup.save(update_fields=["approval", "status", "change_reason"])
+    if meetup.proposed_by:
+        mail.notify_text(
+            [meetup.proposed_by],
+            meetup,
+            lambda: str(_("Your meetup proposal “%(title)s” was not accepted this time. Reason: %(reason)s"))
+            % {"title": meetup.title, "reason": reason},
+            f"meetup:{meetup.pk}",
+        )
     return meetup

@@ -3,7 +3,7 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -19,6 +19,7 @@ from forum.writing.posting import edit_post, start_thread
 from meetups.draw import commit_to_seed
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
 from meetups.models import Meetup
+from meetups.permissions import may_update_announcements
 from meetups.registration import opening_words
 from outbox.queueing import enqueue
 
@@ -162,7 +163,8 @@ def refresh_announcements(staff: User, meetup: Meetup) -> int:
     """Re-render the first post (and title) of the meetup's announcement threads from the meetup as
     it is now; returns how many posts changed. A post already up to date is left alone (no "edited").
     """
-    require_event_staff(staff)
+    if not may_update_announcements(staff, meetup):
+        raise PermissionDenied
     meetup = Meetup.objects.select_related("city", "proposed_by").get(pk=meetup.pk)
     thread_ids = [t for t in (meetup.announcement_thread_id, meetup.city_thread_id) if t]
     if not thread_ids:
@@ -172,7 +174,7 @@ def refresh_announcements(staff: User, meetup: Meetup) -> int:
     for first in Post.objects.filter(thread_id__in=thread_ids, floor=1).select_related("thread"):
         if first.body == body and first.thread.title == title:
             continue
-        edit_post(staff, first, body, title=title, checked=True)  # event staff: checked above
+        edit_post(staff, first, body, title=title, checked=True)  # checked above
         changed += 1
     return changed
 

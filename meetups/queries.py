@@ -3,12 +3,23 @@
 import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, phone_digits
+from meetups.models import (
+    Answer,
+    AttendeeMessage,
+    CitySnapshot,
+    DoorEntry,
+    Meetup,
+    Question,
+    Registration,
+    TicketTransfer,
+    phone_digits,
+)
 from meetups.ranking import latest_day
 
 VISIBLE = [Meetup.Status.PUBLISHED, Meetup.Status.CLOSED, Meetup.Status.FINISHED, Meetup.Status.CANCELLED]
@@ -34,8 +45,9 @@ def visible_meetups(user: User | AnonymousUser) -> QuerySet[Meetup]:
 
 
 def with_seats(meetups: QuerySet[Meetup]) -> QuerySet[Meetup]:
+    """`confirmed`: the seats taken, each confirmed fan and their guests."""
     confirmed = Q(registrations__state=Registration.State.CONFIRMED)
-    return meetups.annotate(confirmed=Count("registrations", filter=confirmed))
+    return meetups.annotate(confirmed=Coalesce(Sum(F("registrations__guests") + 1, filter=confirmed), 0))
 
 
 def upcoming_meetups(user: User) -> QuerySet[Meetup]:
@@ -213,6 +225,49 @@ def attendee_counts(meetup: Meetup) -> dict[str, int]:
         confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
         waiting=Count("pk", filter=Q(state=state.WAITING)),
+    )
+
+
+def door_stats(meetup: Meetup, now=None) -> dict[str, int]:
+    """The door's live figures, in one query, counting people (fans and their guests): expected (a
+    confirmed seat, already in, or marked as not come), checked in, and no-shows so far (once the
+    meetup has started: expected and not in; after it, those marked as not come); with
+    `attendee_counts`'s figures (fans, not people)."""
+    state = Registration.State
+    now = now or timezone.now()
+    started = meetup.starts_at <= now
+    people = F("guests") + 1  # a fan and the guests they bring
+    expected = Q(state__in=[state.CONFIRMED, state.NO_SHOW]) | Q(checked_in_at__isnull=False)
+    counts = Registration.objects.filter(meetup=meetup).aggregate(
+        expected=Coalesce(Sum(people, filter=expected), 0),
+        checked_in=Coalesce(Sum(people, filter=Q(checked_in_at__isnull=False)), 0),
+        missing=Coalesce(
+            Sum(people, filter=Q(state__in=[state.CONFIRMED, state.NO_SHOW], checked_in_at__isnull=True)), 0
+        ),
+        confirmed=Count("pk", filter=Q(state=state.CONFIRMED) | Q(checked_in_at__isnull=False)),
+        waiting=Count("pk", filter=Q(state=state.WAITING)),
+    )
+    missing = counts.pop("missing")
+    counts["no_shows"] = missing if started else 0
+    counts["to_come"] = 0 if started else missing
+    return counts
+
+
+def open_transfer(registration: Registration) -> "TicketTransfer | None":
+    """The offer of this seat to a friend that waits for their answer, if any."""
+    return (
+        TicketTransfer.objects.filter(registration=registration, state=TicketTransfer.State.OFFERED)
+        .select_related("to_fan")
+        .first()
+    )
+
+
+def door_log(meetup: Meetup, limit: int = 10) -> list[DoorEntry]:
+    """The latest check-ins, undos and conflicts at the door, newest first, with who and whom."""
+    return list(
+        DoorEntry.objects.filter(meetup=meetup)
+        .select_related("registration__fan", "by")
+        .order_by("-recorded_at", "-id")[:limit]
     )
 
 

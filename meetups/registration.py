@@ -25,7 +25,8 @@ from accounts.models import User
 from accounts.moderation import BANNED, why_may_not_act
 from meetups import mail
 from meetups.locking import RegistrationError, TryAgain, lock_meetup, lock_timed_out, require_event_staff
-from meetups.models import Meetup, Question, Registration, new_ticket_code
+from meetups.mailtemplates import context_for, staff_text
+from meetups.models import MailTemplate, Meetup, Question, Registration, new_ticket_code, seats_taken
 
 State = Registration.State
 ANSWER_MAX = 300
@@ -49,6 +50,12 @@ CLOSED = {
 }
 
 
+def guests_refusal(meetup: Meetup) -> str:
+    if not meetup.max_guests:
+        return str(_("This meetup takes no guests."))
+    return str(_("You may bring at most %(n)s guests.") % {"n": meetup.max_guests})
+
+
 def opening_words(meetup: Meetup) -> dict[str, str] | None:
     """When registration opens, for a meetup whose registration opens later (else None): the day
     ("12月8日" / "December 8", with the year when not this year) and the time ("20:00") in the active
@@ -64,7 +71,8 @@ def opening_words(meetup: Meetup) -> dict[str, str] | None:
 
 
 def confirmed_count(meetup: Meetup) -> int:
-    return Registration.objects.filter(meetup=meetup, state=State.CONFIRMED).count()
+    """Seats taken: every confirmed fan and their guests (`Registration.guests`)."""
+    return seats_taken(Registration.objects.filter(meetup=meetup))
 
 
 def next_order(meetup: Meetup) -> int:
@@ -101,7 +109,7 @@ def clean_answers(questions: list[Question], answers: dict[int, str]) -> list[di
 
 
 def register_for_meetup(
-    fan: User, meetup: Meetup, answer: str = "", answers: dict[int, str] | None = None
+    fan: User, meetup: Meetup, answer: str = "", answers: dict[int, str] | None = None, guests: int = 0
 ) -> Registration:
     """Register `fan`: confirmed or waiting (first come), or applied (draw, staff selection).
 
@@ -111,11 +119,16 @@ def register_for_meetup(
 
     A fan who cancelled may register again: same row, a new place at the end and a new ticket code
     (so the old ticket stops working), and their new answers replace the old.
+
+    `guests` (at most `meetup.max_guests`) come with the fan on the same ticket; each takes a seat,
+    and the fan is confirmed only if all of them fit (the database function counts them).
     """
     _check_fan(fan)
     answer = (answer or "").strip()
     if len(answer) > ANSWER_MAX:
         raise RegistrationError(_("Please keep your answer under %(n)s characters.") % {"n": ANSWER_MAX})
+    if not isinstance(guests, int) or not 0 <= guests <= meetup.max_guests:
+        raise RegistrationError(guests_refusal(meetup))
     answer_rows = clean_answers(list(Question.objects.filter(meetup=meetup)), answers or {})
     now = timezone.now()
     # Cheap checks on what the page saw, for a clear answer without queueing for the lock; the
@@ -130,8 +143,8 @@ def register_for_meetup(
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s, %s::jsonb)",
-                [meetup.pk, fan.pk, answer, new_ticket_code(), now, json.dumps(answer_rows)],
+                "SELECT outcome, registration_id FROM meetups_register(%s, %s, %s, %s, %s, %s::jsonb, %s)",
+                [meetup.pk, fan.pk, answer, new_ticket_code(), now, json.dumps(answer_rows), guests],
             )
             outcome, registration_id = cursor.fetchone()
     except OperationalError as exc:
@@ -144,6 +157,8 @@ def register_for_meetup(
         raise Meetup.DoesNotExist
     if outcome == "already":  # the fan's row exists and is not cancelled: a double click raced past the check
         raise RegistrationError(_("You are already registered for this meetup."))
+    if outcome == "guests":  # staff changed the number of guests allowed after the check above
+        raise RegistrationError(guests_refusal(meetup))
     if outcome != "ok":  # the meetup closed (or changed) after the page was read
         raise RegistrationError(CLOSED[outcome])
     registration = Registration.objects.select_related("meetup__city").get(pk=registration_id)
@@ -151,6 +166,8 @@ def register_for_meetup(
     record_activity(fan)
     if registration.state == State.CONFIRMED:
         mail.send_confirmation(registration)
+    elif registration.state == State.WAITING:
+        mail.send_waiting(registration, waiting_position(registration))
     return registration
 
 
@@ -178,9 +195,16 @@ def _promote(meetup: Meetup, now: datetime.datetime) -> list[Registration]:
     free = meetup.capacity - confirmed_count(meetup)
     if free <= 0:
         return []
-    promoted = list(
+    promoted = []
+    # In order, as long as the next fan and their guests fit: a fan with a guest is never skipped
+    # for a smaller party behind them.
+    for waiting in (
         Registration.objects.select_related("fan").filter(meetup=meetup, state=State.WAITING).order_by("order")[:free]
-    )
+    ):
+        if 1 + waiting.guests > free:
+            break
+        free -= 1 + waiting.guests
+        promoted.append(waiting)
     deadline = confirm_deadline(meetup, now)
     for registration in promoted:
         registration.state = State.CONFIRMED
@@ -197,10 +221,14 @@ def _deadline_text(registration: Registration) -> str:
 
 def _tell_promoted(meetup: Meetup, promoted: list[Registration]) -> None:
     held = [r for r in promoted if r.confirm_by]
-    mail.notify_in_language(
+    default = _("A seat opened up: you are now confirmed for “%(title)s”.")
+    mail.notify_text(
         [r.fan for r in promoted if not r.confirm_by],
         meetup,
-        _("A seat opened up: you are now confirmed for “%(title)s”."),
+        # Event staff's text in each fan's language (meetups.mailtemplates), else ours.
+        lambda: staff_text(MailTemplate.Kind.PROMOTION, context_for(meetup, None))
+        or str(default) % {"title": meetup.title},
+        f"meetup:{meetup.pk}",
     )
     if held:
         deadline = _deadline_text(held[0])  # one promotion, one deadline
@@ -229,6 +257,8 @@ def confirm_seat(fan: User, registration: Registration) -> Registration:
     with transaction.atomic():
         meetup = lock_meetup(registration.meetup_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.fan_id != fan.pk:
+            raise RegistrationError(_("This registration is not yours."))
         if registration.state != State.CONFIRMED or registration.confirm_by is None:
             raise RegistrationError(_("You have no seat waiting for your confirmation."))
         if registration.confirm_by <= now:
@@ -294,6 +324,8 @@ def cancel_registration(fan: User, registration: Registration) -> Registration:
     with transaction.atomic():
         meetup = lock_meetup(registration.meetup_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.fan_id != fan.pk:  # given to a friend (meetups.transfers) since it was read
+            raise RegistrationError(_("This registration is not yours."))
         if registration.state not in ACTIVE:
             raise RegistrationError(_("This registration is already cancelled or closed."))
         if meetup.starts_at <= now or meetup.status in (Meetup.Status.FINISHED, Meetup.Status.CANCELLED):

@@ -1,3 +1,5 @@
+import json
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,12 +9,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_event_staff
 from fancity.lib import charts
 from meetups import queries
 from meetups.calendar import meetup_ics
 from meetups.changes import cancel_meetup, reschedule_meetup, told_count
-from meetups.checkin import check_in, check_in_registration, find_ticket, may_run_door, window_refusal
+from meetups.checkin import (
+    AlreadyIn,
+    check_in,
+    check_in_registration,
+    door_name,
+    find_ticket,
+    offline_list,
+    sync_scans,
+    undo_check_in,
+    window_refusal,
+)
 from meetups.draw import MAX_ACTIVE_DAYS, NO_SHOW_FACTOR, NO_SHOW_MEMORY_DAYS, WEIGHT_PER_ACTIVE_DAY
 from meetups.forms import (
     AttendeeMessageForm,
@@ -24,7 +35,14 @@ from meetups.forms import (
 )
 from meetups.locking import RegistrationError
 from meetups.messaging import message_attendees
-from meetups.models import Meetup, Registration
+from meetups.models import Meetup, Registration, TicketTransfer
+from meetups.permissions import (
+    may_cancel_meetup,
+    may_manage,
+    may_message_attendees,
+    may_reschedule_meetup,
+    may_run_door,
+)
 from meetups.proposals import propose_meetup
 from meetups.registration import (
     AnswersInvalid,
@@ -35,6 +53,7 @@ from meetups.registration import (
     waiting_position,
 )
 from meetups.tickets import ticket_token
+from meetups.transfers import accept_transfer, offer_transfer, withdraw_transfer
 
 ACTIVE_STATES = (Registration.State.CONFIRMED, Registration.State.WAITING, Registration.State.APPLIED)
 
@@ -65,7 +84,7 @@ def _detail_context(request, meetup: Meetup, form: RegisterForm | None = None) -
     if form is None:
         # The questions are read only when the form is shown (a signed-in fan who may register).
         show_form = may_register and request.user.is_authenticated
-        form = RegisterForm(questions=queries.questions_of(meetup) if show_form else ())
+        form = RegisterForm(questions=queries.questions_of(meetup) if show_form else (), max_guests=meetup.max_guests)
     return {
         "meetup": meetup,
         "registration": registration,
@@ -100,10 +119,12 @@ def detail(request, pk):
 def register(request, pk):
     """Register; answers that do not fit show the page again with what the fan typed and the errors."""
     meetup = _meetup_or_404(request, pk, seats=False)
-    form = RegisterForm(request.POST, questions=queries.questions_of(meetup))
+    form = RegisterForm(request.POST, questions=queries.questions_of(meetup), max_guests=meetup.max_guests)
     if form.is_valid():
         try:
-            registration = register_for_meetup(request.user, meetup, form.cleaned_data["answer"], form.answers())
+            registration = register_for_meetup(
+                request.user, meetup, form.cleaned_data["answer"], form.answers(), guests=form.guest_count()
+            )
         except AnswersInvalid as error:
             for question in form.questions:
                 if question.pk in error.errors:
@@ -170,7 +191,68 @@ def ticket(request, pk):
     registration.fan = request.user
     token = ticket_token(registration)
     qr = segno.make(token, error="m").svg_inline(scale=4, title=_("Ticket QR code"))
-    return render(request, "meetups/ticket.html", {"meetup": meetup, "registration": registration, "qr": qr})
+    context = {"meetup": meetup, "registration": registration, "qr": qr}
+    if meetup.allow_transfer and not registration.checked_in_at:
+        context["offer"] = queries.open_transfer(registration)
+    return render(request, "meetups/ticket.html", context)
+
+
+@login_required
+@require_POST
+def transfer_offer(request, pk):
+    """The fan names a friend's account to give their seat to."""
+    registration = get_object_or_404(Registration.objects.select_related("meetup"), pk=pk, fan=request.user)
+    try:
+        transfer = offer_transfer(request.user, registration, request.POST.get("username", "")[:150])
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        assert transfer.to_fan is not None  # offer_transfer names the friend
+        messages.success(
+            request,
+            _("Offered to %(name)s. Your ticket works until they accept.") % {"name": transfer.to_fan.public_name},
+        )
+    return redirect("meetups:ticket", registration.meetup_id)
+
+
+@login_required
+@require_POST
+def transfer_withdraw(request, pk):
+    transfer = get_object_or_404(TicketTransfer, pk=pk, from_fan=request.user)
+    try:
+        withdraw_transfer(request.user, transfer)
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your offer is withdrawn; your ticket is still yours."))
+    return redirect("meetups:ticket", transfer.meetup_id)
+
+
+@login_required
+def transfer_page(request, pk):
+    """The friend's side: the meetup, the questions, and "Accept"; nobody else sees the offer."""
+    transfer = get_object_or_404(
+        TicketTransfer.objects.select_related("meetup__city", "from_fan"), pk=pk, to_fan=request.user
+    )
+    meetup = transfer.meetup
+    questions = queries.questions_of(meetup)
+    form = RegisterForm(request.POST if request.method == "POST" else None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accept_transfer(request.user, transfer, form.cleaned_data["answer"], form.answers())
+        except AnswersInvalid as error:
+            for question in form.questions:
+                if question.pk in error.errors:
+                    form.add_error(form.field_name(question), error.errors[question.pk])
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The seat is yours! Here is your ticket."))
+            return redirect("meetups:ticket", meetup.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "meetups/transfer.html", {"transfer": transfer, "meetup": meetup, "form": form}, status=status
+    )
 
 
 def ics(request, pk):
@@ -244,12 +326,15 @@ def check_in_page(request, pk):
     or the last digits of a phone number for fans without their ticket."""
     meetup = _door_or_403(request, pk)
     form = CheckInForm(request.POST if "code" in request.POST else None)
-    found = done = None
+    found = done = undone = None
     errors = []
     if request.method == "POST":
         registration_id = _registration_id(request.POST.get("registration"))
+        undo_id = _registration_id(request.POST.get("undo"))
         try:
-            if registration_id is not None:
+            if undo_id is not None:
+                undone = undo_check_in(request.user, meetup, undo_id)
+            elif registration_id is not None:
                 done = check_in_registration(request.user, meetup, registration_id)
             elif form.is_valid():
                 code = form.cleaned_data["code"]
@@ -272,13 +357,85 @@ def check_in_page(request, pk):
             "form": form,
             "found": found,
             "done": done,
+            "undone": undone,
             "errors": errors,
             "closed": window_refusal(meetup),
-            "counts": queries.attendee_counts(meetup),
+            "stats": queries.door_stats(meetup),
+            "log": queries.door_log(meetup),
             "search": search,
             "results": queries.search_attendees(meetup, search) if search else None,
         },
     )
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _door_json(meetup: Meetup, answer: dict, status: int = 200) -> JsonResponse:
+    """A door answer, with the live figures; never cached (it names fans)."""
+    response = JsonResponse({**answer, "stats": queries.door_stats(meetup)}, status=status)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+def door_list(request, pk):
+    """The door's offline list (hashed ticket codes and names), for whoever runs this door."""
+    meetup = _door_or_403(request, pk)
+    return _door_json(meetup, offline_list(request.user, meetup))
+
+
+@login_required
+def door_stats(request, pk):
+    return _door_json(_door_or_403(request, pk), {})
+
+
+@login_required
+@require_POST
+def door_scan(request, pk):
+    """The camera's continuous scan: a ticket in, checked in at once (no second tap), or why not."""
+    meetup = _door_or_403(request, pk)
+    code = str(_json_body(request).get("code") or "")[:400]
+    try:
+        registration = check_in(request.user, meetup, code)
+    except AlreadyIn as error:
+        registration = error.registration
+        answer: dict[str, object] = {"result": "refused", "message": str(error), "name": door_name(registration)}
+        return _door_json(meetup, {**answer, "registration": registration.pk, "already": True})
+    except RegistrationError as error:
+        return _door_json(meetup, {"result": "refused", "message": str(error)})
+    answer = {"result": "checked_in", "registration": registration.pk, "name": door_name(registration)}
+    return _door_json(meetup, answer)
+
+
+@login_required
+@require_POST
+def door_undo(request, pk):
+    meetup = _door_or_403(request, pk)
+    registration_id = _registration_id(_json_body(request).get("registration"))
+    try:
+        registration = undo_check_in(request.user, meetup, registration_id or 0)
+    except RegistrationError as error:
+        return _door_json(meetup, {"result": "refused", "message": str(error)})
+    answer = {"result": "undone", "registration": registration.pk, "name": registration.fan.public_name}
+    return _door_json(meetup, answer)
+
+
+@login_required
+@require_POST
+def door_sync(request, pk):
+    """Scans a phone made offline, sent when the network is back; safe to send again."""
+    meetup = _door_or_403(request, pk)
+    try:
+        results = sync_scans(request.user, meetup, _json_body(request).get("scans"))
+    except RegistrationError as error:
+        return _door_json(meetup, {"message": str(error)}, status=400)
+    return _door_json(meetup, {"results": results})
 
 
 @login_required
@@ -320,16 +477,25 @@ def my_meetups(request):
 
 
 STAFF_FORMS = {"cancel": CancelMeetupForm, "reschedule": RescheduleForm, "message": AttendeeMessageForm}
+# Who may use each form of the staff page (meetups.permissions): the organiser of an approved fan
+# meetup cancels it and writes to its fans; only event staff move it.
+STAFF_ACTIONS = {"cancel": may_cancel_meetup, "reschedule": may_reschedule_meetup, "message": may_message_attendees}
 
 
 @login_required
 def manage(request, pk):
-    """Event staff: cancel or reschedule the meetup (with a reason fans read), or write to its attendees."""
-    if not is_event_staff(request.user):
-        raise PermissionDenied
+    """Event staff: cancel or reschedule the meetup (with a reason fans read), or write to its attendees.
+    The organiser of an approved fan meetup: cancel it, or write to its attendees."""
     meetup = get_object_or_404(queries.with_seats(Meetup.objects.select_related("city")), pk=pk)
+    if not may_manage(request.user, meetup):
+        raise PermissionDenied
+    allowed = [name for name, rule in STAFF_ACTIONS.items() if rule(request.user, meetup)]
     action = request.POST.get("action") if request.method == "POST" else None
-    forms = {name: form(request.POST if name == action else None, prefix=name) for name, form in STAFF_FORMS.items()}
+    forms = {
+        name: form(request.POST if name == action else None, prefix=name)
+        for name, form in STAFF_FORMS.items()
+        if name in allowed
+    }
     confirming = False
     if action in forms and forms[action].is_valid():
         data = forms[action].cleaned_data

@@ -5,8 +5,13 @@
 -- Migrations load this file (meetups/migrations/0011_register_function_from_file.py); a change here
 -- needs a new migration that loads it again, and tests/meetups/test_register_sql.py checks that
 -- the database runs what this file says.
+--
+-- Guests (migration 0016): a fan may bring up to `max_guests` guests (p_guests); each confirmed
+-- registration takes 1 + guests seats, and a newcomer is confirmed only if all of them fit.
+-- The signature before guests is dropped first, so no overload is left behind.
+DROP FUNCTION IF EXISTS meetups_register(bigint, bigint, text, text, timestamptz, jsonb);
 CREATE OR REPLACE FUNCTION meetups_register(p_meetup bigint, p_fan bigint, p_answer text, p_code text, p_now timestamptz,
-                                 p_answers jsonb DEFAULT NULL,
+                                 p_answers jsonb DEFAULT NULL, p_guests integer DEFAULT 0,
                                  OUT outcome text, OUT registration_id bigint)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -31,16 +36,21 @@ BEGIN
     IF outcome IS NOT NULL THEN
         RETURN;
     END IF;
+    IF p_guests < 0 OR p_guests > m.max_guests THEN
+        outcome := 'guests';
+        RETURN;
+    END IF;
     -- As in 0006: a new query, so a new snapshot taken after the lock.
     INSERT INTO meetups_registration AS r
-           (meetup_id, fan_id, state, "order", answer, ticket_code, created_at, confirmed_at)
+           (meetup_id, fan_id, state, "order", answer, ticket_code, created_at, confirmed_at, guests)
     SELECT p_meetup, p_fan, s.state, s.next_order, p_answer, p_code, p_now,
-           CASE WHEN s.state = 'confirmed' THEN p_now END
+           CASE WHEN s.state = 'confirmed' THEN p_now END, p_guests
     FROM (SELECT CASE WHEN m.mode <> 'first_come' THEN 'applied'
                       WHEN NOT EXISTS (SELECT 1 FROM meetups_registration
                                        WHERE meetup_id = p_meetup AND state = 'waiting')
-                       AND (SELECT count(*) FROM meetups_registration
-                            WHERE meetup_id = p_meetup AND state = 'confirmed') < m.capacity THEN 'confirmed'
+                       AND (SELECT COALESCE(sum(1 + guests), 0) FROM meetups_registration
+                            WHERE meetup_id = p_meetup AND state = 'confirmed') + 1 + p_guests <= m.capacity
+                      THEN 'confirmed'
                       ELSE 'waiting' END AS state,
                  COALESCE((SELECT max("order") FROM meetups_registration WHERE meetup_id = p_meetup), 0) + 1
                    AS next_order) s
@@ -48,7 +58,7 @@ BEGIN
        SET state = EXCLUDED.state, "order" = EXCLUDED."order", answer = EXCLUDED.answer,
            ticket_code = EXCLUDED.ticket_code, created_at = EXCLUDED.created_at,
            confirmed_at = EXCLUDED.confirmed_at, cancelled_at = NULL, draw_weight = NULL,
-           checked_in_at = NULL, reminded_at = NULL
+           checked_in_at = NULL, reminded_at = NULL, guests = EXCLUDED.guests
        WHERE r.state = 'cancelled'
     RETURNING r.id INTO registration_id;
     outcome := CASE WHEN registration_id IS NULL THEN 'already' ELSE 'ok' END;

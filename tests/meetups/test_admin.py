@@ -124,7 +124,8 @@ def test_approving_proposals_whose_titles_hold_markup_publishes_them_with_the_ti
 def test_a_refused_proposal_is_reported_and_the_others_are_approved(staff_client):
     first, second = _propose("第一个"), _propose("第二个")
     staff_client.post(
-        reverse("admin:meetups_meetup_changelist"), {"action": "reject_proposals", "_selected_action": [first.pk]}
+        reverse("admin:meetups_meetup_changelist"),
+        {"action": "reject_proposals", "_selected_action": [first.pk], "reason": "重复"},
     )
     response = staff_client.post(
         reverse("admin:meetups_meetup_changelist"),

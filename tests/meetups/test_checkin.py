@@ -84,7 +84,7 @@ def test_check_in_page_for_staff_only(client, staff, django_assert_max_num_queri
     client.force_login(staff)
     client.get("/")
     # session, user, groups, meetup, ticket, check-in window settings, counts, the navigation's two
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.post(url, {"code": registration.ticket_code})
     assert response.status_code == 200
     assert "小明" in response.content.decode() and not Registration.objects.get().checked_in_at
@@ -181,13 +181,13 @@ def test_a_fan_without_their_ticket_is_found_by_name_and_checked_in(client, staf
     url = reverse("meetups:check_in", args=[meetup.pk])
     client.force_login(staff)
     client.get("/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(url, {"q": "小明"})
     assert response.status_code == 200
     page = response.content.decode()
     assert f'data-registration="{registration.pk}"' in page and "李四" not in page
     assert client.get(url, {"q": "XIAOM"}).content.decode().count('class="door-check-in"') == 1
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.post(url + "?q=%E5%B0%8F%E6%98%8E", {"registration": registration.pk})
     assert response.status_code == 200
     assert "Welcome, 王小明" in response.content.decode()

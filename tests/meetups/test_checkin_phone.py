@@ -27,7 +27,7 @@ def test_the_door_search_finds_a_fan_by_the_last_digits_of_their_phone(client, d
     url = reverse("meetups:check_in", args=[meetup.pk])
     client.force_login(event_staff(language="en"))
     client.get("/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(url, {"q": "8000"})
     assert response.status_code == 200
     page = response.content.decode()

@@ -42,7 +42,7 @@ def proposal(fan, **fields):
 def in_state(state: str, fan):
     meetup = proposal(fan)
     if state == "rejected":
-        reject_proposal(event_staff(), meetup)
+        reject_proposal(event_staff(), meetup, "场地不合适")
     elif state in ("approved", "approved then cancelled"):
         approve_proposal(event_staff(), meetup)
         if state == "approved then cancelled":

@@ -83,7 +83,7 @@ def test_rejected_proposal_is_cancelled():
     meetup = propose_meetup(
         fan, title="t", starts_at=timezone.now() + datetime.timedelta(days=20), venue="v", address="a"
     )
-    reject_proposal(event_staff(), meetup)
+    reject_proposal(event_staff(), meetup, "场地不合适")
     meetup.refresh_from_db()
     assert (meetup.status, meetup.approval) == ("cancelled", "rejected")
     assert Notification.objects.filter(recipient=fan).count() == 1

@@ -2,6 +2,7 @@
 functions: what the admin must be able to list and open (tests/site/test_admin_pages.py)."""
 
 import datetime
+import uuid
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -13,8 +14,8 @@ from forum.models import BoardModerator
 from forum.moderation import moderate
 from forum.writing import feedback as forum_feedback
 from forum.writing import posting, screening
-from meetups import changes, checkin, draw, messaging, proposals, ranking, registration, selection
-from meetups.models import Meetup, Question, SchedulerSettings
+from meetups import changes, checkin, draw, messaging, proposals, ranking, registration, selection, transfers
+from meetups.models import MailTemplate, Meetup, Question, SchedulerSettings
 from servicedesk import claims, private, satisfaction, triage
 from servicedesk.models import CannedReply, DeskSettings
 from tests.factories import UserFactory
@@ -117,6 +118,20 @@ def build_meetups(admin) -> None:
     today = MeetupFactory(title="今天的见面会", starts_at=_in(minutes=30))
     seat = registration.register_for_meetup(UserFactory(), today)
     checkin.check_in_registration(staff, today, seat.pk)
+    # The door log: an undo, an offline check-in and a conflict; a fan with a guest; a transfer.
+    checkin.undo_check_in(staff, today, seat.pk)
+    checkin.sync_scans(staff, today, [{"id": str(uuid.uuid4()), "registration": seat.pk, "at": _in().isoformat()}])
+    checkin.sync_scans(staff, today, [{"id": str(uuid.uuid4()), "registration": seat.pk, "at": _in().isoformat()}])
+    plus_one = MeetupFactory(title="可带同伴", max_guests=1, allow_transfer=True)
+    giver = registration.register_for_meetup(UserFactory(), plus_one, guests=1)
+    transfers.offer_transfer(giver.fan, giver, fan(username="friend-admin").username)
+    accepted = registration.register_for_meetup(UserFactory(), plus_one)
+    taker = fan(username="taker-admin")
+    transfers.accept_transfer(taker, transfers.offer_transfer(accepted.fan, accepted, taker.username))
+    MailTemplate.objects.create(
+        kind=MailTemplate.Kind.CONFIRMATION, language="zh-hans", subject="{{ title }}", body="好"
+    )
+    MailTemplate.objects.create(kind=MailTemplate.Kind.CANCEL, language="en", subject="x", body="{% include 'x' %}")
     # A drawn meetup, a staff-selection meetup, a cancelled one, a fan proposal, a rejected one.
     drawn = MeetupFactory(title="抽签", mode=Meetup.Mode.DRAW, capacity=1, capacity_override=True)
     for _ in range(3):
@@ -135,7 +150,7 @@ def build_meetups(admin) -> None:
     pending = dict(starts_at=_in(days=20), venue="茶馆", address="锦江区 1 号", capacity=30)
     proposals.propose_meetup(proposer, title="粉丝提议", **pending)
     rejected = proposals.propose_meetup(fan(), title="被拒的提议", **pending)
-    proposals.reject_proposal(staff, rejected)
+    proposals.reject_proposal(staff, rejected, "场地不合适")
     approved = proposals.propose_meetup(fan(), title="通过的提议", **pending)
     proposals.approve_proposal(staff, approved)
 
