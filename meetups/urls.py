@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetups import views
+from meetups import launch_views, views
 
 app_name = "meetups"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("mine/", views.my_meetups, name="mine"),
     path("registrations/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("registrations/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("launches/", launch_views.launch_list, name="launches"),
+    path("launches/<int:pk>/", launch_views.launch, name="launch"),
+    path("launches/<int:pk>/sign-up/", launch_views.sign_up, name="launch_sign_up"),
+    path("launches/<int:pk>/draw.json", launch_views.draw_json, name="launch_draw_json"),
 ]
