@@ -44,18 +44,20 @@ def launch(request, pk):
 def sign_up(request, pk):
     """The one sign-up write; the waiting room (meetups.waiting_room) stood in front of it."""
     launch = _launch_or_404(request, pk)
+    response = redirect(launch)
     try:
         acknowledged = launches.sign_up(request.user, launch)
     except RegistrationError as error:
         messages.error(request, str(error))
     else:
+        response["X-Line-Number"] = str(acknowledged.number)  # for scripts and load tests; fans read the page
         if launch.mode == Launch.Mode.DRAW:
             messages.success(
                 request, _("You are entered into the draw (entry number %(n)s).") % {"n": f"{acknowledged.number:,}"}
             )
         else:
             messages.success(request, _("You are in: number %(n)s in line.") % {"n": f"{acknowledged.number:,}"})
-    return redirect(launch)
+    return response
 
 
 def draw_json(request, pk):

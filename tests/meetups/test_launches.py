@@ -17,23 +17,10 @@ from meetups import allocation, launches
 from meetups.launch_models import Launch, Signup
 from meetups.locking import RegistrationError
 from tests.helpers import race
-from tests.meetups.factories import event_staff, make_fans
+from tests.meetups.factories import make_fans
+from tests.meetups.launch_factories import make_launch
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def make_launch(capacity=10, mode=Launch.Mode.FIRST_COME, **kwargs) -> Launch:
-    now = timezone.now()
-    fields = {
-        "title": "Phone launch",
-        "capacity": capacity,
-        "mode": mode,
-        "opens_at": now - datetime.timedelta(minutes=1),
-        "closes_at": now + datetime.timedelta(hours=1),
-        "published": True,
-        **kwargs,
-    }
-    return launches.create_launch(event_staff(), Launch(**fields))
 
 
 def test_sign_up_is_acknowledged_with_a_number_and_a_repeat_gets_the_same_one(db):
