@@ -16,6 +16,8 @@ refuses nothing it cannot hold): Redis losing its counters loses no sign-up, it 
 
 import re
 import time
+
+import redis
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,7 +42,7 @@ local rate = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local ticket = tonumber(ARGV[4])
 local issued = tonumber(redis.call('HGET', h, 'issued') or '0')
-local serving = tonumber(redis.call('HGET', h, 'serving') or '0')
+local serving = tonumber(redis.call('HGET', h, 'serving') or ARGV[3])
 local last = tonumber(redis.call('HGET', h, 'last') or ARGV[1])
 local advance = math.floor((now - last) * rate / 1000)
 if advance > 0 then
@@ -84,23 +86,32 @@ def admit(request, launch_id: int) -> Decision:
                 ticket = int(data["t"])
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             ticket = 0
-    if cache.breaker.is_open():
-        return Decision(True)
     try:
-        client = cache._cache.get_client(write=True)
-        admitted, ticket, serving = client.eval(
+        admitted, ticket, serving = gate(launch_id, ticket)
+    except UNREACHABLE:
+        return Decision(True)
+    return Decision(admitted, ticket, max(ticket - serving, 0))
+
+
+def gate(launch_id: int, ticket: int = 0, now_ms: int | None = None) -> tuple[bool, int, int]:
+    """One call of the Lua script: (admitted, the fan's ticket, the last ticket served). `ticket` 0 is a
+    new arrival. Raises one of UNREACHABLE (and trips the cache's breaker) when Redis does not answer."""
+    if cache.breaker.is_open():
+        raise redis.ConnectionError("the cache's Redis was unreachable a moment ago")
+    try:
+        admitted, ticket, serving = cache._cache.get_client(write=True).eval(
             GATE,
             1,
             f"fancity:waiting-room:{launch_id}",
-            int(time.time() * 1000),
+            int(time.time() * 1000) if now_ms is None else now_ms,
             settings.LAUNCH_ADMIT_PER_SECOND,
             settings.LAUNCH_ADMIT_BURST,
             ticket,
         )
     except UNREACHABLE as error:
         cache.breaker.trip(error)
-        return Decision(True)
-    return Decision(bool(admitted), int(ticket), max(int(ticket) - int(serving), 0))
+        raise
+    return bool(admitted), int(ticket), int(serving)
 
 
 def retry_after(decision: Decision) -> int:
