@@ -26,6 +26,7 @@ weight 1: one entry, one chance). The record is the meetup draw's format, so scr
 checks it.
 """
 
+import datetime
 import logging
 import time
 
@@ -46,6 +47,8 @@ IDLE_SLEEP = 0.1
 SIGNUPS = Signup._meta.db_table
 LAUNCHES = Launch._meta.db_table
 ALLOCATOR_LOCK = "meetups.allocator"
+UNTOLD_AFTER = datetime.timedelta(minutes=15)
+SWEEP_EVERY = 60.0
 
 
 def last_number(launch: Launch) -> int:
@@ -178,6 +181,27 @@ def allocate_due() -> int:
     return decided
 
 
+def requeue_untold(older_than: datetime.timedelta = UNTOLD_AFTER, limit: int = 50_000) -> int:
+    """Queue the notices again for sign-ups decided `older_than` ago and still not told; returns how many.
+
+    The outbox gets every notice task to the broker; this covers a broker that lost what it held (Redis
+    killed without its append-only file). A task still waiting in a long queue may be queued twice: the
+    task tells each fan once whatever it is given (launches.tell_outcomes).
+    """
+    rows = raw.fetch(
+        f"SELECT launch_id, id FROM {SIGNUPS} WHERE notified_at IS NULL AND state <> 'pending' "
+        "AND decided_at < now() - %s ORDER BY launch_id, id LIMIT %s",
+        [older_than, limit],
+    )
+    by_launch: dict[int, list[int]] = {}
+    for launch_id, pk in rows:
+        by_launch.setdefault(launch_id, []).append(pk)
+    with transaction.atomic():
+        for launch_id, ids in by_launch.items():
+            _tell(launch_id, ids)
+    return len(rows)
+
+
 def try_become_allocator() -> bool:
     """Take the allocator's session-level advisory lock on this connection, if no other process holds it."""
     return raw.fetch("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [ALLOCATOR_LOCK], prepare=False)[0][0]
@@ -191,6 +215,10 @@ def run(stop=lambda: False, idle_sleep: float = IDLE_SLEEP) -> None:
             break
         time.sleep(1.0)
     logger.info("allocator: running (pid %s)", connection.connection.info.backend_pid if connection.connection else "?")
+    swept = time.monotonic()
     while not stop():
         if not allocate_due():
             time.sleep(idle_sleep)
+        if time.monotonic() - swept > SWEEP_EVERY:
+            requeue_untold()
+            swept = time.monotonic()

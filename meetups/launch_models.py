@@ -116,6 +116,15 @@ class Signup(models.Model):
             models.UniqueConstraint(fields=["launch", "fan"], name="signup_once_per_fan"),
             models.UniqueConstraint(fields=["launch", "number"], name="signup_number_unique"),
         ]
+        indexes = [
+            # Decided but not told yet: what allocation.requeue_untold looks for (a small index: rows
+            # enter it when decided and leave it once told).
+            models.Index(
+                fields=["launch", "id"],
+                name="signup_untold",
+                condition=Q(notified_at__isnull=True) & ~Q(state="pending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.launch_id} #{self.number}"

@@ -188,4 +188,7 @@ def tell_outcomes(launch_id: int, signup_ids: list[int]) -> int:
             lost = lambda: _("All places at “%(title)s” were given before your turn came.") % {"title": title}  # noqa: E731
         notify(fans[State.LOST], "meetup", lost, url, group)
         told = len(fans[State.WON]) + len(fans[State.LOST])
+    # Marked apart, in a short statement: the allocator waits for open writes on this table before each
+    # batch. Dying in between only leaves them for allocation.requeue_untold, which finds them told.
+    decided.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     return told

@@ -208,3 +208,22 @@ def test_allocation_batches_queue_the_notices_through_the_outbox(db):
     allocation.allocate_batch(launch.pk)
     (message,) = Message.objects.filter(task="meetups.tasks.tell_launch_outcomes")
     assert message.args[0] == launch.pk and len(message.args[1]) == 3
+
+
+def test_notices_a_broker_lost_are_queued_again_and_told_once(db):
+    from outbox.models import Message
+
+    launch = make_launch(capacity=1)
+    fans = make_fans(2)
+    for fan in fans:
+        launches.sign_up(fan, launch)
+    allocation.allocate_batch(launch.pk)
+    Message.objects.all().delete()  # Redis lost the tasks it held
+    assert allocation.requeue_untold() == 0  # not yet: the task may still be in a long queue
+    Signup.objects.update(decided_at=timezone.now() - datetime.timedelta(hours=1))
+    assert allocation.requeue_untold() == 2
+    (message,) = Message.objects.filter(task="meetups.tasks.tell_launch_outcomes")
+    assert launches.tell_outcomes(*message.args) == 2
+    assert allocation.requeue_untold() == 0
+    assert launches.tell_outcomes(*message.args) == 0  # a second copy tells nobody again
+    assert Notification.objects.filter(group=f"launch:{launch.pk}").count() == 2
