@@ -193,43 +193,58 @@ def run(args, postgres, redis, processes) -> int:  # noqa: C901, PLR0915 - one b
     started = time.monotonic()
     with connection.cursor() as cursor:
         first, last = insert_fans(cursor, args.pg_fans, "pg")
-        cursor.execute(f"CREATE SEQUENCE bench_fan START {first} MINVALUE {first} MAXVALUE {last} CYCLE")
         cursor.execute("VACUUM ANALYZE accounts_user")
     print(f"\n{args.pg_fans:,} fans inserted in {time.monotonic() - started:.0f} s", flush=True)
     today = timezone.localdate()
     bin_dir = postgres.bin
     print("\n1. PostgreSQL alone: pgbench, each transaction = one fan's sign-up (launch read, activity check, INSERT);")
     print("   every run signs the fans up for a new launch of 50,000 places")
-    configs = (
-        ("", "synchronous_commit on"),
-        ("-c commit_delay=1000", "on, commit_delay 1 ms"),
-        ("-c synchronous_commit=off", "synchronous_commit off"),
-    )
-    for options, label in configs:
-        for clients in (16, 64):
-            pg_launch = new_launch("pgbench", 50_000)
-            with connection.cursor() as cursor:
-                cursor.execute("ALTER SEQUENCE bench_fan RESTART")
-            insert = launches.SIGN_UP_SQL.replace("%s", "{}").format(
-                ":fan", f"'{pg_launch.line_sequence}'", "true", pg_launch.pk
-            )
-            script = (
-                "SELECT nextval('bench_fan') AS fan \\gset\n"
-                f"SELECT * FROM meetups_launch WHERE id = {pg_launch.pk};\n"
-                "SELECT EXISTS (SELECT 1 FROM accounts_dailyactivity WHERE user_id = :fan "
-                f"AND day >= '{today - datetime.timedelta(days=29)}' AND day < '{today}');\n"
-                + " ".join(insert.split())
-                + ";\n"
-            )
-            tps, latency = pgbench(bin_dir, postgres.url, script, clients, args.pg_seconds, options)
-            print(f"   {label:24} {clients:3} connections: {tps:9,.0f} sign-ups/s  ({latency})", flush=True)
+    since, fans_first, fans_last = today - datetime.timedelta(days=29), first, last
+    flavours = {
+        "INSERT alone": "",
+        "launch read + INSERT": "SELECT * FROM meetups_launch WHERE id = {launch};\n",
+    }
+    for options, label in (("", "synchronous_commit on"), ("-c synchronous_commit=off", "synchronous_commit off")):
+        for flavour, prefix in flavours.items():
+            for clients in (16, 64):
+                pg_launch = new_launch("pgbench", 50_000)
+                insert = launches.SIGN_UP_SQL % {
+                    "fan": ":fan",
+                    "line": f"'{pg_launch.line_sequence}'",
+                    "active": "false",
+                    "since": f"'{since}'",
+                    "today": f"'{today}'",
+                    "launch": pg_launch.pk,
+                }
+                script = (
+                    f"\\set fan random({fans_first}, {fans_last})\n"
+                    + prefix.format(launch=pg_launch.pk)
+                    + " ".join(insert.split())
+                    + ";\n"
+                )
+                begin = time.monotonic()
+                tps, latency = pgbench(bin_dir, postgres.url, script, clients, args.pg_seconds, options)
+                took = time.monotonic() - begin
+                rows = Signup.objects.filter(launch=pg_launch).count()
+                print(
+                    f"   {label:23} {flavour:21} {clients:3} connections: {tps:7,.0f} sign-ups/s, "
+                    f"{rows / took:7,.0f} new rows/s (the rest: a fan drawn twice) ({latency}); "
+                    f"load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM meetups_signup WHERE launch_id = %s", [pg_launch.pk])
         written = cursor.fetchone()[0]
-        cursor.execute("SELECT nextval('bench_fan')")
-        fan = cursor.fetchone()[0]
         cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, WAL) " + launches.SIGN_UP_SQL, [fan, pg_launch.line_sequence, True, pg_launch.pk]
+            "EXPLAIN (ANALYZE, BUFFERS, WAL) " + launches.SIGN_UP_SQL,
+            {
+                "fan": staff.pk,
+                "line": pg_launch.line_sequence,
+                "active": False,
+                "since": since,
+                "today": today,
+                "launch": pg_launch.pk,
+            },
         )
         plan = "\n".join("      " + row[0] for row in cursor.fetchall())
     print(f"   rows written: {written:,}\n   EXPLAIN ANALYZE of one sign-up INSERT:\n{plan}", flush=True)

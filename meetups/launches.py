@@ -53,7 +53,8 @@ def create_launch(staff: User, launch: Launch) -> Launch:
 
 
 def was_active(fan: User, today: datetime.date | None = None) -> bool:
-    """Active fan, for launches: opened the site on some day of the last 30 before today.
+    """Active fan, for launches: opened the site on some day of the last 30 before today. SIGN_UP_SQL
+    repeats the rule (one statement per sign-up); tests/meetups/test_launches.py asserts they agree.
 
     Today does not count: the sign-up itself makes the fan active today (accounts.middleware), so an
     account woken up for the rush would otherwise count as active.
@@ -90,8 +91,12 @@ def refusal(launch: Launch, fan: User, now: datetime.datetime | None = None) -> 
 # they never repeat).
 SIGN_UP_SQL = f"""
 INSERT INTO {Signup._meta.db_table} (launch_id, fan_id, number, state, active, created_at)
-SELECT l.id, %s, nextval(%s::regclass), 'pending', %s, now() FROM {Launch._meta.db_table} l
-WHERE l.id = %s AND l.published AND now() >= l.opens_at AND now() < l.closes_at AND l.drawn_at IS NULL
+SELECT l.id, %(fan)s, nextval(%(line)s::regclass), 'pending',
+  %(active)s OR EXISTS (SELECT 1 FROM {DailyActivity._meta.db_table} a
+                        WHERE a.user_id = %(fan)s AND a.day >= %(since)s AND a.day < %(today)s),
+  now()
+FROM {Launch._meta.db_table} l
+WHERE l.id = %(launch)s AND l.published AND now() >= l.opens_at AND now() < l.closes_at AND l.drawn_at IS NULL
 ON CONFLICT (launch_id, fan_id) DO NOTHING
 RETURNING number
 """.strip()
@@ -105,8 +110,17 @@ def sign_up(fan: User, launch: Launch) -> Acknowledged:
         if existing is not None:
             return Acknowledged(existing.number, existing.state, created=False)
         raise RegistrationError(reason)
-    active = launch.require_active or was_active(fan)  # require_active was just checked
-    rows = raw.fetch(SIGN_UP_SQL, [fan.pk, launch.line_sequence, active, launch.pk])
+    params = {
+        "fan": fan.pk,
+        "line": launch.line_sequence,
+        "active": launch.require_active,  # just checked; otherwise the statement looks (was_active's rule)
+        "since": active_since(),
+        "today": timezone.localdate(),
+        "launch": launch.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(SIGN_UP_SQL, params)
+        rows = cursor.fetchall()
     if rows:
         return Acknowledged(rows[0][0], State.PENDING, created=True)
     existing = mine(fan, launch)  # a parallel request of the same fan inserted first

@@ -227,3 +227,13 @@ def test_notices_a_broker_lost_are_queued_again_and_told_once(db):
     assert allocation.requeue_untold() == 0
     assert launches.tell_outcomes(*message.args) == 0  # a second copy tells nobody again
     assert Notification.objects.filter(group=f"launch:{launch.pk}").count() == 2
+
+
+@pytest.mark.parametrize("days_ago", [None, 0, 1, 29, 30])
+def test_the_insert_records_active_as_was_active_says(db, days_ago):
+    launch = make_launch()
+    (fan,) = make_fans(1)
+    if days_ago is not None:
+        DailyActivity.objects.create(user=fan, day=timezone.localdate() - datetime.timedelta(days=days_ago))
+    launches.sign_up(fan, launch)
+    assert Signup.objects.get(fan=fan).active == launches.was_active(fan) == (days_ago in (1, 29))
