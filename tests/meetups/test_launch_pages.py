@@ -17,8 +17,10 @@ from tests.meetups.launch_factories import make_launch
 
 
 def signed_in(user) -> Client:
+    """A signed-in client reading pages in English (the site speaks Chinese unless asked)."""
     client = Client()
     client.force_login(user)
+    client.cookies["django_language"] = "en"
     return client
 
 

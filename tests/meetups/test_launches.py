@@ -196,7 +196,7 @@ def test_outcomes_are_told_once_even_when_the_batch_is_delivered_twice(db):
     assert launches.tell_outcomes(launch.pk, ids) == 0
     texts = dict(Notification.objects.filter(group=f"launch:{launch.pk}").values_list("recipient_id", "text"))
     assert len(texts) == 3
-    assert "You have a place" in texts[fans[0].pk] and "before your turn" in texts[fans[2].pk]
+    assert "你已获得" in texts[fans[0].pk] and "轮到你之前" in texts[fans[2].pk]  # in the fan's language
 
 
 def test_allocation_batches_queue_the_notices_through_the_outbox(db):
