@@ -9,8 +9,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
-from meetups import capacity, checkin, draw, proposals, publishing, registration, selection
-from meetups import launch_admin  # noqa: F401  (registers the large events)
+from meetups import (
+    capacity,
+    checkin,
+    draw,
+    launch_admin,  # noqa: F401  (registers the large events)
+    proposals,
+    publishing,
+    registration,
+    selection,
+)
 from meetups.export import attendees_csv
 from meetups.locking import RegistrationError
 from meetups.models import Answer, AttendeeMessage, CitySnapshot, Meetup, Question, Registration, SchedulerSettings

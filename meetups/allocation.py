@@ -163,7 +163,7 @@ def due_launches() -> list[tuple[int, str]]:
     close), draws whose window has closed and that are not drawn yet."""
     now = timezone.now()
     first_come = Launch.objects.filter(
-        published=True, mode=Launch.Mode.FIRST_COME, opens_at__lte=now, closes_at__gt=now - timezone.timedelta(days=1)
+        published=True, mode=Launch.Mode.FIRST_COME, opens_at__lte=now, closes_at__gt=now - datetime.timedelta(days=1)
     )
     draws = Launch.objects.filter(published=True, mode=Launch.Mode.DRAW, closes_at__lte=now, draw_record__isnull=True)
     return list(first_come.values_list("pk", "mode")) + list(draws.values_list("pk", "mode"))

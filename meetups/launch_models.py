@@ -97,9 +97,7 @@ class Signup(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     launch = models.ForeignKey(Launch, verbose_name=_("large event"), on_delete=models.CASCADE, related_name="+")
-    fan = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE, related_name="+"
-    )
+    fan = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("fan"), on_delete=models.CASCADE, related_name="+")
     # The fan's number in line: the launch's own sequence, taken by the INSERT (arrival order).
     number = models.BigIntegerField(_("number in line"))
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.activity import active_since
-from accounts.notifications import notify
 from accounts.models import DailyActivity, User
+from accounts.notifications import notify
 from accounts.roles import is_event_staff
 from fancity.lib import raw
 from meetups import draw
@@ -75,9 +75,7 @@ def refusal(launch: Launch, fan: User, now: datetime.datetime | None = None) -> 
     if launch.sold_out:
         return str(_("All places have been given."))
     if launch.min_account_days and fan.date_joined > now - datetime.timedelta(days=launch.min_account_days):
-        return str(
-            _("This event is for accounts at least %(days)s days old.") % {"days": launch.min_account_days}
-        )
+        return str(_("This event is for accounts at least %(days)s days old.") % {"days": launch.min_account_days})
     if launch.require_verified_email and not EmailAddress.objects.filter(user=fan, verified=True).exists():
         return str(_("This event is for fans with a verified email address."))
     if launch.require_active and not was_active(fan):
@@ -110,7 +108,7 @@ def sign_up(fan: User, launch: Launch) -> Acknowledged:
         if existing is not None:
             return Acknowledged(existing.number, existing.state, created=False)
         raise RegistrationError(reason)
-    params = {
+    params: dict[str, int | str | bool | datetime.date] = {
         "fan": fan.pk,
         "line": launch.line_sequence,
         "active": launch.require_active,  # just checked; otherwise the statement looks (was_active's rule)

@@ -8,7 +8,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from meetups import changes, checkin, launches, mail, messaging, publishing, ranking, registration, reminders, scheduling
+from meetups import (
+    changes,
+    checkin,
+    launches,
+    mail,
+    messaging,
+    publishing,
+    ranking,
+    registration,
+    reminders,
+    scheduling,
+)
 from meetups.models import AttendeeMessage, Meetup, Registration
 from outbox.queueing import enqueue
 

@@ -16,10 +16,10 @@ refuses nothing it cannot hold): Redis losing its counters loses no sign-up, it 
 
 import re
 import time
+from dataclasses import dataclass
+from typing import cast
 
 import redis
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -27,7 +27,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from fancity.lib.cache import UNREACHABLE
+from fancity.lib.cache import UNREACHABLE, ForgivingRedisCache
 
 SIGN_UP_PATH = re.compile(r"^/meetups/launches/(\d+)/sign-up/$")
 TICKET_SALT = "meetups.waiting-room"
@@ -96,10 +96,11 @@ def admit(request, launch_id: int) -> Decision:
 def gate(launch_id: int, ticket: int = 0, now_ms: int | None = None) -> tuple[bool, int, int]:
     """One call of the Lua script: (admitted, the fan's ticket, the last ticket served). `ticket` 0 is a
     new arrival. Raises one of UNREACHABLE (and trips the cache's breaker) when Redis does not answer."""
-    if cache.breaker.is_open():
+    shared = cast(ForgivingRedisCache, cache)  # settings.CACHES: the gate shares the cache's Redis and breaker
+    if shared.breaker.is_open():
         raise redis.ConnectionError("the cache's Redis was unreachable a moment ago")
     try:
-        admitted, ticket, serving = cache._cache.get_client(write=True).eval(
+        admitted, ticket, serving = shared._cache.get_client(write=True).eval(
             GATE,
             1,
             f"fancity:waiting-room:{launch_id}",
@@ -109,7 +110,7 @@ def gate(launch_id: int, ticket: int = 0, now_ms: int | None = None) -> tuple[bo
             ticket,
         )
     except UNREACHABLE as error:
-        cache.breaker.trip(error)
+        shared.breaker.trip(error)
         raise
     return bool(admitted), int(ticket), int(serving)
 

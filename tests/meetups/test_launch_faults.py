@@ -134,9 +134,7 @@ def test_killing_a_celery_worker_mid_rush_still_tells_every_fan_once(site):
 
     rush = rush_until(site, launch, kill)
     decided = set(Signup.objects.filter(launch=launch).values_list("fan_id", flat=True))
-    wait_until(
-        lambda: Notification.objects.filter(group=group).count() >= len(decided), 120, "every fan to be told"
-    )
+    wait_until(lambda: Notification.objects.filter(group=group).count() >= len(decided), 120, "every fan to be told")
     told = list(Notification.objects.filter(group=group).values_list("recipient_id", flat=True))
     assert sorted(told) == sorted(decided)  # each fan once
     assert len(decided) == len(rush.acknowledged)

@@ -39,7 +39,7 @@ def test_sign_up_takes_no_lock_on_the_launch_row(db):
     """The request path writes only its own row: the launch row is not locked nor updated."""
     launch = make_launch()
     (fan,) = make_fans(1)
-    with connection.execute_wrapper(lambda execute, sql, params, many, context: _no_launch_write(execute, sql, params, many, context)):
+    with connection.execute_wrapper(_no_launch_write):
         launches.sign_up(fan, launch)
 
 
@@ -113,7 +113,8 @@ def test_eligibility_conditions(db):
     (lapsed,) = make_fans(1, prefix="lapsed")
     launch = make_launch(require_verified_email=True, min_account_days=30, require_active=True)
     now = timezone.now()
-    type(old).objects.filter(pk__in=[old.pk, unverified.pk, lapsed.pk]).update(date_joined=now - datetime.timedelta(days=90))
+    old_enough = now - datetime.timedelta(days=90)
+    type(old).objects.filter(pk__in=[old.pk, unverified.pk, lapsed.pk]).update(date_joined=old_enough)
     for fan in (old, young, lapsed):
         EmailAddress.objects.create(user=fan, email=fan.email, verified=True, primary=True)
     EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
