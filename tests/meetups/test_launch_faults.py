@@ -25,8 +25,8 @@ from tests.helpers import wait_until
 from tests.meetups.factories import make_fans
 from tests.meetups.launch_factories import make_launch
 
-FANS = 240
-CAPACITY = 100
+FANS = 150
+CAPACITY = 60
 pytestmark = pytest.mark.slow
 
 
