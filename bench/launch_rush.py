@@ -128,6 +128,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--skip-kills", action="store_true")
     parser.add_argument("--skip-pg", action="store_true", help="leave out parts 1 and 2 (PostgreSQL alone, allocator)")
+    parser.add_argument("--skip-web", action="store_true", help="leave out parts 3 and 4 (web tier, faults)")
     args = parser.parse_args()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="fancity.settings",
@@ -189,6 +190,8 @@ def run(args, postgres, redis, processes) -> int:  # noqa: C901, PLR0915 - one b
 
     if not args.skip_pg:
         postgres_alone(args, postgres, new_launch, staff)
+    if args.skip_web:
+        return 0
     return web_and_kills(args, postgres, redis, processes, new_launch, staff)
 
 
@@ -209,6 +212,13 @@ def postgres_alone(args, postgres, new_launch, staff) -> None:
     bin_dir = postgres.bin
     print("\n1. PostgreSQL alone: pgbench, each transaction = one fan's sign-up (launch read, activity check, INSERT);")
     print("   every run signs the fans up for a new launch of 50,000 places")
+    with connection.cursor() as cursor:  # the physical limit at this moment: the least an append can be
+        cursor.execute("CREATE TABLE bench_plain (id bigserial PRIMARY KEY, v integer NOT NULL)")
+    for options, label in (("", "synchronous_commit on"), ("-c synchronous_commit=off", "synchronous_commit off")):
+        tps, latency = pgbench(
+            bin_dir, postgres.url, "INSERT INTO bench_plain (v) VALUES (1);\n", 64, args.pg_seconds, options
+        )
+        print(f"   {label:23} plain one-column INSERT  64 connections: {tps:7,.0f} rows/s ({latency})", flush=True)
     since, fans_first, fans_last = today - datetime.timedelta(days=29), first, last
     flavours = {
         "INSERT alone": "",
