@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "fancity.lib.params.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "meetups.waiting_room.WaitingRoomMiddleware",  # a large event's sign-up rush: before any database work
     "fancity.errors.SiteNotFound",  # DEBUG only: the site's 404 page, not Django's (fancity/errors.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -195,6 +196,10 @@ CACHES: dict[str, dict[str, Any]] = {
 CACHES["sessions"] = {**CACHES["default"], "MAX_TIMEOUT": 300}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
+# The waiting room of a large event's sign-up (meetups/waiting_room.py): fans let through per second, and
+# how many may pass at once after a quiet moment. Set it to what the web tier takes (bench/launch_rush.py).
+LAUNCH_ADMIT_PER_SECOND = int(os.environ.get("LAUNCH_ADMIT_PER_SECOND", 400))
+LAUNCH_ADMIT_BURST = int(os.environ.get("LAUNCH_ADMIT_BURST", 200))
 # The one HTML memo (fancity/lib/memo.py): what each worker may hold of rendered HTML, in bytes, and
 # whether every piece served from it is also rendered afresh and compared (DEBUG and the tests).
 HTML_MEMO_BYTES = int(os.environ.get("HTML_MEMO_BYTES", 64 * 2**20))

@@ -13,7 +13,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from fancity.lib.admin_actions import refusal_text, run_each
-from meetups import capacity, checkin, draw, mailtemplates, proposals, publishing, queries, registration, selection
+from meetups import (
+    capacity,
+    checkin,
+    draw,
+    launch_admin,  # noqa: F401  (registers the large events)
+    mailtemplates,
+    proposals,
+    publishing,
+    queries,
+    registration,
+    selection,
+)
 from meetups.export import attendees_csv
 from meetups.locking import RegistrationError
 from meetups.models import (

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import City
+from meetups.launch_models import Launch, Signup  # noqa: F401  (Django finds them here)
 
 MIN_CAPACITY = 30
 MAX_CAPACITY = 50

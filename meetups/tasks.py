@@ -8,7 +8,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from meetups import changes, checkin, mail, messaging, publishing, ranking, registration, reminders, scheduling
+from meetups import (
+    changes,
+    checkin,
+    launches,
+    mail,
+    messaging,
+    publishing,
+    ranking,
+    registration,
+    reminders,
+    scheduling,
+)
 from meetups.models import AttendeeMessage, Meetup, Registration
 from outbox.queueing import enqueue
 
@@ -164,3 +175,9 @@ def release_unconfirmed_seats() -> int:
 def remind_unconfirmed_seats() -> int:
     """Beat, every 5 minutes: fans holding a late seat are reminded to confirm it halfway to the deadline, once."""
     return reminders.remind_unconfirmed_seats()
+
+
+@shared_task(name="meetups.tasks.tell_launch_outcomes")
+def tell_launch_outcomes(launch_id: int, signup_ids: list[int]) -> int:
+    """Queued by the allocator with each batch: the fans of that batch hear their outcome, once."""
+    return launches.tell_outcomes(launch_id, signup_ids)

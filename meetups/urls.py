@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetups import views
+from meetups import launch_views, views
 
 app_name = "meetups"
 urlpatterns = [
@@ -27,4 +27,8 @@ urlpatterns = [
     path("registrations/<int:pk>/transfer/", views.transfer_offer, name="transfer_offer"),
     path("transfers/<int:pk>/", views.transfer_page, name="transfer"),
     path("transfers/<int:pk>/withdraw/", views.transfer_withdraw, name="transfer_withdraw"),
+    path("launches/", launch_views.launch_list, name="launches"),
+    path("launches/<int:pk>/", launch_views.launch, name="launch"),
+    path("launches/<int:pk>/sign-up/", launch_views.sign_up, name="launch_sign_up"),
+    path("launches/<int:pk>/draw.json", launch_views.draw_json, name="launch_draw_json"),
 ]

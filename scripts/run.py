@@ -139,6 +139,7 @@ def main() -> int:
                 "django_celery_beat.schedulers:DatabaseScheduler",
             ],
         ),
+        Process("allocator", [python, "manage.py", "allocate_places"]),  # large events' places (meetups/allocation.py)
     ]
     started: list[Process] = []
     with devtools.services(DATA_DIR, throwaway=False, pg_port=PG_PORT, redis_port=REDIS_PORT, supervise=True):
