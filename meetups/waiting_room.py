@@ -100,7 +100,7 @@ def gate(launch_id: int, ticket: int = 0, now_ms: int | None = None) -> tuple[bo
     if shared.breaker.is_open():
         raise redis.ConnectionError("the cache's Redis was unreachable a moment ago")
     try:
-        admitted, ticket, serving = shared._cache.get_client(write=True).eval(
+        admitted, ticket, serving = shared.master().eval(
             GATE,
             1,
             f"fancity:waiting-room:{launch_id}",

@@ -121,9 +121,14 @@ class ForgivingRedisCache(RedisCache):
             self.breaker.trip(error)
             return fallback
 
+    def master(self) -> redis.Redis:
+        """The redis client of the cache's server (its master, through Sentinel), for a command the cache
+        has no method for (a Lua script); the caller minds the breaker."""
+        return self.client.get_client(write=True)
+
     def ping(self) -> None:
         """Raise if Redis does not answer (for /healthz); the breaker is left alone."""
-        self.client.get_client(write=True).ping()
+        self.master().ping()
 
     # What Django's DummyCache answers, for each call, while Redis is unreachable.
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
