@@ -28,7 +28,7 @@ from accounts.roles import is_desk_staff
 from forum import markup, moderation
 from forum.models import Post, Thread
 from forum.posting import MAX_BODY, MAX_TITLE, clean_text
-from servicedesk import lifecycle, triage
+from servicedesk import assignment, lifecycle, search, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 
@@ -93,11 +93,13 @@ def _triage(ticket: Ticket, request: PrivateRequest, fan: User, text: str, now: 
             triage.escalate(ticket, rule.escalate, Ticket.Reason.RULE)
         ticket.rule = rule
         ticket.rule_name = rule.name[:80]
+        assignment.route(ticket, rule, now)
         break
     else:
         triage.escalate(ticket, Priority.NORMAL, Ticket.Reason.RULE_FAILED if failed else Ticket.Reason.NO_RULE)
     ticket.triaged_at = now
     ticket.save()
+    search.refresh(ticket)
 
 
 def staff_answer(staff: User, request: PrivateRequest, body: str) -> PrivateMessage:
@@ -135,6 +137,7 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
             message = _message(request, user, body, now)
             if ticket.state in (TicketState.ANSWERED, TicketState.SOLVED):
                 lifecycle.reopen(ticket, user, now)
+            search.refresh(ticket)
         elif is_desk_staff(user):
             message = _message(request, user, body, now, by_staff=True)
             if ticket.is_open:
