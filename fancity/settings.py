@@ -281,6 +281,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fancity <noreply@fancity.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Fans' replies to desk mails go to reply+<token>@ this domain (the site's host when empty); its MX points
+# at the desk's SMTP listener (`manage.py desk_smtp`, DESK_SMTP_HOST/DESK_SMTP_PORT).
+DESK_REPLY_DOMAIN = os.environ.get("DESK_REPLY_DOMAIN", "")
 # What higher apps do in the forum, which never imports them (forum/hooks.py).
 FORUM_FEEDBACK_HOOKS = ["servicedesk.forum_hooks.triage_new_feedback"]
 FORUM_REPLY_HOOKS = ["servicedesk.lifecycle.thread_reply_posted"]

@@ -698,6 +698,23 @@ class SlaEvent(models.Model):
         ]
 
 
+class InboundMail(models.Model):
+    """A fan's reply by mail, once per Message-ID: a mail server that delivers again changes nothing."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, null=True, related_name="inbound_mails"
+    )
+    sender = models.CharField(_("sender"), max_length=254)
+    received_at = models.DateTimeField(_("received at"))
+    outcome = models.CharField(_("outcome"), max_length=20)
+
+    class Meta:
+        verbose_name = _("mail received")
+        verbose_name_plural = _("mail received")
+        ordering = ["-received_at"]
+
+
 class ActivityWeek(models.Model):
     """Fans active in the 30 days up to `day` over all fans, per city (city NULL: everyone).
 

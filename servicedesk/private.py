@@ -28,7 +28,7 @@ from accounts.roles import is_desk_staff
 from forum import markup, moderation
 from forum.models import Post, Thread
 from forum.posting import MAX_BODY, MAX_TITLE, clean_text
-from servicedesk import assignment, lifecycle, search, triage
+from servicedesk import answer_mail, assignment, lifecycle, search, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 
@@ -143,6 +143,7 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
             if ticket.is_open:
                 lifecycle.answered_in_thread(ticket, user, now)
             _tell_fan(request, message)
+            answer_mail.mail_answer(ticket, body)
         else:
             raise PermissionDenied
     return message
