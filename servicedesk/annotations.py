@@ -73,5 +73,6 @@ def set_fields(staff: User, ticket_id: int, **values: str) -> None:
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValueError(f"not a ticket field: {unknown}")
-    cleaned = {name: " ".join(value.split())[: Ticket._meta.get_field(name).max_length] for name, value in values.items()}  # type: ignore[index]
+    limits = {name: getattr(Ticket._meta.get_field(name), "max_length", None) for name in values}
+    cleaned = {name: " ".join(value.split())[: limits[name]] for name, value in values.items()}
     Ticket.objects.filter(pk=ticket_id).update(**cleaned)

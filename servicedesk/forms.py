@@ -124,8 +124,8 @@ class TicketDetailsForm(forms.Form):
 
     def __init__(self, *args, agents=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agent"].choices = [("", _("Nobody"))] + [(a.pk, a.public_name) for a in agents]  # type: ignore[attr-defined]
-        self.fields["team"].choices = [("", _("No team"))] + [(t.pk, t.label) for t in teams]  # type: ignore[attr-defined]
+        self.fields["agent"].choices = [("", _("Nobody"))] + [(a.pk, a.public_name) for a in agents]
+        self.fields["team"].choices = [("", _("No team"))] + [(t.pk, t.label) for t in teams]
 
 
 class MergeForm(forms.Form):

@@ -31,11 +31,10 @@ logger = logging.getLogger(__name__)
 AUTO_SOLVE_BATCH = 1000
 
 
-def move(
-    ticket: Ticket, to_state: str, kind: str, actor: User | None, now: datetime.datetime, detail: str = "", **fields
-) -> None:
-    """Put the (locked) ticket in `to_state`, with `fields`, and log it (with `detail`, what else changed);
-    the caller holds the transaction."""
+def move(ticket: Ticket, to_state: str, kind: str, actor: User | None, now: datetime.datetime, **fields) -> None:
+    """Put the (locked) ticket in `to_state`, with `fields`, and log it (with `fields["detail"]`, what else
+    changed, if given); the caller holds the transaction."""
+    detail = str(fields.pop("detail", ""))
     from_state = ticket.state
     fields["state"] = to_state
     if to_state != from_state or not ticket.state_changed_at:

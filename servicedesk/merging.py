@@ -66,11 +66,8 @@ def merge(staff: User, duplicate_id: int, into_id: int) -> Ticket:
         into.tags.add(*duplicate.tags.all())
         if duplicate.request is not None and into.request is not None:
             PrivateMessage.objects.filter(request=duplicate.request).update(request=into.request)
-        label = f"#{into.pk} {into.subject}"
-        move(
-            duplicate, TicketState.SOLVED, TicketEvent.Kind.MERGED, staff, now, detail=_("into %(item)s") % {"item": label},
-            merged_into=into,
-        )  # fmt: skip
+        label = _("into %(item)s") % {"item": f"#{into.pk} {into.subject}"}
+        move(duplicate, TicketState.SOLVED, TicketEvent.Kind.MERGED, staff, now, detail=label, merged_into=into)
         move(
             into, into.state, TicketEvent.Kind.MERGED, staff, now,
             detail=_("%(item)s joined it") % {"item": f"#{duplicate.pk} {duplicate.subject}"},

@@ -152,7 +152,11 @@ class Rule(models.Model):
         related_name="rules",
     )
     tags = models.ManyToManyField(
-        Tag, verbose_name=_("tags it sets"), blank=True, related_name="rules", help_text=_("Set on every item it matches.")
+        Tag,
+        verbose_name=_("tags it sets"),
+        blank=True,
+        related_name="rules",
+        help_text=_("Set on every item it matches."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -12,20 +12,20 @@ from forum.models import Thread
 from forum.queries import Pages
 from meetups.queries import my_past
 from servicedesk import sla
-from servicedesk.search import matching
 from servicedesk.models import (
     OPEN_STATES,
     CannedReply,
-    SavedView,
-    Team,
     PrivateMessage,
     PrivateRequest,
     Rating,
+    SavedView,
+    Team,
     Ticket,
     TicketEvent,
     TicketNote,
     TicketState,
 )
+from servicedesk.search import matching
 
 QUEUE_PAGE = 50
 
@@ -165,21 +165,25 @@ def queue_page(state: str | None, page: int, total: int) -> tuple[list[Ticket], 
 
 
 def ticket_for_page(pk: int) -> Ticket:
-    return Ticket.objects.select_related(
-        "thread",
-        "thread__author",
-        "thread__board",
-        "request",
-        "request__fan",
-        "city",
-        "claimed_by",
-        "answered_by",
-        "rule",
-        "auto_post",
-        "team",
-        "thread__author__city",
-        "request__fan__city",
-    ).prefetch_related("tags").get(pk=pk)
+    return (
+        Ticket.objects.select_related(
+            "thread",
+            "thread__author",
+            "thread__board",
+            "request",
+            "request__fan",
+            "city",
+            "claimed_by",
+            "answered_by",
+            "rule",
+            "auto_post",
+            "team",
+            "thread__author__city",
+            "request__fan__city",
+        )
+        .prefetch_related("tags")
+        .get(pk=pk)
+    )
 
 
 MESSAGES_PAGE = 50
@@ -284,7 +288,8 @@ def fan_context(ticket: Ticket) -> FanContext:
         .order_by("-created_at", "-pk")
         .only("pk", "title", "status", "created_at", "device_model", "software_version")[:CONTEXT_ROWS]
     )
-    devices = [t.device_model for t in [ticket, *earlier, *threads] if t.device_model]
+    devices = [t.device_model for t in [ticket, *earlier] if t.device_model]
+    devices += [t.device_model for t in threads if t.device_model]
     attended = [r for r in my_past(fan)[0] if r.checked_in_at is not None]
     return FanContext(tickets=earlier, threads=threads, devices=list(dict.fromkeys(devices)), meetups=attended)
 

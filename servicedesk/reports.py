@@ -74,13 +74,21 @@ def per_agent_and_team(days: int = 30, now: datetime.datetime | None = None) -> 
     for by, key, handled, response, resolution in rows:
         if by:
             seen_agents.add(key)
-            rated = by_agent.get(key, {})
+            rated: dict = dict(by_agent.get(key, {}))
             name = names.get(key, "—") if key is not None else "—"
-            agents.append(Row(key, name, handled, _seconds(response), _seconds(resolution), rated.get("n", 0), rated.get("yes", 0)))
+            agents.append(
+                Row(
+                    key, name, handled, _seconds(response), _seconds(resolution), rated.get("n", 0), rated.get("yes", 0)
+                )
+            )
         else:
-            rated = by_team.get(key, {})
+            rated = dict(by_team.get(key, {}))
             name = teams.get(key, "—") if key is not None else "—"
-            team_rows.append(Row(key, name, handled, _seconds(response), _seconds(resolution), rated.get("n", 0), rated.get("yes", 0)))
+            team_rows.append(
+                Row(
+                    key, name, handled, _seconds(response), _seconds(resolution), rated.get("n", 0), rated.get("yes", 0)
+                )
+            )
     agents.sort(key=lambda r: (-r.handled, r.name))
     team_rows.sort(key=lambda r: (-r.handled, r.name))
     return agents, team_rows
@@ -91,13 +99,16 @@ def breaches(weeks: int = 12, now: datetime.datetime | None = None) -> dict[str,
     since = (now or timezone.now()) - datetime.timedelta(weeks=weeks)
     rows = SlaEvent.objects.filter(stage=SlaEvent.Stage.BREACH, at__gte=since)
     per_week = [
-        (timezone.localtime(r["week"]).date().isoformat() if isinstance(r["week"], datetime.datetime) else str(r["week"]), r["n"])
+        (
+            timezone.localtime(r["week"]).date().isoformat()
+            if isinstance(r["week"], datetime.datetime)
+            else str(r["week"]),
+            r["n"],
+        )
         for r in rows.annotate(week=TruncWeek("at")).values("week").annotate(n=Count("pk")).order_by("-week")
     ]
     teams = {t.pk: t.label for t in Team.objects.all()}
-    per_team = [
-        (teams.get(r["team"], "—"), r["n"]) for r in rows.values("team").annotate(n=Count("pk")).order_by("-n")
-    ]
+    per_team = [(teams.get(r["team"], "—"), r["n"]) for r in rows.values("team").annotate(n=Count("pk")).order_by("-n")]
     agent_rows = list(rows.values("agent").annotate(n=Count("pk")).order_by("-n"))
     names = {u.pk: u.public_name for u in User.objects.filter(pk__in=[r["agent"] for r in agent_rows if r["agent"]])}
     per_agent = [(names.get(r["agent"], "—"), r["n"]) for r in agent_rows]

@@ -17,9 +17,11 @@ def save(owner: User, name: str, query: str) -> SavedView:
     name = " ".join(name.split())[:60]
     with transaction.atomic():
         view, _created = SavedView.objects.update_or_create(owner=owner, name=name, defaults={"query": query[:500]})
-        extra = SavedView.objects.filter(owner=owner).order_by("-created_at", "-pk").values_list("pk", flat=True)[
-            MAX_VIEWS:
-        ]
+        extra = (
+            SavedView.objects.filter(owner=owner)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[MAX_VIEWS:]
+        )
         SavedView.objects.filter(pk__in=list(extra)).delete()
     return view
 

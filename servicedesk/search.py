@@ -21,14 +21,12 @@ def fans_text(ticket: Ticket) -> str:
     if ticket.thread_id is not None:
         thread = ticket.thread
         assert thread is not None
-        rows = Post.objects.filter(
-            thread_id=ticket.thread_id, author_id=thread.author_id, deleted_at__isnull=True
-        ).order_by("floor")
-        htmls = rows.values_list("html", flat=True)[:50]
+        posts = Post.objects.filter(thread_id=ticket.thread_id, author_id=thread.author_id, deleted_at__isnull=True)
+        htmls = list(posts.order_by("floor").values_list("html", flat=True)[:50])
     else:
         assert ticket.request is not None
-        rows_m = PrivateMessage.objects.filter(request_id=ticket.request_id, author_id=ticket.request.fan_id)
-        htmls = rows_m.order_by("created_at", "pk").values_list("html", flat=True)[:50]
+        messages = PrivateMessage.objects.filter(request_id=ticket.request_id, author_id=ticket.request.fan_id)
+        htmls = list(messages.order_by("created_at", "pk").values_list("html", flat=True)[:50])
     return "\n".join(plain_text(h) for h in htmls)[:MAX_TEXT]
 
 

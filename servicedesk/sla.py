@@ -179,7 +179,4 @@ def _text(target: str, stage: str, title: str) -> str:
 
 def breached_now(now: datetime.datetime) -> Q:
     """Open items past their first-answer due time, or unsolved items past their solution due time."""
-    return Q(state__in=OPEN_STATES, response_due__lte=now) | (
-        ~Q(state=TicketState.SOLVED) & Q(resolution_due__lte=now)
-    )
-
+    return Q(state__in=OPEN_STATES, response_due__lte=now) | (~Q(state=TicketState.SOLVED) & Q(resolution_due__lte=now))

@@ -150,7 +150,9 @@ def escalate(ticket: Ticket, priority: int, reason: str, actor: User | None = No
     ticket.escalated_at = ticket.escalated_at or now
     if ticket.state not in OPEN_STATES or ticket.waiting_since is None:
         to_state = ticket.state if ticket.state in OPEN_STATES else TicketState.NEW
-        move(ticket, to_state, TicketEvent.Kind.ESCALATED, actor, now, waiting_since=now, **sla.stamp(ticket, now, first))
+        move(
+            ticket, to_state, TicketEvent.Kind.ESCALATED, actor, now, waiting_since=now, **sla.stamp(ticket, now, first)
+        )
     elif raise_to_urgent:
         for name, value in sla.stamp(ticket, ticket.waiting_since, True).items():
             setattr(ticket, name, value)

@@ -26,13 +26,15 @@ from servicedesk import (
     merging,
     permissions,
     private,
-    reports as desk_reports,
     queries,
     satisfaction,
     saved_views,
     triage,
 )
 from servicedesk import insights as figures
+from servicedesk import (
+    reports as desk_reports,
+)
 from servicedesk.forms import (
     AnswerForm,
     MergeForm,
@@ -177,9 +179,7 @@ def ticket(request, pk):
                 team = Team.objects.filter(pk=data["team"]).first() if data["team"] else None
                 assignment.assign(request.user, item.pk, agent, team)
                 annotations.set_tags(request.user, item.pk, annotations.parse_tags(data["tags"]))
-                annotations.set_fields(
-                    request.user, item.pk, **{name: data[name] for name in annotations.FIELDS}
-                )
+                annotations.set_fields(request.user, item.pk, **{name: data[name] for name in annotations.FIELDS})
                 messages.success(request, _("Saved."))
             elif action == "merge":
                 merge_form = MergeForm(request.POST)

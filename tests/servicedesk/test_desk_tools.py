@@ -6,13 +6,11 @@ import json
 import zoneinfo
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
 from accounts.export import export_personal_data
 from accounts.models import Notification
-from accounts.roles import SERVICE_DESK
 from forum import posting
 from forum.models import Board, Thread
 from servicedesk import annotations, assignment, claims, merging, private, queries, reports, saved_views, sla, triage
@@ -271,7 +269,9 @@ def test_merging_keeps_messages_history_and_ratings_and_tells_the_fan_once():
     merging.merge(member, dup.pk, keep.pk)
     dup.refresh_from_db()
     assert dup.merged_into_id == keep.pk and dup.state == TicketState.SOLVED
-    texts = list(PrivateMessage.objects.filter(request=first).order_by("created_at", "pk").values_list("body", flat=True))
+    texts = list(
+        PrivateMessage.objects.filter(request=first).order_by("created_at", "pk").values_list("body", flat=True)
+    )
     assert texts == ["订单 1 没到", "订单 1 到底在哪", "我们在查"]
     assert Rating.objects.get().ticket_id == keep.pk
     assert TicketNote.objects.get().ticket_id == keep.pk
@@ -382,7 +382,9 @@ def test_reports_per_agent_and_team_and_the_breach_report(client, django_assert_
     SlaEvent.objects.create(ticket=ticket, target="response", stage="breach", due_at=timezone.now(),
                             at=timezone.now(), priority=1, team=orders, agent=ann)  # fmt: skip
     agents, teams = reports.per_agent_and_team()
-    assert [(r.name, r.handled) for r in agents] == [("Ann", 2)] and [(r.name, r.handled) for r in teams] == [("订单", 2)]
+    assert [(r.name, r.handled) for r in agents] == [("Ann", 2)] and [(r.name, r.handled) for r in teams] == [
+        ("订单", 2)
+    ]
     assert agents[0].response_median is not None
     breaches = reports.breaches()
     assert breaches["team"] == [("订单", 1)] and breaches["agent"] == [("Ann", 1)] and len(breaches["week"]) == 1
