@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from servicedesk.attachments import drop_files
 from servicedesk.models import PrivateRequest, Rating, Ticket, TicketEvent
 
 
@@ -62,7 +63,11 @@ def _fans_tickets(user: User):
 def servicedesk_data(user: User) -> dict:
     tickets = _fans_tickets(user).select_related("city").order_by("pk")
     events = TicketEvent.objects.filter(ticket__in=_fans_tickets(user)).order_by("ticket_id", "at", "pk")
-    requests = PrivateRequest.objects.filter(fan=user).prefetch_related("messages__author").order_by("pk")
+    requests = (
+        PrivateRequest.objects.filter(fan=user)
+        .prefetch_related("messages__author", "messages__attachments")
+        .order_by("pk")
+    )
     ratings = Rating.objects.filter(fan=user).order_by("rated_at", "pk")
     return {
         "servicedesk": {
@@ -95,6 +100,7 @@ def servicedesk_data(user: User) -> dict:
                             "from": "me" if m.author_id == user.pk else ("staff" if m.by_staff else "bot"),
                             "at": m.created_at.isoformat(),
                             "text": m.body,
+                            "files": [f.name for f in m.attachments.all()],
                         }
                         for m in r.messages.all()
                     ],
@@ -123,6 +129,8 @@ def erase_servicedesk_data(user: User) -> None:
     as it left the profile, and without the fan's name on their history. The fan's ratings go too."""
     Rating.objects.filter(fan=user).delete()
     Rating.objects.filter(answered_by=user).update(answered_by=None)
-    PrivateRequest.objects.filter(fan=user).delete()
+    requests = list(PrivateRequest.objects.filter(fan=user).values_list("pk", flat=True))
+    drop_files(requests)
+    PrivateRequest.objects.filter(pk__in=requests).delete()
     Ticket.objects.filter(thread__author=user, city__isnull=False).update(city=None)
     TicketEvent.objects.filter(actor=user).update(actor=None)

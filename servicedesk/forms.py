@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forum.forms import images_field, logs_field
 from forum.posting import MAX_BODY, MAX_TITLE
 from servicedesk.annotations import tag_name
 from servicedesk.queries import QueueSearch
@@ -24,6 +25,8 @@ class RequestForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Your message"), max_length=MAX_BODY, widget=forms.Textarea(attrs={"rows": 4}))
+    images = images_field()
+    logs = logs_field()
 
 
 class RatingForm(forms.Form):

@@ -261,6 +261,32 @@ class PrivateMessage(models.Model):
         return f"{self.request.get_absolute_url()}#m{self.pk}"
 
 
+class MessageAttachment(models.Model):
+    """A file in a private request (both ways), checked as forum attachments are (type from content; images
+    re-encoded without EXIF), kept in the private storage, served only to the fan and desk staff."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("image")
+        LOG = "log", _("log")
+
+    message = models.ForeignKey(PrivateMessage, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    file = models.CharField(_("stored as"), max_length=255)
+    created_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("private attachment")
+        verbose_name_plural = _("private attachments")
+        ordering = ["message", "id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("servicedesk:attachment", args=[self.pk])
+
+
 class Ticket(RuleLabelled, models.Model):
     class Reason(models.TextChoices):
         RULE = "rule", _("A rule escalated it")

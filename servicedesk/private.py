@@ -26,9 +26,10 @@ from accounts.moderation import may_act
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
 from forum import markup, moderation
+from forum.attachments import Uploads, removed_if_refused
 from forum.models import Post, Thread
 from forum.posting import MAX_BODY, MAX_TITLE, clean_text
-from servicedesk import answer_mail, assignment, lifecycle, search, triage
+from servicedesk import answer_mail, assignment, attachments, lifecycle, search, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 
@@ -121,10 +122,15 @@ def _tell_fan(request: PrivateRequest, message: PrivateMessage) -> None:
     )
 
 
-def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
-    """A message in the conversation from the fan (reopens an answered item) or from desk staff (answers it)."""
+def send_message(user: User, request_id: int, body: str, files: Uploads | None = None) -> PrivateMessage:
+    """A message in the conversation from the fan (reopens an answered item) or from desk staff (answers it),
+    with the files the form sent, checked by forum.attachments.inspect (servicedesk.attachments stores them)."""
     body = clean_text(body, "body", MAX_BODY)
-    with transaction.atomic():
+    if files is not None and len(files.images) > attachments.MAX_IMAGES:
+        raise ValidationError(
+            _("A message can have at most %(n)d images.") % {"n": attachments.MAX_IMAGES}, code="images"
+        )
+    with removed_if_refused() as written, transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("request", "request__fan", "claimed_by")
@@ -146,6 +152,8 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
             answer_mail.mail_answer(ticket, body)
         else:
             raise PermissionDenied
+        if files:
+            attachments.store(message, user, files, written)
     return message
 
 

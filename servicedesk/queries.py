@@ -195,7 +195,11 @@ def request_messages(request: PrivateRequest, page: int) -> tuple[list[PrivateMe
     count = max(1, -(-total // MESSAGES_PAGE))
     page = min(max(page, 1), count)
     start = (page - 1) * MESSAGES_PAGE
-    rows = request.messages.select_related("author").order_by("created_at", "pk")[start : start + MESSAGES_PAGE]
+    rows = (
+        request.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")[start : start + MESSAGES_PAGE]
+    )
     return list(rows), Pages(page, count, page < count)
 
 

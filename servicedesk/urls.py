@@ -16,4 +16,5 @@ urlpatterns = [
     path("servicedesk/requests/", views.my_requests, name="requests"),
     path("servicedesk/requests/<int:pk>/", views.private_request, name="request"),
     path("servicedesk/rate/", views.rate, name="rate"),
+    path("servicedesk/files/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import City, User
 from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
+from fancity.lib.uploads import refused_uploads
+from forum.attachments import inspect as inspect_files
 from forum.cards import PostCard
 from forum.models import Thread
 from forum.queries import Pages, thread_posts
@@ -30,6 +32,9 @@ from servicedesk import (
     satisfaction,
     saved_views,
     triage,
+)
+from servicedesk import (
+    attachments as desk_attachments,
 )
 from servicedesk import insights as figures
 from servicedesk import (
@@ -293,11 +298,14 @@ def private_request(request, pk):
     opened = PrivateRequest.objects.select_related("fan", "ticket", "ticket__claimed_by").filter(pk=pk).first()
     if opened is None or not private.can_read(request.user, opened):
         raise Http404
-    form = MessageForm(request.POST or None)
+    form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
             try:
-                message = private.send_message(request.user, opened.pk, form.cleaned_data["body"])
+                files = inspect_files(
+                    form.cleaned_data["images"], form.cleaned_data["logs"], True, refused=refused_uploads(request)
+                )
+                message = private.send_message(request.user, opened.pk, form.cleaned_data["body"], files)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -421,3 +429,14 @@ def reports(request):
         "servicedesk/reports.html",
         {"agents": agents, "teams": teams, "breaches": desk_reports.breaches()},
     )
+
+
+@login_required
+def attachment(request, pk):
+    """A file of a private request: its fan and desk staff only (404 for anyone else); logs download."""
+    file, row = desk_attachments.open_attachment(request.user, pk)
+    response = FileResponse(
+        file, content_type=row.content_type, as_attachment=row.kind == row.Kind.LOG, filename=row.name
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

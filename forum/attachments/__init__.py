@@ -31,7 +31,7 @@ from forum.attachments.inspection import (
     inspect,
 )
 from forum.attachments.personal_data import attachments_data, erase_attachments
-from forum.attachments.processing import THUMB_SIZE, WEB_SIZE, process_image
+from forum.attachments.processing import THUMB_SIZE, WEB_SIZE, process_image, render_image
 from forum.attachments.serving import (
     Shown,
     may_read_private,
