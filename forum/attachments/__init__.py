@@ -90,6 +90,7 @@ __all__ = [
     "open_image",
     "open_private",
     "process_image",
+    "render_image",
     "removed_if_refused",
     "rows_sql",
 ]
