@@ -297,6 +297,12 @@ ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.moderators.APPOINTED_BOARDS
 # How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
 # "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
 NOTIFICATION_SUBJECTS = {"thread": "forum.notifying.describe"}
+# Where replies to a notification's mail go, by the prefix of its group: `(notification) -> address or
+# None`. The service desk takes a fan's reply to the mail about their feedback thread or private request.
+NOTIFICATION_REPLY_TO = {
+    "thread": "servicedesk.answer_mail.reply_to",
+    "servicedesk": "servicedesk.answer_mail.reply_to",
+}
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.

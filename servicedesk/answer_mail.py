@@ -1,19 +1,18 @@
-"""The desk's answer by mail, with a reply address that brings the fan's reply back to the ticket
-(servicedesk.mail_replies receives it): `reply+<ticket>-<hmac>@<DESK_REPLY_DOMAIN>`, the HMAC (SECRET_KEY
-and this module's salt) binding the ticket to its fan, in lower-case hex because some mail servers
-lower-case local parts."""
+"""The reply address of the mails that tell a fan about their ticket (the forum's reply notification for
+a feedback thread, the desk's notification for a private request: settings.NOTIFICATION_REPLY_TO puts it
+in their Reply-To), which brings the fan's reply back to the ticket (servicedesk.mail_replies receives it).
+
+`reply+<ticket>-<hmac>@<DESK_REPLY_DOMAIN>`: the HMAC (SECRET_KEY and this module's salt) binds the ticket
+to its fan, in lower-case hex because some mail servers lower-case local parts."""
 
 import hmac
 import re
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.utils import translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 
-from accounts.mail import mail_domain, queue_email, sender
-from accounts.models import NotificationKind
+from accounts.mail import mail_domain
+from accounts.models import Notification
 from servicedesk.models import Ticket
 
 SALT = "servicedesk.mail_replies"
@@ -49,27 +48,17 @@ def is_reply_address(address: str) -> bool:
     return bool(ADDRESS_RE.match(local.lower())) and domain.lower() == reply_domain().lower()
 
 
-def mail_answer(ticket: Ticket, answer: str) -> None:
-    """Mail the fan the desk's answer with the reply address (queued after the commit; the fan's mail
-    setting for feedback answers is respected)."""
-    fan = ticket.fan
-    if not fan.wants_email(NotificationKind.FEEDBACK):
-        return
-    with translation.override(fan.language or settings.LANGUAGE_CODE):
-        url = settings.SITE_URL.rstrip("/") + (
-            ticket.request.get_absolute_url() if ticket.request is not None else ticket.thread.get_absolute_url()  # type: ignore[union-attr]
-        )
-        subject = _("Re: %(subject)s [#%(ticket)d]") % {"subject": ticket.subject, "ticket": ticket.pk}
-        body = "\n\n".join(
-            [
-                answer,
-                "-- ",
-                _("Reply to this mail to answer: your reply is added to the conversation."),
-                _("Read it on the site: %(url)s") % {"url": url},
-            ]
-        )
-        message = EmailMultiAlternatives(
-            subject=subject, body=body, from_email=sender(), to=[fan.email],
-            headers={"Reply-To": reply_address(ticket)},
-        )  # fmt: skip
-    queue_email(message)
+def reply_to(notification: Notification) -> str | None:
+    """settings.NOTIFICATION_REPLY_TO: the reply address for a mail telling a fan about their own feedback
+    thread (group `thread:<id>`) or private request (`servicedesk:request:<id>`) that has a ticket."""
+    prefix, _sep, rest = notification.group.partition(":")
+    tickets = Ticket.objects.select_related("thread", "request")
+    if prefix == "thread" and rest.isdigit() and len(rest) < 19:
+        ticket = tickets.filter(thread_id=int(rest)).first()
+    elif prefix == "servicedesk" and rest.startswith("request:") and rest[8:].isdigit() and len(rest) < 27:
+        ticket = tickets.filter(request_id=int(rest[8:])).first()
+    else:
+        return None
+    if ticket is None or ticket.fan.pk != notification.recipient_id:
+        return None
+    return reply_address(ticket)

@@ -17,7 +17,7 @@ from accounts.models import User
 from accounts.roles import is_desk_staff
 from forum.models import Post
 from forum.posting import post_reply
-from servicedesk import answer_mail, private
+from servicedesk import private
 from servicedesk.lifecycle import locked, move
 from servicedesk.models import OPEN_STATES, PrivateMessage, Ticket, TicketEvent, TicketState
 
@@ -113,7 +113,6 @@ def answer(staff: User, ticket_id: int, body: str, confirm: bool = False) -> Pos
         else:
             assert ticket.thread is not None  # ticket_thread_or_request
             post = post_reply(staff, ticket.thread, body)
-        answer_mail.mail_answer(ticket, post.body)
         now = timezone.now()
         move(
             ticket, TicketState.ANSWERED, TicketEvent.Kind.ANSWERED, staff, now,

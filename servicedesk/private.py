@@ -29,7 +29,7 @@ from forum import markup, moderation
 from forum.attachments import Uploads, removed_if_refused
 from forum.models import Post, Thread
 from forum.posting import MAX_BODY, MAX_TITLE, clean_text
-from servicedesk import answer_mail, assignment, attachments, lifecycle, search, triage
+from servicedesk import assignment, attachments, lifecycle, search, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 
@@ -149,7 +149,6 @@ def send_message(user: User, request_id: int, body: str, files: Uploads | None =
             if ticket.is_open:
                 lifecycle.answered_in_thread(ticket, user, now)
             _tell_fan(request, message)
-            answer_mail.mail_answer(ticket, body)
         else:
             raise PermissionDenied
         if files:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from fancity.lib.rows import insert_once
-from servicedesk.models import OPEN_STATES, BusinessHours, Holiday, SlaEvent, SlaTarget, Ticket, TicketState
+from servicedesk.models import OPEN_STATES, BusinessHours, Holiday, SlaEvent, SlaTarget, Ticket
 from servicedesk.permissions import assignable_agents
 
 BATCH = 200
@@ -110,10 +110,8 @@ def due(now: datetime.datetime) -> list[tuple[Ticket, str, str, datetime.datetim
     warn = {t.priority: datetime.timedelta(minutes=t.warn_minutes) for t in SlaTarget.objects.all()}
     found: list[tuple[Ticket, str, str, datetime.datetime]] = []
     waiting = Ticket.objects.filter(escalated_at__isnull=False, state__in=OPEN_STATES, response_due__isnull=False)
-    unsolved = Ticket.objects.filter(escalated_at__isnull=False, resolution_due__isnull=False).exclude(
-        state=TicketState.SOLVED
-    )
-    unsolved = unsolved.filter(merged_into__isnull=True)
+    # The solution clock alerts only while a person must act: an answered item waits for the fan.
+    unsolved = Ticket.objects.filter(escalated_at__isnull=False, state__in=OPEN_STATES, resolution_due__isnull=False)
     related = ("thread", "request", "claimed_by", "team")
     for target, tickets, column in (
         (SlaEvent.Target.RESPONSE, waiting, "response_due"),
@@ -178,5 +176,5 @@ def _text(target: str, stage: str, title: str) -> str:
 
 
 def breached_now(now: datetime.datetime) -> Q:
-    """Open items past their first-answer due time, or unsolved items past their solution due time."""
-    return Q(state__in=OPEN_STATES, response_due__lte=now) | (~Q(state=TicketState.SOLVED) & Q(resolution_due__lte=now))
+    """Open items past their first-answer or their solution due time."""
+    return Q(state__in=OPEN_STATES) & (Q(response_due__lte=now) | Q(resolution_due__lte=now))

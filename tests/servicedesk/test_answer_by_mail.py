@@ -6,8 +6,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from forum.models import Post
-from outbox.models import Message
+from accounts.models import Notification
+from accounts.tasks import notification_email
+from forum import posting
+from forum.models import Board, Post
 from scripts import devtools
 from servicedesk import answer_mail, claims, mail_replies, private, triage
 from servicedesk.models import InboundMail, PrivateMessage, Ticket, TicketState
@@ -51,13 +53,12 @@ def _answered_request(author):
     return request, Ticket.objects.get(pk=ticket.pk)
 
 
-def test_the_answer_mail_carries_a_signed_reply_address():
+def test_the_desk_notification_mail_carries_a_signed_reply_address():
     author = fan(email="lee@example.com")
     _request, ticket = _answered_request(author)
-    (queued,) = Message.objects.filter(task="accounts.tasks.send_email")
-    mail = queued.args[0]
-    assert mail["to"] == ["lee@example.com"] and "Please try a factory reset." in mail["body"]
-    address = mail["headers"]["Reply-To"]
+    mail = notification_email(Notification.objects.get(recipient=author))
+    assert mail.to == ["lee@example.com"]
+    address = mail.extra_headers["Reply-To"]
     assert address == answer_mail.reply_address(ticket) and address.startswith(f"reply+{ticket.pk}-")
     assert answer_mail.ticket_of_address(address) == ticket
     assert answer_mail.ticket_of_address(address.upper()) == ticket  # a server may change the case
@@ -116,3 +117,28 @@ def test_trimming_quoted_history_in_the_common_clients():
     assert mail_replies.trim_quoted("ok\n-- \nSent from my phone\n") == "ok"
     assert mail_replies.trim_quoted("On Sun, 6 Dec 2026 at 10:00, Fancity <a@b>\nwrote:\n> q") == ""
     assert mail_replies.trim_quoted("see below\n> quoted\nmy inline answer") == "see below\nmy inline answer"
+
+
+def test_only_the_fans_own_ticket_mails_carry_a_reply_address():
+    author, other = fan(email="wang@example.com"), fan(email="li@example.com")
+    thread = feedback(author, title="发热", body="玩游戏发热")
+    ticket = triage.triage(thread.pk)
+    rewind(author, 120)
+    posting.post_reply(other, thread, "我也是")  # the author is told of another fan's reply
+    told = notification_email(Notification.objects.get(recipient=author))
+    assert told.extra_headers["Reply-To"] == answer_mail.reply_address(ticket)
+    rewind(other, 120)
+    watcher_thread = feedback(other, title="别的问题", body="随便")
+    rewind(other, 120)
+    rewind(author, 120)
+    posting.post_reply(author, watcher_thread, "同问")
+    other_ticket = triage.triage(watcher_thread.pk)
+    mail = notification_email(Notification.objects.get(recipient=other, group=f"thread:{watcher_thread.pk}"))
+    assert mail.extra_headers["Reply-To"] == answer_mail.reply_address(other_ticket)  # their own ticket's
+    plain = fan(email="x@example.com")
+    board_thread = posting.start_thread(plain, Board.objects.get(slug="general"), "闲聊", "大家好")
+    rewind(plain, 120)
+    rewind(author, 240)
+    posting.post_reply(author, board_thread, "你好")
+    mail = notification_email(Notification.objects.get(recipient=plain))
+    assert "Reply-To" not in mail.extra_headers

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from outbox.models import Message
+from accounts.models import Notification
+from accounts.tasks import notification_email
 from scripts import devtools
 from servicedesk import private, triage
 from servicedesk.models import SavedView, Team, Ticket, TicketNote, TicketState
@@ -98,10 +99,10 @@ def test_an_agents_day_on_a_phone(browser, live_server):
         desk.get_by_role("button", name="发布回答").click()
         desk.wait_for_url(re.compile(r"/servicedesk/requests/"))
         assert Ticket.objects.get(pk=kept.pk).state == TicketState.ANSWERED
-        mail = Message.objects.filter(task="accounts.tasks.send_email").latest("pk").args[0]
-        assert mail["to"] == ["asker@example.com"]
+        mail = notification_email(Notification.objects.filter(recipient=asker).latest("pk"))
+        assert mail.to == ["asker@example.com"]
         reply = EmailMessage()
-        reply["From"], reply["To"], reply["Subject"] = "asker@example.com", mail["headers"]["Reply-To"], mail["subject"]
+        reply["From"], reply["To"], reply["Subject"] = "asker@example.com", mail.extra_headers["Reply-To"], mail.subject
         reply["Message-ID"] = "<reply-1@example.com>"
         reply.set_content("收到短信了，谢谢！\n\n在 2026年12月6日，粉丝城 写道：\n> 已为你催促快递，请留意短信。\n")
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
