@@ -6,6 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
+from accounts.deletion import delete_account
+from accounts.export import export_personal_data
 from accounts.models import Notification
 from accounts.tasks import notification_email
 from forum import posting
@@ -78,6 +80,10 @@ def test_a_reply_over_smtp_lands_in_the_private_request_trimmed_and_reopens_it(s
     _reply(smtp_port, "lee@example.com", answer_mail.reply_address(ticket), QUOTED)
     assert PrivateMessage.objects.filter(request=request, author=author).count() == 2
     assert InboundMail.objects.count() == 1
+    exported = export_personal_data(author)["servicedesk"]["replies_by_mail"]
+    assert [m["from"] for m in exported] == ["lee@example.com"]
+    delete_account(author)
+    assert not InboundMail.objects.exists()
 
 
 def test_a_reply_over_smtp_lands_in_the_feedback_thread_and_reopens_the_ticket(smtp_port, celery_worker):
