@@ -79,11 +79,20 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives | N
         return None
     stop_url = unsubscribe_url(user.pk, notification.kind)
     context = {"notification": notification, "shown": shown, "unsubscribe_url": stop_url}
-    email = _mail(user, "notification", context, stop_url, f"notification.{notification.pk}")
+    mail = _mail(user, "notification", context, stop_url, f"notification.{notification.pk}")
     for hook in settings.NOTIFICATION_ATTACHMENTS:  # higher apps attach their files (settings.py)
         for filename, content, mimetype in import_string(hook)(notification):
-            email.attach(filename, content, mimetype)
-    return email
+            mail.attach(filename, content, mimetype)
+    if reply_to := _reply_to(notification):
+        mail.extra_headers["Reply-To"] = reply_to
+    return mail
+
+
+def _reply_to(notification: Notification) -> str | None:
+    """Where a reply to this notification's mail goes, if the app that owns its group takes replies by
+    mail (settings.NOTIFICATION_REPLY_TO: the service desk's signed reply address); else nowhere."""
+    path = settings.NOTIFICATION_REPLY_TO.get(notification.group.partition(":")[0])
+    return import_string(path)(notification) if path else None
 
 
 def _mail(user: User, template: str, context: dict, stop_url: str, message_id: str) -> EmailMultiAlternatives:

@@ -354,6 +354,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fancity <noreply@fancity.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Fans' replies to desk mails go to reply+<token>@ this domain (the site's host when empty); its MX points
+# at the desk's SMTP listener (`manage.py desk_smtp`, DESK_SMTP_HOST/DESK_SMTP_PORT).
+DESK_REPLY_DOMAIN = os.environ.get("DESK_REPLY_DOMAIN", "")
 # What higher apps do in the forum, which never imports them (forum/hooks.py).
 FORUM_FEEDBACK_HOOKS = ["servicedesk.forum_hooks.triage_new_feedback"]
 FORUM_REPLY_HOOKS = ["servicedesk.lifecycle.thread_reply_posted"]
@@ -370,6 +373,12 @@ NOTIFICATION_SUBJECTS = {"thread": "forum.writing.notifying.describe"}
 # Files attached to a notification's mail: each hook, `(notification) -> [(filename, content,
 # mimetype)]`, adds what its app has for it (a meetup's change mail carries the updated .ics).
 NOTIFICATION_ATTACHMENTS = ["meetups.mail.change_calendar"]
+# Where replies to a notification's mail go, by the prefix of its group: `(notification) -> address or
+# None`. The service desk takes a fan's reply to the mail about their feedback thread or private request.
+NOTIFICATION_REPLY_TO = {
+    "thread": "servicedesk.answer_mail.reply_to",
+    "servicedesk": "servicedesk.answer_mail.reply_to",
+}
 # A fan's personal data, app by app (accounts/export.py): each export adds its part of the JSON
 # download; each eraser, `(user) -> None`, erases what its app stores, in the account deletion's
 # transaction. An app that stores something about a fan registers both.

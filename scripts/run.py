@@ -5,7 +5,8 @@
 
 Data stays in .data/ (FANCITY_DATA_DIR) between runs; the embedded servers listen on 54329 and 63799
 (FANCITY_PG_PORT, FANCITY_REDIS_PORT), the site on 8000 (FANCITY_PORT; SITE_URL, the address in mail
-and calendar links, follows it unless set). With DATABASE_URL / REDIS_URL set, those servers are used
+and calendar links, follows it unless set), the service desk's inbound SMTP listener on 2525
+(FANCITY_SMTP_PORT). With DATABASE_URL / REDIS_URL set, those servers are used
 and no embedded one is started.
 
 Everything started here is supervised: an embedded server or a process that dies is started again
@@ -31,6 +32,7 @@ devtools.ensure_venv()
 WEB_PORT = os.environ.get("FANCITY_PORT", "8000")
 PG_PORT = int(os.environ.get("FANCITY_PG_PORT", "54329"))
 REDIS_PORT = int(os.environ.get("FANCITY_REDIS_PORT", "63799"))
+SMTP_PORT = os.environ.get("FANCITY_SMTP_PORT", "2525")  # the desk's inbound mail (fans' replies)
 DATA_DIR = Path(os.environ.get("FANCITY_DATA_DIR", devtools.ROOT / ".data"))
 # How long the site may take to answer /healthz with 200 (the Celery worker is the slowest to start).
 UP_TIMEOUT = float(os.environ.get("FANCITY_UP_TIMEOUT", "120"))
@@ -121,6 +123,8 @@ def main() -> int:
     python = sys.executable
     processes = [
         Process("web", [python, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}"]),
+        # Fans' replies to the desk's mails (servicedesk/mail_replies.py).
+        Process("desk mail", [python, "manage.py", "desk_smtp", "--port", SMTP_PORT]),
         Process(
             "worker", [python, "-m", "celery", "-A", "fancity", "worker", "--loglevel", "INFO", "--concurrency", "2"]
         ),

@@ -9,16 +9,31 @@ from django.utils.translation import ngettext
 
 from fancity.lib.admin_actions import run_each
 from servicedesk import claims
-from servicedesk.models import OPEN_STATES, CannedReply, DeskSettings, Rule, Ticket, TicketEvent
+from servicedesk.models import (
+    OPEN_STATES,
+    BusinessHours,
+    CannedReply,
+    DeskSettings,
+    Holiday,
+    Rule,
+    SlaEvent,
+    SlaTarget,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketNote,
+)
 
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "priority", "escalate", "has_reply", "is_active", "updated_at"]
+    list_display = ["name", "priority", "escalate", "team", "has_reply", "is_active", "updated_at"]
     list_editable = ["priority", "is_active"]
     list_filter = ["is_active", "escalate"]
     search_fields = ["name", "phrases"]
-    filter_horizontal = ["boards"]
+    filter_horizontal = ["boards", "tags"]
+    list_select_related = ["team"]
 
     @admin.display(boolean=True, description=_("automatic reply"))
     def has_reply(self, rule):
@@ -73,6 +88,18 @@ class TicketEventInline(admin.TabularInline):
         return False
 
 
+class TicketNoteInline(admin.TabularInline):
+    """Internal notes, read only here (staff write them on the ticket page)."""
+
+    model = TicketNote
+    fields = readonly_fields = ("created_at", "author", "body")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = [
@@ -86,13 +113,13 @@ class TicketAdmin(admin.ModelAdmin):
         "claimed_by",
         "answered_at",
     ]
-    list_filter = [QueueFilter, "state", "priority", "reason"]
+    list_filter = [QueueFilter, "state", "priority", "reason", "team"]
     list_select_related = ["thread", "request", "city", "claimed_by"]
     ordering = ["-priority", "created_at"]
     search_fields = ["thread__title", "request__subject"]
     actions = ["claim", "hand_back"]
-    readonly_fields = [f.name for f in Ticket._meta.fields]
-    inlines = [TicketEventInline]
+    readonly_fields = [f.name for f in Ticket._meta.fields if f.name != "search"] + ["tags"]
+    inlines = [TicketEventInline, TicketNoteInline]
 
     def has_add_permission(self, request):
         return False
@@ -123,3 +150,45 @@ class TicketAdmin(admin.ModelAdmin):
         run_each(
             self, request, queryset.select_related("thread"), lambda ticket: claims.hand_back(request.user, ticket.pk)
         )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en"]
+    search_fields = ["name", "name_en"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(admin.ModelAdmin):
+    list_display = ["priority", "response_minutes", "resolution_minutes", "warn_minutes", "around_the_clock"]
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    list_display = ["weekday", "opens", "closes"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["day", "name"]
+    date_hierarchy = "day"
+
+
+@admin.register(SlaEvent)
+class SlaEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "ticket", "target", "stage", "due_at", "priority", "team", "agent"]
+    list_filter = ["stage", "target", "priority", "team"]
+    list_select_related = ["ticket", "team", "agent"]
+    readonly_fields = [f.name for f in SlaEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -4,7 +4,9 @@ fan's personal data, exported (settings.PERSONAL_DATA_EXPORTS) and erased when t
 
 Per fan the desk stores: the fan's home city at the time of each ticket (Ticket.city, for the per-city
 figures), the history of their tickets (TicketEvent, where the fan reopened one), their private
-requests with every message in them, and their ratings of the answers they got (Rating).
+requests with every message and file in them, their ratings of the answers they got (Rating), and the
+replies they sent by mail (InboundMail: the sender's address). Internal notes are staff's, never the fan's:
+neither exported nor shown to them.
 Feedback threads themselves are the forum's.
 """
 
@@ -18,7 +20,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from fancity.lib.names import in_page_language
-from servicedesk.models import PrivateRequest, Rating, Ticket, TicketEvent
+from servicedesk.attachments import drop_files
+from servicedesk.models import (
+    InboundMail,
+    PrivateRequest,
+    Rating,
+    SavedView,
+    SlaEvent,
+    Ticket,
+    TicketEvent,
+    TicketNote,
+)
 
 
 class _Echo:
@@ -63,8 +75,13 @@ def _fans_tickets(user: User):
 def servicedesk_data(user: User) -> dict:
     tickets = _fans_tickets(user).select_related("city").order_by("pk")
     events = TicketEvent.objects.filter(ticket__in=_fans_tickets(user)).order_by("ticket_id", "at", "pk")
-    requests = PrivateRequest.objects.filter(fan=user).prefetch_related("messages__author").order_by("pk")
+    requests = (
+        PrivateRequest.objects.filter(fan=user)
+        .prefetch_related("messages__author", "messages__attachments")
+        .order_by("pk")
+    )
     ratings = Rating.objects.filter(fan=user).order_by("rated_at", "pk")
+    mails = InboundMail.objects.filter(ticket__in=_fans_tickets(user)).order_by("received_at", "pk")
     return {
         "servicedesk": {
             "tickets": [
@@ -96,6 +113,7 @@ def servicedesk_data(user: User) -> dict:
                             "from": "me" if m.author_id == user.pk else ("staff" if m.by_staff else "bot"),
                             "at": m.created_at.isoformat(),
                             "text": m.body,
+                            "files": [f.name for f in m.attachments.all()],
                         }
                         for m in r.messages.all()
                     ],
@@ -114,6 +132,9 @@ def servicedesk_data(user: User) -> dict:
                 }
                 for r in ratings
             ],
+            "replies_by_mail": [
+                {"ticket": m.ticket_id, "from": m.sender, "received_at": m.received_at.isoformat()} for m in mails
+            ],
         }
     }
 
@@ -124,6 +145,13 @@ def erase_servicedesk_data(user: User) -> None:
     as it left the profile, and without the fan's name on their history. The fan's ratings go too."""
     Rating.objects.filter(fan=user).delete()
     Rating.objects.filter(answered_by=user).update(answered_by=None)
-    PrivateRequest.objects.filter(fan=user).delete()
+    requests = list(PrivateRequest.objects.filter(fan=user).values_list("pk", flat=True))
+    drop_files(requests)
+    PrivateRequest.objects.filter(pk__in=requests).delete()
+    InboundMail.objects.filter(ticket__in=_fans_tickets(user)).delete()
     Ticket.objects.filter(thread__author=user, city__isnull=False).update(city=None)
     TicketEvent.objects.filter(actor=user).update(actor=None)
+    # A staff member's own desk data: their saved views go, their name leaves notes and breach rows.
+    SavedView.objects.filter(owner=user).delete()
+    TicketNote.objects.filter(author=user).update(author=None)
+    SlaEvent.objects.filter(agent=user).update(agent=None)

@@ -23,6 +23,7 @@ from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
 from forum.models import Post
+from servicedesk import search, sla
 from servicedesk.models import DeskSettings, Priority, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ AUTO_SOLVE_BATCH = 1000
 
 
 def move(ticket: Ticket, to_state: str, kind: str, actor: User | None, now: datetime.datetime, **fields) -> None:
-    """Put the (locked) ticket in `to_state`, with `fields`, and log it; the caller holds the transaction."""
+    """Put the (locked) ticket in `to_state`, with `fields`, and log it (with `fields["detail"]`, what else
+    changed, if given); the caller holds the transaction."""
+    detail = str(fields.pop("detail", ""))
     from_state = ticket.state
     fields["state"] = to_state
     if to_state != from_state or not ticket.state_changed_at:
@@ -41,7 +44,7 @@ def move(ticket: Ticket, to_state: str, kind: str, actor: User | None, now: date
         setattr(ticket, name, value)
     TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=actor if actor and actor.pk else None, from_state=from_state,
-        to_state=to_state, at=now,
+        to_state=to_state, at=now, detail=detail[:200],
     )  # fmt: skip
 
 
@@ -53,10 +56,12 @@ def locked(ticket_id: int) -> Ticket:
 def reopen(ticket: Ticket, fan: User, now: datetime.datetime) -> None:
     """The fan wrote again after an answer (or after it was solved): back to the queue, age from now."""
     fields: dict[str, object] = {"waiting_since": now}
-    if ticket.escalated_at is None:
+    first = ticket.escalated_at is None
+    if first:
         fields.update(
             escalated_at=now, priority=max(ticket.priority, Priority.NORMAL), reason=Ticket.Reason.FAN_REPLIED
         )
+    fields.update(sla.stamp(ticket, now, resolution_too=first, priority=fields.get("priority")))
     move(ticket, TicketState.REOPENED, TicketEvent.Kind.REOPENED, fan, now, **fields)
     if ticket.claimed_by is not None:  # loaded with the ticket
         title = ticket.subject
@@ -97,6 +102,7 @@ def thread_reply_posted(post_id: int) -> None:
         if post.author_id == post.thread.author_id:
             if ticket.state in (TicketState.ANSWERED, TicketState.SOLVED):
                 reopen(ticket, post.author, now)
+            search.refresh(ticket)
         elif post.by_staff or is_desk_staff(post.author):
             if ticket.is_open:
                 answered_in_thread(ticket, post.author, now, post)

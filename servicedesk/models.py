@@ -10,9 +10,11 @@ import datetime
 from typing import Protocol
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +56,48 @@ class TicketState(models.TextChoices):
 
 # States in which a person must act: the queue.
 OPEN_STATES = (TicketState.NEW, TicketState.CLAIMED, TicketState.REOPENED)
+
+
+class Team(models.Model):
+    """A group within the desk (orders, ROM flashing, logistics): tickets and keyword rules name one."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=80,
+        blank=True,
+        help_text=_("For staff who read the site in English; when empty they see the name above."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="desk_teams"
+    )
+
+    class Meta:
+        verbose_name = _("desk team")
+        verbose_name_plural = _("desk teams")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+
+
+class Tag(models.Model):
+    """A label on tickets, set by staff or by a keyword rule; stored lower-cased, so one tag has one row."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("ticket tag")
+        verbose_name_plural = _("ticket tags")
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="tag_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Rule(models.Model):
@@ -98,6 +142,21 @@ class Rule(models.Model):
     )
     escalate = models.PositiveSmallIntegerField(
         _("escalate to the staff queue"), choices=Priority.choices, default=Priority.NONE
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("route to the team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rules",
+    )
+    tags = models.ManyToManyField(
+        Tag,
+        verbose_name=_("tags it sets"),
+        blank=True,
+        related_name="rules",
+        help_text=_("Set on every item it matches."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -206,6 +265,32 @@ class PrivateMessage(models.Model):
         return f"{self.request.get_absolute_url()}#m{self.pk}"
 
 
+class MessageAttachment(models.Model):
+    """A file in a private request (both ways), checked as forum attachments are (type from content; images
+    re-encoded without EXIF), kept in the private storage, served only to the fan and desk staff."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("image")
+        LOG = "log", _("log")
+
+    message = models.ForeignKey(PrivateMessage, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    file = models.CharField(_("stored as"), max_length=255)
+    created_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("private attachment")
+        verbose_name_plural = _("private attachments")
+        ordering = ["message", "id"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("servicedesk:attachment", args=[self.pk])
+
+
 class Ticket(RuleLabelled, models.Model):
     class Reason(models.TextChoices):
         RULE = "rule", _("A rule escalated it")
@@ -289,6 +374,24 @@ class Ticket(RuleLabelled, models.Model):
         related_name="+",
     )
 
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
+    device_model = models.CharField(_("device model"), max_length=80, blank=True)
+    system_version = models.CharField(_("system version"), max_length=40, blank=True)
+    order_number = models.CharField(_("order number"), max_length=40, blank=True)
+    # The fan's words (subject and messages), tokenised as the forum's search (forum.reading.search.vector_literal).
+    search = SearchVectorField(_("search text"), null=True, editable=False)
+    # A duplicate merged into another ticket of the same fan (servicedesk.merging): closed, kept, pointing there.
+    # The service level targets of its priority, counted in business hours (servicedesk.sla), set when it
+    # joins the queue: the first answer is due by `response_due`, the solution by `resolution_due`.
+    response_due = models.DateTimeField(_("first answer due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("solution due"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
+
     # Not columns: set on the instance for the page that shows it (servicedesk.views, queries.desk_state).
     age: datetime.timedelta
     overdue: bool
@@ -309,6 +412,9 @@ class Ticket(RuleLabelled, models.Model):
             # Automatic solving: answered items by the time they were answered.
             models.Index(fields=["state_changed_at"], name="ticket_answered", condition=Q(state=TicketState.ANSWERED)),
             models.Index(fields=["created_at"], name="ticket_created"),
+            GinIndex(fields=["search"], name="ticket_search"),
+            models.Index(fields=["claimed_by", "state"], name="ticket_agent"),
+            models.Index(fields=["team", "state"], name="ticket_team"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -360,6 +466,8 @@ class TicketEvent(models.Model):
         SOLVED = "solved", _("solved")
         AUTO_SOLVED = "auto_solved", _("solved automatically (no reply from the fan)")
         MOVED = "moved", _("moved to a private request")
+        ASSIGNED = "assigned", _("assigned")
+        MERGED = "merged", _("merged")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what happened"), max_length=20, choices=Kind.choices)
@@ -373,6 +481,8 @@ class TicketEvent(models.Model):
     )
     from_state = models.CharField(_("from"), max_length=10, choices=TicketState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=10, choices=TicketState.choices)
+    # What changed besides the state, as it read then (an assignment's agent and team, a merge's other ticket).
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
     at = models.DateTimeField(_("at"))
 
     class Meta:
@@ -383,6 +493,50 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.from_state} → {self.to_state}"
+
+
+class TicketNote(models.Model):
+    """An internal note on a ticket: desk staff only, never shown to the fan, mailed or exported to them."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    html = models.TextField()
+    created_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_note_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+class SavedView(models.Model):
+    """A queue search an agent saved: shown in their sidebar, theirs only."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="desk_views"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("search"), max_length=500)
+    created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('servicedesk:queue')}?{self.query}"
 
 
 class Rating(RuleLabelled, models.Model):
@@ -485,6 +639,118 @@ class DeskAlert(models.Model):
         verbose_name = _("desk alert")
         verbose_name_plural = _("desk alerts")
         constraints = [models.UniqueConstraint(fields=["ticket", "threshold"], name="desk_alert_once")]
+
+
+class SlaTarget(models.Model):
+    """How soon an item of one priority must get its first answer and its solution, in business minutes."""
+
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, unique=True)
+    response_minutes = models.PositiveIntegerField(
+        _("first answer within (business minutes)"), validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("solution within (business minutes)"), validators=[MinValueValidator(1), MaxValueValidator(1_000_000)]
+    )
+    warn_minutes = models.PositiveIntegerField(
+        _("warn this many minutes before"), default=10, validators=[MaxValueValidator(10_000)]
+    )
+    around_the_clock = models.BooleanField(
+        _("around the clock"), default=False, help_text=_("Count every hour, not only business hours and workdays.")
+    )
+
+    class Meta:
+        verbose_name = _("service level target")
+        verbose_name_plural = _("service level targets")
+        ordering = ["-priority"]
+
+    def __str__(self) -> str:
+        return str(self.get_priority_display())
+
+
+class BusinessHours(models.Model):
+    """The desk's opening hours on one weekday (several rows for a split day); no row: closed that day."""
+
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
+        choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+                 (5, _("Saturday")), (6, _("Sunday"))],
+    )  # fmt: skip
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+        ordering = ["weekday", "opens"]
+        constraints = [models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="business_hours_in_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Holiday(models.Model):
+    """A day the desk is closed (the clock of business-hours targets stops)."""
+
+    day = models.DateField(_("day"), unique=True)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}".strip()
+
+
+class SlaEvent(models.Model):
+    """An item came near or passed a target: one row per (ticket, target, stage, due time), so each alert
+    goes out once; the breach rows, with the team and agent at that moment, make the breach report."""
+
+    class Target(models.TextChoices):
+        RESPONSE = "response", _("first answer")
+        RESOLUTION = "resolution", _("solution")
+
+    class Stage(models.TextChoices):
+        WARNING = "warning", _("due soon")
+        BREACH = "breach", _("breached")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_events")
+    target = models.CharField(_("target"), max_length=10, choices=Target.choices)
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    due_at = models.DateTimeField(_("due at"))
+    at = models.DateTimeField(_("at"))
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("service level event")
+        verbose_name_plural = _("service level events")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["stage", "at"], name="sla_event_report")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "stage", "due_at"], name="sla_event_once"),
+        ]
+
+
+class InboundMail(models.Model):
+    """A fan's reply by mail, once per Message-ID: a mail server that delivers again changes nothing."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=250, unique=True)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, null=True, related_name="inbound_mails"
+    )
+    sender = models.CharField(_("sender"), max_length=254)
+    received_at = models.DateTimeField(_("received at"))
+    outcome = models.CharField(_("outcome"), max_length=20)
+
+    class Meta:
+        verbose_name = _("mail received")
+        verbose_name_plural = _("mail received")
+        ordering = ["-received_at"]
 
 
 class ActivityWeek(models.Model):

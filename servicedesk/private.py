@@ -25,12 +25,13 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import may_act
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
+from forum.attachments import Uploads, removed_if_refused
 from forum.models import Post, Thread
 from forum.moderation import moderate
 from forum.writing import markup
 from forum.writing.limits import MAX_BODY, MAX_TITLE
 from forum.writing.posting import clean_text
-from servicedesk import lifecycle, triage
+from servicedesk import assignment, attachments, lifecycle, search, triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
 
@@ -95,11 +96,13 @@ def _triage(ticket: Ticket, request: PrivateRequest, fan: User, text: str, now: 
             triage.escalate(ticket, rule.escalate, Ticket.Reason.RULE)
         ticket.rule = rule
         ticket.rule_name = rule.name[:80]
+        assignment.route(ticket, rule, now)
         break
     else:
         triage.escalate(ticket, Priority.NORMAL, Ticket.Reason.RULE_FAILED if failed else Ticket.Reason.NO_RULE)
     ticket.triaged_at = now
     ticket.save()
+    search.refresh(ticket)
 
 
 def staff_answer(staff: User, request: PrivateRequest, body: str) -> PrivateMessage:
@@ -121,10 +124,15 @@ def _tell_fan(request: PrivateRequest, message: PrivateMessage) -> None:
     )
 
 
-def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
-    """A message in the conversation from the fan (reopens an answered item) or from desk staff (answers it)."""
+def send_message(user: User, request_id: int, body: str, files: Uploads | None = None) -> PrivateMessage:
+    """A message in the conversation from the fan (reopens an answered item) or from desk staff (answers it),
+    with the files the form sent, checked by forum.attachments.inspect (servicedesk.attachments stores them)."""
     body = clean_text(body, "body", MAX_BODY)
-    with transaction.atomic():
+    if files is not None and len(files.images) > attachments.MAX_IMAGES:
+        raise ValidationError(
+            _("A message can have at most %(n)d images.") % {"n": attachments.MAX_IMAGES}, code="images"
+        )
+    with removed_if_refused() as written, transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("request", "request__fan", "claimed_by")
@@ -137,6 +145,7 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
             message = _message(request, user, body, now)
             if ticket.state in (TicketState.ANSWERED, TicketState.SOLVED):
                 lifecycle.reopen(ticket, user, now)
+            search.refresh(ticket)
         elif is_desk_staff(user):
             message = _message(request, user, body, now, by_staff=True)
             if ticket.is_open:
@@ -144,6 +153,8 @@ def send_message(user: User, request_id: int, body: str) -> PrivateMessage:
             _tell_fan(request, message)
         else:
             raise PermissionDenied
+        if files:
+            attachments.store(message, user, files, written)
     return message
 
 

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from forum.models import Thread
-from servicedesk import activity_weeks, alerts, lifecycle, triage
+from servicedesk import activity_weeks, alerts, lifecycle, sla, triage
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +57,9 @@ def send_alerts() -> int:
 def snapshot_activity() -> int:
     """Store this week's activity rate, overall and per city (run nightly; the week's last run stays)."""
     return activity_weeks.snapshot_week()
+
+
+@shared_task(name="servicedesk.tasks.check_service_levels")
+def check_service_levels() -> int:
+    """Warn before and alert at each service level breach, once each (every minute)."""
+    return sla.check()

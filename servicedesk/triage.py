@@ -23,6 +23,7 @@ from accounts.notifications import notify
 from accounts.roles import SERVICE_DESK, holders
 from forum.models import Post, Thread
 from forum.writing.posting import post_reply
+from servicedesk import assignment, search, sla
 from servicedesk.lifecycle import move
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import OPEN_STATES, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState
@@ -85,7 +86,13 @@ def triage(thread_id: int) -> Ticket | None:
     if thread is None or not thread.is_feedback or PrivateRequest.objects.filter(moved_from=thread).exists():
         return None  # a thread moved into a private request has its ticket there
     ticket, _created = Ticket.objects.get_or_create(
-        thread=thread, defaults={"created_at": thread.created_at, "city_id": thread.author.city_id}
+        thread=thread,
+        defaults={
+            "created_at": thread.created_at,
+            "city_id": thread.author.city_id,
+            "device_model": thread.device_model[:80],
+            "system_version": thread.software_version[:40],
+        },
     )
     if ticket.triaged_at:
         return ticket
@@ -106,6 +113,7 @@ def triage(thread_id: int) -> Ticket | None:
             escalate(ticket, Priority.NORMAL, reason)
             ticket.triaged_at = timezone.now()
             ticket.save()
+            search.refresh(ticket)
     return ticket
 
 
@@ -126,7 +134,9 @@ def _apply(rule: Rule, ticket_id: int, thread: Thread) -> Ticket:
         ticket.rule = rule
         ticket.rule_name = rule.name[:80]
         ticket.triaged_at = now
+        assignment.route(ticket, rule, now)
         ticket.save()
+        search.refresh(ticket)
     return ticket
 
 
@@ -134,12 +144,18 @@ def escalate(ticket: Ticket, priority: int, reason: str, actor: User | None = No
     """Put the ticket in the queue (the caller saves it); urgent items notify every staff member."""
     raise_to_urgent = priority == Priority.URGENT and ticket.priority != Priority.URGENT
     now = timezone.now()
+    first = ticket.escalated_at is None
     ticket.priority = max(ticket.priority, priority)
     ticket.reason = reason
     ticket.escalated_at = ticket.escalated_at or now
     if ticket.state not in OPEN_STATES or ticket.waiting_since is None:
         to_state = ticket.state if ticket.state in OPEN_STATES else TicketState.NEW
-        move(ticket, to_state, TicketEvent.Kind.ESCALATED, actor, now, waiting_since=now)
+        move(
+            ticket, to_state, TicketEvent.Kind.ESCALATED, actor, now, waiting_since=now, **sla.stamp(ticket, now, first)
+        )
+    elif raise_to_urgent:
+        for name, value in sla.stamp(ticket, ticket.waiting_since, True).items():
+            setattr(ticket, name, value)
     if raise_to_urgent:
         notify_staff_of_urgent(ticket)
 

@@ -6,6 +6,9 @@ app_name = "servicedesk"
 urlpatterns = [
     path("staff/queue/", views.queue, name="queue"),
     path("staff/queue/<int:pk>/", views.ticket, name="ticket"),
+    path("staff/queue/views/", views.save_view, name="save_view"),
+    path("staff/queue/views/<int:pk>/delete/", views.delete_view, name="delete_view"),
+    path("staff/reports/", views.reports, name="reports"),
     path("staff/insights/", views.insights, name="insights"),
     path("staff/insights/segments/", views.segments, name="segments"),
     path("staff/insights/segments.csv", views.segments_csv, name="segments_csv"),
@@ -13,4 +16,5 @@ urlpatterns = [
     path("servicedesk/requests/", views.my_requests, name="requests"),
     path("servicedesk/requests/<int:pk>/", views.private_request, name="request"),
     path("servicedesk/rate/", views.rate, name="rate"),
+    path("servicedesk/files/<int:pk>/", views.attachment, name="attachment"),
 ]

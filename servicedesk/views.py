@@ -5,22 +5,54 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import City
+from accounts.models import City, User
 from accounts.roles import is_desk_staff
 from fancity.lib.params import int_param, page_param
+from fancity.lib.uploads import refused_uploads
+from forum.attachments import inspect as inspect_files
 from forum.models import Thread
 from forum.reading.cards import PostCard
 from forum.reading.queries import Pages, thread_posts
-from servicedesk import claims, export, lifecycle, private, queries, satisfaction, triage
+from servicedesk import (
+    annotations,
+    assignment,
+    claims,
+    export,
+    lifecycle,
+    merging,
+    permissions,
+    private,
+    queries,
+    satisfaction,
+    saved_views,
+    triage,
+)
+from servicedesk import (
+    attachments as desk_attachments,
+)
 from servicedesk import insights as figures
-from servicedesk.forms import AnswerForm, MessageForm, MoveForm, RatingForm, RequestForm
-from servicedesk.models import OPEN_STATES, DeskSettings, PrivateMessage, PrivateRequest, Ticket, TicketState
+from servicedesk import (
+    reports as desk_reports,
+)
+from servicedesk.forms import (
+    AnswerForm,
+    MergeForm,
+    MessageForm,
+    MoveForm,
+    NoteForm,
+    QueueSearchForm,
+    RatingForm,
+    RequestForm,
+    SaveViewForm,
+    TicketDetailsForm,
+)
+from servicedesk.models import OPEN_STATES, DeskSettings, PrivateMessage, PrivateRequest, Team, Ticket
 from servicedesk.presenters import insights_context, segment_labels
 
 
@@ -39,18 +71,29 @@ def staff_only(view):
 
 @staff_only
 def queue(request):
+    """The queue: mine / my team's / unassigned, the agent's saved views, search and filters."""
     target = DeskSettings.load().target_minutes
     now = timezone.now()
-    state = request.GET.get("state", "")
-    if state not in OPEN_STATES:
-        state = ""
-    totals = queries.state_totals()
-    open_total = sum(totals[s] for s in OPEN_STATES)
-    items, pages = queries.queue_page(state or None, page_param(request.GET.get("page")), totals.get(state, open_total))
+    form = QueueSearchForm(request.GET)
+    search = form.search()
+    counts = queries.sidebar_counts(request.user.pk)
+    tickets = queries.searched(request.user.pk, search, now)
+    if search.is_filtered or search.scope or search.state not in ("", *OPEN_STATES):
+        total = tickets.count()
+    else:
+        total = counts[search.state] if search.state else counts["all"]
+    items, pages = queries.search_page(tickets, page_param(request.GET.get("page")), total)
+    this_search = search.query_string()
     for item in items:
         item.age = queries.waiting(item, now)
-        item.overdue = item.age.total_seconds() > target * 60
-    tabs = [("", _("All open"), open_total)] + [(s.value, s.label, totals[s]) for s in OPEN_STATES]
+        item.overdue = item.is_open and item.age.total_seconds() > target * 60
+    scopes = [
+        ("", _("All open"), counts["all"]),
+        ("mine", _("Mine"), counts["mine"]),
+        ("team", _("My team's"), counts["team"]),
+        ("unassigned", _("Unassigned"), counts["unassigned"]),
+    ]
+    tabs = [("", _("All open"), counts["all"])] + [(s.value, s.label, counts[s]) for s in OPEN_STATES]
     return render(
         request,
         "servicedesk/queue.html",
@@ -58,12 +101,44 @@ def queue(request):
             "items": items,
             "target": target,
             "tabs": tabs,
-            "state": state,
+            "scopes": scopes,
+            "search": search,
+            "form": form,
+            "total": total,
+            "state": search.state,
             "pages": pages,
-            "query": f"state={state}&" if state else "",
-            "waiting_for_fans": totals[TicketState.ANSWERED],
+            "query": f"{this_search}&" if this_search else "",
+            "this_search": this_search,
+            "views": queries.saved_views(request.user.pk),
+            "save_form": SaveViewForm(initial={"query": this_search}),
+            "teams": Team.objects.order_by("name", "pk"),
         },
     )
+
+
+@staff_only
+@require_POST
+def save_view(request):
+    """Save the current search in the agent's sidebar (same name again: replaced)."""
+    form = SaveViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the view a name."))
+        return redirect("servicedesk:queue")
+    search = QueueSearchForm(QueryDict(form.cleaned_data["query"])).search()
+    view = saved_views.save(request.user, form.cleaned_data["name"], search.query_string())
+    messages.success(request, _("The view is saved in your sidebar."))
+    return redirect(view.get_absolute_url())
+
+
+@staff_only
+@require_POST
+def delete_view(request, pk):
+    try:
+        saved_views.delete(request.user, pk)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("The view is deleted."))
+    return redirect("servicedesk:queue")
 
 
 @staff_only
@@ -94,6 +169,30 @@ def ticket(request, pk):
                 moved = private.move_thread(request.user, item.pk, move_form.cleaned_data["public_title"])
                 messages.success(request, _("The thread is hidden from the public; continue here, privately."))
                 return redirect(moved)
+            elif action == "note":
+                note_form = NoteForm(request.POST)
+                if not note_form.is_valid():
+                    return _render_ticket(request, item, form, status=400, note_form=note_form)
+                annotations.add_note(request.user, item.pk, note_form.cleaned_data["note"])
+                messages.success(request, _("Your note is saved. Only staff can read it."))
+            elif action == "details":
+                details = _details_form(request.POST)
+                if not details.is_valid():
+                    return _render_ticket(request, item, form, status=400, details=details)
+                data = details.cleaned_data
+                agent = User.objects.filter(pk=data["agent"]).first() if data["agent"] else None
+                team = Team.objects.filter(pk=data["team"]).first() if data["team"] else None
+                assignment.assign(request.user, item.pk, agent, team)
+                annotations.set_tags(request.user, item.pk, annotations.parse_tags(data["tags"]))
+                annotations.set_fields(request.user, item.pk, **{name: data[name] for name in annotations.FIELDS})
+                messages.success(request, _("Saved."))
+            elif action == "merge":
+                merge_form = MergeForm(request.POST)
+                if not merge_form.is_valid():
+                    return _render_ticket(request, item, form, status=400, merge_form=merge_form)
+                into = merging.merge(request.user, item.pk, merge_form.cleaned_data["into"])
+                messages.success(request, _("Merged. The fan was told once."))
+                return redirect("servicedesk:ticket", pk=into.pk)
             elif action == "answer" and form.is_valid():
                 post = claims.answer(
                     request.user, item.pk, form.cleaned_data["body"], confirm=form.cleaned_data["confirm"]
@@ -115,8 +214,25 @@ def ticket(request, pk):
     return _render_ticket(request, item, form)
 
 
+def _details_form(data=None, initial=None) -> TicketDetailsForm:
+    return TicketDetailsForm(
+        data,
+        initial=initial,
+        agents=permissions.assignable_agents().order_by("display_name", "username", "pk"),
+        teams=Team.objects.order_by("name", "pk"),
+    )
+
+
 def _render_ticket(
-    request, item: Ticket, form: AnswerForm, status: int = 200, confirm: bool = False, move_form: MoveForm | None = None
+    request,
+    item: Ticket,
+    form: AnswerForm,
+    status: int = 200,
+    confirm: bool = False,
+    move_form: MoveForm | None = None,
+    note_form: NoteForm | None = None,
+    details: TicketDetailsForm | None = None,
+    merge_form: MergeForm | None = None,
 ):
     target = DeskSettings.load().target_minutes
     item.age = queries.waiting(item) if item.is_open else queries.age(item)
@@ -142,6 +258,19 @@ def _render_ticket(
         "ask_confirm": confirm,
         "ratings": queries.ratings(item),
         "move_form": None if item.is_private else move_form or MoveForm(),
+        "note_form": note_form or NoteForm(),
+        "notes": queries.notes(item),
+        "details": details
+        or _details_form(
+            initial={
+                "agent": item.claimed_by_id,
+                "team": item.team_id,
+                "tags": ", ".join(t.name for t in item.tags.all()),
+                **{name: getattr(item, name) for name in annotations.FIELDS},
+            }
+        ),
+        "merge_form": merge_form or MergeForm(),
+        "context": queries.fan_context(item),
     }
     return render(request, "servicedesk/ticket.html", context, status=status)
 
@@ -169,11 +298,14 @@ def private_request(request, pk):
     opened = PrivateRequest.objects.select_related("fan", "ticket", "ticket__claimed_by").filter(pk=pk).first()
     if opened is None or not private.can_read(request.user, opened):
         raise Http404
-    form = MessageForm(request.POST or None)
+    form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
             try:
-                message = private.send_message(request.user, opened.pk, form.cleaned_data["body"])
+                files = inspect_files(
+                    form.cleaned_data["images"], form.cleaned_data["logs"], True, refused=refused_uploads(request)
+                )
+                message = private.send_message(request.user, opened.pk, form.cleaned_data["body"], files)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -288,3 +420,25 @@ def segments_csv(request):
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@staff_only
+def reports(request):
+    """Per agent and team (last 30 days) and the service level breaches per week, team and agent."""
+    agents, teams = desk_reports.per_agent_and_team()
+    return render(
+        request,
+        "servicedesk/reports.html",
+        {"agents": agents, "teams": teams, "breaches": desk_reports.breaches()},
+    )
+
+
+@login_required
+def attachment(request, pk):
+    """A file of a private request: its fan and desk staff only (404 for anyone else); logs download."""
+    file, row = desk_attachments.open_attachment(request.user, pk)
+    response = FileResponse(
+        file, content_type=row.content_type, as_attachment=row.kind == row.Kind.LOG, filename=row.name
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -31,7 +31,7 @@ from forum.attachments.inspection import (
     inspect,
 )
 from forum.attachments.personal_data import attachments_data, erase_attachments
-from forum.attachments.processing import THUMB_SIZE, WEB_SIZE, process_image
+from forum.attachments.processing import THUMB_SIZE, WEB_SIZE, process_image, render_image
 from forum.attachments.serving import Shown, open_image, open_private, readable_logs, rows_sql, shown_images
 from forum.attachments.storing import (
     MAX_FILES_PER_DAY,
@@ -81,6 +81,7 @@ __all__ = [
     "open_image",
     "open_private",
     "process_image",
+    "render_image",
     "removed_if_refused",
     "rows_sql",
 ]

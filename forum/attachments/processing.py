@@ -44,6 +44,12 @@ def _render(data: bytes) -> tuple[bytes, bytes, int, int]:
         return web, _encode(pixels, THUMB_SIZE)[0], width, height
 
 
+def render_image(data: bytes) -> tuple[bytes, bytes, int, int]:
+    """The same web copy and thumbnail for another app's private files (the service desk's requests):
+    (web copy, thumbnail, width, height), upright, WebP, no metadata; ValueError/OSError for a bad image."""
+    return _render(data)
+
+
 def process_image(attachment_id: int) -> str:
     """Make the web copy and thumbnail of a pending image, then delete the original. Idempotent:
     a second delivery finds it processed (or gone) and does nothing; of two at once, one wins and the

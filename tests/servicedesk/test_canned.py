@@ -19,7 +19,7 @@ def test_the_ticket_page_lists_canned_replies_in_the_fans_language_filled_for_th
     ticket = triage.triage(thread.pk)
     client.force_login(staff())
     client.get(f"/staff/queue/{ticket.pk}/")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # with tags, notes, assignment menus and the fan's context
         page = client.get(f"/staff/queue/{ticket.pk}/")
     html = page.content.decode()
     assert page.status_code == 200

@@ -187,13 +187,14 @@ def test_queue_with_ten_thousand_open_items_pages_by_state_in_a_fixed_number_of_
     )
     member = staff()
     Ticket.objects.bulk_create(
-        Ticket(
+        (Ticket(
             thread=t, created_at=now, escalated_at=now, waiting_since=now - datetime.timedelta(seconds=n),
             priority=Priority.URGENT if n % 10 == 0 else Priority.NORMAL,
             state=[TicketState.NEW, TicketState.CLAIMED, TicketState.REOPENED][n % 3],
             claimed_by=member if n % 3 else None,
         )
-        for n, t in enumerate(threads)
+        for n, t in enumerate(threads)),
+        batch_size=1000,
     )  # fmt: skip
     client.force_login(member)
     client.get("/staff/queue/")

@@ -117,4 +117,6 @@ def render_key_pages(client: Client) -> dict[str, str]:
     get("desk feedback thread", w["problem"].get_absolute_url())
     get("desk private request", f"/staff/queue/{w['request'].ticket.pk}/")
     get("desk insights", "/staff/insights/")
+    get("desk queue search", "/staff/queue/?scope=mine&q=%E9%97%AE%E9%A2%98&breached=1")
+    get("desk reports", "/staff/reports/")
     return pages

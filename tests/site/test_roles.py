@@ -8,9 +8,13 @@ from django.contrib.auth.models import AnonymousUser, Group
 
 from accounts import roles
 from accounts.models import User
+from forum.attachments import inspect
 from forum.models import Post
+from servicedesk import private
+from servicedesk.models import SavedView, Ticket
 from tests.factories import UserFactory
 from tests.forum.factories import thread
+from tests.forum.test_attachments import upload
 from tests.meetups.factories import MeetupFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +54,44 @@ def _nothing():
     return None
 
 
+def _desk_ticket():
+    request = private.open_request(UserFactory(), "订单", "订单没到")
+    return request.ticket
+
+
+def _desk_write(data: dict, written):
+    """A desk write on a ticket; a refused one writes nothing."""
+
+    def run(client, ticket):
+        response = client.post(f"/staff/queue/{ticket.pk}/", data)
+        done = response.status_code == 302 and "login" not in response["Location"]
+        assert written(ticket) == done
+        return response
+
+    return run
+
+
+def _merge(client, ticket):
+    other = private.open_request(ticket.request.fan, "订单 2", "还是订单").ticket
+    response = client.post(f"/staff/queue/{other.pk}/", {"action": "merge", "into": ticket.pk, "confirm": "1"})
+    merged = Ticket.objects.get(pk=other.pk).merged_into_id == ticket.pk
+    assert merged == (response.status_code == 302 and "login" not in response["Location"])
+    return response
+
+
+def _save_view(client, _):
+    response = client.post("/staff/queue/views/", {"name": "mine", "query": "scope=mine"})
+    assert SavedView.objects.exists() == (response.status_code == 302 and "login" not in response["Location"])
+    return response
+
+
+def _private_file():
+    fan = UserFactory()
+    request = private.open_request(fan, "日志", "见附件")
+    message = private.send_message(fan, request.pk, "log", inspect([], [upload("a.log", b"boot\n")], True))
+    return message.attachments.get()
+
+
 ACTIONS = {
     # action: (what it needs, the request, queries at most, roles allowed)
     "moderation: hide a post": (_post, _hide, 20, {"moderator", "superuser"}),
@@ -74,17 +116,59 @@ ACTIONS = {
         20,
         {"desk staff", "superuser"},
     ),
+    "desk write: assign, tag and fill fields": (
+        _desk_ticket,
+        _desk_write(
+            {"action": "details", "tags": "battery", "device_model": "Mi 14"},
+            lambda t: t.tags.filter(name="battery").exists(),
+        ),
+        40,
+        {"desk staff", "superuser"},
+    ),
+    "desk write: internal note": (
+        _desk_ticket,
+        _desk_write({"action": "note", "note": "staff only"}, lambda t: t.notes.exists()),
+        30,
+        {"desk staff", "superuser"},
+    ),
+    "desk write: merge a duplicate": (_desk_ticket, _merge, 60, {"desk staff", "superuser"}),
+    "desk write: save a queue view": (_nothing, _save_view, 15, {"desk staff", "superuser"}),
+    "desk queue search": (
+        _nothing,
+        lambda c, _: c.get("/staff/queue/", {"scope": "mine", "q": "订单", "breached": "1"}),
+        14,
+        {"desk staff", "superuser"},
+    ),
+    "desk reports": (_nothing, lambda c, _: c.get("/staff/reports/"), 16, {"desk staff", "superuser"}),
+    "private request file of another fan": (
+        _private_file,
+        lambda c, f: c.get(f"/servicedesk/files/{f.pk}/"),
+        12,
+        {"desk staff", "superuser"},
+    ),
+    "desk teams admin": (
+        _nothing,
+        lambda c, _: c.get("/admin/servicedesk/team/"),
+        20,
+        {"desk staff", "superuser"},
+    ),
+    "service level targets admin": (
+        _nothing,
+        lambda c, _: c.get("/admin/servicedesk/slatarget/"),
+        20,
+        {"desk staff", "superuser"},
+    ),
 }
 
 # What a refusal looks like: the admin sends non-staff to its login page and answers staff without the
 # model permission 403; the beta board is not found by those who may not see it; the rest is 403.
-ADMIN = {"meetups admin change page", "service desk admin"}
+ADMIN = {"meetups admin change page", "service desk admin", "desk teams admin", "service level targets admin"}
 
 
 def expected_refusal(action: str, role: str) -> int:
     if action in ADMIN:
         return 403 if ROLE_USERS[role][0] else 302
-    if action == "beta board read":
+    if action in ("beta board read", "private request file of another fan"):
         return 404
     return 403
 
@@ -101,7 +185,7 @@ def test_role_matrix(client, django_assert_max_num_queries, role, action):
         response = request(client, target)
 
     if role in allowed:
-        assert response.status_code == (302 if action.startswith("moderation") else 200)
+        assert response.status_code == (302 if action.startswith(("moderation", "desk write")) else 200)
     else:
         status = expected_refusal(action, role)
         assert response.status_code == status

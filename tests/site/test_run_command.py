@@ -80,6 +80,7 @@ def test_run_prints_up_after_healthz_restarts_killed_servers_and_stops_everythin
         "FANCITY_PORT": str(web),
         "FANCITY_PG_PORT": str(pg),
         "FANCITY_REDIS_PORT": str(redis),
+        "FANCITY_SMTP_PORT": str(devtools.free_port()),
         "FANCITY_UP_TIMEOUT": str(START_TIMEOUT),
     }
     log = tmp_path / "run.log"
