@@ -58,7 +58,7 @@ def open_request(fan: User, subject: str, body: str) -> PrivateRequest:
     subject = clean_text(subject, "subject", MAX_TITLE)
     body = clean_text(body, "body", MAX_BODY)
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=fan.pk).values_list("pk", flat=True).first()
+        User.objects.select_for_update(no_key=True).filter(pk=fan.pk).values_list("pk", flat=True).first()
         now = timezone.now()
         recent = PrivateRequest.objects.filter(fan=fan, created_at__gte=now - datetime.timedelta(days=1)).count()
         if recent >= REQUESTS_PER_DAY:

@@ -152,8 +152,10 @@ def _notify_about_post(post: Post, thread: Thread, author: User) -> None:
 
 
 def _lock_author(author: User) -> None:
-    """Serialises one fan's posts, so that the limits cannot be raced past."""
-    User.objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True).first()
+    """Serialises one fan's posts, so that the limits cannot be raced past. FOR NO KEY UPDATE: rows that
+    point at the fan (a notification another reply sends them) may still be written meanwhile, or two
+    fans replying to each other would each wait for the other."""
+    User.objects.select_for_update(no_key=True).filter(pk=author.pk).values_list("pk", flat=True).first()
 
 
 def _resent(author: User, body: str, **where) -> Post | None:
@@ -302,7 +304,7 @@ def post_reply(
     _title, body = _screen(author, thread.board, "", body, files, thread=thread, quote=quote, reviewed=reviewed)
     with attachments.removed_if_refused() as written, transaction.atomic():
         _lock_author(author)
-        thread = Thread.objects.select_for_update(of=("self",)).select_related("board").get(pk=thread.pk)
+        thread = Thread.objects.select_for_update(of=("self",), no_key=True).select_related("board").get(pk=thread.pk)
         if not can_reply(author, thread):
             raise refusal(author)
         if quote is not None and (quote.thread_id != thread.pk or not quote.is_visible):

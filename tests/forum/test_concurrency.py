@@ -124,3 +124,18 @@ def test_eight_simultaneous_like_requests_are_never_a_500(client):
     assert [r.status_code for r in responses] == [200] * 8
     assert {r.json()["count"] for r in responses} == {1}
     assert Post.objects.get(pk=post.pk).like_count == 1
+
+
+def test_two_watchers_replying_to_one_thread_at_once_never_deadlock():
+    """Each reply notifies the other writer, whose row the other reply holds locked: the author's lock
+    must not block the notification's foreign key (FOR NO KEY UPDATE, not FOR UPDATE), or the two wait
+    for each other until PostgreSQL kills one. (Staff: no posting interval between the rounds.)"""
+    t = thread()
+    one, two = staff(), staff()
+    for user in (one, two):
+        posting.set_watching(user, t, True)
+    for n in range(6):
+        results = race(
+            lambda n=n: posting.post_reply(one, t, f"one {n}"), lambda n=n: posting.post_reply(two, t, f"two {n}")
+        )
+        assert [type(r).__name__ for r in results] == ["Post", "Post"], results
