@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "outbox",
     "accounts",
+    "community",
+    "messaging",
     "forum",
     "meetups",
     "servicedesk",

@@ -22,6 +22,8 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
+from community import credits
+from community.models import CreditReason
 from fancity.lib import when
 from fancity.lib.rows import insert_once
 from forum import attachments, drafts, history, hooks, likes, limits, markup, notifying, screening, search
@@ -204,6 +206,18 @@ def _new_post(
     )
 
 
+def credit_post(post: Post) -> None:
+    """Credit a post's author for it (community.credits: once per post, within the day's cap)."""
+    reason = CreditReason.THREAD if post.floor == 1 else CreditReason.REPLY
+    credits.award(post.author_id, reason, f"post:{post.pk}")
+
+
+def take_back_credits(post_ids: Iterable[int]) -> None:
+    """A hidden or deleted post earns nothing: its credit and its likes' credits are reversed."""
+    for pk in post_ids:
+        credits.take_back(f"post:{pk}")
+
+
 def start_thread(
     author: User,
     board: Board,
@@ -244,6 +258,7 @@ def start_thread(
             return twin.thread  # a form sent twice: its files came with the first
         if not reviewed:
             limits.check(author, starting_thread=True)
+            limits.check_level(author, lambda: markup.render(body), bool(files))
         now = timezone.now()
         thread = Thread.objects.create(
             board=board,
@@ -256,6 +271,7 @@ def start_thread(
             **fields,
         )
         post = _new_post(thread, author, body, 1, now, title=title)
+        credit_post(post)
         if files:
             attachments.attach(author, post, files, written)
         drafts.drop_draft(author, board=board)
@@ -300,9 +316,11 @@ def post_reply(
             return twin  # a form sent twice: its files came with the first
         if not reviewed:
             limits.check(author, starting_thread=False)
+            limits.check_level(author, lambda: markup.render(body), bool(files))
         now = timezone.now()
         floor = thread.post_count + 1
         post = _new_post(thread, author, body, floor, now, quote=quote)
+        credit_post(post)
         if files:
             attachments.attach(author, post, files, written)
         drafts.drop_draft(author, thread=thread)
@@ -365,6 +383,8 @@ def edit_post(
         added = [n for n in markup.mentioned_usernames(body) if n not in markup.mentioned_usernames(post.body)]
         post.body = body
         post.html = markup.render(body)
+        if not checked:
+            limits.check_level(editor, lambda: post.html, bool(files))
         post.edited_at = timezone.now()
         post.search = search.post_vector(thread.title if post.floor == 1 else "", post.html)
         post.save(update_fields=["body", "html", "edited_at", "search"])
@@ -395,6 +415,7 @@ def delete_post(user: User, post: Post) -> Post:
         post.save(update_fields=["deleted_at", "search"])
         if was_visible:
             _take_out_of_counts(post)
+        take_back_credits([post.pk])
         attachments.drop_for_post(post)  # its files go after the commit
     return post
 
@@ -412,6 +433,10 @@ def toggle_like(user: User, post: Post, on: bool | None = None) -> tuple[bool, i
         added = on is not False and not removed and insert_once(Like, post=post.pk, user=user.pk)
         if added or removed:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + (1 if added else -1))
+        if added and post.author_id != user.pk:
+            credits.award(post.author_id, CreditReason.LIKE, f"post:{post.pk}:like:{user.pk}")
+        elif removed:
+            credits.take_back(f"post:{post.pk}:like:{user.pk}")
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
         if added:
             likes.tell_author(post, user, count)  # one notification per post, rewritten (forum/likes.py)
