@@ -22,7 +22,7 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
-from community import credits
+from community import credits, devices, follows
 from community.models import CreditReason
 from fancity.lib import when
 from fancity.lib.rows import insert_once
@@ -104,6 +104,20 @@ def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str],
         post,
         thread,
         author,
+    )
+
+
+def _notify_followers(thread: Thread, author: User) -> None:
+    """The author's followers (community.follows) who may see the board hear of a new thread; one
+    group per author, so a prolific author mails each follower at most once an hour (the digest rules)."""
+    followers = who_may_see(thread.board, follows.followers_of(author).exclude(pk=author.pk))
+    name, title = author.public_name, thread.title
+    notify(
+        followers,
+        NotificationKind.FOLLOW,
+        lambda: _("%(name)s, whom you follow, started “%(title)s”") % {"name": name, "title": title},
+        thread.get_absolute_url(),
+        group=f"follow:{author.pk}",
     )
 
 
@@ -251,6 +265,10 @@ def start_thread(
             "device_model": (extra.get("device_model") or "").strip()[:80],
             "software_version": (extra.get("software_version") or "").strip()[:80],
         }
+        if not fields["device_model"] and (main := devices.main_device(author)) is not None:
+            # The reporter's main device (community device tags) and its system version, unless they named one.
+            fields["device_model"] = main.device.name[:80]
+            fields["software_version"] = fields["software_version"] or main.system_version[:80]
     title, body = _screen(author, board, title, body, files, extra=fields, reviewed=reviewed)
     with attachments.removed_if_refused() as written, transaction.atomic():
         _lock_author(author)
@@ -286,6 +304,7 @@ def start_thread(
         mark_read(author, thread, 1)
         record_activity(author)
         _notify_about_post(post, thread, author)
+        _notify_followers(thread, author)
         if board.kind == BoardKind.FEEDBACK:
             hooks.feedback_thread_created(thread)  # settings.FORUM_FEEDBACK_HOOKS, after the commit
     return thread

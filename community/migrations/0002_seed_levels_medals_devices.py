@@ -1,3 +1,5 @@
+import json
+
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -54,6 +56,14 @@ def seed(apps, schema_editor):
     group.permissions.add(
         *Permission.objects.filter(content_type__app_label="community", codename__in=MODERATOR_PERMISSIONS)
     )
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every, _ = IntervalSchedule.objects.get_or_create(every=6, period="hours")
+    PeriodicTask.objects.get_or_create(
+        name="Community: automatic medals for fans active lately",
+        defaults={"task": "community.tasks.recompute_medals", "interval": every, "args": json.dumps([]),
+                  "kwargs": json.dumps({}), "enabled": True},
+    )
 
 
 class Migration(migrations.Migration):
@@ -61,5 +71,6 @@ class Migration(migrations.Migration):
         ("community", "0001_ledger_levels_medals_devices_follows"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,11 @@
+"""The community's Celery tasks: thin, idempotent wrappers (queued by name, STYLE.md)."""
+
+from celery import shared_task
+
+from community import medals
+
+
+@shared_task(name="community.tasks.recompute_medals")
+def recompute_medals(user_ids: list[int] | None = None) -> int:
+    """Automatic medals for these fans, or for every fan active in the last two days (beat, daily)."""
+    return medals.recompute(user_ids if user_ids is not None else medals.recently_active())
