@@ -21,11 +21,13 @@ LEVEL_SQL = (
 )
 # "icon␟name␟English name" of each medal the fan shows under their name, in their order.
 SHOWN_MEDALS_SQL = (
-    f"ARRAY(SELECT concat_ws(chr(31), m.icon, m.name, m.name_en) FROM {_AWARD} a JOIN {_MEDAL} m ON m.id = a.medal_id "
+    f"ARRAY(SELECT concat_ws(chr(31), m.icon, m.name, m.name_en) "
+    f"FROM {_AWARD} a JOIN {_MEDAL} m ON m.id = a.medal_id "
     f"WHERE a.user_id = {{t}}.id AND a.shown_position IS NOT NULL ORDER BY a.shown_position)"
 )
 MAIN_DEVICE_SQL = (
-    f"(SELECT d.name FROM {_FAN_DEVICE} f JOIN {_DEVICE} d ON d.id = f.device_id WHERE f.user_id = {{t}}.id AND f.is_main)"
+    f"(SELECT d.name FROM {_FAN_DEVICE} f JOIN {_DEVICE} d ON d.id = f.device_id "
+    f"WHERE f.user_id = {{t}}.id AND f.is_main)"
 )
 
 

@@ -44,7 +44,9 @@ RULES = {
 _STANDING = Standing._meta.db_table
 _LEVEL = Level._meta.db_table
 # The level `credits` gives: the highest threshold reached (a negative balance is the lowest level's).
-LEVEL_FOR_SQL = f"(SELECT l.id FROM {_LEVEL} l WHERE l.threshold <= GREATEST({{credits}}, 0) ORDER BY l.threshold DESC LIMIT 1)"
+LEVEL_FOR_SQL = (
+    f"(SELECT l.id FROM {_LEVEL} l WHERE l.threshold <= GREATEST({{credits}}, 0) ORDER BY l.threshold DESC LIMIT 1)"
+)
 
 
 def _lock(user_id: int) -> None:

@@ -12,7 +12,9 @@ def community_data(user: User) -> dict:
             {"when": e.created_at.isoformat(), "amount": e.amount, "reason": e.reason, "note": e.note}
             for e in CreditEntry.objects.filter(user=user).order_by("id")
         ],
-        "check_ins": [d.isoformat() for d in CheckIn.objects.filter(user=user).order_by("day").values_list("day", flat=True)],
+        "check_ins": [
+            d.isoformat() for d in CheckIn.objects.filter(user=user).order_by("day").values_list("day", flat=True)
+        ],
         "devices": [
             {"device": d.device.name, "main": d.is_main, "system_version": d.system_version}
             for d in FanDevice.objects.filter(user=user).select_related("device")

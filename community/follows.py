@@ -1,5 +1,6 @@
 """Following a fan: their new threads reach the follower's notifications (forum.posting tells them)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -22,7 +23,7 @@ def unfollow(user: User, fan: User) -> None:
     Follow.objects.filter(follower=user, followed=fan).delete()
 
 
-def follows(user: User, fan: User) -> bool:
+def follows(user: User | AnonymousUser, fan: User) -> bool:
     return user.is_authenticated and Follow.objects.filter(follower=user, followed=fan).exists()
 
 

@@ -10,7 +10,6 @@ the meetups count meetups attended and club meetups organised. Confirmed bugs co
 core testers from their group, the anniversary from the date the fan joined.
 """
 
-import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 

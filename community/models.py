@@ -210,7 +210,8 @@ class MedalAward(models.Model):
                 name="medal_one_per_shown_place",
             ),
             models.CheckConstraint(
-                condition=Q(shown_position__isnull=True) | Q(shown_position__gte=1, shown_position__lte=MAX_SHOWN_MEDALS),
+                condition=Q(shown_position__isnull=True)
+                | Q(shown_position__gte=1, shown_position__lte=MAX_SHOWN_MEDALS),
                 name="medal_shown_place_in_range",
             ),
         ]

@@ -14,7 +14,6 @@ from forum.boards import can_see, who_may_see
 from forum.models import FeedbackKind, FeedbackStatus, MeToo, Post, StatusChange, Thread
 from forum.posting import can_write, notify_fans
 
-
 # The statuses that say staff confirmed a bug report (for its reporter's credits).
 CONFIRMED = (FeedbackStatus.ACKNOWLEDGED, FeedbackStatus.IN_PROGRESS, FeedbackStatus.FIXED)
 

@@ -137,7 +137,10 @@ def check_level(author: User, html: Callable[[], str], has_files: bool) -> None:
         return
     if not level.may_post_links and _OUTSIDE.search(html()):
         raise ValidationError(
-            {"body": _("Links and outside images unlock at a higher level (you are %(level)s).") % {"level": level.label}},
+            {
+                "body": _("Links and outside images unlock at a higher level (you are %(level)s).")
+                % {"level": level.label}
+            },
             code="level",
         )
     if not level.may_attach and has_files:

@@ -15,17 +15,15 @@ def facts(user_ids: list[int]) -> dict[int, dict[str, int]]:
         .values("fan_id")
         .annotate(n=Count("id"))
     )
-    for row in attended:
-        out[row["fan_id"]]["meetups_attended"] = row["n"]
+    for fan_id, n in attended.values_list("fan_id", "n"):
+        out[fan_id]["meetups_attended"] = n
     organised = (
-        Meetup.objects.filter(
-            proposed_by_id__in=user_ids, kind=Meetup.Kind.FAN, approval=Meetup.Approval.APPROVED
-        )
+        Meetup.objects.filter(proposed_by_id__in=user_ids, kind=Meetup.Kind.FAN, approval=Meetup.Approval.APPROVED)
         .values("proposed_by_id")
         .annotate(n=Count("id"))
     )
-    for row in organised:
-        out[row["proposed_by_id"]]["club_meetups_organised"] = row["n"]
+    for organiser_id, n in organised.values_list("proposed_by_id", "n"):
+        out[organiser_id]["club_meetups_organised"] = n
     return dict(out)
 
 

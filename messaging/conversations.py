@@ -65,7 +65,8 @@ def refusal(sender: User, recipient: User) -> str | None:
         return _("You cannot message this fan.")
     if not may_message_strangers(sender) and is_stranger(sender, recipient):
         return _(
-            "New fans can message only fans who follow them or wrote to them first. Messaging anyone unlocks at a higher level."
+            "New fans can message only fans who follow them or wrote to them first. "
+            "Messaging anyone unlocks at a higher level."
         )
     return None
 
@@ -122,7 +123,9 @@ def send(sender: User, recipient: User, body: str) -> Message:
             ) % {"name": name, "n": count}
 
         # One notification per conversation, mailed under the digest rules every notification follows.
-        notify_grouped(recipient, NotificationKind.MESSAGE, text, conversation_url(conversation), f"pm:{conversation.pk}")
+        notify_grouped(
+            recipient, NotificationKind.MESSAGE, text, conversation_url(conversation), f"pm:{conversation.pk}"
+        )
     return message
 
 
@@ -154,9 +157,9 @@ def open_conversation(user: User, conversation_id: int) -> tuple[Conversation, l
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None or not may_read(user, conversation):
         raise PermissionDenied
-    messages = list(
-        Message.objects.filter(conversation=conversation).select_related("sender").order_by("-id")[:PAGE]
-    )[::-1]
+    messages = list(Message.objects.filter(conversation=conversation).select_related("sender").order_by("-id")[:PAGE])[
+        ::-1
+    ]
     Participant.objects.filter(conversation=conversation, user=user, unread__gt=0).update(unread=0)
     other_id = conversation.high_id if user.pk == conversation.low_id else conversation.low_id
     other = User.objects.get(pk=other_id)
@@ -173,9 +176,7 @@ def inbox(user: User, limit: int = 50) -> list[tuple[Participant, User]]:
     mine = list(
         Participant.objects.filter(user=user).select_related("conversation").order_by("-last_message_at")[:limit]
     )
-    other_ids = [
-        p.conversation.high_id if p.conversation.low_id == user.pk else p.conversation.low_id for p in mine
-    ]
+    other_ids = [p.conversation.high_id if p.conversation.low_id == user.pk else p.conversation.low_id for p in mine]
     others = User.objects.in_bulk(other_ids)
     return [(p, others[pk]) for p, pk in zip(mine, other_ids, strict=True) if pk in others]
 
