@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from community import levels
 from community.models import CreditEntry, CreditReason, Level, Standing
 from community.permissions import may_adjust_credits
 
@@ -129,7 +130,9 @@ def adjust(staff: User, fan: User, amount: int, note: str) -> CreditEntry:
         raise ValidationError({"amount": _("Enter a number of credits other than zero.")})
     with transaction.atomic():
         _lock(fan.pk)
-        return _write(fan.pk, amount, CreditReason.STAFF, note=note[:200], staff=staff)
+        entry = _write(fan.pk, amount, CreditReason.STAFF, note=note[:200], staff=staff)
+    levels.forget(fan)
+    return entry
 
 
 def credits_of(user_id: int) -> int:

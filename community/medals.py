@@ -74,7 +74,7 @@ def recompute(user_ids: Iterable[int]) -> int:
         batch = ids[start : start + BATCH]
         for pk, facts in facts_for(batch).items():
             for rule, medal_id in automatic.items():
-                if RULES[rule](facts) and insert_once(MedalAward, user=pk, medal=medal_id):
+                if RULES[rule](facts) and insert_once(MedalAward, user=pk, medal=medal_id, reason=""):
                     given += 1
     return given
 

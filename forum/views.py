@@ -138,7 +138,8 @@ def board(request, slug):
             "filters": filters,
             "statuses": FeedbackStatus.choices,
             "kinds": FeedbackKind.choices,
-            "device_names": device_names() if board.is_feedback else (),
+            "device_names": (names := device_names() if board.is_feedback else ()),
+            "device_key": "\n".join(names),  # the filter's device list, as the kept block's key
             "can_start": posting.can_start_thread(request.user, board),
             "featured": featured,
             # From the cache (one GET; one small query when it misses), on the first page of the full list.

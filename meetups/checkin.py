@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import is_event_staff
-from community import credits
 from community.models import CreditReason
 from meetups.locking import RegistrationError, lock_meetup
 from meetups.models import Meetup, Registration, SchedulerSettings
 from meetups.tickets import read_ticket
+from outbox.queueing import enqueue
 
 State = Registration.State
 
@@ -126,7 +126,8 @@ def _let_in(meetup: Meetup, registration_id: int) -> Registration:
     registration.checked_in_at = timezone.now()
     registration.confirm_by = None  # a late seat held for the fan: coming to the door confirms it
     registration.save(update_fields=["checked_in_at", "confirm_by"])
-    credits.award(registration.fan_id, CreditReason.MEETUP, f"meetup:{meetup.pk}")
+    # The fan's credit for coming, after the commit: the door stays as quick as it was.
+    enqueue("community.tasks.award_credit", registration.fan_id, CreditReason.MEETUP.value, f"meetup:{meetup.pk}")
     return registration
 
 
