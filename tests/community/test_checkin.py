@@ -39,9 +39,9 @@ def test_the_streak_counts_days_in_a_row_and_restarts_after_a_gap():
 def test_the_navigation_knows_without_a_query_whether_the_fan_checked_in(client):
     user = fan()
     client.force_login(user)
-    assert 'data-checkin' in client.get("/forum/").content.decode()
+    assert "data-checkin" in client.get("/forum/").content.decode()
     checkin.check_in(user)
-    assert 'data-checkin' not in client.get("/forum/").content.decode()
+    assert "data-checkin" not in client.get("/forum/").content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
