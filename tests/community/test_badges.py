@@ -38,7 +38,7 @@ def test_level_medals_and_device_under_posts_keep_the_thread_page_budget(client,
         page = client.get(t.get_absolute_url()).content.decode()
     assert page.count("初级粉丝") == 6
     assert page.count("📱Fan Phone 15") == 6
-    assert page.count("title=\"核心测试者\"") == 6 and page.count("title=\"初次见面\"") == 6
+    assert page.count('title="核心测试者"') == 6 and page.count('title="初次见面"') == 6
 
 
 def test_level_and_medals_render_in_english(client):
