@@ -1,6 +1,6 @@
 """Credits (积分): a ledger, one row per change with its reason, and the fan's standing kept in step.
 
-Every change goes through `_change`, which locks the fan's `Standing` row (creating it on first use),
+Every change goes through `_lock` and `_write`, which lock the fan's `Standing` row (creating it on first use),
 writes the ledger row and moves the standing's credits and level in one statement, all in the caller's
 transaction: the level is never out of step with the ledger (`recompute` derives both from the ledger
 alone; tests compare). Per fan, changes are serialised by that row lock, which makes the "once per
