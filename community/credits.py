@@ -1,14 +1,13 @@
 """Credits (积分): a ledger, one row per change with its reason, and the fan's standing kept in step.
 
-Every change goes through `_lock` and `_write`, which lock the fan's `Standing` row (creating it on first use),
-writes the ledger row and moves the standing's credits and level in one statement, all in the caller's
-transaction: the level is never out of step with the ledger (`recompute` derives both from the ledger
+Every change goes through `_lock` (the fan's `Standing` row, created on first use) and `_write` (the
+ledger row, and the standing's credits and level moved in one statement), in the caller's transaction: the level is never out of step with the ledger (`recompute` derives both from the ledger
 alone; tests compare). Per fan, changes are serialised by that row lock, which makes the "once per
 thing" check and the daily caps exact; the partial unique index `credit_once_per_thing` is the last
 line of defence.
 
 Higher apps credit fans by calling these functions in their own write's transaction (forum.posting,
-forum.moderation, forum.feedback, meetups.checkin); content that is hidden or deleted has its credits
+forum.moderation, forum.feedback; meetups.checkin through the award_credit task); content that is hidden or deleted has its credits
 taken back by `take_back`, with a reversing row, so the ledger keeps its history.
 """
 
