@@ -99,22 +99,26 @@ def award(user_id: int, reason: str, ref: str) -> int:
     return amount
 
 
-def take_back(ref: str) -> int:
-    """Reverse every live credit for `ref` and for the things under it ("post:12" also takes back
-    "post:12:like:7"): a hidden or deleted post earns nothing. Returns the credits taken back."""
+def take_back(*refs: str) -> int:
+    """Reverse every live credit for each ref and for the things under it ("post:12" also takes back
+    "post:12:like:7"): a hidden or deleted post earns nothing. Returns the credits taken back. Every
+    fan concerned is locked first, in id order, so two reversals never wait on each other in a circle."""
+    if not refs:
+        return 0
+    match = Q()
+    for ref in refs:
+        match |= Q(ref=ref) | Q(ref__startswith=f"{ref}:")
     with transaction.atomic():
-        entries = CreditEntry.objects.filter(
-            Q(ref=ref) | Q(ref__startswith=f"{ref}:"), amount__gt=0, reversed=False, reverses__isnull=True
-        )
+        entries = CreditEntry.objects.filter(match, amount__gt=0, reversed=False, reverses__isnull=True)
         user_ids = sorted(set(entries.values_list("user_id", flat=True)))
-        total = 0
-        for user_id in user_ids:  # in id order, so two reversals never wait on each other in a circle
+        for user_id in user_ids:
             _lock(user_id)
-            for entry in entries.filter(user_id=user_id).select_for_update(of=("self",)):
-                entry.reversed = True
-                entry.save(update_fields=["reversed"])
-                _write(user_id, -entry.amount, entry.reason, entry.ref, reverses=entry)
-                total += entry.amount
+        total = 0
+        for entry in entries.select_for_update(of=("self",)).order_by("id"):
+            entry.reversed = True
+            entry.save(update_fields=["reversed"])
+            _write(entry.user_id, -entry.amount, entry.reason, entry.ref, reverses=entry)
+            total += entry.amount
     return total
 
 

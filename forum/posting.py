@@ -228,8 +228,7 @@ def credit_post(post: Post) -> None:
 
 def take_back_credits(post_ids: Iterable[int]) -> None:
     """A hidden or deleted post earns nothing: its credit and its likes' credits are reversed."""
-    for pk in post_ids:
-        credits.take_back(f"post:{pk}")
+    credits.take_back(*(f"post:{pk}" for pk in post_ids))
 
 
 def start_thread(

@@ -148,5 +148,5 @@ def test_a_level_without_links_refuses_links_but_not_mentions_or_quotes():
     author, t = fan(), thread()
     with pytest.raises(ValidationError) as refused:
         posting.post_reply(author, t, "see https://spam.example/")
-    assert "level" in str(refused.value)
+    assert "更高等级" in str(refused.value)
     posting.post_reply(author, t, f"@{t.author.username} [floor 1](/forum/post/1/)")
