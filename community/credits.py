@@ -1,21 +1,24 @@
 """Credits (积分): a ledger, one row per change with its reason, and the fan's standing kept in step.
 
 Every change goes through `_lock` (the fan's `Standing` row, created on first use) and `_write` (the
-ledger row, and the standing's credits and level moved in one statement), in the caller's transaction: the level is never out of step with the ledger (`recompute` derives both from the ledger
-alone; tests compare). Per fan, changes are serialised by that row lock, which makes the "once per
-thing" check and the daily caps exact; the partial unique index `credit_once_per_thing` is the last
-line of defence.
+ledger row, and the standing's credits and level moved in one statement), in the caller's
+transaction: the level is never out of step with the ledger (`recompute` derives both from the
+ledger alone; tests compare). Per fan, changes are serialised by that row lock, which makes the
+"once per thing" check and the daily caps exact; the partial unique index `credit_once_per_thing` is
+the last line of defence.
 
 Higher apps credit fans by calling these functions in their own write's transaction (forum.posting,
-forum.moderation, forum.feedback; meetups.checkin through the award_credit task); content that is hidden or deleted has its credits
-taken back by `take_back`, with a reversing row, so the ledger keeps its history.
+forum.moderation, forum.feedback; meetups.checkin through the award_credit task); content that is
+hidden or deleted has its credits taken back by `take_back`, with a reversing row, so the ledger
+keeps its history.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,26 +102,57 @@ def award(user_id: int, reason: str, ref: str) -> int:
     return amount
 
 
+_LEDGER = CreditEntry._meta.db_table
+TAKE_BACK_BATCH = 200  # refs per statement (a withdrawn thread's posts)
+_LIVE = "amount > 0 AND NOT reversed AND reverses_id IS NULL"
+_MATCH = "({match})"  # per ref "ref = %(rN)s OR ref LIKE %(uN)s": each an index condition (credit_ref)
+# Every fan concerned, locked in id order (their standing rows exist: they have credits to take back).
+_LOCK_OWNERS_SQL = (
+    f"SELECT user_id FROM {_STANDING} WHERE user_id IN "
+    f"(SELECT user_id FROM {_LEDGER} WHERE {_LIVE} AND {_MATCH}) ORDER BY user_id FOR UPDATE"
+)
+# Mark the live entries reversed, write their reversing rows, and move each fan's standing: one statement.
+_TAKE_BACK_SQL = f"""
+WITH taken AS (
+  UPDATE {_LEDGER} SET reversed = TRUE WHERE {_LIVE} AND {_MATCH}
+  RETURNING id, user_id, amount, reason, ref
+), written AS (
+  INSERT INTO {_LEDGER} (user_id, amount, reason, ref, note, reverses_id, reversed, created_at, day)
+  SELECT user_id, -amount, reason, ref, '', id, FALSE, %(now)s, %(day)s FROM taken
+  RETURNING user_id, amount
+), moved AS (
+  SELECT user_id, sum(amount) AS delta FROM written GROUP BY user_id
+)
+UPDATE {_STANDING} s SET credits = s.credits + moved.delta,
+  level_id = {LEVEL_FOR_SQL.format(credits="s.credits + moved.delta")}
+FROM moved WHERE s.user_id = moved.user_id
+RETURNING -moved.delta
+"""
+
+
 def take_back(*refs: str) -> int:
     """Reverse every live credit for each ref and for the things under it ("post:12" also takes back
-    "post:12:like:7"): a hidden or deleted post earns nothing. Returns the credits taken back. Every
-    fan concerned is locked first, in id order, so two reversals never wait on each other in a circle."""
+    "post:12:like:7"): a hidden or deleted post earns nothing. Returns the credits taken back.
+
+    Two statements whatever the number of entries: the fans concerned are locked first, in id order
+    (so two reversals never wait on each other in a circle, and an award for them waits), then the
+    entries are marked, their reversing rows written and the standings moved, in one statement."""
     if not refs:
         return 0
-    match = Q()
-    for ref in refs:
-        match |= Q(ref=ref) | Q(ref__startswith=f"{ref}:")
-    with transaction.atomic():
-        entries = CreditEntry.objects.filter(match, amount__gt=0, reversed=False, reverses__isnull=True)
-        user_ids = sorted(set(entries.values_list("user_id", flat=True)))
-        for user_id in user_ids:
-            _lock(user_id)
-        total = 0
-        for entry in entries.select_for_update(of=("self",)).order_by("id"):
-            entry.reversed = True
-            entry.save(update_fields=["reversed"])
-            _write(entry.user_id, -entry.amount, entry.reason, entry.ref, reverses=entry)
-            total += entry.amount
+    total = 0
+    for start in range(0, len(refs), TAKE_BACK_BATCH):
+        batch = refs[start : start + TAKE_BACK_BATCH]
+        params: dict[str, Any] = {"now": timezone.now(), "day": timezone.localdate()}
+        for n, ref in enumerate(batch):
+            escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params[f"r{n}"], params[f"u{n}"] = ref, f"{escaped}:%"
+        match = " OR ".join(f"ref = %(r{n})s OR ref LIKE %(u{n})s" for n in range(len(batch)))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_LOCK_OWNERS_SQL.format(match=match), params)
+            if not cursor.fetchall():
+                continue
+            cursor.execute(_TAKE_BACK_SQL.replace("{match}", match), params)
+            total += sum(row[0] for row in cursor.fetchall())
     return total
 
 

@@ -68,7 +68,9 @@ class CreditEntry(models.Model):
     of their entries; `Standing` keeps that sum and the level it gives, written in the same
     transaction (community.credits)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("fan")
+    )
     amount = models.IntegerField(_("credits"))
     reason = models.CharField(_("reason"), max_length=10, choices=CreditReason.choices)
     # What earned it ("post:12", "post:12:like:7", "meetup:3", "checkin:2026-12-06"): one credit per
@@ -76,11 +78,16 @@ class CreditEntry(models.Model):
     ref = models.CharField(_("for"), max_length=80, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
     )
     # A reversal points at the entry it takes back; the entry taken back is marked `reversed`.
     reverses = models.OneToOneField("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    reversed = models.BooleanField(default=False)
+    reversed = models.BooleanField(_("taken back"), default=False)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     day = models.DateField()  # the local day it counts against the reason's daily cap
 
@@ -106,10 +113,16 @@ class Standing(models.Model):
     """A fan's credits and level: the ledger's sum, kept in step with it (one row per fan who has one)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="standing"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="standing",
+        verbose_name=_("fan"),
     )
-    credits = models.IntegerField(default=0)
-    level = models.ForeignKey(Level, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    credits = models.IntegerField(_("credits"), default=0)
+    level = models.ForeignKey(
+        Level, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("level")
+    )
 
     class Meta:
         verbose_name = _("standing")
@@ -189,15 +202,22 @@ MAX_SHOWN_MEDALS = 3
 
 
 class MedalAward(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    medal = models.ForeignKey(Medal, on_delete=models.CASCADE, related_name="awards")
-    awarded_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("fan")
+    )
+    medal = models.ForeignKey(Medal, on_delete=models.CASCADE, related_name="awards", verbose_name=_("medal"))
+    awarded_at = models.DateTimeField(_("awarded at"), default=timezone.now)
     awarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("awarded by"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     # 1-3: shown under the fan's name on posts, in this order; null: only on the profile.
-    shown_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    shown_position = models.PositiveSmallIntegerField(_("shown in place"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("medal award")

@@ -22,7 +22,15 @@ MEDALS = [
     ("club_organiser", "同城组织者", "City club organiser", "📣", "Organised a meetup of their city club"),
     ("anniversary", "周年粉丝", "Anniversary", "🎂", "A fan for a year or more"),
 ]
-DEVICES = ["Fan Phone 15", "Fan Phone 15 Pro", "Fan Phone 14", "Fan Phone 14 Pro", "Fan Phone 13", "Fan Pad 6"]
+# (name, slug): staff rename and extend the list in the admin.
+DEVICES = [
+    ("粉丝手机 15", "fan-phone-15"),
+    ("粉丝手机 15 至尊版", "fan-phone-15-ultra"),
+    ("粉丝手机 14", "fan-phone-14"),
+    ("粉丝手机 14 至尊版", "fan-phone-14-ultra"),
+    ("粉丝手机 13", "fan-phone-13"),
+    ("粉丝平板 6", "fan-pad-6"),
+]
 MODERATOR_PERMISSIONS = [
     "view_level", "view_creditentry", "view_standing", "view_checkin", "view_device", "add_device", "change_device",
     "view_medal", "add_medal", "change_medal", "view_medalaward", "view_fandevice",
@@ -45,8 +53,8 @@ def seed(apps, schema_editor):
         Medal.objects.get_or_create(
             slug=slug, defaults=dict(name=name, name_en=name_en, icon=icon, description=description, rule=slug)
         )
-    for position, name in enumerate(DEVICES):
-        Device.objects.get_or_create(name=name, defaults=dict(slug=name.lower().replace(" ", "-"), position=position))
+    for position, (name, slug) in enumerate(DEVICES):
+        Device.objects.get_or_create(slug=slug, defaults=dict(name=name, position=position))
     app_config = apps.get_app_config("community")
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)

@@ -36,7 +36,7 @@ def test_check_in_with_one_tap_on_a_phone(browser, live_server):
 @pytest.mark.browser
 def test_medals_under_a_post_the_user_card_and_a_private_message(browser, live_server):
     author = fan(username="laofen", display_name="老粉丝")
-    device = Device.objects.get(name="Fan Phone 15 Pro")
+    device = Device.objects.get(name="粉丝手机 15 至尊版")
     devices.set_devices(author, [device.pk], device.pk)
     shown = [Medal.objects.get(slug=s) for s in ("ten_meetups", "hundred_replies", "anniversary")]
     for medal in shown:
@@ -54,7 +54,7 @@ def test_medals_under_a_post_the_user_card_and_a_private_message(browser, live_s
         head = page.locator("#floor-1 .post-head")
         assert head.locator(".tag.level").inner_text() == "初级粉丝"
         assert head.locator(".medal").all_inner_texts() == ["🎉聚会常客", "💬百帖达人", "🎂周年粉丝"]
-        assert "Fan Phone 15 Pro" in head.locator(".device").inner_text()
+        assert "粉丝手机 15 至尊版" in head.locator(".device").inner_text()
         box = head.bounding_box()
         assert box is not None and box["width"] <= 390
         page.screenshot(path=f"{SHOTS}/post-medals.png")
@@ -62,7 +62,7 @@ def test_medals_under_a_post_the_user_card_and_a_private_message(browser, live_s
         head.get_by_role("link", name="老粉丝").click()
         card = page.locator("dialog .user-card")
         card.wait_for()
-        assert "初级粉丝" in card.inner_text() and "Fan Phone 15 Pro" in card.inner_text()
+        assert "初级粉丝" in card.inner_text() and "粉丝手机 15 至尊版" in card.inner_text()
         assert card.locator(".medal").count() == 3
         page.screenshot(path=f"{SHOTS}/user-card.png")
 
