@@ -300,6 +300,9 @@ ACCOUNT_FAN_COLUMNS = {
 # What higher apps know about fans for the automatic medals (community/medals.py):
 # `facts(user_ids) -> {user_id: {fact: number}}`.
 COMMUNITY_MEDAL_FACTS = ["forum.community_facts.facts", "meetups.community_facts.facts"]
+# What higher apps add to the community panel of a profile, as columns of its one statement:
+# name -> dotted path of SQL with `{user}` for the fan's id.
+COMMUNITY_PROFILE_COLUMNS = {"meetups_attended": "meetups.community_facts.ATTENDED_SQL"}
 # How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
 # "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
 NOTIFICATION_SUBJECTS = {"thread": "forum.notifying.describe"}
