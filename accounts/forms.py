@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import wordfilter
 from accounts.models import City, NotificationKind, User
 from accounts.roles import is_desk_staff
+from fancity.lib.choices import set_choices
 
 
 class CityField(forms.CharField):
@@ -109,9 +110,7 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["email_kinds"] = [k for k in NotificationKind.values if k not in self.instance.muted_emails]
         if not is_desk_staff(self.instance):  # the desk's notices go to the desk only
-            kinds = self.fields["email_kinds"]
-            assert isinstance(kinds, forms.MultipleChoiceField)
-            kinds.choices = [c for c in NotificationKind.choices if c[0] != NotificationKind.STAFF]
+            set_choices(self, "email_kinds", [c for c in NotificationKind.choices if c[0] != NotificationKind.STAFF])
 
     def save(self, commit=True):
         self.instance.muted_emails = [k for k in NotificationKind.values if k not in self.cleaned_data["email_kinds"]]

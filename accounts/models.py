@@ -40,6 +40,8 @@ class NotificationKind(models.TextChoices):
     STAFF = "staff", _("Staff work queues")
     MODERATION = "moderation", _("Moderators' decisions about my posts, and reports to handle")
     LIKE = "like", _("Likes of my posts")
+    MESSAGE = "message", _("Private messages to me")
+    FOLLOW = "follow", _("New threads by fans I follow")
 
 
 # Accounts the site itself writes with (the service desk's automatic answers): shown with a name in

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "outbox",
     "accounts",
+    "community",
+    "messaging",
     "forum",
     "meetups",
     "servicedesk",
@@ -363,10 +365,20 @@ FORUM_REPLY_HOOKS = ["servicedesk.lifecycle.thread_reply_posted"]
 FORUM_THREAD_PANELS = ["servicedesk.forum_hooks.thread_state_panel"]
 # What higher apps show on a fan's profile page (accounts/views.py): `panel(request, fan)` returns
 # `(template name, context)` or None; the template gets that context as `panel`.
-ACCOUNT_PROFILE_PANELS = ["forum.reading.profile.profile_panel"]
+ACCOUNT_PROFILE_PANELS = ["community.profile.profile_panel", "forum.reading.profile.profile_panel"]
 # What higher apps read with the signed-in fan's own row (accounts/backends.py), so that no page runs
 # a query for it: attribute name -> dotted path of an SQL expression, `{user}` standing for the fan's id.
-ACCOUNT_FAN_COLUMNS = {"appointed_board_ids": "forum.permissions.APPOINTED_BOARDS_SQL"}
+ACCOUNT_FAN_COLUMNS = {
+    "appointed_board_ids": "forum.permissions.APPOINTED_BOARDS_SQL",
+    "checked_in_today": "community.checkin.CHECKED_IN_TODAY_SQL",
+    "unread_messages": "messaging.conversations.UNREAD_SQL",
+}
+# What higher apps know about fans for the automatic medals (community/medals.py):
+# `facts(user_ids) -> {user_id: {fact: number}}`.
+COMMUNITY_MEDAL_FACTS = ["forum.community_facts.facts", "meetups.community_facts.facts"]
+# What higher apps add to the community panel of a profile, as columns of its one statement:
+# name -> dotted path of SQL with `{user}` for the fan's id.
+COMMUNITY_PROFILE_COLUMNS = {"meetups_attended": "meetups.community_facts.ATTENDED_SQL"}
 # How notifications are shown (accounts/notifications.py): the prefix of their group ("thread" of
 # "thread:12") -> `describe(user, notifications) -> {id: Shown | None}`, by the app that owns it.
 NOTIFICATION_SUBJECTS = {"thread": "forum.writing.notifying.describe"}
@@ -384,6 +396,8 @@ NOTIFICATION_REPLY_TO = {
 # transaction. An app that stores something about a fan registers both.
 PERSONAL_DATA_EXPORTS = [
     "accounts.export.accounts_data",
+    "community.export.community_data",
+    "messaging.export.messaging_data",
     "forum.export.forum_data",
     "forum.attachments.attachments_data",
     "forum.writing.drafts.drafts_data",
@@ -394,6 +408,8 @@ PERSONAL_DATA_EXPORTS = [
 ]
 PERSONAL_DATA_ERASERS = [
     "accounts.export.erase_accounts_data",
+    "community.export.erase_community_data",
+    "messaging.export.erase_messaging_data",
     "forum.export.erase_forum_data",
     "forum.attachments.erase_attachments",
     "forum.writing.drafts.erase_drafts",

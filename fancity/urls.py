@@ -41,6 +41,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("community.urls")),
+    path("messages/", include("messaging.urls")),
     path("forum/", include("forum.urls")),
     path("meetups/", include("meetups.urls")),
     path("", include("servicedesk.urls")),

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from community.devices import device_names
+from fancity.lib.choices import set_choices
 from fancity.lib.params import MAX_ID
 from forum.models import Board, FeedbackKind, FeedbackStatus, Post, Thread
 from forum.permissions import can_see, may_see_beta
@@ -123,9 +125,7 @@ class EditForm(forms.Form):
         """`attachments`: the post's (id, file name) pairs, offered for removal."""
         super().__init__(*args, **kwargs)
         if attachments:
-            remove = self.fields["remove"]
-            assert isinstance(remove, forms.MultipleChoiceField)
-            remove.choices = list(attachments)
+            set_choices(self, "remove", attachments)
         else:
             del self.fields["remove"]
 
@@ -189,6 +189,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Words"), max_length=100, required=False)
     board = forms.CharField(label=_("Board"), max_length=60, required=False)
     author = forms.CharField(label=_("Author (username)"), max_length=150, required=False)
+    device = forms.CharField(label=_("Reporter's device"), max_length=60, required=False)
     since = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
@@ -227,6 +228,12 @@ class SearchForm(forms.Form):
         if board is None or not can_see(self.user, board):
             raise forms.ValidationError(_("There is no such board."))
         return board
+
+    def clean_device(self):
+        name = self.cleaned_data["device"]
+        if name and name not in device_names():
+            raise forms.ValidationError(_("Choose a device from the list."))
+        return name
 
     def clean_author(self):
         name = self.cleaned_data["author"].strip().removeprefix("@")
@@ -280,6 +287,7 @@ class SearchForm(forms.Form):
             board=board.pk if board and not thread else None,
             thread=thread.pk if thread else None,
             author=author.pk if author else None,
+            device=data.get("device") or None,
             since=_start_of(since) if since else None,
             before=_start_of(until + datetime.timedelta(days=1)) if until else None,
         )
@@ -291,6 +299,7 @@ class SearchForm(forms.Form):
             "q": data.get("q"),
             "board": data["board"].slug if data.get("board") else "",
             "author": data["author"].username if data.get("author") else "",
+            "device": data.get("device") or "",
             "since": data.get("since") or "",
             "until": data.get("until") or "",
             "sort": data.get("sort") or "",

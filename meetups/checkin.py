@@ -21,10 +21,12 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from community.models import CreditReason
 from meetups.locking import RegistrationError, lock_meetup
 from meetups.models import DoorEntry, Meetup, Registration, SchedulerSettings
 from meetups.permissions import require_door
 from meetups.tickets import read_ticket
+from outbox.queueing import enqueue
 
 State = Registration.State
 
@@ -153,6 +155,8 @@ def _let_in(
         offline=at is not None,
         scan_id=scan_id,
     )
+    # The fan's credit for coming, after the commit: the door stays as quick as it was.
+    enqueue("community.tasks.award_credit", registration.fan_id, CreditReason.MEETUP.value, f"meetup:{meetup.pk}")
     return registration
 
 

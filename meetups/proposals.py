@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.activity import record_activity
 from accounts.models import User
 from accounts.moderation import BANNED, why_may_not_act
+from community.levels import level_of
 from meetups import mail
 from meetups.changes import clean_reason
 from meetups.locking import RegistrationError, lock_meetup, require_event_staff
@@ -36,6 +37,10 @@ def propose_meetup(
         if reason == BANNED:
             raise RegistrationError(_("Your account is suspended, so you cannot propose meetups."))
         raise RegistrationError(_("Please sign in to propose a meetup."))
+    if not (level := level_of(fan)).may_propose_meetup:
+        raise RegistrationError(
+            _("Proposing a meetup unlocks at a higher level (you are %(level)s).") % {"level": level.label}
+        )
     if fan.city_id is None:
         raise RegistrationError(_("Set your home city in your settings first: proposals are for your own city."))
     now = timezone.now()

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fancity.lib.choices import set_choices
 from forum.forms import images_field, logs_field
 from forum.writing.limits import MAX_BODY, MAX_TITLE
 from servicedesk.annotations import tag_name
@@ -127,10 +128,8 @@ class TicketDetailsForm(forms.Form):
 
     def __init__(self, *args, agents=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        agent, team = self.fields["agent"], self.fields["team"]
-        assert isinstance(agent, forms.ChoiceField) and isinstance(team, forms.ChoiceField)
-        agent.choices = [("", _("Nobody"))] + [(a.pk, a.public_name) for a in agents]
-        team.choices = [("", _("No team"))] + [(t.pk, t.label) for t in teams]
+        set_choices(self, "agent", [("", _("Nobody"))] + [(a.pk, a.public_name) for a in agents])
+        set_choices(self, "team", [("", _("No team"))] + [(t.pk, t.label) for t in teams])
 
 
 class MergeForm(forms.Form):

@@ -202,6 +202,7 @@ def withdraw_thread(user: User, thread: Thread, reason: str, public_title: str =
         Post.objects.filter(pk__in=[pk for pk, _floor in ids]).update(
             hidden_at=now, hidden_by=user, hidden_reason=reason[:200], search=None
         )
+        posting.take_back_credits(pk for pk, _floor in ids)
         replies = sum(1 for _pk, floor in ids if floor > 1)
         fields = {"is_locked": True, "reply_count": Greatest(F("reply_count") - replies, 0)}
         if public_title:
@@ -270,6 +271,8 @@ def restore_thread(user: User, thread: Thread, reason: str = "") -> int:
                 hidden_reason="",
                 search=search.post_vector(thread.title if post.floor == 1 else "", post.html),
             )
+        for post in Post.objects.filter(pk__in=[p.pk for p in posts]).only("pk", "floor", "author_id"):
+            posting.credit_post(post)
         replies = sum(1 for p in posts if p.floor > 1)
         Thread.objects.filter(pk=thread.pk).update(
             hidden_at=None, hidden_by=None, hidden_reason="", reply_count=F("reply_count") + replies
@@ -325,6 +328,7 @@ def hide_post(moderator: User, post: Post, reason: str) -> Post:
         post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "search"])
         if was_visible:
             posting.take_out_of_counts(post)
+        posting.take_back_credits([post.pk])
         attachments.make_private(Q(pk=post.pk))  # its images stop being public files
         _resolve_reports(moderator, post, _("Post hidden"))
         thread = post.thread
@@ -361,6 +365,7 @@ def unhide_post(moderator: User, post: Post, reason: str = "") -> Post:
             if post.floor > 1:
                 Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
             Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1)
+            posting.credit_post(post)
         post.save(update_fields=fields)
         if thread.hidden_at is None:  # a withdrawn thread's images stay private
             attachments.make_public(Q(pk=post.pk))

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from accounts.models import User, public_name
 from accounts.roles import CORE_TESTERS, EVENT_STAFF, MODERATORS, SERVICE_DESK
+from community import badges
 from fancity.lib.cards import column, computed, nested
 from fancity.lib.names import in_page_language
 from forum.attachments import Shown
@@ -64,7 +65,8 @@ class NameCard:
 @dataclass(frozen=True, kw_only=True)
 class AuthorCard(PersonCard):
     """A post's author in its header: name, avatar, role badge (forum.templatetags.forum.role_badge
-    reads `is_superuser` and `forum_roles`) and city."""
+    reads `is_superuser` and `forum_roles`), city, and what community.badges reads with the row:
+    level, the medals they chose to show, main device."""
 
     avatar: str = column()
     is_superuser: bool = column()
@@ -73,6 +75,17 @@ class AuthorCard(PersonCard):
         f"WHERE ug.user_id = {{t}}.id AND g.name IN ({_GROUPS}) ORDER BY g.name)"
     )
     city: NameCard | None = nested(NameCard, "c")
+    level: tuple[str, ...] = column(badges.LEVEL_SQL)
+    medals: tuple[str, ...] = column(badges.SHOWN_MEDALS_SQL)
+    device: str | None = column(badges.MAIN_DEVICE_SQL)
+
+    @property
+    def level_label(self) -> str:
+        return badges.level_label(self.level)
+
+    @property
+    def shown_medals(self) -> list[badges.ShownMedal]:
+        return badges.shown_medals(self.medals)
 
     @property
     def avatar_url(self) -> str:

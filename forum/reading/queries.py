@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import City, User
+from community.devices import device_names
 from fancity.lib import cards, raw, when
 from forum.attachments import rows_sql as attachments_rows_sql
 from forum.attachments import shown_images
@@ -166,15 +167,24 @@ FEEDBACK_SORTS = {"votes": ("-me_too_count", "-created_at"), "newest": ("-create
 
 
 def feedback_threads(
-    board: Board, page: int, status: str = "", kind: str = "", sort: str = "", viewer: User | None = None
+    board: Board,
+    page: int,
+    status: str = "",
+    kind: str = "",
+    sort: str = "",
+    viewer: User | None = None,
+    device: str = "",
 ) -> tuple[list[ThreadRow], Pages]:
-    """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one."""
+    """The feedback list, filtered and sorted; a page more is fetched to know whether there is a next one.
+    `device` is one of the device names staff keep (community device tags): the reporter's device."""
     where = _LISTED
     params: list[object] = [board.pk]
     if status in FeedbackStatus.values:
         where, params = f"{where} AND status = %s", [*params, status]
     if kind in FeedbackKind.values:
         where, params = f"{where} AND feedback_kind = %s", [*params, kind]
+    if device and device in device_names():
+        where, params = f"{where} AND device_model = %s", [*params, device]
     if sort == "unanswered":
         where = f"{where} AND first_staff_reply_at IS NULL"
     start = (page - 1) * THREADS_PER_PAGE

@@ -200,6 +200,7 @@ class Scope:
     board: int | None = None
     thread: int | None = None
     author: int | None = None
+    device: str | None = None  # feedback threads whose reporter's device is this one
     since: datetime.datetime | None = None
     before: datetime.datetime | None = None
 
@@ -214,13 +215,16 @@ class Scope:
         elif self.board is not None:
             where.append(f"p.thread_id IN (SELECT id FROM {_THREAD} WHERE board_id = %s)")
             params.append(self.board)
+        if self.device is not None:
+            where.append(f"p.thread_id IN (SELECT id FROM {_THREAD} WHERE device_model = %s)")
+            params.append(self.device)
         for sql, value in (("p.author_id = %s", self.author), ("p.created_at >= %s", self.since)) + (
             ("p.created_at < %s", self.before),
         ):
             if value is not None:
                 where.append(sql)
                 params.append(value)
-        filtered = self.thread is not None or self.author is not None or self.since or self.before
+        filtered = self.thread is not None or self.author is not None or self.device or self.since or self.before
         return " AND ".join(where), params, "p.id + 0" if filtered else "p.id"
 
     def hits(self) -> tuple[str, list]:

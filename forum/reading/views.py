@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.roles import is_desk_staff
+from community.devices import device_names
 from fancity.lib.params import MAX_PAGE, int_param, page_param
 from forum import attachments, permissions
 from forum.boards import board_index
@@ -61,7 +62,7 @@ def board(request, slug):
     if featured:
         threads, pages = queries.featured_threads(board, page, viewer=request.user)
     elif board.is_feedback:
-        filters = {k: request.GET.get(k, "") for k in ("status", "kind", "sort")}
+        filters = {k: request.GET.get(k, "") for k in ("status", "kind", "sort", "device")}
         threads, pages = queries.feedback_threads(board, page, **filters, viewer=request.user)
     else:
         threads, pages = queries.board_threads(board, page, viewer=request.user)
@@ -76,6 +77,8 @@ def board(request, slug):
             "filters": filters,
             "statuses": FeedbackStatus.choices,
             "kinds": FeedbackKind.choices,
+            "device_names": (names := device_names() if board.is_feedback else ()),
+            "device_key": "\n".join(names),  # the filter's device list, as the kept block's key
             "can_start": permissions.can_start_thread(request.user, board),
             "featured": featured,
             # From the cache (one GET; one small query when it misses), on the first page of the full list.
@@ -256,6 +259,7 @@ def search_page(request):
             "page_query": query + "&" if query else "",
             "all_threads_query": all_threads,
             "max_pages": search.MAX_PAGES,
+            "device_names": device_names(),
         },
         status=400 if form.errors else 200,
     )

@@ -7,10 +7,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
 from accounts.roles import is_desk_staff
+from community import credits
+from community.models import CreditReason
 from fancity.lib.rows import insert_once
-from forum.models import FeedbackStatus, MeToo, Post, StatusChange, Thread
+from forum.models import FeedbackKind, FeedbackStatus, MeToo, Post, StatusChange, Thread
 from forum.permissions import can_see, can_write, who_may_see
 from forum.writing.posting import notify_fans
+
+# The statuses that say staff confirmed a bug report (for its reporter's credits).
+CONFIRMED = (FeedbackStatus.ACKNOWLEDGED, FeedbackStatus.IN_PROGRESS, FeedbackStatus.FIXED)
 
 
 def _voters(thread: Thread, acting: User) -> list[User]:
@@ -66,6 +71,11 @@ def change_feedback_status(
             thread.me_too_count = 0
             Thread.objects.filter(pk=original.pk).update(me_too_count=MeToo.objects.filter(thread=original).count())
         thread.save(update_fields=["status", "duplicate_of", "me_too_count"])
+        if thread.feedback_kind == FeedbackKind.BUG:
+            if status in CONFIRMED:  # a bug staff confirmed earns its reporter credits, once
+                credits.award(thread.author_id, CreditReason.BUG, f"thread:{thread.pk}:bug")
+            elif status == FeedbackStatus.DUPLICATE:
+                credits.take_back(f"thread:{thread.pk}:bug")
         label = FeedbackStatus(status).label
         if thread.author_id != staff.pk:
             notify_fans(
@@ -96,6 +106,7 @@ def mark_official_answer(staff: User, post: Post) -> Thread:
             raise ValidationError(_("Only a visible staff reply in a feedback thread can be the official answer."))
         thread.official_post = post
         thread.save(update_fields=["official_post"])
+        credits.award(post.author_id, CreditReason.ANSWER, f"post:{post.pk}:answer")
         if thread.author_id != staff.pk:
             notify_fans(
                 [thread.author],

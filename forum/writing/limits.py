@@ -1,8 +1,11 @@
-"""Posting limits: new fans post a little on their first day, everyone waits between posts, and
-previews have a budget per minute."""
+"""Posting limits: new fans post a little on their first day (as much as their level allows:
+community.levels, the lowest level's rules are the 3 threads and 10 replies fans always had), everyone
+waits between posts, and previews have a budget per minute."""
 
 import datetime
 import logging
+import re
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -12,6 +15,7 @@ from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from accounts.models import User
+from community.levels import level_of
 from fancity.lib import when
 from forum.models import Post, Thread
 from forum.permissions import posts_without_limits
@@ -20,8 +24,6 @@ MAX_TITLE = 120
 MAX_BODY = 20_000
 POST_INTERVAL = datetime.timedelta(seconds=15)
 NEW_FAN_PERIOD = datetime.timedelta(days=1)
-NEW_FAN_THREADS = 3
-NEW_FAN_REPLIES = 10
 PREVIEW_WINDOW = 60  # seconds
 PREVIEWS_PER_WINDOW = 12
 
@@ -66,25 +68,27 @@ def _limit(author: User, starting_thread: bool) -> PostingLimited | None:
     new_until = author.date_joined + NEW_FAN_PERIOD
     if now >= new_until:
         return None
+    level = level_of(author)
+    threads, replies = level.first_day_threads, level.first_day_replies
     if starting_thread:
-        if Thread.objects.filter(author=author).count() >= NEW_FAN_THREADS:
+        if threads is not None and Thread.objects.filter(author=author).count() >= threads:
             return PostingLimited(
                 ngettext(
                     "On their first day new fans may start %(n)d thread. You can start another %(when)s.",
                     "On their first day new fans may start %(n)d threads. You can start another %(when)s.",
-                    NEW_FAN_THREADS,
+                    threads,
                 )
-                % {"n": NEW_FAN_THREADS, "when": _when(new_until)},
+                % {"n": threads, "when": _when(new_until)},
                 new_until,
             )
-    elif Post.objects.filter(author=author, floor__gt=1).count() >= NEW_FAN_REPLIES:
+    elif replies is not None and Post.objects.filter(author=author, floor__gt=1).count() >= replies:
         return PostingLimited(
             ngettext(
                 "On their first day new fans may write %(n)d reply. You can reply again %(when)s.",
                 "On their first day new fans may write %(n)d replies. You can reply again %(when)s.",
-                NEW_FAN_REPLIES,
+                replies,
             )
-            % {"n": NEW_FAN_REPLIES, "when": _when(new_until)},
+            % {"n": replies, "when": _when(new_until)},
             new_until,
         )
     return None
@@ -117,4 +121,30 @@ def check_preview(author: User) -> None:
             )
             % {"n": PREVIEWS_PER_WINDOW, "when": _when(retry_at)},
             retry_at,
+        )
+
+
+_OUTSIDE = re.compile(r"""(?:href|src)="(?:https?:)?//""")
+
+
+def check_level(author: User, html: Callable[[], str], has_files: bool) -> None:
+    """Refuse what the author's level has not unlocked yet (community.levels): links and outside
+    images, attachments. The staff roles and `posts_without_limits` accounts are not limited."""
+    level = level_of(author)
+    if level.may_post_links and level.may_attach:
+        return
+    if posts_without_limits(author):
+        return
+    if not level.may_post_links and _OUTSIDE.search(html()):
+        raise ValidationError(
+            {
+                "body": _("Links and outside images unlock at a higher level (you are %(level)s).")
+                % {"level": level.label}
+            },
+            code="level",
+        )
+    if not level.may_attach and has_files:
+        raise ValidationError(
+            {"files": _("Attachments unlock at a higher level (you are %(level)s).") % {"level": level.label}},
+            code="level",
         )

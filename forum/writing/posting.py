@@ -22,6 +22,8 @@ from accounts.models import NotificationKind, User
 from accounts.moderation import ban_notice
 from accounts.notifications import notify
 from accounts.roles import is_desk_staff
+from community import credits, devices, follows
+from community.models import CreditReason
 from fancity.lib import when
 from fancity.lib.dbrouting import read_only
 from fancity.lib.rows import insert_once
@@ -112,6 +114,20 @@ def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str],
         post,
         thread,
         author,
+    )
+
+
+def _notify_followers(thread: Thread, author: User) -> None:
+    """The author's followers (community.follows) who may see the board hear of a new thread; one
+    group per author, so a prolific author mails each follower at most once an hour (the digest rules)."""
+    followers = who_may_see(thread.board, follows.followers_of(author).exclude(pk=author.pk))
+    name, title = author.public_name, thread.title
+    notify(
+        followers,
+        NotificationKind.FOLLOW,
+        lambda: _("%(name)s, whom you follow, started “%(title)s”") % {"name": name, "title": title},
+        thread.get_absolute_url(),
+        group=f"follow:{author.pk}",
     )
 
 
@@ -217,6 +233,17 @@ def _new_post(
     )
 
 
+def credit_post(post: Post) -> None:
+    """Credit a post's author for it (community.credits: once per post, within the day's cap)."""
+    reason = CreditReason.THREAD if post.floor == 1 else CreditReason.REPLY
+    credits.award(post.author_id, reason, f"post:{post.pk}")
+
+
+def take_back_credits(post_ids: Iterable[int]) -> None:
+    """A hidden or deleted post earns nothing: its credit and its likes' credits are reversed."""
+    credits.take_back(*(f"post:{pk}" for pk in post_ids))
+
+
 def start_thread(
     author: User,
     board: Board,
@@ -250,6 +277,10 @@ def start_thread(
             "device_model": (extra.get("device_model") or "").strip()[:80],
             "software_version": (extra.get("software_version") or "").strip()[:80],
         }
+        if not fields["device_model"] and (main := devices.main_device(author)) is not None:
+            # The reporter's main device (community device tags) and its system version, unless they named one.
+            fields["device_model"] = main.device.name[:80]
+            fields["software_version"] = fields["software_version"] or main.system_version[:80]
     title, body = _screen(author, board, title, body, files, extra=fields, reviewed=reviewed)
     with attachments.removed_if_refused() as written, transaction.atomic():
         _lock_author(author)
@@ -257,6 +288,7 @@ def start_thread(
             return twin.thread  # a form sent twice: its files came with the first
         if not reviewed:
             limits.check(author, starting_thread=True)
+            limits.check_level(author, lambda: markup.render(body), bool(files))
         now = timezone.now()
         thread = Thread.objects.create(
             board=board,
@@ -269,6 +301,7 @@ def start_thread(
             **fields,
         )
         post = _new_post(thread, author, body, 1, now, title=title)
+        credit_post(post)
         if files:
             attachments.attach(author, post, files, written)
         drafts.drop_draft(author, board=board)
@@ -283,6 +316,7 @@ def start_thread(
         mark_read(author, thread, 1)
         record_activity(author)
         _notify_about_post(post, thread, author)
+        _notify_followers(thread, author)
         if board.kind == BoardKind.FEEDBACK:
             hooks.feedback_thread_created(thread)  # settings.FORUM_FEEDBACK_HOOKS, after the commit
     return thread
@@ -313,9 +347,11 @@ def post_reply(
             return twin  # a form sent twice: its files came with the first
         if not reviewed:
             limits.check(author, starting_thread=False)
+            limits.check_level(author, lambda: markup.render(body), bool(files))
         now = timezone.now()
         floor = thread.post_count + 1
         post = _new_post(thread, author, body, floor, now, quote=quote)
+        credit_post(post)
         if files:
             attachments.attach(author, post, files, written)
         drafts.drop_draft(author, thread=thread)
@@ -378,6 +414,8 @@ def edit_post(
         added = [n for n in markup.mentioned_usernames(body) if n not in markup.mentioned_usernames(post.body)]
         post.body = body
         post.html = markup.render(body)
+        if not checked:
+            limits.check_level(editor, lambda: post.html, bool(files))
         post.edited_at = timezone.now()
         post.search = search.post_vector(thread.title if post.floor == 1 else "", post.html)
         post.save(update_fields=["body", "html", "edited_at", "search"])
@@ -408,6 +446,7 @@ def delete_post(user: User, post: Post) -> Post:
         post.save(update_fields=["deleted_at", "search"])
         if was_visible:
             take_out_of_counts(post)
+        take_back_credits([post.pk])
         attachments.drop_for_post(post)  # its files go after the commit
     return post
 
@@ -425,6 +464,10 @@ def toggle_like(user: User, post: Post, on: bool | None = None) -> tuple[bool, i
         added = on is not False and not removed and insert_once(Like, post=post.pk, user=user.pk)
         if added or removed:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + (1 if added else -1))
+        if added and post.author_id != user.pk:
+            credits.award(post.author_id, CreditReason.LIKE, f"post:{post.pk}:like:{user.pk}")
+        elif removed:
+            credits.take_back(f"post:{post.pk}:like:{user.pk}")
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
         if added:
             likes.tell_author(post, user, count)  # one notification per post, rewritten (forum/writing/likes.py)

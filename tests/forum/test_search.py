@@ -251,7 +251,7 @@ def test_bad_search_input_is_a_form_error_in_the_reader_s_language(client, param
     html = response.content.decode()
     assert response.status_code == 400 and message in html, html[html.find("<main") :][:2000]
     assert 'class="search-hit"' not in html
-    assert len(ctx) <= 2
+    assert len(ctx) <= 3  # 2, and the device filter's list when the cache is cold (community.devices.device_names)
 
 
 def test_grouped_results_keep_visibility_hidden_posts(client):

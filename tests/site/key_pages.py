@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from accounts.notifications import notify
 from accounts.roles import MODERATORS
+from community import checkin, devices, follows
+from community.models import Device
 from forum.moderation.moderate import report_post
 from meetups.draw import run_draw
 from meetups.models import Meetup
 from meetups.registration import register_for_meetup
+from messaging import conversations
 from servicedesk import private, triage
 from tests.forum.factories import board, fan, reply, thread
 from tests.meetups.factories import MeetupFactory, event_staff, make_fans
@@ -38,6 +41,12 @@ def _world() -> dict:
     ticket = triage.triage(problem.pk)
     request = private.open_request(me, "订单没到", "订单号 12345")
     notify([me], "reply", "有人回复了你关注的帖子", busy.get_absolute_url())
+    follows.follow(me, someone)  # so someone may message me
+    chat = conversations.send(someone, me, "你好，周末一起去见面会吗？")
+    conversations.report(me, chat, "测试举报")
+    main = Device.objects.order_by("position").first()
+    devices.set_devices(me, [main.pk], main.pk, {main.pk: "2.1"})
+    checkin.check_in(me)
 
     meetup = MeetupFactory(title="深圳见面会", agenda="和工程师聊新系统")
     register_for_meetup(me, meetup)
@@ -98,10 +107,20 @@ def render_key_pages(client: Client) -> dict[str, str]:
     get("fan ticket", f"/meetups/{meetup.pk}/ticket/")
     get("fan requests", "/servicedesk/requests/")
     get("fan request", f"/servicedesk/requests/{w['request'].pk}/")
+    get("fan check-in", "/checkin/")
+    get("fan credits", "/settings/credits/")
+    get("fan devices", "/settings/devices/")
+    get("fan medals", "/settings/medals/")
+    get("fan followers", f"/u/{me.username}/followers/")
+    get("fan messages", "/messages/")
+    get("fan conversation", f"/messages/{w['chat'].conversation_id}/")
+    post("fan message with errors", f"/messages/{w['chat'].conversation_id}/", {"body": ""})
+    get("fan new message", f"/messages/to/{w['moderator'].username}/")
 
     client.force_login(w["moderator"])
     get("moderator queue", "/forum/moderation/")
     get("moderator thread", busy.get_absolute_url())
+    get("moderator reported messages", "/messages/reports/")
 
     client.force_login(w["organiser"])
     get("event staff meetups", "/meetups/")

@@ -224,7 +224,11 @@ def test_each_group_holds_only_the_admin_permissions_of_its_own_tasks():
     apps = {
         roles.EVENT_STAFF: {"meetups", "accounts"},  # accounts: view cities (the meetup's city field)
         roles.SERVICE_DESK: {"servicedesk"},
-        roles.MODERATORS: {"forum", "accounts"},  # accounts: the sensitive-word list
+        roles.MODERATORS: {
+            "forum",
+            "accounts",
+            "community",
+        },  # accounts: the sensitive-word list; community: medals, devices, the ledger
         roles.CORE_TESTERS: set(),
         roles.OPERATIONS: {"django_celery_beat", "outbox"},
     }
