@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "forum",
     "meetups",
     "servicedesk",
+    "servicedesk.wechat",
     "demo",
 ]
 
@@ -192,6 +193,14 @@ for provider, prefix in (("weibo", "WEIBO"), ("weixin", "WECHAT")):
     if client_id and secret:
         INSTALLED_APPS.append(f"allauth.socialaccount.providers.{provider}")
         SOCIALACCOUNT_PROVIDERS[provider] = {"APPS": [{"client_id": client_id, "secret": secret}]}
+
+# --- WeChat Official Account (servicedesk/wechat) ---------------------------------------------
+# The API the site's client calls (a local stand-in in tests and the demo), the order system's lookup
+# hook (servicedesk/README.md documents its contract; empty: order numbers are not looked up), and the
+# key the accounts' token, AES key and secret are encrypted with (default: derived from SECRET_KEY).
+WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/cgi-bin/")
+WECHAT_ORDER_HOOK_URL = os.environ.get("WECHAT_ORDER_HOOK_URL", "")
+WECHAT_FIELD_KEY = os.environ.get("WECHAT_FIELD_KEY", "")
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -25,7 +25,7 @@ from forum.models import Post, Thread
 from forum.posting import post_reply
 from servicedesk.lifecycle import move
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import OPEN_STATES, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState
+from servicedesk.models import OPEN_STATES, Channel, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +45,10 @@ def bot_account() -> User:
     return bot
 
 
-def active_rules() -> list[Rule]:
-    return list(Rule.objects.filter(is_active=True).prefetch_related("boards").order_by("-priority", "id"))
+def active_rules(channel: str) -> list[Rule]:
+    """The active rules that apply on `channel` (a servicedesk.models.Channel), highest priority first."""
+    rules = Rule.objects.filter(is_active=True, channels__contains=[channel])
+    return list(rules.prefetch_related("boards").order_by("-priority", "id"))
 
 
 def rule_applies(rule: Rule, thread: Thread, text: str) -> bool:
@@ -91,7 +93,7 @@ def triage(thread_id: int) -> Ticket | None:
         return ticket
     text = thread_text(thread)
     failed = False
-    for rule in active_rules():
+    for rule in active_rules(Channel.FORUM):
         try:
             if not rule_applies(rule, thread, text):
                 continue

@@ -22,6 +22,7 @@ from servicedesk import insights as figures
 from servicedesk.forms import AnswerForm, MessageForm, MoveForm, RatingForm, RequestForm
 from servicedesk.models import OPEN_STATES, DeskSettings, PrivateMessage, PrivateRequest, Ticket, TicketState
 from servicedesk.presenters import insights_context, segment_labels
+from servicedesk.wechat import queries as wechat_queries
 
 
 def staff_only(view):
@@ -99,6 +100,8 @@ def ticket(request, pk):
                     request.user, item.pk, form.cleaned_data["body"], confirm=form.cleaned_data["confirm"]
                 )
                 messages.success(request, _("Your answer is posted in the thread."))
+                if (channel := wechat_queries.panel(item)) is not None and not channel.window_open:
+                    messages.warning(request, _("WeChat no longer accepts answers to this fan (48 hours passed)."))
                 return redirect(post.get_absolute_url())
             else:
                 return _render_ticket(request, item, form, status=400)
@@ -142,6 +145,7 @@ def _render_ticket(
         "ask_confirm": confirm,
         "ratings": queries.ratings(item),
         "move_form": None if item.is_private else move_form or MoveForm(),
+        "wechat": wechat_queries.panel(item),
     }
     return render(request, "servicedesk/ticket.html", context, status=status)
 
