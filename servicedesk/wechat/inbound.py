@@ -139,7 +139,7 @@ def _text(follower: Follower, row: Inbound, text: str) -> str:
             return linking.code_message(linking.issue(follower))
         if settings.WECHAT_ORDER_HOOK_URL and (found := ORDER_NUMBER.search(text)):
             row.outcome = Inbound.Outcome.ORDER
-            enqueue("servicedesk.wechat.tasks.look_up_order", follower.pk, found.group(1))
+            enqueue("servicedesk.wechat.tasks.look_up_order", follower.pk, found.group(1), language)
             return _("Looking up order %(number)s. The status follows in a moment.") % {"number": found.group(1)}
         for rule in wechat_rules():
             if matching_phrase(normalised, rule.phrase_list) is None:

@@ -10,7 +10,6 @@ from wechatpy.exceptions import WeChatClientException
 
 from servicedesk.wechat import desk, orders, protocol
 from servicedesk.wechat.client import client_for
-from servicedesk.wechat.followers import language_of
 from servicedesk.wechat.models import Follower
 
 logger = logging.getLogger(__name__)
@@ -42,12 +41,11 @@ def deliver_answer(self, message_id: int) -> str | None:
 
 
 @shared_task(name="servicedesk.wechat.tasks.look_up_order")
-def look_up_order(follower_id: int, number: str) -> bool:
+def look_up_order(follower_id: int, number: str, language: str) -> bool:
     """Ask the order system (2 s at most) and send the fan the answer through the customer-service API."""
     follower = Follower.objects.select_related("account", "user").filter(pk=follower_id).first()
     if follower is None or not settings.WECHAT_ORDER_HOOK_URL:
         return False
-    language = language_of(follower, number)
     with translation.override(language):
         text = orders.look_up(number, language)
     try:
