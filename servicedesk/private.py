@@ -31,7 +31,16 @@ from forum.posting import MAX_BODY, MAX_TITLE, clean_text
 from outbox.queueing import enqueue
 from servicedesk import lifecycle, triage
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import Channel, Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
+from servicedesk.models import (
+    Channel,
+    Priority,
+    PrivateMessage,
+    PrivateRequest,
+    Rating,
+    Ticket,
+    TicketEvent,
+    TicketState,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -46,9 +46,7 @@ class Account(models.Model):
     aes_key = property(
         lambda self: unseal(self.aes_key_sealed), lambda self, v: setattr(self, "aes_key_sealed", seal(v))
     )
-    secret = property(
-        lambda self: unseal(self.secret_sealed), lambda self, v: setattr(self, "secret_sealed", seal(v))
-    )
+    secret = property(lambda self: unseal(self.secret_sealed), lambda self, v: setattr(self, "secret_sealed", seal(v)))
 
     def welcome_for(self, language: str) -> str:
         return self.welcome_en if language.startswith("en") and self.welcome_en.strip() else self.welcome

@@ -29,9 +29,7 @@ def panel(ticket: Ticket) -> Panel | None:
     request = ticket.request
     if request is None or request.channel != Channel.WECHAT:
         return None
-    conversation = Conversation.objects.select_related("follower__account", "follower__user__city").get(
-        request=request
-    )
+    conversation = Conversation.objects.select_related("follower__account", "follower__user__city").get(request=request)
     follower = conversation.follower
     ends = follower.last_message_at + WINDOW
     deliveries = list(Delivery.objects.filter(message__request=request).select_related("message").order_by("at"))
