@@ -34,7 +34,8 @@ def load() -> list[str]:
     account = Account.objects.filter(slug="brand").first()
     if account is None:
         account = Account(
-            name="粉丝城服务号", slug="brand", app_id="wxfancitydemo001", welcome="欢迎！发送问题、订单号或位置，我们来帮你。",
+            name="粉丝城服务号", slug="brand", app_id="wxfancitydemo001",
+            welcome="欢迎！发送问题、订单号或位置，我们来帮你。",
             welcome_en="Welcome! Send a question, an order number or your location.",
         )  # fmt: skip
         account.token, account.aes_key, account.secret = DEMO_TOKEN, DEMO_AES_KEY, DEMO_SECRET
