@@ -142,7 +142,7 @@ def main() -> int:
         processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "fancity.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers)]
-                + ["--access-logfile", "/dev/null", "--log-level", "warning"],
+                + ["--access-logfile", "/dev/null", "--log-level", "warning", "--timeout", "120"],
                 cwd=ROOT,
             ),
             subprocess.Popen(
@@ -154,8 +154,13 @@ def main() -> int:
             devtools.wait_for_port(port)
             webhook = f"http://127.0.0.1:{port}/wechat/brand/"
             rng = random.Random(26)
-            for n in range(30):  # warm every worker
-                api.post(webhook, message(n, rng))
+            for n in range(30):  # warm every worker (the first requests of a busy machine may be slow)
+                for _attempt in range(5):
+                    try:
+                        api.post(webhook, message(n, rng))
+                        break
+                    except TimeoutError:
+                        continue
             print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; gunicorn {args.workers} sync "
                   f"workers, 1 Celery worker (2 processes)", flush=True)  # fmt: skip
 
