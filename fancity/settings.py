@@ -156,6 +156,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAdapter"
+# `hook(user, provider, uid, extra_data)` after a social login (accounts.adapter.SocialAdapter): a WeChat
+# login links the fan's Official Account conversations (servicedesk/README.md, the WeChat channel).
+SOCIAL_LOGIN_HOOKS = ["servicedesk.wechat.linking.social_login"]
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"

@@ -159,14 +159,14 @@ def by_channel(days: int = DAYS, city: City | None = None) -> list[ChannelRow]:
             target = rows[row["channel"]]
             target.asked, target.by_rules, target.to_desk = row["n"], row["auto"], row["desk"]
     wechat = rows[Channel.WECHAT]
-    for row in messages.values("outcome").annotate(n=Count("id")).order_by():
-        wechat.asked += row["n"]
-        if row["outcome"] == Inbound.Outcome.RULE:
-            wechat.by_rules += row["n"]
-        elif row["outcome"] == Inbound.Outcome.DESK:
-            wechat.to_desk += row["n"]
-        elif row["outcome"] != Inbound.Outcome.UNSUPPORTED:
-            wechat.other_automatic += row["n"]
+    for outcome, n in messages.values_list("outcome").annotate(n=Count("id")).order_by():
+        wechat.asked += n
+        if outcome == Inbound.Outcome.RULE:
+            wechat.by_rules += n
+        elif outcome == Inbound.Outcome.DESK:
+            wechat.to_desk += n
+        elif outcome != Inbound.Outcome.UNSUPPORTED:
+            wechat.other_automatic += n
     return list(rows.values())
 
 

@@ -77,6 +77,16 @@ def link_with_code(user: User, code: str) -> Follower:
         return _link(found.follower, user)
 
 
+def social_login(user: User, provider: str, uid: str, extra_data: dict) -> int:
+    """`SOCIAL_LOGIN_HOOKS`: after a WeChat login ("weixin"), link the followers with its openid or unionid.
+
+    The website login's openid differs from the Official Account's; the unionid (the same person across
+    the brand's apps, fetched for each follower from WeChat's user info) is what usually matches."""
+    if provider != "weixin" or not user.pk:
+        return 0
+    return link_social(user, uid, str(extra_data.get("unionid") or ""))
+
+
 def link_social(user: User, openid: str, unionid: str = "") -> int:
     """allauth's WeChat login: link every follower with this openid (or unionid) to `user`."""
     followers = Follower.objects.filter(openid=openid, linked_at__isnull=True)
