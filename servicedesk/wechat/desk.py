@@ -15,28 +15,31 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from wechatpy.exceptions import WeChatClientException
 
 from forum import markup
-from servicedesk import lifecycle, triage
+from servicedesk import lifecycle, satisfaction, triage
 from servicedesk.models import (
     Channel,
     Priority,
     PrivateMessage,
     PrivateRequest,
+    Rating,
     Rule,
     Ticket,
     TicketState,
 )
 from servicedesk.wechat.client import client_for
-from servicedesk.wechat.followers import within_window
+from servicedesk.wechat.followers import WINDOW, language_of, within_window
 from servicedesk.wechat.models import Conversation, Delivery, Follower, Inbound
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_CHARS = 60
+RATING_PROMPT = gettext_noop("Did this answer help? Reply 1 for yes, 2 for no.")
 # WeChat's error codes for "the fan's 48 hours are over" and "the fan does not follow the account".
 OUT_OF_WINDOW = (45015, 45047)
 UNFOLLOWED = (43004,)
@@ -111,8 +114,10 @@ def deliver(message_id: int) -> Delivery | None:
             return delivery
         if not within_window(follower):
             return _record(delivery, Delivery.State.EXPIRED, "")
+        with translation.override(language_of(follower)):
+            text = f"{message.body}\n\n{_(RATING_PROMPT)}"
         try:
-            client_for(follower.account).message.send_text(follower.openid, message.body)
+            client_for(follower.account).message.send_text(follower.openid, text)
         except WeChatClientException as error:
             if error.errcode in OUT_OF_WINDOW:
                 return _record(delivery, Delivery.State.EXPIRED, str(error.errmsg)[:300])
@@ -126,6 +131,20 @@ def _record(delivery: Delivery, state: str, detail: str) -> Delivery:
     delivery.state, delivery.detail, delivery.at = state, detail, timezone.now()
     delivery.save(update_fields=["state", "detail", "at"])
     return delivery
+
+
+def rate_latest(follower: Follower, helpful: bool) -> Rating | None:
+    """The fan replied 1 or 2: rate the latest answer delivered to them in the last 48 hours, if unrated."""
+    delivery = (
+        Delivery.objects.filter(
+            follower=follower, state=Delivery.State.SENT, at__gte=timezone.now() - WINDOW, message__rating__isnull=True
+        )
+        .order_by("-at")
+        .first()
+    )
+    if delivery is None:
+        return None
+    return satisfaction.rate_message(follower.user, delivery.message_id, helpful)
 
 
 def give_up(message_id: int, detail: str) -> None:

@@ -29,7 +29,7 @@ from outbox.queueing import enqueue
 from servicedesk import triage
 from servicedesk.matching import matching_phrase, normalise
 from servicedesk.models import Channel, Rule
-from servicedesk.wechat import centres, linking
+from servicedesk.wechat import centres, desk, linking
 from servicedesk.wechat.followers import follower_for, language_of
 from servicedesk.wechat.models import Account, Follower, Inbound
 from servicedesk.wechat.protocol import Envelope
@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 _ENGINE = Engine(autoescape=False)
 # An order number: two letters and 8 to 18 digits (FC2026120600001), or 12 to 20 digits.
 ORDER_NUMBER = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]{2}\d{8,18}|\d{12,20})(?![0-9A-Za-z])")
+# A reply of 1 or 2 rates the latest answer the desk sent (servicedesk.wechat.desk.rate_latest).
+RATINGS = frozenset({"1", "2"})
 # Rules are read again after this many seconds, so an edit in the admin applies within it.
 RULES_TTL = 5.0
 _rules: tuple[float, list[Rule]] = (0.0, [])
@@ -134,6 +136,9 @@ def _text(follower: Follower, row: Inbound, text: str) -> str:
     language = language_of(follower, text)
     normalised = normalise(text)
     with translation.override(language):
+        if normalised in RATINGS and desk.rate_latest(follower, normalised == "1") is not None:
+            row.outcome = Inbound.Outcome.RATING
+            return _("Thank you: your rating helps us answer better.")
         if normalised in linking.KEYWORDS:
             row.outcome = Inbound.Outcome.LINK
             return linking.code_message(linking.issue(follower))

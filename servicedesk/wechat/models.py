@@ -88,6 +88,7 @@ class Inbound(models.Model):
         ORDER = "order", _("order status looked up")
         CENTRES = "centres", _("nearest service centres")
         LINK = "link", _("link code sent")
+        RATING = "rating", _("the fan rated an answer")
         EVENT = "event", _("event")
         UNSUPPORTED = "unsupported", _("type not supported")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import City
 from servicedesk import claims
-from servicedesk.models import Channel, Priority, PrivateMessage, Ticket, TicketState
+from servicedesk.models import Channel, Priority, PrivateMessage, Rating, Ticket, TicketState
 from servicedesk.wechat.models import Conversation, Delivery, Follower, Inbound, ServiceCentre
 from tests.helpers import wait_until
 from tests.servicedesk.factories import fan, rule, staff
@@ -42,9 +42,16 @@ def test_unmatched_message_becomes_a_ticket_and_the_answer_reaches_wechat(standi
     claims.claim(agent, ticket.pk)
     claims.answer(agent, ticket.pk, "请先备份，再到设置里重置显示。")
     sent = standin.wait_for("message/custom/send")
-    assert sent == [{"touser": "fan-a", "msgtype": "text", "text": {"content": "请先备份，再到设置里重置显示。"}}]
+    assert [(m["touser"], m["msgtype"]) for m in sent] == [("fan-a", "text")]
+    assert sent[0]["text"]["content"].startswith("请先备份，再到设置里重置显示。\n\n")
+    assert "1" in sent[0]["text"]["content"].split("\n\n")[1]  # how to rate it
     delivery = wait_until(lambda: Delivery.objects.filter(state=Delivery.State.SENT).first(), what="the delivery")
     assert delivery.message.body == "请先备份，再到设置里重置显示。"
+    # The fan rates it by replying 2, as the message says: the same Rating as on the site.
+    thanks = standin.post(webhook, wx.text("fan-a", "2"))
+    assert thanks.content and Inbound.objects.filter(outcome=Inbound.Outcome.RATING).count() == 1
+    rating = Rating.objects.get()
+    assert (rating.helpful, rating.answered_by, rating.ticket_id) == (False, agent, ticket.pk)
     # The fan writes again: the answered item is reopened, in the same conversation.
     standin.post(webhook, wx.text("fan-a", "好了，谢谢"))
     wait_until(lambda: Ticket.objects.get(pk=ticket.pk).state == TicketState.REOPENED, what="the reopening")
