@@ -152,10 +152,16 @@ def _text(follower: Follower, row: Inbound, text: str) -> str:
             row.rule = rule
             if not rule.reply_template.strip():
                 return _to_desk(follower, row, rule)
+            try:
+                reply = _rule_reply(rule, follower, language)
+            except Exception:  # a broken template: logged, the next rule (or a person) answers
+                logger.exception("Service desk rule %s (%s) failed on WeChat message %s", rule.pk, rule.name, row.pk)
+                row.rule = None
+                continue
             if rule.escalate:
                 _to_desk(follower, row, rule)
             row.outcome = Inbound.Outcome.RULE
-            return _rule_reply(rule, follower, language)
+            return reply
         return _to_desk(follower, row)
 
 

@@ -56,7 +56,7 @@ class Follower(models.Model):
     """A WeChat user (openid) of one account, with the Fancity account its conversations belong to:
     a placeholder account made on the first message, or the fan's own once linked."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="followers")
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="followers")
     openid = models.CharField(_("OpenID"), max_length=64)
     unionid = models.CharField(_("UnionID"), max_length=64, blank=True)
     user = models.ForeignKey(
@@ -92,9 +92,11 @@ class Inbound(models.Model):
         EVENT = "event", _("event")
         UNSUPPORTED = "unsupported", _("type not supported")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=120)
-    follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("message key"), max_length=120)
+    follower = models.ForeignKey(
+        Follower, verbose_name=_("WeChat follower"), on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("type"), max_length=30)
     content = models.TextField(_("content"), blank=True)
     received_at = models.DateTimeField(_("received at"))
@@ -105,7 +107,12 @@ class Inbound(models.Model):
     reply = models.TextField(_("passive reply"), blank=True)
     # The desk message it became (servicedesk.wechat.desk.receive): set once, so a second run adds nothing.
     desk_message = models.OneToOneField(
-        "servicedesk.PrivateMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "servicedesk.PrivateMessage",
+        verbose_name=_("desk message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

@@ -155,3 +155,9 @@ def test_image_goes_to_the_desk(standin, webhook):
     reply = standin.post(webhook, wx.image("fan-1"))
     assert reply.status == 200 and reply.content
     assert Inbound.objects.get().outcome == Inbound.Outcome.DESK
+
+
+def test_a_broken_rule_is_skipped_and_the_next_answers(standin, webhook):
+    rule("Broken", "电池", priority=500, reply="{% if %}")
+    rule("Battery", "电池", priority=100, reply="电池问题请看教程。")
+    assert standin.post(webhook, wx.text("fan-1", "电池不耐用")).content == "电池问题请看教程。"
