@@ -1,6 +1,7 @@
 """The webhook over real HTTP, with messages signed and encrypted by the stand-in as WeChat does."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -161,3 +162,24 @@ def test_a_broken_rule_is_skipped_and_the_next_answers(standin, webhook):
     rule("Broken", "电池", priority=500, reply="{% if %}")
     rule("Battery", "电池", priority=100, reply="电池问题请看教程。")
     assert standin.post(webhook, wx.text("fan-1", "电池不耐用")).content == "电池问题请看教程。"
+
+
+def test_a_burst_from_many_fans_is_answered_within_wechats_five_seconds(standin, webhook):
+    """The short version of bench/wechat.py: 120 messages from 8 senders at once, 93% for a rule."""
+    rule("Password", "忘记密码", reply="请在登录页点击忘记密码。")
+    xmls = [
+        wx.text(f"fan-{n % 40}", "忘记密码了" if n % 100 < 93 else "相机对焦很慢", msg_id=5_000_000 + n)
+        for n in range(120)
+    ]
+
+    def send(xml):
+        started = time.monotonic()
+        reply = standin.post(webhook, xml)
+        return reply.status, time.monotonic() - started
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(send, xmls))
+    assert {status for status, _ in results} == {200}
+    assert max(seconds for _, seconds in results) < 5
+    assert Inbound.objects.count() == 120
+    assert Inbound.objects.filter(outcome=Inbound.Outcome.RULE).count() == 113
