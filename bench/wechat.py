@@ -197,7 +197,8 @@ def main() -> int:
             loaded.stop.set()
             reader.join()
             print(f"mix at {args.rate:g}/s: {args.messages} messages in {elapsed:.0f} s "
-                  f"({args.messages / elapsed:.1f}/s), statuses {statuses}", flush=True)  # fmt: skip
+                  f"({args.messages / elapsed:.1f}/s), statuses {statuses}, load average now "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
             print(f"passive reply (from due)     {fmt(replies)}", flush=True)
             print(f"forum pages under the mix    {fmt(loaded.latencies)}", flush=True)
 
