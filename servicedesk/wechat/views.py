@@ -5,6 +5,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +26,11 @@ def _refusal(refused: protocol.Refused) -> HttpResponse:
 @csrf_exempt
 def webhook(request, slug: str):
     """WeChat's GET (URL check) and POST (a message): checked, answered within 5 seconds, never a 500."""
-    account = Account.objects.filter(slug=slug, is_active=True).first()
+    try:
+        account = Account.objects.filter(slug=slug, is_active=True).first()
+    except DatabaseError:  # the database is unreachable: WeChat retries a 503 (and our MsgId row dedupes it)
+        logger.exception("WeChat webhook %s: no database", slug)
+        return HttpResponse("service unavailable", status=503, content_type="text/plain")
     if account is None:
         raise Http404
     try:
