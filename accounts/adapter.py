@@ -1,16 +1,21 @@
+import logging
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
 from accounts import wordfilter
 from accounts.client_ip import client_ip
 from accounts.mail import queue_email, sender
 from accounts.models import SYSTEM_NAMES
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -68,3 +73,27 @@ def _site(request) -> SimpleNamespace:
     """What allauth's templates read as `current_site`: the brand in the active language, and the host."""
     domain = request.get_host() if request is not None else settings.SITE_URL.split("//", 1)[-1]
     return SimpleNamespace(name=gettext("Fancity"), domain=domain)
+
+
+class SocialAdapter(DefaultSocialAccountAdapter):
+    """allauth's social logins; after a WeChat login the apps listed in `SOCIAL_LOGIN_HOOKS` may act
+    (the WeChat channel links the fan's Official Account conversations), without accounts importing them."""
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        super().pre_social_login(request, sociallogin)
+        if sociallogin.is_existing:
+            _social_login_hooks(sociallogin.user, sociallogin.account)
+
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form)
+        _social_login_hooks(user, sociallogin.account)
+        return user
+
+
+def _social_login_hooks(user, account) -> None:
+    """`hook(user, provider, uid, extra_data)` for each; a hook that fails is logged, the login goes on."""
+    for path in settings.SOCIAL_LOGIN_HOOKS:
+        try:
+            import_string(path)(user, account.provider, account.uid, account.extra_data or {})
+        except Exception:
+            logger.exception("Social login hook %s failed for user %s", path, user.pk)

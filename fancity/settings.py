@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "forum",
     "meetups",
     "servicedesk",
+    "servicedesk.wechat",
     "demo",
 ]
 
@@ -230,6 +231,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAdapter"
+# `hook(user, provider, uid, extra_data)` after a social login (accounts.adapter.SocialAdapter): a WeChat
+# login links the fan's Official Account conversations (servicedesk/README.md, the WeChat channel).
+SOCIAL_LOGIN_HOOKS = ["servicedesk.wechat.linking.social_login"]
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
@@ -267,6 +272,14 @@ for provider, prefix in (("weibo", "WEIBO"), ("weixin", "WECHAT")):
     if client_id and secret:
         INSTALLED_APPS.append(f"allauth.socialaccount.providers.{provider}")
         SOCIALACCOUNT_PROVIDERS[provider] = {"APPS": [{"client_id": client_id, "secret": secret}]}
+
+# --- WeChat Official Account (servicedesk/wechat) ---------------------------------------------
+# The API the site's client calls (a local stand-in in tests and the demo), the order system's lookup
+# hook (servicedesk/README.md documents its contract; empty: order numbers are not looked up), and the
+# key the accounts' token, AES key and secret are encrypted with (default: derived from SECRET_KEY).
+WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/cgi-bin/")
+WECHAT_ORDER_HOOK_URL = os.environ.get("WECHAT_ORDER_HOOK_URL", "")
+WECHAT_FIELD_KEY = os.environ.get("WECHAT_FIELD_KEY", "")
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

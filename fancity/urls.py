@@ -46,6 +46,7 @@ urlpatterns = [
     path("forum/", include("forum.urls")),
     path("meetups/", include("meetups.urls")),
     path("", include("servicedesk.urls")),
+    path("", include("servicedesk.wechat.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG or settings.SERVE_MEDIA:

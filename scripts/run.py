@@ -35,6 +35,7 @@ REDIS_PORT = int(os.environ.get("FANCITY_REDIS_PORT", "63799"))
 SMTP_PORT = os.environ.get("FANCITY_SMTP_PORT", "2525")  # the desk's inbound mail (fans' replies)
 DATA_DIR = Path(os.environ.get("FANCITY_DATA_DIR", devtools.ROOT / ".data"))
 # How long the site may take to answer /healthz with 200 (the Celery worker is the slowest to start).
+ORDER_PORT = os.environ.get("FANCITY_ORDER_PORT", "8025")
 UP_TIMEOUT = float(os.environ.get("FANCITY_UP_TIMEOUT", "120"))
 # A process that exits this often within RESTART_WINDOW seconds is broken, not unlucky: stop everything.
 MAX_RESTARTS = 5
@@ -120,8 +121,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     os.environ.update(devtools.site_environment(dict(os.environ), WEB_PORT))  # SITE_URL from FANCITY_PORT
     os.environ.setdefault("FANCITY_DATA_DIR", str(DATA_DIR))
+    # The demo's order system answers the WeChat channel's order-status hook (servicedesk/README.md).
+    os.environ.setdefault("WECHAT_ORDER_HOOK_URL", f"http://127.0.0.1:{ORDER_PORT}/orders")
     python = sys.executable
     processes = [
+        Process("orders", [python, "scripts/order_service.py", ORDER_PORT]),
         Process("web", [python, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}"]),
         # Fans' replies to the desk's mails (servicedesk/mail_replies.py).
         Process("desk mail", [python, "manage.py", "desk_smtp", "--port", SMTP_PORT]),

@@ -1,5 +1,6 @@
 """The service desk in the Django admin: rules, settings, and the same queue as /staff/queue/."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from servicedesk.models import (
     OPEN_STATES,
     BusinessHours,
     CannedReply,
+    Channel,
     DeskSettings,
     Holiday,
     Rule,
@@ -26,8 +28,22 @@ from servicedesk.models import (
 )
 
 
+class RuleForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Where the rule applies: forum feedback, private requests, WeChat messages."),
+    )
+
+    class Meta:
+        model = Rule
+        fields = "__all__"
+
+
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
+    form = RuleForm
     list_display = ["name", "priority", "escalate", "team", "has_reply", "is_active", "updated_at"]
     list_editable = ["priority", "is_active"]
     list_filter = ["is_active", "escalate"]

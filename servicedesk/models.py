@@ -10,6 +10,7 @@ import datetime
 from typing import Protocol
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -52,6 +53,18 @@ class TicketState(models.TextChoices):
     ANSWERED = "answered", _("Answered, waiting for the fan")
     REOPENED = "reopened", _("Reopened")
     SOLVED = "solved", _("Solved")
+
+
+class Channel(models.TextChoices):
+    """Where a fan asked: a public feedback thread, a private request on the site, or the WeChat account."""
+
+    FORUM = "forum", _("Forum feedback")
+    REQUEST = "request", _("Private request")
+    WECHAT = "wechat", _("WeChat")
+
+
+def every_channel() -> list[str]:
+    return [c.value for c in Channel]
 
 
 # States in which a person must act: the queue.
@@ -158,6 +171,12 @@ class Rule(models.Model):
         related_name="rules",
         help_text=_("Set on every item it matches."),
     )
+    channels = ArrayField(
+        models.CharField(max_length=10, choices=Channel.choices),
+        verbose_name=_("channels"),
+        default=every_channel,
+        help_text=_("Where the rule applies: forum feedback, private requests, WeChat messages."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -229,6 +248,9 @@ class PrivateRequest(models.Model):
         blank=True,
         related_name="moved_to_request",
     )
+    # Where the fan wrote: the site (Channel.REQUEST) or the WeChat account (Channel.WECHAT; the
+    # conversation's WeChat side is servicedesk.wechat.models.Conversation).
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.REQUEST)
 
     class Meta:
         verbose_name = _("private request")

@@ -100,6 +100,7 @@ def insights_context(city: City | None, target: int) -> dict:
         "automatic": automatic,
         "automatic_chart": automatic_chart,
         "automatic_share": _percent(automatic.automatic, automatic.tickets),
+        "channels": insights.by_channel(city=city),
         "satisfaction": rated,
         "satisfaction_chart": satisfaction_chart,
         "rule_chart": rule_chart,

@@ -31,9 +31,19 @@ from forum.moderation import moderate
 from forum.writing import markup
 from forum.writing.limits import MAX_BODY, MAX_TITLE
 from forum.writing.posting import clean_text
+from outbox.queueing import enqueue
 from servicedesk import assignment, attachments, lifecycle, search, triage
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import Priority, PrivateMessage, PrivateRequest, Rating, Ticket, TicketEvent, TicketState
+from servicedesk.models import (
+    Channel,
+    Priority,
+    PrivateMessage,
+    PrivateRequest,
+    Rating,
+    Ticket,
+    TicketEvent,
+    TicketState,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +84,7 @@ def open_request(fan: User, subject: str, body: str) -> PrivateRequest:
 
 def _triage(ticket: Ticket, request: PrivateRequest, fan: User, text: str, now: datetime.datetime) -> None:
     failed = False
-    for rule in triage.active_rules():
+    for rule in triage.active_rules(Channel.REQUEST):
         try:
             if rule.boards.all() or matching_phrase(text, rule.phrase_list) is None:
                 continue
@@ -114,6 +124,9 @@ def staff_answer(staff: User, request: PrivateRequest, body: str) -> PrivateMess
 
 
 def _tell_fan(request: PrivateRequest, message: PrivateMessage) -> None:
+    if request.channel == Channel.WECHAT:
+        # The fan reads it in WeChat: sent through the customer-service API, if still inside its window.
+        enqueue("servicedesk.wechat.tasks.deliver_answer", message.pk)
     subject = request.subject
     notify(
         [request.fan],

@@ -26,7 +26,7 @@ from forum.writing.posting import post_reply
 from servicedesk import assignment, search, sla
 from servicedesk.lifecycle import move
 from servicedesk.matching import matching_phrase, normalise
-from servicedesk.models import OPEN_STATES, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState
+from servicedesk.models import OPEN_STATES, Channel, Priority, PrivateRequest, Rule, Ticket, TicketEvent, TicketState
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,10 @@ def bot_account() -> User:
     return bot
 
 
-def active_rules() -> list[Rule]:
-    return list(Rule.objects.filter(is_active=True).prefetch_related("boards").order_by("-priority", "id"))
+def active_rules(channel: str) -> list[Rule]:
+    """The active rules that apply on `channel` (a servicedesk.models.Channel), highest priority first."""
+    rules = Rule.objects.filter(is_active=True, channels__contains=[channel])
+    return list(rules.prefetch_related("boards").order_by("-priority", "id"))
 
 
 def rule_applies(rule: Rule, thread: Thread, text: str) -> bool:
@@ -98,7 +100,7 @@ def triage(thread_id: int) -> Ticket | None:
         return ticket
     text = thread_text(thread)
     failed = False
-    for rule in active_rules():
+    for rule in active_rules(Channel.FORUM):
         try:
             if not rule_applies(rule, thread, text):
                 continue

@@ -54,6 +54,7 @@ from servicedesk.forms import (
 )
 from servicedesk.models import OPEN_STATES, DeskSettings, PrivateMessage, PrivateRequest, Team, Ticket
 from servicedesk.presenters import insights_context, segment_labels
+from servicedesk.wechat import queries as wechat_queries
 
 
 def staff_only(view):
@@ -198,6 +199,8 @@ def ticket(request, pk):
                     request.user, item.pk, form.cleaned_data["body"], confirm=form.cleaned_data["confirm"]
                 )
                 messages.success(request, _("Your answer is posted in the thread."))
+                if (channel := wechat_queries.panel(item)) is not None and not channel.window_open:
+                    messages.warning(request, _("WeChat no longer accepts answers to this fan (48 hours passed)."))
                 return redirect(post.get_absolute_url())
             else:
                 return _render_ticket(request, item, form, status=400)
@@ -271,6 +274,7 @@ def _render_ticket(
         ),
         "merge_form": merge_form or MergeForm(),
         "context": queries.fan_context(item),
+        "wechat": wechat_queries.panel(item),
     }
     return render(request, "servicedesk/ticket.html", context, status=status)
 

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 
@@ -20,7 +21,7 @@ def run_each(
     request,
     objects: Iterable,
     call: Callable,
-    done_message: str | None = None,
+    done_message: str | Promise | None = None,
     refusals: tuple[type[Exception], ...] = (),
 ) -> int:
     """Call `call(obj)` for each object, each in its own transaction (a savepoint inside another).

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import roles, wordfilter
 from accounts.deletion import delete_account
-from accounts.models import WordAction
+from accounts.models import City, WordAction
 from forum.models import BoardModerator
 from forum.moderation import moderate
 from forum.writing import feedback as forum_feedback
@@ -18,6 +18,9 @@ from meetups import changes, checkin, draw, messaging, proposals, ranking, regis
 from meetups.models import MailTemplate, Meetup, Question, SchedulerSettings
 from servicedesk import claims, private, satisfaction, triage
 from servicedesk.models import CannedReply, DeskSettings
+from servicedesk.wechat import linking
+from servicedesk.wechat.followers import follower_for
+from servicedesk.wechat.models import Account, Broadcast, Inbound, MenuItem, ServiceCentre
 from tests.factories import UserFactory
 from tests.forum.factories import board, fan, reply, rewind, thread
 from tests.meetups.factories import MeetupFactory
@@ -155,6 +158,32 @@ def build_meetups(admin) -> None:
     proposals.approve_proposal(staff, approved)
 
 
+def build_wechat(admin) -> None:
+    """An account with a menu, a follower (linked, with a code) and its messages, a centre, broadcasts."""
+    account = Account(name="品牌服务号", slug="brand", app_id="wxadminstates0001")
+    account.token, account.secret = "token", "secret"
+    account.save()
+    top = MenuItem.objects.create(account=account, name="服务", kind="click", keyword="保修")
+    MenuItem.objects.create(account=account, parent=top, name="官网", kind="view", url="https://example.com/")
+    now = timezone.now()
+    follower = follower_for(account, "openid-admin-states", now)
+    linking.issue(follower)
+    for key, outcome in [("m:1", Inbound.Outcome.RULE), ("m:2", Inbound.Outcome.DESK)]:
+        Inbound.objects.create(
+            account=account, key=key, follower=follower, kind="text", content="粉丝的消息", received_at=now,
+            outcome=outcome,
+        )  # fmt: skip
+    ServiceCentre.objects.create(
+        name="福田服务中心", city=City.objects.get(slug="shenzhen"), address="深南大道 1 号", hours="10:00-20:00",
+        latitude=22.54, longitude=114.05,
+    )  # fmt: skip
+    Broadcast.objects.create(account=account, text="新品发布", created_by=admin, created_at=now)
+    Broadcast.objects.create(
+        account=account, text="服务公告", created_by=admin, created_at=now, state=Broadcast.State.SENT,
+        sent_by=admin, sent_at=now, result="msg_id 1",
+    )  # fmt: skip
+
+
 def build_all():
     """Every state; returns the superuser who made them."""
     admin = role_user("superuser", display_name="管理员")
@@ -164,4 +193,5 @@ def build_all():
     build_forum(admin)
     build_desk(admin)
     build_meetups(admin)
+    build_wechat(admin)
     return admin

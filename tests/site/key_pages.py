@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import City
 from accounts.notifications import notify
 from accounts.roles import MODERATORS
 from community import checkin, devices, follows
@@ -20,6 +21,9 @@ from meetups.models import Meetup
 from meetups.registration import register_for_meetup
 from messaging import conversations
 from servicedesk import private, triage
+from servicedesk.wechat import desk as wechat_desk
+from servicedesk.wechat.followers import follower_for
+from servicedesk.wechat.models import Account, Inbound, ServiceCentre
 from tests.forum.factories import board, fan, reply, thread
 from tests.meetups.factories import MeetupFactory, event_staff, make_fans
 from tests.servicedesk.factories import feedback
@@ -47,6 +51,17 @@ def _world() -> dict:
     main = Device.objects.order_by("position").first()
     devices.set_devices(me, [main.pk], main.pk, {main.pk: "2.1"})
     checkin.check_in(me)
+    # A WeChat conversation on the desk, and a service centre.
+    account = Account.objects.create(name="粉丝城服务号", slug="brand", app_id="wxkeypages000001")
+    follower = follower_for(account, "openid-key-pages", timezone.now())
+    said = Inbound.objects.create(
+        account=account, key="m:1", follower=follower, kind="text", content="耳机连不上", received_at=timezone.now()
+    )
+    wechat_ticket = wechat_desk.receive(said.pk).request.ticket
+    ServiceCentre.objects.create(
+        name="福田服务中心", city=City.objects.get(slug="shenzhen"), address="深南大道 1 号", hours="10:00–20:00",
+        latitude=22.54, longitude=114.05,
+    )  # fmt: skip
 
     meetup = MeetupFactory(title="深圳见面会", agenda="和工程师聊新系统")
     register_for_meetup(me, meetup)
@@ -85,6 +100,8 @@ def render_key_pages(client: Client) -> dict[str, str]:
         "meetups": "/meetups/",
         "meetup": meetup.get_absolute_url(),
         "draw": f"/meetups/{drawn.pk}/draw/",
+        "service centres": "/service-centres/",
+        "service centres of a city": "/service-centres/shenzhen/",
     }
     for name, url in public.items():
         get(f"anonymous {name}", url)
@@ -116,6 +133,8 @@ def render_key_pages(client: Client) -> dict[str, str]:
     get("fan conversation", f"/messages/{w['chat'].conversation_id}/")
     post("fan message with errors", f"/messages/{w['chat'].conversation_id}/", {"body": ""})
     get("fan new message", f"/messages/to/{w['moderator'].username}/")
+    get("fan link wechat", "/wechat/link/")
+    post("fan link wechat with errors", "/wechat/link/", {"code": "123"})
 
     client.force_login(w["moderator"])
     get("moderator queue", "/forum/moderation/")
@@ -138,4 +157,5 @@ def render_key_pages(client: Client) -> dict[str, str]:
     get("desk insights", "/staff/insights/")
     get("desk queue search", "/staff/queue/?scope=mine&q=%E9%97%AE%E9%A2%98&breached=1")
     get("desk reports", "/staff/reports/")
+    get("desk wechat ticket", f"/staff/queue/{w['wechat_ticket'].pk}/")
     return pages
