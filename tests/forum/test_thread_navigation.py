@@ -165,7 +165,7 @@ def test_names_and_avatars_on_posts_link_to_the_profile_but_not_for_deleted_acco
     response = client.get(t.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<a class="author" href="/u/xiaoming/">小明</a>' in html
+    assert '<a class="author" href="/u/xiaoming/" data-card="/u/xiaoming/card/">小明</a>' in html
     assert 'href="/u/xiaoming/" class="avatar-link"' in html and "avatars/2026/11/xiaoming.png" in html
     assert "/u/gone/" not in html
     assert client.get("/u/xiaoming/").status_code == 200

@@ -187,7 +187,7 @@ def test_a_fan_without_their_ticket_is_found_by_name_and_checked_in(client, staf
     page = response.content.decode()
     assert f'data-registration="{registration.pk}"' in page and "李四" not in page
     assert client.get(url, {"q": "XIAOM"}).content.decode().count('class="door-check-in"') == 1
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # with the attendance credit's queued task (community)
         response = client.post(url + "?q=%E5%B0%8F%E6%98%8E", {"registration": registration.pk})
     assert response.status_code == 200
     assert "Welcome, 王小明" in response.content.decode()
