@@ -31,6 +31,7 @@ def test_three_events_in_one_thread_give_one_mail_at_once_and_one_digest_later(c
     group, url = f"thread:{t.pk}", t.get_absolute_url()
     notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已确认", url, group=group)
     wait_until(lambda: len(mailoutbox) == 1)
+    wait_until(lambda: Notification.objects.filter(emailed_at__isnull=False).exists())  # the mail's commit
     notify([fan], "reply", "客服回复了“蓝牙断连”", f"{url}?page=1", group=group)
     notify([fan], "feedback", "你的反馈“蓝牙断连”现在是：已修复", f"{url}?page=2", group=group)
     wait_until(lambda: Notification.objects.filter(digest_at__isnull=False).count() == 2)
@@ -48,7 +49,8 @@ def test_three_events_in_one_thread_give_one_mail_at_once_and_one_digest_later(c
     assert "已确认" not in digest.body and "已修复" not in digest.body
     assert "2 条新通知" in digest.subject
     assert "/unsubscribe/" in digest.body and "/unsubscribe/" in digest.extra_headers["List-Unsubscribe"]
-    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    # The mail leaves inside the transaction that marks the notifications mailed: wait for its commit.
+    wait_until(lambda: not Notification.objects.filter(emailed_at__isnull=True).exists())
 
     # The broker delivers the digest's message again (a worker died before acknowledging it): no mail.
     wait_until(lambda: Message.objects.filter(task="accounts.tasks.send_digest", done_at__isnull=False).exists())

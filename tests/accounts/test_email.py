@@ -20,6 +20,7 @@ def test_notifications_of_one_thread_send_one_mail_an_hour(celery_worker, mailou
     one, two = f"thread:{thread().pk}", f"thread:{thread().pk}"
     notify([fan], "reply", "第一条回复", "/forum/t/1/", group=one)
     wait_until(lambda: len(mailoutbox) == 1)
+    wait_until(lambda: Notification.objects.filter(emailed_at__isnull=False).exists())  # the mail's commit
     notify([fan], "reply", "第二条回复", "/forum/t/1/", group=one)
     notify([fan], "reply", "另一个主题", "/forum/t/2/", group=two)
     wait_until(lambda: len(mailoutbox) == 2)
