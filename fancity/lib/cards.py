@@ -14,7 +14,9 @@ Adding a value to a fragment is one field on its card and one line in its templa
 """
 
 import dataclasses
-from collections.abc import Sequence
+import functools
+import typing
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 C = TypeVar("C")
@@ -82,24 +84,50 @@ def width(card: type) -> int:
 
 def build(card: type[C], row: Sequence, start: int = 0, **values: Any) -> C:
     """The card from `row[start:]` (as `select` lists it), with its computed fields from `values`."""
-    return _build(card, row, start, values)[0]
+    return _maker(card)(row, start, values)
 
 
-def _build(card: type, row: Sequence, start: int, values: dict) -> tuple[Any, int]:
-    kwargs = {}
+@functools.cache
+def _maker(card: type) -> Callable[[Sequence, int, dict], Any]:
+    """How `build` makes `card` from a row, worked out once per card: runs of columns taken as one
+    slice, nested cards by their own maker, SQL arrays (the `tuple[...]` fields) frozen into tuples."""
+    hints = typing.get_type_hints(card)
+    steps: list[tuple[tuple[str, ...], Any, int]] = []  # (column names, None, count) or ((name,), maker, width)
+    arrays, computed_names = [], []
     for kind, name, source in _plan(card):
         if kind == "column":
-            value = row[start]
-            kwargs[name] = tuple(value) if isinstance(value, list) else value  # an SQL array: frozen too
-            start += 1
+            if steps and steps[-1][1] is None:
+                steps[-1] = ((*steps[-1][0], name), None, steps[-1][2] + 1)
+            else:
+                steps.append(((name,), None, 1))
+            if _is_tuple(hints[name]):
+                arrays.append(name)
         elif kind == "card":
-            first = start
-            kwargs[name], start = _build(source[0], row, start, {})
-            if row[first] is None:
-                kwargs[name] = None
+            steps.append(((name,), _maker(source[0]), width(source[0])))
         else:
+            computed_names.append(name)
+
+    def make(row: Sequence, start: int, values: dict) -> Any:
+        kwargs = {}
+        for names, nested_maker, count in steps:
+            if nested_maker is None:
+                kwargs.update(zip(names, row[start : start + count]))
+            else:  # None when its first column is NULL (an outer join that found nothing)
+                kwargs[names[0]] = None if row[start] is None else nested_maker(row, start, {})
+            start += count
+        for name in arrays:
+            if kwargs[name] is not None:
+                kwargs[name] = tuple(kwargs[name])
+        for name in computed_names:
             kwargs[name] = values[name]
-    return card(**kwargs), start
+        return card(**kwargs)
+
+    return make
+
+
+def _is_tuple(hint: Any) -> bool:
+    """`tuple[...]` or `tuple[...] | None`."""
+    return typing.get_origin(hint) is tuple or any(typing.get_origin(arg) is tuple for arg in typing.get_args(hint))
 
 
 def orm_fields(card: type, prefix: str = "") -> list[str]:

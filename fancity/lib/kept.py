@@ -7,8 +7,9 @@ numbers, booleans, dates, None): the navigation, a page's head, tabs and filters
 
 Every value the block reads must be listed. Under `HTML_MEMO_VERIFY` (DEBUG and the tests) every
 block served from memory is also rendered afresh and compared, so a value read but not listed raises
-`memo.StaleMemo` naming the block. A block never holds a CSRF token: a `{% csrf_token %}` inside one
-raises, and a form that needs it is rendered outside the block.
+`memo.StaleMemo` naming the block. A `{% csrf_token %}` inside a block is kept as the memo's token
+slot and filled with this request's token on every render (as the post fragments are), so a form
+stays inside its block and no reader ever gets another's token.
 """
 
 import datetime
@@ -23,8 +24,6 @@ from fancity.lib import memo
 register = template.Library()
 _block_ids = itertools.count()
 _PLAIN = (str, int, float, datetime.date, type(None))  # bool is an int, datetime a date
-# What a `{% csrf_token %}` inside a block renders, so that it is found and refused.
-_NO_TOKEN = "csrf0token0inside0a0kept0block"
 
 
 class KeptNode(template.Node):
@@ -44,18 +43,14 @@ class KeptNode(template.Node):
         for value in values:
             if not isinstance(value, _PLAIN):
                 raise TypeError(f"{{% kept %}} takes plain values, not {type(value).__name__} ({value!r})")
-        return mark_safe(
-            memo.render_one(self.name, memo.key(f"kept{self.block_id}", values), lambda: self._render(context))
-        )
+        html = memo.render_one(self.name, memo.key(f"kept{self.block_id}", values), lambda: self._render(context))
+        if memo.TOKEN_SLOT in html:  # the page's token (the context's is made once per request)
+            html = memo.fill_token(html, str(context.get("csrf_token", "")))
+        return mark_safe(html)
 
     def _render(self, context) -> str:
-        with context.push(csrf_token=_NO_TOKEN):
-            html = self.nodelist.render(context)
-        if _NO_TOKEN in html:
-            raise template.TemplateSyntaxError(
-                f"{self.name} holds a {{% csrf_token %}}: render the form outside the block"
-            )
-        return html
+        with context.push(csrf_token=memo.TOKEN_SLOT):
+            return self.nodelist.render(context)
 
 
 @register.tag

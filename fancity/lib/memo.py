@@ -19,9 +19,9 @@ served from the memo is also rendered afresh and compared with the kept copy; a 
 `StaleMemo` naming the block. A value the HTML shows but its key leaves out therefore fails a test
 instead of serving stale HTML.
 
-**CSRF.** A kept piece never holds a request's CSRF token. `{% kept %}` blocks refuse one (a form
-that needs it is rendered outside the block). Fragments that hold forms (what a fan sees under a
-post) are rendered with `TOKEN_SLOT` where the token goes and filled per request (`fill_token`).
+**CSRF.** A kept piece never holds a request's CSRF token. Pieces that hold forms (`{% kept %}`
+blocks, what a fan sees under a post) are rendered with `TOKEN_SLOT` where the token goes and filled
+with the request's own token each time they are served (`fill_token`).
 """
 
 import functools
@@ -113,10 +113,11 @@ def key(block: str, values: Any) -> str:
 def keys(block: str, many: Iterable[Any]) -> list[str]:
     """`key(block, values)` for each `values` of `many` (the reader's language and zone read once)."""
     reader = (get_language(), get_current_timezone_name())
+    verify = settings.HTML_MEMO_VERIFY
     out = []
     for values in many:
         shown = repr((reader, values))
-        if settings.HTML_MEMO_VERIFY and " object at 0x" in shown:  # a new key on every render: never served
+        if verify and " object at 0x" in shown:  # a new key on every render: never served
             raise TypeError(f"{block}: a memo key holds an object that shows only its address: {shown[:200]}")
         out.append(f"html:{block}:{hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()}")
     return out
