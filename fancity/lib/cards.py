@@ -111,7 +111,7 @@ def _maker(card: type) -> Callable[[Sequence, int, dict], Any]:
         kwargs = {}
         for names, nested_maker, count in steps:
             if nested_maker is None:
-                kwargs.update(zip(names, row[start : start + count]))
+                kwargs.update(zip(names, row[start : start + count], strict=True))
             else:  # None when its first column is NULL (an outer join that found nothing)
                 kwargs[names[0]] = None if row[start] is None else nested_maker(row, start, {})
             start += count
