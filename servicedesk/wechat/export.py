@@ -11,10 +11,11 @@ Erasure keeps the counts and drops the person: the follower rows and their messa
 insights' per-channel figures (messages in, answered by rules, reached staff) do not change after a
 deletion, but the OpenID is replaced by a tombstone (`erased-<id>`, which WeChat never sends, so a later
 message from the same WeChat user starts a new, unlinked follower), the UnionID, language and link time
-are blanked, every message text and passive reply is blanked (a reply can hold the fan's name, an order
-number or a link code), event keys (which hold the OpenID) are rewritten, and the link codes and answer
-deliveries go. The placeholder account once made for the follower (its username is a digest of the
-OpenID, its name the OpenID's last characters) is closed and blanked like a deleted account.
+are blanked, every message text, picture media ID and passive reply is blanked (a reply can hold the
+fan's name, an order number or a link code; the pictures themselves go with the desk conversation),
+event keys (which hold the OpenID) are rewritten, and the link codes and answer deliveries go. The
+placeholder account once made for the follower (its username is a digest of the OpenID, its name the
+OpenID's last characters) is closed and blanked like a deleted account.
 """
 
 from django.db.models import CharField, Value
@@ -87,7 +88,12 @@ def erase_wechat_data(user: User) -> None:
     LinkCode.objects.filter(follower_id__in=ids).delete()
     Delivery.objects.filter(follower_id__in=ids).delete()
     Inbound.objects.filter(follower_id__in=ids).update(
-        content="", reply="", key=Concat(Value(ERASED_PREFIX), "id", output_field=CharField()), desk_message=None
+        content="",
+        reply="",
+        media_id="",
+        picture_detail="",
+        key=Concat(Value(ERASED_PREFIX), "id", output_field=CharField()),
+        desk_message=None,
     )
     Broadcast.objects.filter(previewed_to__in=openids).update(previewed_to="")
     for follower in followers:
