@@ -78,7 +78,11 @@ def receive(inbound_id: int, rule_id: int | None = None) -> PrivateMessage | Non
             .select_related("request")
             .first()
         )
-        body = row.content or _("(empty message)")
+        if row.media_id:  # the picture itself is attached by fetch_picture; the link and id are the log's
+            with translation.override(language_of(follower)):
+                body = _("(a picture sent in WeChat)")
+        else:
+            body = row.content or _("(empty message)")
         if conversation is not None:
             request = conversation.request
             message = _message(request, fan, body, row.received_at)
@@ -87,7 +91,10 @@ def receive(inbound_id: int, rule_id: int | None = None) -> PrivateMessage | Non
                 lifecycle.reopen(ticket, fan, now)
         else:
             request = PrivateRequest.objects.create(
-                fan=fan, subject=_subject(row.content), created_at=row.received_at, channel=Channel.WECHAT
+                fan=fan,
+                subject=_subject(body if row.media_id else row.content),
+                created_at=row.received_at,
+                channel=Channel.WECHAT,
             )
             Conversation.objects.create(request=request, follower=follower)
             message = _message(request, fan, body, row.received_at)

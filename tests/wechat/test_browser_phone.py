@@ -40,7 +40,9 @@ def test_desk_answers_a_wechat_ticket_on_a_phone(browser, live_server, standin, 
         panel = desk.locator(".wechat-panel")
         assert "48" in panel.inner_text() and not desk.locator(".wechat-closed").count()
         assert "已附在工单上" in panel.inner_text() and desk.locator("img.desk-image").count() == 1
-        assert desk.evaluate("document.querySelector('img.desk-image').naturalWidth") > 0  # the picture loads
+        desk.locator("img.desk-image").scroll_into_view_if_needed()
+        desk.wait_for_function("document.querySelector('img.desk-image').naturalWidth > 0")  # the picture loads
+        desk.screenshot(path="/tmp/wechat-ticket-picture-phone.png", full_page=True)
         assert desk.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         desk.locator("textarea[name=body]").fill("请在蓝牙设置里忽略车机后重新配对。")
         desk.get_by_role("button", name="发布回答").click()

@@ -7,18 +7,20 @@ import io
 import time
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.storage import storages
 from django.urls import reverse
 from PIL import Image
 
+from accounts.roles import MODERATORS
 from servicedesk.models import MessageAttachment, Ticket
-from servicedesk.wechat import desk, inbound
+from servicedesk.wechat import desk, inbound, linking
 from servicedesk.wechat.models import Inbound
 from servicedesk.wechat.protocol import _parse
 from servicedesk.wechat.tasks import fetch_picture
 from tests.forum.test_attachments import jpeg_with_gps
 from tests.helpers import wait_until
-from tests.servicedesk.factories import staff
+from tests.servicedesk.factories import fan, staff
 from tests.wechat import standin as wx
 
 ELEVEN_MB = b"\xff\xd8\xff\xe0" + bytes(11 * 1024 * 1024)
@@ -104,3 +106,32 @@ def _on_the_desk(account, media_id: str) -> Inbound:
     row.refresh_from_db()
     assert row.picture == Inbound.Picture.PENDING
     return row
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("the linked fan", 200),
+        ("desk staff", 200),
+        ("the stand-in", 302),  # cannot sign in: sent to the sign-in page
+        ("another fan", 404),
+        ("a moderator", 404),
+        ("nobody", 302),
+    ],
+)
+def test_only_the_linked_fan_and_desk_staff_see_a_wechat_picture(account, standin, client, who, status):
+    standin.serve_media("media_role", jpeg_with_gps())
+    row = _on_the_desk(account, "media_role")
+    stand_in = row.follower.user
+    assert fetch_picture.apply(args=[row.pk]).get() == Inbound.Picture.ATTACHED
+    me = fan()
+    linking.link_with_code(me, linking.issue(row.follower).code)
+    moderator = fan()
+    moderator.groups.add(Group.objects.get(name=MODERATORS))
+    users = {"the linked fan": me, "desk staff": staff(), "the stand-in": stand_in, "another fan": fan(),
+             "a moderator": moderator}  # fmt: skip
+    if who in users:
+        client.force_login(users[who])
+    response = client.get(MessageAttachment.objects.get().get_absolute_url())
+    assert response.status_code == status
