@@ -123,7 +123,8 @@ class StandIn:
         self.tokens: set[str] = set()
         self.profiles: dict[str, dict] = {}
         # media_id -> what `media/get` answers, in turn (the last one again after that): bytes (the file,
-        # as an image/jpeg attachment), an int (that HTTP status, no body) or a dict (WeChat's error JSON).
+        # as an image/jpeg attachment), ("no length", bytes) (the same without Content-Length: the body
+        # ends when the connection closes), an int (that HTTP status, no body) or a dict (WeChat's error JSON).
         # An unknown media_id gets 40007, as from WeChat (temporary media live 3 days).
         self.media: dict[str, list] = {}
         self.media_delay = 0.0  # seconds before `media/get` answers
@@ -192,11 +193,16 @@ class StandIn:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return None
+                with_length = not isinstance(answer, tuple)
+                if not with_length:
+                    answer = answer[1]
+                    self.close_connection = True
                 self.send_response(200)
                 self.send_header("Content-Type", "image/jpeg")
                 self.send_header("Content-disposition", f'attachment; filename="{media_id}.jpg"')
                 self.send_header("Cache-Control", "no-cache, must-revalidate")
-                self.send_header("Content-Length", str(len(answer)))
+                if with_length:
+                    self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 for start in range(0, len(answer), 64 * 1024):
                     try:

@@ -83,14 +83,18 @@ def test_a_picture_reaches_the_agent_without_exif_and_refusals_are_noted(standin
 @pytest.mark.django_db
 def test_a_picture_is_fetched_again_while_wechat_does_not_answer_then_noted(account, standin):
     """The task's retries, run eagerly (Celery's apply runs a retry at once): two 503s then the file;
-    and a media server that never answers, noted as unreachable after the last retry."""
+    a media server that never answers, noted as unreachable after the last retry; and a body past
+    10 MB without a Content-Length, cut off while it streams."""
     standin.serve_media("media_flaky", 503, 503, jpeg_with_gps())
     standin.serve_media("media_down", 503)
+    standin.serve_media("media_endless", ("no length", ELEVEN_MB))  # too big, and it does not say so
     flaky, down = _on_the_desk(account, "media_flaky"), _on_the_desk(account, "media_down")
+    endless = _on_the_desk(account, "media_endless")
 
     assert fetch_picture.apply(args=[flaky.pk]).get() == Inbound.Picture.ATTACHED
     assert fetch_picture.apply(args=[down.pk]).get() == Inbound.Picture.FAILED
     assert len([p for p, _q, _b in standin.calls if p == "/cgi-bin/media/get"]) == 3 + 4
+    assert fetch_picture.apply(args=[endless.pk]).get() == Inbound.Picture.TOO_BIG  # stopped at 10 MB + 1 byte
     assert MessageAttachment.objects.get().message_id == flaky.desk_message_id
     # Running it again changes nothing: the outcome is kept and nothing is fetched twice.
     assert fetch_picture.apply(args=[flaky.pk]).get() == Inbound.Picture.ATTACHED
