@@ -1,6 +1,8 @@
 """A follower who never linked has a stand-in account (User.stand_in): it moves no fan count, appears in
 no fan list or mention, has no public profile and cannot sign in; a linked fan counts once."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -85,3 +87,16 @@ def test_the_admins_fan_list_leaves_stand_ins_out_unless_asked(account, client):
     assert someone.username in page and stand_in.username not in page
     page = client.get(reverse("admin:accounts_user_changelist") + "?kind=stand_in").content.decode()
     assert stand_in.username in page and someone.username not in page
+
+
+def test_the_migration_marks_the_placeholders_made_before_the_field(account):
+    """wechat.0003: a follower's placeholder (its digest username, no password) becomes a stand-in; a fan
+    who happens to have a wx- username and a password does not."""
+    from django.apps import apps
+
+    migration = importlib.import_module("servicedesk.wechat.migrations.0003_placeholders_are_stand_ins")
+    old = follower_for(account, "before-the-field", timezone.now()).user
+    User.objects.filter(pk=old.pk).update(stand_in=False)
+    lookalike = fan(username="wx-0123456789abcdef")
+    migration.mark(apps, None)
+    assert User.objects.get(pk=old.pk).stand_in and not User.objects.get(pk=lookalike.pk).stand_in
