@@ -25,4 +25,4 @@ def active_since(days: int = ACTIVE_DAYS) -> datetime.date:
 
 
 def active_fans():
-    return User.objects.filter(last_active_on__gte=active_since(), deleted_at__isnull=True)
+    return User.objects.fans().filter(last_active_on__gte=active_since())

@@ -77,7 +77,12 @@ def _site(request) -> SimpleNamespace:
 
 class SocialAdapter(DefaultSocialAccountAdapter):
     """allauth's social logins; after a WeChat login the apps listed in `SOCIAL_LOGIN_HOOKS` may act
-    (the WeChat channel links the fan's Official Account conversations), without accounts importing them."""
+    (the WeChat channel links the fan's Official Account conversations), without accounts importing them.
+
+    Three ways in, one set of hooks: a login with a known sign-in (`pre_social_login`), a sign-up
+    (`save_user`), and a signed-in fan connecting a new sign-in to their account (allauth's connect
+    flow, which calls no adapter method once the sign-in is theirs: `social_account_added`, allauth's
+    signal, connected in accounts.apps)."""
 
     def pre_social_login(self, request, sociallogin) -> None:
         super().pre_social_login(request, sociallogin)
@@ -88,6 +93,11 @@ class SocialAdapter(DefaultSocialAccountAdapter):
         user = super().save_user(request, sociallogin, form)
         _social_login_hooks(user, sociallogin.account)
         return user
+
+
+def social_account_added(request, sociallogin, **kwargs) -> None:
+    """allauth's `social_account_added`: the connect flow has saved the sign-in as the signed-in fan's."""
+    _social_login_hooks(sociallogin.user, sociallogin.account)
 
 
 def _social_login_hooks(user, account) -> None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from accounts import wordfilter
-from accounts.models import City, SensitiveWord, User, WordAction
+from accounts.models import FANS, City, SensitiveWord, User, WordAction
 from accounts.roles import ROLES, role_label
 from fancity.lib.text import normalise
 
@@ -84,20 +84,50 @@ class CityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class AccountKindFilter(admin.SimpleListFilter):
+    """The list shows fans (accounts.models.FANS) unless staff ask for channel stand-ins or every account."""
+
+    title = _("accounts")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("stand_in", _("Channel stand-ins")), ("all", _("All accounts, deleted ones too"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Fans"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "stand_in":
+            return queryset.filter(stand_in=True)
+        return queryset.filter(FANS)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "display_name", "city", "last_active_on", "banned_until", "is_staff"]
     list_select_related = ["city"]
     search_fields = ["username", "email", "display_name", "city__name", "city__name_en"]
-    list_filter = ["is_staff", "is_active", ("groups", GroupListFilter)]
+    list_filter = [AccountKindFilter, "is_staff", "is_active", ("groups", GroupListFilter)]
     autocomplete_fields = ["city"]
     show_full_result_count = False
     fieldsets = [
         *(BaseUserAdmin.fieldsets or ()),
         (_("Fan"), {"fields": ["display_name", "city", "bio", "avatar", "language", "muted_emails", "last_active_on"]}),
-        (_("Moderation"), {"fields": ["banned_until", "ban_reason", "deleted_at"]}),
+        (_("Moderation"), {"fields": ["banned_until", "ban_reason", "deleted_at", "stand_in"]}),
     ]
-    readonly_fields = ["last_active_on", "deleted_at"]
+    readonly_fields = ["last_active_on", "deleted_at", "stand_in"]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

@@ -82,6 +82,10 @@ def load_fan(user_id, session_key: str | None = None) -> User | None:
 
 
 class _LoadsFan(DjangoModelBackend):
+    def user_can_authenticate(self, user) -> bool:
+        """A channel's stand-in account (User.stand_in) never signs in, whatever its password."""
+        return super().user_can_authenticate(user) and not getattr(user, "stand_in", False)
+
     def get_user(self, user_id):
         user = load_fan(user_id, SESSION_KEY.get())
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,7 +1,9 @@
 from datetime import datetime
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -50,6 +52,17 @@ BOT_USERNAME = "fancity-bot"
 SYSTEM_NAMES = {BOT_USERNAME: _("Fancity auto-reply")}
 
 
+# Who counts as a fan: every fan count (active fans, city ranking, insights and segments) and every list or
+# lookup of fans (mentions, profiles, follows, search by author, the admin's default list) uses this one
+# rule, through `User.objects.fans()`. Deleted accounts and stand-ins are not fans.
+FANS = Q(deleted_at__isnull=True, stand_in=False)
+
+
+class UserManager(DjangoUserManager["User"]):
+    def fans(self) -> "models.QuerySet[User]":
+        return self.filter(FANS)
+
+
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     city = models.ForeignKey(
@@ -63,6 +76,19 @@ class User(AbstractUser):
     banned_until = models.DateTimeField(_("banned until"), null=True, blank=True)
     ban_reason = models.CharField(_("ban reason"), max_length=200, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    # An account made by an outside channel for someone who wrote through it and never signed up (a
+    # WeChat follower's conversations belong to one until they link their own). It cannot sign in
+    # (accounts.backends), has no public profile and is neither counted nor listed as a fan (FANS).
+    stand_in = models.BooleanField(
+        _("channel stand-in"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Made by an outside channel for someone who never signed up: cannot sign in, not counted as a fan."
+        ),
+    )
+
+    objects: ClassVar[UserManager] = UserManager()
 
     # Read once per user object and kept on it for the request, never stored: set by
     # accounts.backends.load_fan, accounts.roles.in_group and forum.moderation.moderators. Annotations only, so

@@ -23,7 +23,7 @@ from fancity.lib.params import int_params, safe_next
 
 
 def profile(request, username):
-    fan = get_object_or_404(User.objects.select_related("city"), username=username, deleted_at__isnull=True)
+    fan = get_object_or_404(User.objects.fans().select_related("city"), username=username)
     # What higher apps show on a profile (the forum's threads and posts), without accounts importing them.
     panels = [shown for path in settings.ACCOUNT_PROFILE_PANELS if (shown := import_string(path)(request, fan))]
     return render(request, "accounts/profile.html", {"fan": fan, "panels": panels})

@@ -29,15 +29,11 @@ def follows(user: User | AnonymousUser, fan: User) -> bool:
 
 def followers_of(fan: User):
     """The fans following `fan`, as a queryset of users (active, not deleted)."""
-    return User.objects.filter(
-        pk__in=Follow.objects.filter(followed=fan).values("follower_id"), is_active=True, deleted_at__isnull=True
-    )
+    return User.objects.fans().filter(pk__in=Follow.objects.filter(followed=fan).values("follower_id"), is_active=True)
 
 
 def following_of(fan: User):
-    return User.objects.filter(
-        pk__in=Follow.objects.filter(follower=fan).values("followed_id"), is_active=True, deleted_at__isnull=True
-    )
+    return User.objects.fans().filter(pk__in=Follow.objects.filter(follower=fan).values("followed_id"), is_active=True)
 
 
 def counts(fan: User) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from fancity.lib.params import safe_next
 
 
 def _fan(username: str) -> User:
-    return get_object_or_404(User.objects.select_related("city"), username=username, deleted_at__isnull=True)
+    return get_object_or_404(User.objects.fans().select_related("city"), username=username)
 
 
 def _wants_json(request) -> bool:

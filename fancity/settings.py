@@ -418,6 +418,7 @@ PERSONAL_DATA_EXPORTS = [
     "forum.writing.bookmarks.bookmarks_data",
     "meetups.export.meetups_data",
     "servicedesk.export.servicedesk_data",
+    "servicedesk.wechat.export.wechat_data",
 ]
 PERSONAL_DATA_ERASERS = [
     "accounts.export.erase_accounts_data",
@@ -430,6 +431,7 @@ PERSONAL_DATA_ERASERS = [
     "forum.writing.bookmarks.erase_bookmarks",
     "meetups.export.erase_meetups_data",
     "servicedesk.export.erase_servicedesk_data",
+    "servicedesk.wechat.export.erase_wechat_data",
 ]
 # Absolute links in mail and calendar files (unsubscribe, notification targets, tickets) and the host
 # of Message-IDs. scripts/run.py sets it from FANCITY_PORT; `check --deploy` refuses the default, plain

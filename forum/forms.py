@@ -239,7 +239,7 @@ class SearchForm(forms.Form):
         name = self.cleaned_data["author"].strip().removeprefix("@")
         if not name:
             return None
-        author = User.objects.filter(username__iexact=name, deleted_at__isnull=True).only("pk", "username").first()
+        author = User.objects.fans().filter(username__iexact=name).only("pk", "username").first()
         if author is None:
             raise forms.ValidationError(_("No fan has the username “%(name)s”."), params={"name": name})
         return author

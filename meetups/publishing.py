@@ -217,7 +217,5 @@ def announcement_notice(meetup: Meetup) -> str:
 
 def city_fan_ids(meetup: Meetup) -> list[int]:
     return list(
-        User.objects.filter(city_id=meetup.city_id, is_active=True, deleted_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        User.objects.fans().filter(city_id=meetup.city_id, is_active=True).order_by("pk").values_list("pk", flat=True)
     )

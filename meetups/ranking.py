@@ -33,7 +33,8 @@ def snapshot_cities(day: datetime.date | None = None) -> int:
     since = active_since()
     counts = {
         row["city_id"]: (row["active"], row["total"])
-        for row in User.objects.filter(city__isnull=False, deleted_at__isnull=True)
+        for row in User.objects.fans()
+        .filter(city__isnull=False)
         .values("city_id")
         .annotate(total=Count("*"), active=Count("id", filter=Q(last_active_on__gte=since)))
         .order_by()

@@ -47,7 +47,7 @@ def offer_transfer(fan: User, registration: Registration, friend_username: str) 
     if not may_offer_transfer(fan, registration):
         raise RegistrationError(_("This registration is not yours."))
     name = (friend_username or "").strip().lstrip("@")
-    friend = User.objects.filter(username__iexact=name).first() if name else None
+    friend = User.objects.fans().filter(username__iexact=name).first() if name else None
     if friend is None or why_may_not_act(friend):
         raise RegistrationError(_("No active account has this username."))
     if friend.pk == fan.pk:

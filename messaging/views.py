@@ -15,7 +15,7 @@ from messaging.permissions import may_handle_reports
 
 
 def _fan(username: str) -> User:
-    return get_object_or_404(User, username=username, deleted_at__isnull=True)
+    return get_object_or_404(User.objects.fans(), username=username)
 
 
 @login_required

@@ -21,8 +21,8 @@ def monday(day: datetime.date) -> datetime.date:
 
 
 def fans():
-    """Every fan who has not deleted their account (the bot is not a fan)."""
-    return User.objects.filter(deleted_at__isnull=True).exclude(username=BOT_USERNAME)
+    """Every fan (accounts.models.FANS: not deleted, not a channel stand-in); the bot is not a fan."""
+    return User.objects.fans().exclude(username=BOT_USERNAME)
 
 
 def counts_on(day: datetime.date) -> dict[int | None, tuple[int, int]]:

@@ -40,9 +40,7 @@ def bookmark_list(request):
 
 
 def _fan(username: str) -> User:
-    return get_object_or_404(
-        User.objects.only("username", "display_name", "deleted_at"), username=username, deleted_at__isnull=True
-    )
+    return get_object_or_404(User.objects.fans().only("username", "display_name", "deleted_at"), username=username)
 
 
 def fan_threads(request, username):

@@ -101,9 +101,7 @@ def _notify_mentions(post: Post, thread: Thread, author: User, names: list[str],
     if not names:
         return
     mentioned = list(
-        who_may_see(
-            thread.board, User.objects.filter(username__in=names[:20], deleted_at__isnull=True).exclude(pk__in=notified)
-        )
+        who_may_see(thread.board, User.objects.fans().filter(username__in=names[:20]).exclude(pk__in=notified))
     )
     notified.update(u.pk for u in mentioned)
     name = author.public_name

@@ -9,19 +9,30 @@ Staff answer from the queue as for any private request (servicedesk.claims.answe
 `_tell_fan` queues `deliver`, which sends the answer through the customer-service message API if the
 fan wrote in the last 48 hours (WeChat refuses it after that), and records the outcome on a
 `Delivery` row the ticket page shows.
+
+A picture the fan sent is fetched by Celery (`fetch_picture`, WeChat's `media/get`) and attached to its
+desk message with the desk's own checks (servicedesk.attachments: type read from the content, at most
+10 MB, re-encoded without EXIF, private storage). What became of it is kept on the message's `Inbound`
+row, and the ticket's WeChat panel says so: attached, too big, not an image, gone from WeChat, or WeChat
+unreachable after the task's retries.
 """
 
 import datetime
 import logging
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from wechatpy.exceptions import WeChatClientException
 
+from forum.attachments import MAX_IMAGE_BYTES, inspect, removed_if_refused
 from forum.writing import markup
-from servicedesk import lifecycle, satisfaction, triage
+from outbox.queueing import enqueue
+from servicedesk import attachments, lifecycle, satisfaction, triage
 from servicedesk.models import (
     Channel,
     Priority,
@@ -32,7 +43,7 @@ from servicedesk.models import (
     Ticket,
     TicketState,
 )
-from servicedesk.wechat.client import client_for
+from servicedesk.wechat.client import TooLarge, client_for
 from servicedesk.wechat.followers import WINDOW, language_of, within_window
 from servicedesk.wechat.models import Conversation, Delivery, Follower, Inbound
 
@@ -67,7 +78,11 @@ def receive(inbound_id: int, rule_id: int | None = None) -> PrivateMessage | Non
             .select_related("request")
             .first()
         )
-        body = row.content or _("(empty message)")
+        if row.media_id:  # the picture itself is attached by fetch_picture; the link and id are the log's
+            with translation.override(language_of(follower)):
+                body = _("(a picture sent in WeChat)")
+        else:
+            body = row.content or _("(empty message)")
         if conversation is not None:
             request = conversation.request
             message = _message(request, fan, body, row.received_at)
@@ -76,7 +91,10 @@ def receive(inbound_id: int, rule_id: int | None = None) -> PrivateMessage | Non
                 lifecycle.reopen(ticket, fan, now)
         else:
             request = PrivateRequest.objects.create(
-                fan=fan, subject=_subject(row.content), created_at=row.received_at, channel=Channel.WECHAT
+                fan=fan,
+                subject=_subject(body if row.media_id else row.content),
+                created_at=row.received_at,
+                channel=Channel.WECHAT,
             )
             Conversation.objects.create(request=request, follower=follower)
             message = _message(request, fan, body, row.received_at)
@@ -90,7 +108,10 @@ def receive(inbound_id: int, rule_id: int | None = None) -> PrivateMessage | Non
             ticket.triaged_at = now
             ticket.save()
         row.desk_message = message
-        row.save(update_fields=["desk_message"])
+        if row.media_id:
+            row.picture = Inbound.Picture.PENDING
+            enqueue("servicedesk.wechat.tasks.fetch_picture", row.pk)
+        row.save(update_fields=["desk_message", "picture"])
     return message
 
 
@@ -152,3 +173,53 @@ def give_up(message_id: int, detail: str) -> None:
     Delivery.objects.filter(message_id=message_id, state=Delivery.State.PENDING).update(
         state=Delivery.State.FAILED, detail=detail[:300], at=timezone.now()
     )
+
+
+# WeChat's "system busy": worth another try, like no answer at all (errcode None).
+BUSY = (-1,)
+
+
+def fetch_picture(inbound_id: int) -> str:
+    """Fetch the picture of a WeChat message on the desk and attach it to its desk message; the outcome
+    is recorded on the message's row. Raises WeChatClientException (errcode None or busy) when WeChat did
+    not answer, for the task to retry; running it again after an outcome does nothing."""
+    row = Inbound.objects.select_related("account", "desk_message__request__fan").filter(pk=inbound_id).first()
+    if row is None or row.desk_message is None or row.picture != Inbound.Picture.PENDING:
+        return row.picture if row is not None else ""
+    try:
+        data = client_for(row.account).download_media(row.media_id, MAX_IMAGE_BYTES)
+    except TooLarge:
+        return _picture(row.pk, Inbound.Picture.TOO_BIG, "")
+    except WeChatClientException as error:
+        if error.errcode is None or error.errcode in BUSY:
+            raise
+        return _picture(row.pk, Inbound.Picture.GONE, f"{error.errcode} {error.errmsg}")
+    with translation.override(settings.LANGUAGE_CODE):  # the reason, as the desk reads it
+        try:
+            uploads = inspect([SimpleUploadedFile(f"wechat-{row.pk}.jpg", data)], [], allow_logs=False)
+        except ValidationError as error:
+            return _picture(row.pk, Inbound.Picture.NOT_ACCEPTED, " ".join(error.messages))
+    message = row.desk_message
+    try:
+        with removed_if_refused() as written, transaction.atomic():
+            locked = Inbound.objects.select_for_update().get(pk=row.pk)
+            if locked.picture != Inbound.Picture.PENDING:  # another run attached it meanwhile
+                return locked.picture
+            attachments.store(message, message.request.fan, uploads, written)
+            locked.picture = Inbound.Picture.ATTACHED
+            locked.save(update_fields=["picture"])
+    except (ValueError, OSError):  # a header that read well over pixels that do not decode
+        return _picture(row.pk, Inbound.Picture.NOT_ACCEPTED, "")
+    return Inbound.Picture.ATTACHED
+
+
+def picture_failed(inbound_id: int, detail: str) -> str:
+    """The task's retries are spent: WeChat could not be reached."""
+    return _picture(inbound_id, Inbound.Picture.FAILED, detail)
+
+
+def _picture(inbound_id: int, outcome: str, detail: str) -> str:
+    Inbound.objects.filter(pk=inbound_id, picture=Inbound.Picture.PENDING).update(
+        picture=outcome, picture_detail=detail[:300]
+    )
+    return outcome

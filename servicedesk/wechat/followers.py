@@ -1,8 +1,9 @@
 """Followers: the WeChat user of one account and the Fancity account their desk conversations belong to.
 
 A follower who never linked has a placeholder account (username `wx-` and a digest of the AppID and
-OpenID, no password, no e-mail: nobody can sign in with it); linking moves their conversations to
-the fan's own account (servicedesk.wechat.linking).
+OpenID, no password, no e-mail), marked as a channel stand-in (`User.stand_in`): nobody can sign in with
+it, it has no public profile, and no fan count or fan list includes it (accounts.models.FANS). Linking
+moves their conversations to the fan's own account (servicedesk.wechat.linking).
 """
 
 import datetime
@@ -35,6 +36,7 @@ def follower_for(account: Account, openid: str, now: datetime.datetime) -> Follo
                 username=placeholder_username(account, openid),
                 defaults={
                     "password": make_password(None),
+                    "stand_in": True,
                     "display_name": _("WeChat fan %(tail)s") % {"tail": openid[-4:]},
                 },
             )

@@ -6,7 +6,8 @@ row and gets the same passive reply, so the fan is answered once), then routes i
 - text and menu clicks: the link keyword gives a one-time code; an order number queues a lookup
   (the status follows through the customer-service API); a keyword rule on the WeChat channel answers
   in the fan's language (and may also send it to the desk); anything else goes to the desk queue;
-- images go to the desk; a location is answered with the nearest three service centres;
+- images go to the desk (Celery then fetches the picture and attaches it: desk.fetch_picture); a
+  location is answered with the nearest three service centres;
 - subscribe gets the welcome message, unsubscribe marks the follower; other events change nothing;
 - other types get a polite "not supported" reply.
 
@@ -75,6 +76,7 @@ def handle(account: Account, envelope: Envelope) -> str:
             row = Inbound.objects.create(
                 account=account, key=message_key(fields), follower=follower, kind=kind[:30],
                 content=_content(fields)[:4000], received_at=now,
+                media_id=str(fields.get("MediaId") or "")[:128] if kind == "image" else "",
             )  # fmt: skip
     except IntegrityError:
         first = Inbound.objects.filter(account=account, key=message_key(fields)).values_list("reply", flat=True)

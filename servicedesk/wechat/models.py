@@ -92,6 +92,14 @@ class Inbound(models.Model):
         EVENT = "event", _("event")
         UNSUPPORTED = "unsupported", _("type not supported")
 
+    class Picture(models.TextChoices):
+        PENDING = "pending", _("being fetched from WeChat")
+        ATTACHED = "attached", _("attached to the ticket")
+        TOO_BIG = "too_big", _("not attached: larger than the most a file may be")
+        NOT_ACCEPTED = "refused", _("not attached: not an image the desk accepts")
+        GONE = "gone", _("not attached: WeChat no longer has it or refused to send it")
+        FAILED = "failed", _("not attached: WeChat could not be reached")
+
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+")
     key = models.CharField(_("message key"), max_length=120)
     follower = models.ForeignKey(
@@ -105,6 +113,10 @@ class Inbound(models.Model):
         "servicedesk.Rule", verbose_name=_("rule"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reply = models.TextField(_("passive reply"), blank=True)
+    # A picture's MediaId and what became of it (servicedesk.wechat.desk.fetch_picture, by Celery).
+    media_id = models.CharField(_("media ID"), max_length=128, blank=True)
+    picture = models.CharField(_("picture"), max_length=8, choices=Picture.choices, blank=True)
+    picture_detail = models.CharField(_("picture detail"), max_length=300, blank=True)
     # The desk message it became (servicedesk.wechat.desk.receive): set once, so a second run adds nothing.
     desk_message = models.OneToOneField(
         "servicedesk.PrivateMessage",

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from servicedesk.models import Channel, Ticket
 from servicedesk.wechat.followers import WINDOW
-from servicedesk.wechat.models import Conversation, Delivery
+from servicedesk.wechat.models import Conversation, Delivery, Inbound
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,13 +19,15 @@ class Panel:
     window_ends_at: datetime.datetime
     window_open: bool
     deliveries: list[Delivery]
+    # The pictures the fan sent in this conversation and what became of each (attached, or why not).
+    pictures: list[Inbound]
     # The linked fan's context: their other tickets (latest first) and city.
     earlier: list[Ticket]
     city: str
 
 
 def panel(ticket: Ticket) -> Panel | None:
-    """The WeChat side of a ticket on the WeChat channel (3 queries), else None (no query)."""
+    """The WeChat side of a ticket on the WeChat channel (4 queries), else None (no query)."""
     request = ticket.request
     if request is None or request.channel != Channel.WECHAT:
         return None
@@ -33,6 +35,12 @@ def panel(ticket: Ticket) -> Panel | None:
     follower = conversation.follower
     ends = follower.last_message_at + WINDOW
     deliveries = list(Delivery.objects.filter(message__request=request).select_related("message").order_by("at"))
+    pictures = list(
+        Inbound.objects.filter(desk_message__request=request)
+        .exclude(picture="")
+        .only("picture", "picture_detail", "desk_message_id", "received_at")
+        .order_by("received_at", "pk")
+    )
     earlier: list[Ticket] = []
     if follower.linked_at:
         earlier = list(
@@ -50,6 +58,7 @@ def panel(ticket: Ticket) -> Panel | None:
         window_ends_at=ends,
         window_open=timezone.now() < ends,
         deliveries=deliveries,
+        pictures=pictures,
         earlier=earlier,
         city=user_city.label if user_city else "",
     )

@@ -40,6 +40,17 @@ def deliver_answer(self, message_id: int) -> str | None:
     return delivery.state if delivery else None
 
 
+@shared_task(name="servicedesk.wechat.tasks.fetch_picture", bind=True, max_retries=3)
+def fetch_picture(self, inbound_id: int) -> str:
+    """Attach the picture a fan sent to its desk message (retried while WeChat does not answer)."""
+    try:
+        return desk.fetch_picture(inbound_id)
+    except WeChatClientException as error:
+        if self.request.retries >= self.max_retries:
+            return desk.picture_failed(inbound_id, str(error.errmsg or error)[:300])
+        raise self.retry(exc=error, countdown=10 * 3**self.request.retries) from error
+
+
 @shared_task(name="servicedesk.wechat.tasks.look_up_order")
 def look_up_order(follower_id: int, number: str, language: str) -> bool:
     """Ask the order system (2 s at most) and send the fan the answer through the customer-service API."""

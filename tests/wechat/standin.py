@@ -77,11 +77,11 @@ def text(openid: str, content: str, msg_id: int | None = None) -> str:
     return message_xml(openid, "text", {"Content": content, "MsgId": msg_id or secrets.randbelow(10**18)})
 
 
-def image(openid: str, msg_id: int | None = None) -> str:
+def image(openid: str, msg_id: int | None = None, media_id: str = "media_1") -> str:
     return message_xml(
         openid,
         "image",
-        {"PicUrl": "http://mmbiz.example/pic.jpg", "MediaId": "media_1", "MsgId": msg_id or secrets.randbelow(10**18)},
+        {"PicUrl": "http://mmbiz.example/pic.jpg", "MediaId": media_id, "MsgId": msg_id or secrets.randbelow(10**18)},
     )
 
 
@@ -122,6 +122,12 @@ class StandIn:
         self.refuse_openids: dict[str, int] = {}  # openid -> errcode for customer-service sends
         self.tokens: set[str] = set()
         self.profiles: dict[str, dict] = {}
+        # media_id -> what `media/get` answers, in turn (the last one again after that): bytes (the file,
+        # as an image/jpeg attachment), ("no length", bytes) (the same without Content-Length: the body
+        # ends when the connection closes), an int (that HTTP status, no body) or a dict (WeChat's error JSON).
+        # An unknown media_id gets 40007, as from WeChat (temporary media live 3 days).
+        self.media: dict[str, list] = {}
+        self.media_delay = 0.0  # seconds before `media/get` answers
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -138,6 +144,10 @@ class StandIn:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+    def serve_media(self, media_id: str, *answers) -> None:
+        with self._lock:
+            self.media[media_id] = list(answers)
 
     def calls_to(self, path: str) -> list[dict]:
         with self._lock:
@@ -166,6 +176,40 @@ class StandIn:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _media(self, media_id: str):
+                """`media/get` as WeChat answers it: the file itself with its type and an attachment name,
+                or a JSON error with status 200."""
+                with standin._lock:
+                    answers = standin.media.get(media_id)
+                    answer = (answers.pop(0) if len(answers) > 1 else answers[0]) if answers else None
+                time.sleep(standin.media_delay)
+                if answer is None:
+                    return self._json({"errcode": 40007, "errmsg": "invalid media_id"})
+                if isinstance(answer, dict):
+                    return self._json(answer)
+                if isinstance(answer, int):
+                    self.send_response(answer)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                with_length = not isinstance(answer, tuple)
+                if not with_length:
+                    answer = answer[1]
+                    self.close_connection = True
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-disposition", f'attachment; filename="{media_id}.jpg"')
+                self.send_header("Cache-Control", "no-cache, must-revalidate")
+                if with_length:
+                    self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                for start in range(0, len(answer), 64 * 1024):
+                    try:
+                        self.wfile.write(answer[start : start + 64 * 1024])
+                    except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: fine
+                        return None
+                return None
 
             def do_GET(self):
                 self._serve("GET")
@@ -204,6 +248,8 @@ class StandIn:
                 if url.path == "/cgi-bin/user/info":
                     openid = query.get("openid", "")
                     return self._json({"subscribe": 1, "openid": openid, **standin.profiles.get(openid, {})})
+                if url.path == "/cgi-bin/media/get":
+                    return self._media(query.get("media_id", ""))
                 if url.path == "/cgi-bin/media/upload":
                     return self._json({"type": "image", "media_id": "MEDIA_ID", "created_at": int(time.time())})
                 return self._json({"errcode": 40004, "errmsg": "invalid api"}, 200)

@@ -6,6 +6,8 @@ import re
 import pytest
 
 from servicedesk.models import Ticket, TicketState
+from servicedesk.wechat.models import Inbound
+from tests.forum.test_attachments import jpeg_with_gps
 from tests.helpers import signed_in, wait_until
 from tests.servicedesk.factories import staff
 from tests.wechat import standin as wx
@@ -18,6 +20,15 @@ def test_desk_answers_a_wechat_ticket_on_a_phone(browser, live_server, standin, 
     ticket = wait_until(
         lambda: Ticket.objects.filter(request__wechat__follower__openid="fan-phone").first(), what="the ticket"
     )
+    # A photo of the problem, and one WeChat no longer has: the first is attached, the second noted.
+    standin.serve_media("media_car", jpeg_with_gps())
+    standin.post(webhook, wx.image("fan-phone", media_id="media_car"))
+    standin.post(webhook, wx.image("fan-phone", media_id="media_expired"))
+    wait_until(
+        lambda: set(Inbound.objects.filter(follower__openid="fan-phone").values_list("picture", flat=True))
+        >= {Inbound.Picture.ATTACHED, Inbound.Picture.GONE},
+        what="the pictures' outcomes",
+    )
     member = staff(username="desk", display_name="客服小李")
     desk = signed_in(browser, live_server, member)
     try:
@@ -28,6 +39,10 @@ def test_desk_answers_a_wechat_ticket_on_a_phone(browser, live_server, standin, 
         desk.goto(f"{live_server.url}/staff/queue/{ticket.pk}/")
         panel = desk.locator(".wechat-panel")
         assert "48" in panel.inner_text() and not desk.locator(".wechat-closed").count()
+        assert "已附在工单上" in panel.inner_text() and desk.locator("img.desk-image").count() == 1
+        desk.locator("img.desk-image").scroll_into_view_if_needed()
+        desk.wait_for_function("document.querySelector('img.desk-image').naturalWidth > 0")  # the picture loads
+        desk.screenshot(path="/tmp/wechat-ticket-picture-phone.png", full_page=True)
         assert desk.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         desk.locator("textarea[name=body]").fill("请在蓝牙设置里忽略车机后重新配对。")
         desk.get_by_role("button", name="发布回答").click()
