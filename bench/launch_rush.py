@@ -6,9 +6,10 @@
 Starts its own PostgreSQL (crash-safe: fsync and synchronous_commit on, as in production) and Redis,
 migrates, and then measures, printing each figure as it goes:
 
-1. PostgreSQL alone: pgbench runs the sign-up's statements (the launch read, the "was active" check
-   and the INSERT of meetups/launches.py, each fan new) at 16/32/64 connections, with synchronous
-   commit on and off; then EXPLAIN ANALYZE of one INSERT.
+1. PostgreSQL alone: pgbench runs the sign-up's statements (the launch read and the INSERT of
+   meetups/launches.py with its "was active" check) at 16 and 64 connections, one sign-up per INSERT
+   and eight (a web process's threads grouped, launches._Group), with synchronous commit on and off;
+   then EXPLAIN ANALYZE of one INSERT.
 2. The allocator on the rows pgbench left (a first-come launch of 50,000 places): batches of 5,000,
    the time of each batch in the database and sign-ups decided per second.
 3. The web tier: gunicorn with 1 and then 2 worker processes (gthread, 8 threads), the allocator and a
@@ -220,25 +221,24 @@ def postgres_alone(args, postgres, new_launch, staff) -> None:
         )
         print(f"   {label:23} plain one-column INSERT  64 connections: {tps:7,.0f} rows/s ({latency})", flush=True)
     since, fans_first, fans_last = today - datetime.timedelta(days=29), first, last
-    flavours = {
-        "INSERT alone": "",
-        "launch read + INSERT": "SELECT * FROM meetups_launch WHERE id = {launch};\n",
-    }
+    # A web process's threads share one INSERT (launches._Group): 1 is a lone sign-up, 8 a gthread
+    # worker's 8 threads all signing up at once. Each sign-up also reads the launch (the page's read).
     for options, label in (("", "synchronous_commit on"), ("-c synchronous_commit=off", "synchronous_commit off")):
-        for flavour, prefix in flavours.items():
+        for group in (1, 8):
             for clients in (16, 64):
                 pg_launch = new_launch("pgbench", 50_000)
                 insert = launches.SIGN_UP_SQL % {
-                    "fan": ":fan",
+                    "fans": "ARRAY[" + ", ".join(f":f{i}::bigint" for i in range(group)) + "]",
+                    "active": "ARRAY[" + ", ".join(["false"] * group) + "]",
                     "line": f"'{pg_launch.line_sequence}'",
-                    "active": "false",
                     "since": f"'{since}'",
                     "today": f"'{today}'",
                     "launch": pg_launch.pk,
                 }
                 script = (
-                    f"\\set fan random({fans_first}, {fans_last})\n"
-                    + prefix.format(launch=pg_launch.pk)
+                    f"\\set f0 random({fans_first}, {fans_last - group})\n"
+                    + "".join(f"\\set f{i} :f0 + {i}\n" for i in range(1, group))
+                    + f"SELECT * FROM meetups_launch WHERE id = {pg_launch.pk};\n" * group
                     + " ".join(insert.split())
                     + ";\n"
                 )
@@ -247,8 +247,8 @@ def postgres_alone(args, postgres, new_launch, staff) -> None:
                 took = time.monotonic() - begin
                 rows = Signup.objects.filter(launch=pg_launch).count()
                 print(
-                    f"   {label:23} {flavour:21} {clients:3} connections: {tps:7,.0f} sign-ups/s, "
-                    f"{rows / took:7,.0f} new rows/s (the rest: a fan drawn twice) ({latency}); "
+                    f"   {label:23} {group} per INSERT {clients:3} connections: {tps * group:7,.0f} sign-ups/s, "
+                    f"{rows / took:7,.0f} new rows/s (the rest: a fan drawn again) ({latency}); "
                     f"load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
@@ -258,9 +258,9 @@ def postgres_alone(args, postgres, new_launch, staff) -> None:
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS, WAL) " + launches.SIGN_UP_SQL,
             {
-                "fan": staff.pk,
+                "fans": [staff.pk],
                 "line": pg_launch.line_sequence,
-                "active": False,
+                "active": [False],
                 "since": since,
                 "today": today,
                 "launch": pg_launch.pk,

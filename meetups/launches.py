@@ -10,7 +10,9 @@ is a committed row, so no process that dies afterwards can lose it.
 
 import datetime
 import secrets
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
@@ -83,21 +85,95 @@ def refusal(launch: Launch, fan: User, now: datetime.datetime | None = None) -> 
     return None
 
 
-# One statement, in autocommit. The launch row is read (not locked) so its window, by the server's clock,
-# is the authority even for a request holding a stale copy; a drawn launch takes no more entries
-# (meetups.allocation.run_draw); a repeat does nothing (its nextval is spent, so numbers may skip one;
-# they never repeat).
+# One statement, in autocommit, for the sign-ups a process's threads make at the same moment (`_Group`):
+# each fan of the arrays in arrival order. The launch row is read (not locked) so its window, by the
+# server's clock, is the authority even for a request holding a stale copy; a drawn launch takes no
+# more entries (meetups.allocation.run_draw); a repeat does nothing (its nextval is spent, so numbers
+# may skip one; they never repeat). PostgreSQL evaluates the `nextval` after the sort, in arrival order.
 SIGN_UP_SQL = f"""
 INSERT INTO {Signup._meta.db_table} (launch_id, fan_id, number, state, active, created_at)
-SELECT l.id, %(fan)s, nextval(%(line)s::regclass), 'pending',
-  %(active)s OR EXISTS (SELECT 1 FROM {DailyActivity._meta.db_table} a
-                        WHERE a.user_id = %(fan)s AND a.day >= %(since)s AND a.day < %(today)s),
+SELECT l.id, f.fan, nextval(%(line)s::regclass), 'pending',
+  f.active OR EXISTS (SELECT 1 FROM {DailyActivity._meta.db_table} a
+                      WHERE a.user_id = f.fan AND a.day >= %(since)s AND a.day < %(today)s),
   now()
-FROM {Launch._meta.db_table} l
+FROM {Launch._meta.db_table} l,
+  unnest(%(fans)s::bigint[], %(active)s::boolean[]) WITH ORDINALITY AS f (fan, active, arrival)
 WHERE l.id = %(launch)s AND l.published AND now() >= l.opens_at AND now() < l.closes_at AND l.drawn_at IS NULL
+ORDER BY f.arrival
 ON CONFLICT (launch_id, fan_id) DO NOTHING
-RETURNING number
+RETURNING fan_id, number
 """.strip()
+
+
+def _insert(launch: Launch, fans: list[tuple[int, bool]]) -> list[int | None]:
+    """Run SIGN_UP_SQL for `fans` ((fan id, known active) in arrival order): each one's new number,
+    None for a fan who already had one (or whose earlier copy in `fans` took it) or a closed launch."""
+    params: dict[str, Any] = {
+        "fans": [fan for fan, _active in fans],
+        "active": [active for _fan, active in fans],
+        "line": launch.line_sequence,
+        "since": active_since(),
+        "today": timezone.localdate(),
+        "launch": launch.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(SIGN_UP_SQL, params)
+        numbers = dict(cursor.fetchall())
+    return [numbers.pop(fan, None) for fan, _active in fans]  # pop: a second copy of a fan gets None
+
+
+class _Queue:
+    """The sign-ups of one launch waiting to go in the same INSERT."""
+
+    def __init__(self) -> None:
+        self.fans: list[tuple[int, bool]] = []
+        self.numbers: list[int | None] | None = None  # once sent
+        self.failed = False
+
+
+class _Group:
+    """Group commit one level above PostgreSQL's: the threads of a web process that sign fans up for the
+    same launch at the same moment share one INSERT and one commit. While one thread's INSERT runs, the
+    others queue their fans; when it is done, the first of them to wake sends the whole queue. A lone
+    sign-up waits for nothing; a WAL flush then serves as many sign-ups as arrived during the last one.
+    A queue whose INSERT failed is sent again one fan at a time, so each fan gets their own answer."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._queued: dict[int, _Queue] = {}
+        self._sending: set[int] = set()
+
+    def sign_up(self, launch: Launch, fan_id: int, active: bool) -> int | None:
+        if connection.in_atomic_block:  # a transaction that may roll back must not carry others' sign-ups
+            return _insert(launch, [(fan_id, active)])[0]
+        with self._changed:
+            queue = self._queued.setdefault(launch.pk, _Queue())
+            position = len(queue.fans)
+            queue.fans.append((fan_id, active))
+            while queue.numbers is None and not queue.failed and launch.pk in self._sending:
+                self._changed.wait()
+            if queue.numbers is not None:
+                return queue.numbers[position]
+            if not queue.failed:  # nothing of this launch in flight: this thread sends the queue
+                self._sending.add(launch.pk)
+                del self._queued[launch.pk]
+        if queue.failed:
+            return _insert(launch, [(fan_id, active)])[0]
+        try:
+            numbers = _insert(launch, queue.fans)
+        except BaseException:
+            queue.failed = True
+            raise
+        else:
+            queue.numbers = numbers
+        finally:
+            with self._changed:
+                self._sending.discard(launch.pk)
+                self._changed.notify_all()
+        return numbers[position]
+
+
+_group = _Group()
 
 
 def sign_up(fan: User, launch: Launch) -> Acknowledged:
@@ -108,19 +184,10 @@ def sign_up(fan: User, launch: Launch) -> Acknowledged:
         if existing is not None:
             return Acknowledged(existing.number, existing.state, created=False)
         raise RegistrationError(reason)
-    params: dict[str, int | str | bool | datetime.date] = {
-        "fan": fan.pk,
-        "line": launch.line_sequence,
-        "active": launch.require_active,  # just checked; otherwise the statement looks (was_active's rule)
-        "since": active_since(),
-        "today": timezone.localdate(),
-        "launch": launch.pk,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(SIGN_UP_SQL, params)
-        rows = cursor.fetchall()
-    if rows:
-        return Acknowledged(rows[0][0], State.PENDING, created=True)
+    # `require_active` was just checked; otherwise the statement looks (was_active's rule).
+    number = _group.sign_up(launch, fan.pk, launch.require_active)
+    if number is not None:
+        return Acknowledged(number, State.PENDING, created=True)
     existing = mine(fan, launch)  # a parallel request of the same fan inserted first
     if existing is None:
         raise RegistrationError(_("Sign-up has closed."))

@@ -14,7 +14,6 @@ Adding a value to a fragment is one field on its card and one line in its templa
 """
 
 import dataclasses
-import functools
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -87,10 +86,14 @@ def build(card: type[C], row: Sequence, start: int = 0, **values: Any) -> C:
     return _maker(card)(row, start, values)
 
 
-@functools.cache
+_makers: dict[type, Callable[[Sequence, int, dict], Any]] = {}
+
+
 def _maker(card: type) -> Callable[[Sequence, int, dict], Any]:
     """How `build` makes `card` from a row, worked out once per card: runs of columns taken as one
     slice, nested cards by their own maker, SQL arrays (the `tuple[...]` fields) frozen into tuples."""
+    if (known := _makers.get(card)) is not None:
+        return known
     hints = typing.get_type_hints(card)
     steps: list[tuple[tuple[str, ...], Any, int]] = []  # (column names, None, count) or ((name,), maker, width)
     arrays, computed_names = [], []
@@ -108,7 +111,7 @@ def _maker(card: type) -> Callable[[Sequence, int, dict], Any]:
             computed_names.append(name)
 
     def make(row: Sequence, start: int, values: dict) -> Any:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for names, nested_maker, count in steps:
             if nested_maker is None:
                 kwargs.update(zip(names, row[start : start + count], strict=True))
@@ -122,6 +125,7 @@ def _maker(card: type) -> Callable[[Sequence, int, dict], Any]:
             kwargs[name] = values[name]
         return card(**kwargs)
 
+    _makers[card] = make
     return make
 
 

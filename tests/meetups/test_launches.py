@@ -4,11 +4,14 @@ import datetime
 import json
 import subprocess
 import sys
+import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.test import Client
 from django.utils import timezone
 
@@ -16,7 +19,7 @@ from accounts.models import DailyActivity, Notification
 from meetups import allocation, launches
 from meetups.launch_models import Launch, Signup
 from meetups.locking import RegistrationError
-from tests.helpers import race
+from tests.helpers import race, wait_until
 from tests.meetups.factories import make_fans
 from tests.meetups.launch_factories import make_launch
 
@@ -58,6 +61,44 @@ def test_one_sign_up_per_fan_under_parallel_requests_from_one_account():
     assert {r.number for r in results} == {Signup.objects.get(launch=launch, fan=fan).number}
     assert sum(r.created for r in results) == 1
     assert Signup.objects.filter(launch=launch).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_ups_made_while_an_insert_runs_share_the_next_insert():
+    """Group commit in the web process: while one thread's INSERT waits (here on a lock the test holds),
+    the sign-ups of ten more threads queue, and then go in one INSERT, in one commit, in arrival order."""
+    launch = make_launch()
+    first, *others = make_fans(11)
+    answers: dict[int, launches.Acknowledged] = {}
+
+    def sign_up(fan):
+        try:
+            answers[fan.pk] = launches.sign_up(fan, launch)
+        finally:
+            connection.close()
+
+    def waiting_on_the_lock() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'meetups_signup'::regclass")
+            return cursor.fetchone()[0] == 1
+
+    with transaction.atomic():
+        connection.cursor().execute("LOCK TABLE meetups_signup IN SHARE MODE")  # INSERTs wait for the commit
+        threads = [threading.Thread(target=sign_up, args=(first,))]
+        threads[0].start()
+        wait_until(waiting_on_the_lock, what="the first INSERT to wait")
+        for fan in others:
+            threads.append(threading.Thread(target=sign_up, args=(fan,)))
+            threads[-1].start()
+            queued = len(threads) - 1
+            # The queue is the group's own: peeked at so that the test knows each thread is in it.
+            wait_until(lambda queued=queued: len(launches._group._queued[launch.pk].fans) == queued)
+    for thread in threads:
+        thread.join(60)
+    assert [answers[fan.pk].number for fan in (first, *others)] == list(range(1, 12))
+    assert all(answer.created for answer in answers.values())
+    inserts = Signup.objects.filter(launch=launch).annotate(tx=RawSQL("xmin::text", [])).values_list("tx", flat=True)
+    assert sorted(Counter(inserts).values()) == [1, 10]  # two transactions: the first alone, then the ten
 
 
 @pytest.mark.django_db(transaction=True)
