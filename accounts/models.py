@@ -82,6 +82,7 @@ class User(AbstractUser):
     stand_in = models.BooleanField(
         _("channel stand-in"),
         default=False,
+        db_default=False,  # rows written with SQL (the seed's COPY, benchmarks) are fans too
         editable=False,
         help_text=_(
             "Made by an outside channel for someone who never signed up: cannot sign in, not counted as a fan."
