@@ -41,7 +41,9 @@ def test_desk_answers_a_wechat_ticket_on_a_phone(browser, live_server, standin, 
         assert "48" in panel.inner_text() and not desk.locator(".wechat-closed").count()
         assert "已附在工单上" in panel.inner_text() and desk.locator("img.desk-image").count() == 1
         desk.locator("img.desk-image").scroll_into_view_if_needed()
-        desk.wait_for_function("document.querySelector('img.desk-image').naturalWidth > 0")  # the picture loads
+        # The picture loads: polled from here, as Playwright's wait_for_function evaluates a string the CSP refuses.
+        loaded = "document.querySelector('img.desk-image').naturalWidth > 0"
+        wait_until(lambda: desk.evaluate(loaded), what="the picture to load")
         desk.screenshot(path="/tmp/wechat-ticket-picture-phone.png", full_page=True)
         assert desk.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         desk.locator("textarea[name=body]").fill("请在蓝牙设置里忽略车机后重新配对。")
