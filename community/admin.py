@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from community import credits, devices, medals
 from community.models import CreditEntry, Device, Level, Medal, MedalAward, Standing
 from community.permissions import may_adjust_credits, may_award_medals
+from fancity.lib.admin_actions import ReadOnlyAdmin
 
 
 @admin.register(Level)
@@ -134,16 +135,7 @@ class MedalAwardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Standing)
-class StandingAdmin(admin.ModelAdmin):
+class StandingAdmin(ReadOnlyAdmin):
     list_display = ["user", "credits", "level"]
     search_fields = ["user__username"]
     list_select_related = ["user", "level"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

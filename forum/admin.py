@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_desk_staff
-from fancity.lib.admin_actions import run_each
+from fancity.lib.admin_actions import ReadOnlyAdmin, run_each
 from forum import permissions
 from forum.models import (
     Board,
@@ -233,7 +233,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     """The moderation log, read-only: rows are written by forum/moderation/moderate.py as moderators act."""
 
     list_display = ["created_at", "kind", "moderator", "board", "thread", "post", "fan", "reason", "detail"]
@@ -242,15 +242,6 @@ class ModerationActionAdmin(admin.ModelAdmin):
     raw_id_fields = ["moderator", "board", "thread", "post", "fan"]
     list_select_related = ["moderator", "board", "thread", "post", "fan"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HeldPost)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from fancity.lib.admin_actions import refusal_text, run_each
+from fancity.lib.admin_actions import ReadOnlyAdmin, refusal_text, run_each
 from meetups import (
     capacity,
     checkin,
@@ -383,7 +383,7 @@ class SchedulerSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttendeeMessage)
-class AttendeeMessageAdmin(admin.ModelAdmin):
+class AttendeeMessageAdmin(ReadOnlyAdmin):
     """The log of messages to attendees: sent from the meetup's staff page (meetups.messaging)."""
 
     list_display = ["sent_at", "meetup", "sent_by", "audience", "recipients", "text"]
@@ -393,18 +393,9 @@ class AttendeeMessageAdmin(admin.ModelAdmin):
     readonly_fields = ["meetup", "sent_by", "audience", "text", "recipients", "sent_at"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DoorEntry)
-class DoorEntryAdmin(admin.ModelAdmin):
+class DoorEntryAdmin(ReadOnlyAdmin):
     """The door log: every check-in (online or synced from an offline phone), undo and conflict, with
     who did it (meetups.checkin). Written only by the door; read only here."""
 
@@ -415,18 +406,9 @@ class DoorEntryAdmin(admin.ModelAdmin):
     readonly_fields = ["meetup", "registration", "action", "by", "at", "recorded_at", "offline", "scan_id"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TicketTransfer)
-class TicketTransferAdmin(admin.ModelAdmin):
+class TicketTransferAdmin(ReadOnlyAdmin):
     """Places fans gave to friends (meetups.transfers): read only, the record of who gave to whom."""
 
     list_display = ["created_at", "meetup", "from_fan", "to_fan", "state", "decided_at"]
@@ -435,15 +417,6 @@ class TicketTransferAdmin(admin.ModelAdmin):
     search_fields = ["meetup__title", "from_fan__username", "to_fan__username"]
     readonly_fields = ["registration", "meetup", "from_fan", "to_fan", "state", "created_at", "decided_at"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MailTemplate)

@@ -1,8 +1,9 @@
-"""Admin actions that call a write function once per selected object and never end in a 500."""
+"""Admin actions that call a write function once per selected object and never end in a 500, and the
+admin of a log that only the site writes."""
 
 from collections.abc import Callable, Iterable
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.functional import Promise
@@ -43,3 +44,17 @@ def run_each(
     if done and done_message:
         modeladmin.message_user(request, str(done_message) % {"n": done}, messages.SUCCESS)
     return done
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log the site's write functions keep (moderation, the door, messages to attendees): staff
+    read it here, nobody adds, edits or deletes a row of it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
