@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="stand_in",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 editable=False,
                 help_text="Made by an outside channel for someone who never signed up: cannot sign in, not counted as a fan.",
